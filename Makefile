@@ -1,0 +1,44 @@
+# Gopherfile developer commands. `make demo` and `make test` work on a fresh machine:
+# they set up the local test environment (hack/up.sh) first; it is cached and idempotent.
+
+SHELL := /bin/bash
+GO ?= go
+GOTEST_FLAGS ?=
+HACK := . hack/env.sh &&
+
+.PHONY: all build env frontend-image demo test test-unit test-integration lint fmt generate clean-env
+
+all: build
+
+build:
+	$(GO) build ./...
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/gopherfile ./cmd/gopherfile
+
+## env: tools, registry, buildkitd, test base images, buildx builder (idempotent, cached)
+env:
+	bash hack/up.sh
+
+## frontend-image: build the frontend image with the repo's Dockerfile and push it to the local registry
+frontend-image: env
+	bash hack/frontend-image.sh
+
+## demo: build examples/hello with the frontend and run the binary it produced
+demo: env frontend-image build
+	bash hack/demo.sh
+
+test-unit:
+	$(GO) vet ./...
+	$(GO) test $(GOTEST_FLAGS) ./...
+
+test-integration: env frontend-image build
+	$(HACK) $(GO) test -tags integration -count=1 -timeout 40m $(GOTEST_FLAGS) ./integration/...
+
+## test: unit tests, then integration tests against a real buildkitd (never skipped)
+test: test-unit test-integration
+
+lint:
+	@bad=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$bad" ]; then echo "gofmt: $$bad"; exit 1; fi
+	$(GO) vet ./...
+
+clean-env:
+	bash hack/down.sh

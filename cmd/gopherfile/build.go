@@ -1,0 +1,214 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/docker/cli/cli/config"
+	"github.com/moby/buildkit/client"
+	bkbuild "github.com/moby/buildkit/cmd/buildctl/build"
+	"github.com/moby/buildkit/session"
+	"github.com/moby/buildkit/session/auth/authprovider"
+	"github.com/moby/buildkit/session/sshforward/sshprovider"
+	"github.com/moby/buildkit/util/progress/progressui"
+	"github.com/tonistiigi/fsutil"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/gopherfile/gopherfile/frontend"
+)
+
+// listFlag is a repeatable string flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+type buildOptions struct {
+	file      string
+	target    string
+	platforms listFlag
+	buildArgs listFlag
+	outputs   listFlag
+	secrets   listFlag
+	ssh       listFlag
+	contexts  listFlag
+	cacheFrom listFlag
+	cacheTo   listFlag
+	addr      string
+	progress  string
+	noCache   bool
+	dir       string
+}
+
+func defaultAddr() string {
+	if v := os.Getenv("BUILDKIT_HOST"); v != "" {
+		return v
+	}
+	return "unix:///run/buildkit/buildkitd.sock"
+}
+
+func parseBuildFlags(args []string) (*buildOptions, error) {
+	o := &buildOptions{}
+	fs := flag.NewFlagSet("gopherfile build", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: gopherfile build [flags] [DIR]\n\nBuilds DIR (default \".\") with the Gopherfile in it.\n\nFlags:")
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&o.file, "f", "", "the Gopherfile (default DIR/Gopherfile)")
+	fs.StringVar(&o.file, "file", "", "same as -f")
+	fs.StringVar(&o.target, "target", "", "target to build: image (default), binaries, deps")
+	fs.Var(&o.platforms, "platform", "target platform(s), e.g. linux/amd64,linux/arm64 (repeatable)")
+	fs.Var(&o.buildArgs, "build-arg", "build arg KEY=VALUE (repeatable)")
+	fs.Var(&o.outputs, "o", "output, as in buildctl: type=local,dest=DIR | type=oci,dest=FILE | type=image,name=REF,push=true | DIR (repeatable)")
+	fs.Var(&o.outputs, "output", "same as -o")
+	fs.Var(&o.secrets, "secret", "secret to expose to the download step: id=ID,src=PATH or id=ID,env=VAR (repeatable)")
+	fs.Var(&o.ssh, "ssh", "SSH agent socket or keys to expose: default or ID=PATH (repeatable)")
+	fs.Var(&o.contexts, "build-context", "named context NAME=VALUE, e.g. golang:1.26=docker-image://REF (repeatable)")
+	fs.Var(&o.cacheFrom, "cache-from", "cache import, as in buildctl --import-cache (repeatable)")
+	fs.Var(&o.cacheTo, "cache-to", "cache export, as in buildctl --export-cache (repeatable)")
+	fs.StringVar(&o.addr, "addr", defaultAddr(), "buildkitd address (or $BUILDKIT_HOST)")
+	fs.StringVar(&o.progress, "progress", "auto", "progress output: auto, plain, tty, rawjson, quiet")
+	fs.BoolVar(&o.noCache, "no-cache", false, "do not use the build cache")
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return nil, errUsage
+		}
+		return nil, errUsage
+	}
+	switch fs.NArg() {
+	case 0:
+		o.dir = "."
+	case 1:
+		o.dir = fs.Arg(0)
+	default:
+		fmt.Fprintf(os.Stderr, "gopherfile build: one DIR at most, got %q\n", fs.Args())
+		return nil, errUsage
+	}
+	if o.file == "" {
+		o.file = filepath.Join(o.dir, "Gopherfile")
+	}
+	return o, nil
+}
+
+func buildCmd(ctx context.Context, args []string) error {
+	o, err := parseBuildFlags(args)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(o.file); err != nil {
+		return fmt.Errorf("no Gopherfile at %s: pass -f FILE, or write one starting with `version: 1`", o.file)
+	}
+	attrs := map[string]string{
+		"filename": filepath.Base(o.file),
+	}
+	if o.target != "" {
+		attrs["target"] = o.target
+	}
+	if len(o.platforms) > 0 {
+		attrs["platform"] = strings.Join(o.platforms, ",")
+	}
+	for _, a := range o.buildArgs {
+		k, v, ok := strings.Cut(a, "=")
+		if !ok {
+			// Like docker: --build-arg NAME takes the value from the environment.
+			v, ok = os.LookupEnv(k)
+			if !ok {
+				continue
+			}
+		}
+		attrs["build-arg:"+k] = v
+	}
+	for _, c := range o.contexts {
+		k, v, ok := strings.Cut(c, "=")
+		if !ok {
+			return fmt.Errorf("--build-context %q: want NAME=VALUE", c)
+		}
+		attrs["context:"+k] = v
+	}
+	if o.noCache {
+		attrs["no-cache"] = ""
+	}
+
+	contextFS, err := fsutil.NewFS(o.dir)
+	if err != nil {
+		return fmt.Errorf("build context %s: %w", o.dir, err)
+	}
+	fileFS, err := fsutil.NewFS(filepath.Dir(o.file))
+	if err != nil {
+		return fmt.Errorf("Gopherfile directory: %w", err)
+	}
+	exports, err := bkbuild.ParseOutput(o.outputs)
+	if err != nil {
+		return fmt.Errorf("-o: %w", err)
+	}
+	cacheImports, err := bkbuild.ParseImportCache(o.cacheFrom)
+	if err != nil {
+		return fmt.Errorf("--cache-from: %w", err)
+	}
+	cacheExports, err := bkbuild.ParseExportCache(o.cacheTo)
+	if err != nil {
+		return fmt.Errorf("--cache-to: %w", err)
+	}
+
+	attachable := []session.Attachable{authprovider.NewDockerAuthProvider(authprovider.DockerAuthProviderConfig{
+		AuthConfigProvider: authprovider.LoadAuthConfig(config.LoadDefaultConfigFile(os.Stderr)),
+	})}
+	if len(o.ssh) > 0 {
+		confs, err := bkbuild.ParseSSH(o.ssh)
+		if err != nil {
+			return fmt.Errorf("--ssh: %w", err)
+		}
+		sp, err := sshprovider.NewSSHAgentProvider(confs)
+		if err != nil {
+			return fmt.Errorf("--ssh: %w", err)
+		}
+		attachable = append(attachable, sp)
+	}
+	if len(o.secrets) > 0 {
+		sp, err := bkbuild.ParseSecret(o.secrets)
+		if err != nil {
+			return fmt.Errorf("--secret: %w", err)
+		}
+		attachable = append(attachable, sp)
+	}
+
+	c, err := client.New(ctx, o.addr)
+	if err != nil {
+		return fmt.Errorf("connecting to buildkitd at %s: %w", o.addr, err)
+	}
+	defer c.Close()
+
+	solveOpt := client.SolveOpt{
+		Exports:       exports,
+		LocalMounts:   map[string]fsutil.FS{"context": contextFS, "dockerfile": fileFS},
+		FrontendAttrs: attrs,
+		CacheImports:  cacheImports,
+		CacheExports:  cacheExports,
+		Session:       attachable,
+	}
+
+	display, err := progressui.NewDisplay(os.Stderr, progressui.DisplayMode(o.progress))
+	if err != nil {
+		return fmt.Errorf("--progress: %w", err)
+	}
+	ch := make(chan *client.SolveStatus)
+	eg, ctx := errgroup.WithContext(ctx)
+	eg.Go(func() error {
+		_, err := c.Build(ctx, solveOpt, "gopherfile", frontend.Build, ch)
+		return err
+	})
+	eg.Go(func() error {
+		_, err := display.UpdateFrom(context.WithoutCancel(ctx), ch)
+		return err
+	})
+	return eg.Wait()
+}
+
+func versionCmd() error {
+	fmt.Println("gopherfile", versionString())
+	return nil
+}

@@ -1,0 +1,5 @@
+package main
+
+import "github.com/gopherfile/gopherfile/internal/version"
+
+func versionString() string { return version.Version }

@@ -1,0 +1,3 @@
+module github.com/gopherfile/gopherfile/examples/hello
+
+go 1.26

@@ -1,0 +1,224 @@
+// Package frontend is Gopherfile's BuildKit frontend: Build reads the Gopherfile
+// and go.mod from the build context, plans the build and solves the LLB graph for
+// every target platform. The same Build runs inside the frontend image (through
+// the gateway) and in-process in the gopherfile CLI.
+package frontend
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/containerd/platforms"
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/frontend/dockerui"
+	gwclient "github.com/moby/buildkit/frontend/gateway/client"
+	"github.com/moby/buildkit/frontend/subrequests/targets"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+	"golang.org/x/sync/errgroup"
+
+	gfllb "github.com/gopherfile/gopherfile/llb"
+	"github.com/gopherfile/gopherfile/frontend/plan"
+	"github.com/gopherfile/gopherfile/frontend/spec"
+)
+
+// Build is the frontend's entry point (a gateway BuildFunc).
+func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
+	bc, err := dockerui.NewClient(c)
+	if err != nil {
+		return nil, fmt.Errorf("gopherfile: reading the build options: %w", err)
+	}
+	src, err := bc.ReadEntrypoint(ctx, "yaml")
+	if err != nil {
+		return nil, fmt.Errorf("gopherfile: reading the Gopherfile: %w", err)
+	}
+	s, pos, err := spec.Parse(src.Data)
+	if err != nil {
+		return nil, withSpecSource(err, src.SourceMap)
+	}
+	b := &build{c: c, bc: bc, src: src, spec: s, pos: pos}
+
+	if res, ok, err := bc.HandleSubrequest(ctx, dockerui.RequestHandler{
+		ListTargets: b.listTargets,
+		AllowOther:  true,
+	}); err != nil || ok {
+		return res, err
+	}
+
+	mod, err := b.readModule(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p, err := plan.New(s, *mod, plan.Options{BuildArgs: bc.BuildArgs, Target: bc.Target})
+	if err != nil {
+		return nil, b.planError(err)
+	}
+	b.plan = p
+	return b.solve(ctx)
+}
+
+// build holds the state of one Build call.
+type build struct {
+	c    gwclient.Client
+	bc   *dockerui.Client
+	src  *dockerui.Source
+	spec *spec.Spec
+	pos  spec.Positions
+	plan *plan.Plan
+}
+
+func (b *build) listTargets(context.Context) (*targets.List, error) {
+	l := &targets.List{}
+	for _, t := range plan.Targets {
+		l.Targets = append(l.Targets, targets.Target{Name: t.Name, Description: t.Description, Default: t.Default})
+	}
+	return l, nil
+}
+
+// location returns the source-map constraint for a spec field.
+func (b *build) location(field string) llb.ConstraintsOpt {
+	line := b.pos.Of(field).Line
+	return b.src.SourceMap.Location(lineRange(line))
+}
+
+func (b *build) solve(ctx context.Context) (*gwclient.Result, error) {
+	bc, p := b.bc, b.plan
+
+	if len(bc.TargetPlatforms) == 0 && len(p.Platforms) > 0 {
+		for _, s := range p.Platforms {
+			pl, err := platforms.Parse(s)
+			if err != nil {
+				return nil, b.fieldError("platforms", err)
+			}
+			bc.TargetPlatforms = append(bc.TargetPlatforms, platforms.Normalize(pl))
+		}
+		if len(bc.TargetPlatforms) > 1 {
+			bc.MultiPlatformRequested = true
+		}
+	}
+	for i, tp := range bc.TargetPlatforms {
+		if err := spec.CheckPlatform(platforms.Format(tp)); err != nil {
+			return nil, fmt.Errorf("gopherfile: --platform: %w", err)
+		}
+		bc.TargetPlatforms[i] = platforms.Normalize(tp)
+	}
+	buildPlatform := platforms.Normalize(platforms.DefaultSpec())
+	if len(bc.BuildPlatforms) > 0 {
+		buildPlatform = bc.BuildPlatforms[0]
+	}
+
+	builder, builderImg, err := b.loadImage(ctx, p.Builder, buildPlatform, "builder")
+	if err != nil {
+		return nil, err
+	}
+	if err := b.checkGoVersion(builderImg); err != nil {
+		return nil, err
+	}
+	mainCtx, err := bc.MainContext(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("gopherfile: loading the build context: %w", err)
+	}
+	depFiles, err := bc.MainContext(ctx,
+		llb.FollowPaths(p.DepFiles),
+		llb.SharedKeyHint("gopherfile-depfiles"),
+		llb.WithCustomName("[internal] load go.mod and go.sum"),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("gopherfile: loading go.mod and go.sum: %w", err)
+	}
+	in := gfllb.Inputs{
+		BuildPlatform: buildPlatform,
+		Builder:       *builder,
+		Context:       *mainCtx,
+		DepFiles:      *depFiles,
+		Location:      b.location,
+	}
+	deps := gfllb.Deps(p, in)
+
+	created := time.Now().UTC().Truncate(time.Second)
+	epoch, err := bc.ResolveMainContextSourceDateEpoch(ctx)
+	if err == nil && epoch != nil {
+		created = *epoch
+	}
+
+	eg, ctx := errgroup.WithContext(ctx)
+	if p.Tidy && p.Target != plan.TargetDeps {
+		eg.Go(func() error {
+			return b.solveState(ctx, gfllb.Tidy(p, in, deps), buildPlatform)
+		})
+	}
+	var res *gwclient.Result
+	eg.Go(func() error {
+		rb, err := bc.Build(ctx, func(ctx context.Context, tp *ocispecs.Platform, _ int) (*dockerui.BuildResult, error) {
+			target := buildPlatform
+			if tp != nil {
+				target = *tp
+			}
+			return b.buildPlatform(ctx, in, deps, builderImg, target, created)
+		})
+		if err != nil {
+			return err
+		}
+		res, err = rb.Finalize()
+		return err
+	})
+	if err := eg.Wait(); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// buildPlatform builds the target for one platform.
+func (b *build) buildPlatform(ctx context.Context, in gfllb.Inputs, deps llb.State, builderImg *imageConfig, target ocispecs.Platform, created time.Time) (*dockerui.BuildResult, error) {
+	p := b.plan
+	var (
+		st  llb.State
+		cfg = gfllb.BinariesConfig(target)
+	)
+	switch p.Target {
+	case plan.TargetDeps:
+		st = deps
+		if builderImg != nil && builderImg.img != nil {
+			cfg = builderImg.img
+		}
+	case plan.TargetBinaries:
+		st = gfllb.Compile(p, in, deps, target)
+	default:
+		bins := gfllb.Compile(p, in, deps, target)
+		base := llb.Scratch()
+		var baseImg *imageConfig
+		if p.Image.Base != spec.Scratch {
+			s, img, err := b.loadImage(ctx, p.Image.Base, target, "image.base")
+			if err != nil {
+				return nil, err
+			}
+			base, baseImg = *s, img
+		}
+		st = gfllb.Image(p, in, base, bins)
+		var baseCfg = baseImgConfig(baseImg)
+		cfg = gfllb.ImageConfig(p, baseCfg, target, created)
+	}
+	def, err := st.Marshal(ctx, llb.Platform(target))
+	if err != nil {
+		return nil, fmt.Errorf("gopherfile: marshaling the build graph: %w", err)
+	}
+	res, err := b.c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB()})
+	if err != nil {
+		return nil, err
+	}
+	ref, err := res.SingleRef()
+	if err != nil {
+		return nil, err
+	}
+	return &dockerui.BuildResult{Reference: ref, Image: cfg, Epoch: &created}, nil
+}
+
+// solveState evaluates a state for its side effect (a check that may fail).
+func (b *build) solveState(ctx context.Context, st llb.State, pl ocispecs.Platform) error {
+	def, err := st.Marshal(ctx, llb.Platform(pl))
+	if err != nil {
+		return fmt.Errorf("gopherfile: marshaling the build graph: %w", err)
+	}
+	_, err = b.c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB(), Evaluate: true})
+	return err
+}

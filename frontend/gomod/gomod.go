@@ -1,0 +1,191 @@
+// Package gomod reads the facts a build needs from go.mod, go.work and
+// vendor/modules.txt: the module path, the Go version the module asks for, local
+// replace directories and workspace modules, and whether the module is vendored.
+// It is pure: callers read the files (from the build context) and pass the bytes.
+package gomod
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"golang.org/x/mod/modfile"
+	"golang.org/x/mod/module"
+	"golang.org/x/mod/semver"
+)
+
+// Facts is what go.mod says that matters to an image build.
+type Facts struct {
+	// Path is the module path, e.g. github.com/acme/tool.
+	Path string
+	// Go is the go line, e.g. "1.22" or "1.22.3"; empty when go.mod has none.
+	Go string
+	// Toolchain is the version of the toolchain line without the "go" prefix,
+	// e.g. "1.26.1"; empty when go.mod has none (or says "default").
+	Toolchain string
+	// LocalReplaces are the directories of replace directives that point at local
+	// paths, relative to the module directory, cleaned, with forward slashes.
+	LocalReplaces []string
+	// Requires is the number of require lines.
+	Requires int
+}
+
+// Parse reads go.mod. filename is used in error messages only.
+func Parse(filename string, data []byte) (*Facts, error) {
+	f, err := modfile.ParseLax(filename, data, nil)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", filename, err)
+	}
+	if f.Module == nil || f.Module.Mod.Path == "" {
+		return nil, fmt.Errorf("%s has no module line: run `go mod init MODULE_PATH`", filename)
+	}
+	facts := &Facts{Path: f.Module.Mod.Path, Requires: len(f.Require)}
+	if f.Go != nil {
+		facts.Go = f.Go.Version
+	}
+	if f.Toolchain != nil && f.Toolchain.Name != "default" {
+		facts.Toolchain = strings.TrimPrefix(f.Toolchain.Name, "go")
+	}
+	seen := map[string]bool{}
+	for _, r := range f.Replace {
+		if !modfile.IsDirectoryPath(r.New.Path) {
+			continue
+		}
+		if path.IsAbs(r.New.Path) || strings.Contains(r.New.Path, `\`) {
+			return nil, fmt.Errorf("%s:%d: replace %s => %s points at an absolute path, which cannot be in the build context: use a path relative to go.mod",
+				filename, r.Syntax.Start.Line, r.Old.Path, r.New.Path)
+		}
+		dir := path.Clean(r.New.Path)
+		if !seen[dir] {
+			seen[dir] = true
+			facts.LocalReplaces = append(facts.LocalReplaces, dir)
+		}
+	}
+	return facts, nil
+}
+
+// Workspace is what go.work says.
+type Workspace struct {
+	// Go is the go line of go.work.
+	Go string
+	// Toolchain is the toolchain line without "go".
+	Toolchain string
+	// Use lists the module directories, relative to go.work, cleaned.
+	Use []string
+	// LocalReplaces are go.work's own local replace directories.
+	LocalReplaces []string
+}
+
+// ParseWork reads go.work.
+func ParseWork(filename string, data []byte) (*Workspace, error) {
+	f, err := modfile.ParseWork(filename, data, nil)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", filename, err)
+	}
+	w := &Workspace{}
+	if f.Go != nil {
+		w.Go = f.Go.Version
+	}
+	if f.Toolchain != nil && f.Toolchain.Name != "default" {
+		w.Toolchain = strings.TrimPrefix(f.Toolchain.Name, "go")
+	}
+	for _, u := range f.Use {
+		if path.IsAbs(u.Path) {
+			return nil, fmt.Errorf("%s: use %s is an absolute path: use a path relative to go.work", filename, u.Path)
+		}
+		w.Use = append(w.Use, path.Clean(u.Path))
+	}
+	for _, r := range f.Replace {
+		if modfile.IsDirectoryPath(r.New.Path) && !path.IsAbs(r.New.Path) {
+			w.LocalReplaces = append(w.LocalReplaces, path.Clean(r.New.Path))
+		}
+	}
+	return w, nil
+}
+
+// BinaryName is the default binary name for a main package: the last element of
+// its import path, skipping a major-version suffix (github.com/acme/tool/v2 → tool).
+func BinaryName(importPath string) string {
+	importPath = strings.TrimSuffix(importPath, "/")
+	elems := strings.Split(importPath, "/")
+	for i := len(elems) - 1; i >= 0; i-- {
+		e := elems[i]
+		if e == "" || e == "." {
+			continue
+		}
+		if i > 0 && isMajorSuffix(e) {
+			continue
+		}
+		// gopkg.in/yaml.v3 → yaml
+		if strings.HasPrefix(importPath, "gopkg.in/") {
+			if j := strings.Index(e, ".v"); j > 0 {
+				e = e[:j]
+			}
+		}
+		return e
+	}
+	return "app"
+}
+
+func isMajorSuffix(e string) bool {
+	if len(e) < 2 || e[0] != 'v' {
+		return false
+	}
+	for _, c := range e[1:] {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// BuilderVersion is the Go version to pick the builder image by: the toolchain line
+// when there is one, else the go line shortened to major.minor (the newest patch
+// of that release satisfies it). Empty when go.mod names neither.
+func (f *Facts) BuilderVersion() string {
+	if f.Toolchain != "" {
+		return f.Toolchain
+	}
+	return MajorMinor(f.Go)
+}
+
+// MajorMinor turns "1.22.3" or "1.22rc1" into "1.22"; other input is returned as is.
+func MajorMinor(v string) string {
+	parts := strings.SplitN(v, ".", 3)
+	if len(parts) < 2 {
+		return v
+	}
+	minor := parts[1]
+	for i, c := range minor {
+		if c < '0' || c > '9' {
+			minor = minor[:i]
+			break
+		}
+	}
+	return parts[0] + "." + minor
+}
+
+// Compare compares two Go versions ("1.22", "1.22.3", "1.23rc1") the way the go
+// command does: -1, 0 or +1.
+func Compare(a, b string) int {
+	return semver.Compare(goSemver(a), goSemver(b))
+}
+
+func goSemver(v string) string {
+	v = strings.TrimPrefix(v, "go")
+	pre := ""
+	for _, tag := range []string{"rc", "beta"} {
+		if i := strings.Index(v, tag); i > 0 {
+			pre = "-" + v[i:]
+			v = v[:i]
+		}
+	}
+	parts := strings.Split(v, ".")
+	for len(parts) < 3 {
+		parts = append(parts, "0")
+	}
+	return "v" + strings.Join(parts[:3], ".") + pre
+}
+
+// CheckPath reports whether p is a valid module path.
+func CheckPath(p string) error { return module.CheckPath(p) }

@@ -1,0 +1,117 @@
+package frontend
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/moby/buildkit/client/llb"
+	gwclient "github.com/moby/buildkit/frontend/gateway/client"
+
+	"github.com/gopherfile/gopherfile/frontend/gomod"
+	"github.com/gopherfile/gopherfile/frontend/plan"
+)
+
+// readModule reads go.mod (and go.work, vendor/modules.txt) from the build
+// context, then checks that every local replace and workspace module is there.
+func (b *build) readModule(ctx context.Context) (*plan.Module, error) {
+	dir := "."
+	if b.spec.Module != "" {
+		dir = path.Clean(b.spec.Module)
+	}
+	modPath := path.Join(dir, "go.mod")
+	vendorPath := path.Join(dir, "vendor/modules.txt")
+	files, err := b.readContextFiles(ctx, "gopherfile-gomod", []string{modPath, vendorPath, "go.work"})
+	if err != nil {
+		return nil, err
+	}
+	data, ok := files[modPath]
+	if !ok {
+		msg := fmt.Sprintf("there is no go.mod in the build context at %s", modPath)
+		hint := "build from the directory that holds go.mod, set module: to its directory, or run `go mod init MODULE_PATH`"
+		return nil, b.fieldError("module", fmt.Errorf("%s: %s", msg, hint))
+	}
+	facts, err := gomod.Parse(modPath, data)
+	if err != nil {
+		return nil, b.fieldError("module", err)
+	}
+	m := &plan.Module{Facts: facts}
+	if w, ok := files["go.work"]; ok {
+		ws, err := gomod.ParseWork("go.work", w)
+		if err != nil {
+			return nil, b.fieldError("module", err)
+		}
+		m.Work = ws
+	}
+	if _, ok := files[vendorPath]; ok && m.Work == nil && (facts.Go == "" || gomod.Compare(facts.Go, "1.14") >= 0) {
+		m.Vendored = true
+	}
+
+	// Every local module the download step needs must be in the context.
+	var need []string
+	for _, r := range facts.LocalReplaces {
+		need = append(need, path.Join(dir, r, "go.mod"))
+	}
+	if m.Work != nil {
+		for _, u := range m.Work.Use {
+			need = append(need, path.Join(u, "go.mod"))
+		}
+	}
+	var inside []string
+	for _, n := range need {
+		if !strings.HasPrefix(n, "../") {
+			inside = append(inside, n)
+		}
+	}
+	if len(inside) > 0 {
+		got, err := b.readContextFiles(ctx, "gopherfile-localmods", inside)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range inside {
+			if _, ok := got[n]; !ok {
+				return nil, b.fieldError("module", fmt.Errorf("%s is not in the build context, but go.mod or go.work points at its directory (a local replace or a workspace module): build from a directory that contains it, e.g. the repository root, and set module: to the directory of go.mod", n))
+			}
+		}
+	}
+	return m, nil
+}
+
+// readContextFiles reads the named files from the build context; missing files
+// are left out of the result.
+func (b *build) readContextFiles(ctx context.Context, key string, names []string) (map[string][]byte, error) {
+	st, err := b.bc.MainContext(ctx,
+		llb.FollowPaths(names),
+		llb.SharedKeyHint(key),
+		llb.WithCustomName("[internal] load "+strings.Join(names, ", ")),
+		llb.Differ(llb.DiffNone, false),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("gopherfile: loading the build context: %w", err)
+	}
+	def, err := st.Marshal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res, err := b.c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB()})
+	if err != nil {
+		return nil, fmt.Errorf("gopherfile: reading %s from the build context: %w", strings.Join(names, ", "), err)
+	}
+	ref, err := res.SingleRef()
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]byte{}
+	for _, n := range names {
+		if _, err := ref.StatFile(ctx, gwclient.StatRequest{Path: n}); err != nil {
+			continue
+		}
+		dt, err := ref.ReadFile(ctx, gwclient.ReadRequest{Filename: n})
+		if err != nil {
+			return nil, fmt.Errorf("gopherfile: reading %s from the build context: %w", n, err)
+		}
+		out[n] = dt
+	}
+	return out, nil
+}

@@ -1,0 +1,398 @@
+// Package plan resolves a Gopherfile spec, the go.mod facts and the build options
+// (build args, target) into plain data: which builder image, which files the
+// download step sees, which binaries with which flags, and the runtime image
+// config. It does no I/O; the llb package turns a Plan into a BuildKit graph.
+package plan
+
+import (
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/gopherfile/gopherfile/frontend/gomod"
+	"github.com/gopherfile/gopherfile/frontend/spec"
+)
+
+// Targets a build can stop at.
+const (
+	TargetImage    = "image"
+	TargetBinaries = "binaries"
+	TargetDeps     = "deps"
+)
+
+// TargetInfo describes a target for --call targets and the README.
+type TargetInfo struct {
+	Name        string
+	Description string
+	Default     bool
+}
+
+// Targets lists the targets in the order they are documented.
+var Targets = []TargetInfo{
+	{Name: TargetImage, Description: "the runtime image with the binaries (default)", Default: true},
+	{Name: TargetBinaries, Description: "just the binaries, for -o type=local,dest=DIR"},
+	{Name: TargetDeps, Description: "the builder after go mod download (warms the module cache)"},
+}
+
+// Build args Gopherfile reads besides BuildKit's own.
+const (
+	ArgGoVersion    = "GO_VERSION"
+	ArgBuilderImage = "BUILDER_IMAGE"
+	ArgBaseImage    = "BASE_IMAGE"
+	ArgCacheNS      = "BUILDKIT_CACHE_MOUNT_NS"
+)
+
+// Paths inside the builder.
+const (
+	SrcDir     = "/src"
+	OutDir     = "/out"
+	GoModCache = "/gopherfile/gomodcache"
+	GoCache    = "/gopherfile/gocache"
+)
+
+// Options are the per-build inputs that do not come from files.
+type Options struct {
+	// BuildArgs as given with --build-arg.
+	BuildArgs map[string]string
+	// Target as given with --target; empty means the default.
+	Target string
+}
+
+// Module is what the plan needs to know about the context's Go files.
+type Module struct {
+	// Facts from go.mod.
+	Facts *gomod.Facts
+	// Work is go.work at the context root, if any.
+	Work *gomod.Workspace
+	// Vendored is true when vendor/modules.txt exists next to go.mod.
+	Vendored bool
+}
+
+// Plan is one resolved build, independent of the target platform.
+type Plan struct {
+	Target string `json:"target"`
+	// Builder is the builder image reference and where it came from.
+	Builder       string `json:"builder"`
+	BuilderOrigin string `json:"builderOrigin"`
+	// GoVersion is the Go version the builder was chosen for.
+	GoVersion string `json:"goVersion"`
+	// RequiredGo is the go line of go.mod (or go.work): the oldest Go that can
+	// build the module.
+	RequiredGo string `json:"requiredGo,omitempty"`
+	// ModuleDir is the directory of go.mod in the context ("." for the root).
+	ModuleDir  string `json:"moduleDir"`
+	ModulePath string `json:"modulePath"`
+	// DepFiles are the context paths the download step sees (go.mod, go.sum and
+	// those of local replaces and workspace modules).
+	DepFiles []string `json:"depFiles"`
+	// Vendored skips the download step and builds with -mod=vendor.
+	Vendored bool `json:"vendored"`
+	// Tidy runs `go mod tidy -diff` as a check.
+	Tidy bool `json:"tidy"`
+	// Env is set for every go command, sorted KEY=VALUE.
+	Env []string `json:"env,omitempty"`
+	// Binaries to build.
+	Binaries []Binary `json:"binaries"`
+	// Image is the runtime image.
+	Image Image `json:"image"`
+	// CacheNS namespaces the build cache mount ids.
+	CacheNS string `json:"cacheNS"`
+	// Platforms from the spec, used when --platform is not given.
+	Platforms []string `json:"platforms,omitempty"`
+}
+
+// Binary is one go build.
+type Binary struct {
+	Name string `json:"name"`
+	// Main is the package, relative to the module dir, starting with "./" or ".".
+	Main string `json:"main"`
+	// Output is the path in the image.
+	Output string `json:"output"`
+	// Flags are the go build flags after -trimpath and -o.
+	Flags []string `json:"flags,omitempty"`
+	// Env is this binary's own env on top of Plan.Env, sorted KEY=VALUE.
+	Env []string `json:"env,omitempty"`
+	// Field is the spec field the binary came from, for error locations.
+	Field string `json:"field"`
+}
+
+// Image is the runtime image.
+type Image struct {
+	// Base is the base image reference, or "scratch".
+	Base       string            `json:"base"`
+	Entrypoint []string          `json:"entrypoint,omitempty"`
+	Cmd        []string          `json:"cmd,omitempty"`
+	Env        []string          `json:"env,omitempty"`
+	User       string            `json:"user,omitempty"`
+	Workdir    string            `json:"workdir,omitempty"`
+	Labels     map[string]string `json:"labels,omitempty"`
+	Expose     []string          `json:"expose,omitempty"`
+}
+
+// Error is a planning problem tied to a spec field.
+type Error struct {
+	Field string // spec field path, "" when it is about the context
+	Msg   string
+}
+
+func (e *Error) Error() string { return e.Msg }
+
+// New resolves the plan.
+func New(s *spec.Spec, m Module, opt Options) (*Plan, error) {
+	if m.Facts == nil {
+		return nil, &Error{Field: "module", Msg: "no go.mod facts"}
+	}
+	args := opt.BuildArgs
+	p := &Plan{
+		ModuleDir:  cleanDir(s.Module),
+		ModulePath: m.Facts.Path,
+		Vendored:   m.Vendored,
+		Tidy:       s.Tidy != spec.TidyOff,
+		Platforms:  s.Platforms,
+	}
+
+	p.Target = opt.Target
+	if p.Target == "" {
+		p.Target = TargetImage
+	}
+	if !knownTarget(p.Target) {
+		names := make([]string, len(Targets))
+		for i, t := range Targets {
+			names[i] = t.Name
+		}
+		return nil, &Error{Msg: fmt.Sprintf("unknown target %q: this Gopherfile has the targets %s", p.Target, strings.Join(names, ", "))}
+	}
+
+	// Builder image: build arg, then spec, then go.mod.
+	switch {
+	case args[ArgBuilderImage] != "":
+		p.Builder, p.BuilderOrigin = args[ArgBuilderImage], "build arg "+ArgBuilderImage
+	case s.Builder != "":
+		p.Builder, p.BuilderOrigin = s.Builder, "Gopherfile builder"
+	}
+	switch {
+	case args[ArgGoVersion] != "":
+		p.GoVersion = args[ArgGoVersion]
+		if p.BuilderOrigin == "" {
+			p.BuilderOrigin = "build arg " + ArgGoVersion
+		}
+	case s.Go != "":
+		p.GoVersion = s.Go
+		if p.BuilderOrigin == "" {
+			p.BuilderOrigin = "Gopherfile go"
+		}
+	default:
+		p.GoVersion = goVersionFrom(m)
+		if p.BuilderOrigin == "" {
+			p.BuilderOrigin = "go.mod"
+		}
+	}
+	if p.Builder == "" {
+		if p.GoVersion == "" {
+			return nil, &Error{Field: "go", Msg: "go.mod has no go line, so the Go version of the builder is unknown: add `go: \"1.26\"` to the Gopherfile or a go line to go.mod"}
+		}
+		p.Builder = "golang:" + p.GoVersion
+	}
+
+	p.RequiredGo = m.Facts.Go
+	if m.Work != nil && m.Work.Go != "" {
+		p.RequiredGo = m.Work.Go
+	}
+
+	deps, err := depFiles(p.ModuleDir, m)
+	if err != nil {
+		return nil, err
+	}
+	p.DepFiles = deps
+
+	p.Env = sortedEnv(s.Env)
+
+	bins, err := binaries(s, m.Facts.Path)
+	if err != nil {
+		return nil, err
+	}
+	p.Binaries = bins
+
+	p.Image = image(s, bins, args)
+
+	p.CacheNS = args[ArgCacheNS]
+	if p.CacheNS == "" {
+		p.CacheNS = m.Facts.Path
+	}
+	return p, nil
+}
+
+func knownTarget(t string) bool {
+	for _, k := range Targets {
+		if k.Name == t {
+			return true
+		}
+	}
+	return false
+}
+
+func goVersionFrom(m Module) string {
+	if m.Work != nil && (m.Work.Toolchain != "" || m.Work.Go != "") {
+		if m.Work.Toolchain != "" {
+			return m.Work.Toolchain
+		}
+		return gomod.MajorMinor(m.Work.Go)
+	}
+	return m.Facts.BuilderVersion()
+}
+
+func cleanDir(d string) string {
+	if d == "" {
+		return "."
+	}
+	return path.Clean(d)
+}
+
+// depFiles lists the files of the download step: go.mod and go.sum of the main
+// module, of every local replace and of every workspace module.
+func depFiles(moduleDir string, m Module) ([]string, error) {
+	set := map[string]bool{}
+	addMod := func(dir string) {
+		set[path.Join(dir, "go.mod")] = true
+		set[path.Join(dir, "go.sum")] = true
+	}
+	addMod(moduleDir)
+	for _, r := range m.Facts.LocalReplaces {
+		dir := path.Join(moduleDir, r)
+		if dir == ".." || strings.HasPrefix(dir, "../") {
+			return nil, &Error{Msg: fmt.Sprintf("go.mod replaces a module with the directory %s, which is outside the build context: build from a directory that contains it (e.g. the repository root) and set module: in the Gopherfile to the directory of go.mod", r)}
+		}
+		addMod(dir)
+	}
+	if m.Work != nil {
+		set["go.work"] = true
+		set["go.work.sum"] = true
+		for _, u := range m.Work.Use {
+			if u == ".." || strings.HasPrefix(u, "../") {
+				return nil, &Error{Msg: fmt.Sprintf("go.work uses the directory %s, which is outside the build context", u)}
+			}
+			addMod(u)
+		}
+		for _, r := range m.Work.LocalReplaces {
+			if r == ".." || strings.HasPrefix(r, "../") {
+				return nil, &Error{Msg: fmt.Sprintf("go.work replaces a module with the directory %s, which is outside the build context", r)}
+			}
+			addMod(r)
+		}
+	}
+	out := make([]string, 0, len(set))
+	for f := range set {
+		out = append(out, f)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+func binaries(s *spec.Spec, modulePath string) ([]Binary, error) {
+	builds := s.Builds
+	fields := make([]string, len(builds))
+	for i := range builds {
+		fields[i] = fmt.Sprintf("builds[%d]", i)
+	}
+	if len(builds) == 0 {
+		builds = []spec.Build{{}}
+		fields = []string{"version"}
+	}
+	var out []Binary
+	names := map[string]bool{}
+	outputs := map[string]bool{}
+	for i, b := range builds {
+		main := b.Main
+		if main == "" {
+			main = "."
+		}
+		main = path.Clean(main)
+		if main != "." {
+			main = "./" + main
+		}
+		name := b.Name
+		if name == "" {
+			if main == "." {
+				name = gomod.BinaryName(modulePath)
+			} else {
+				name = gomod.BinaryName(main)
+			}
+		}
+		if names[name] {
+			return nil, &Error{Field: fields[i], Msg: fmt.Sprintf("two builds make a binary named %q: give them different name: fields", name)}
+		}
+		names[name] = true
+		output := b.Output
+		if output == "" {
+			output = path.Join(spec.DefaultBinDir, name)
+		}
+		output = path.Clean(output)
+		if outputs[output] {
+			return nil, &Error{Field: fields[i], Msg: fmt.Sprintf("two builds write %s: give them different output: fields", output)}
+		}
+		outputs[output] = true
+		var flags []string
+		if b.Ldflags != "" {
+			flags = append(flags, "-ldflags="+b.Ldflags)
+		}
+		if b.Gcflags != "" {
+			flags = append(flags, "-gcflags="+b.Gcflags)
+		}
+		if len(b.Tags) > 0 {
+			flags = append(flags, "-tags="+strings.Join(b.Tags, ","))
+		}
+		flags = append(flags, b.Flags...)
+		out = append(out, Binary{Name: name, Main: main, Output: output, Flags: flags, Env: sortedEnv(b.Env), Field: fields[i]})
+	}
+	return out, nil
+}
+
+func image(s *spec.Spec, bins []Binary, args map[string]string) Image {
+	img := Image{
+		Base:    s.Image.Base,
+		Cmd:     s.Image.Cmd,
+		Env:     sortedEnv(s.Image.Env),
+		User:    s.Image.User,
+		Workdir: s.Image.Workdir,
+		Labels:  s.Image.Labels,
+	}
+	if v := args[ArgBaseImage]; v != "" {
+		img.Base = v
+	}
+	if img.Base == "" {
+		img.Base = spec.DefaultBase
+	}
+	img.Entrypoint = s.Image.Entrypoint
+	if len(img.Entrypoint) == 0 {
+		img.Entrypoint = []string{bins[0].Output}
+	}
+	for _, p := range s.Image.Expose {
+		if n, err := spec.NormalizePort(p); err == nil {
+			img.Expose = append(img.Expose, n)
+		}
+	}
+	return img
+}
+
+func sortedEnv(m map[string]string) []string {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make([]string, 0, len(m))
+	for k, v := range m {
+		out = append(out, k+"="+v)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// EnvValue returns the value of key in a KEY=VALUE list, and whether it is set.
+func EnvValue(env []string, key string) (string, bool) {
+	for i := len(env) - 1; i >= 0; i-- {
+		if k, v, ok := strings.Cut(env[i], "="); ok && k == key {
+			return v, true
+		}
+	}
+	return "", false
+}

@@ -1,0 +1,113 @@
+// Package spec defines the Gopherfile format: the YAML a user writes, its defaults
+// and its validation. The types here, with their doc comments, are the single source
+// for the README reference and the JSON schema (see cmd/gfdocs).
+//
+// Parse never panics: every problem is an *Error that names the line and column of
+// the Gopherfile and says what to do.
+package spec
+
+// Spec is a whole Gopherfile.
+type Spec struct {
+	// Version of the Gopherfile format. Required; the only version is 1.
+	Version int `yaml:"version" json:"version"`
+
+	// Go is the Go version of the builder image, e.g. "1.26" or "1.26.8".
+	// Default: the toolchain line of go.mod, else its go line (as major.minor).
+	// The build arg GO_VERSION overrides it.
+	Go string `yaml:"go,omitempty" json:"go,omitempty"`
+
+	// Builder is the image that runs the go commands. Default: golang:<go>.
+	// The build arg BUILDER_IMAGE overrides it.
+	Builder string `yaml:"builder,omitempty" json:"builder,omitempty"`
+
+	// Module is the directory of the main module's go.mod, relative to the build
+	// context (for a module in a subdirectory of a monorepo). Default: ".".
+	Module string `yaml:"module,omitempty" json:"module,omitempty"`
+
+	// Platforms to build when --platform is not given, e.g. [linux/amd64, linux/arm64].
+	// Default: the platform of the builder (buildkitd).
+	Platforms []string `yaml:"platforms,omitempty" json:"platforms,omitempty"`
+
+	// Env is set for every go command (download, tidy, test and build), e.g.
+	// CGO_ENABLED: "1" or GOEXPERIMENT: "...". It never reaches the runtime image.
+	Env map[string]string `yaml:"env,omitempty" json:"env,omitempty"`
+
+	// Tidy is the go.mod check: "check" (default) runs `go mod tidy -diff` and fails
+	// the build with the diff when go.mod or go.sum is not tidy; "off" skips it.
+	Tidy string `yaml:"tidy,omitempty" json:"tidy,omitempty"`
+
+	// Builds lists the binaries to build. Default: one binary from the main
+	// package at the module root, named after the module path.
+	Builds []Build `yaml:"builds,omitempty" json:"builds,omitempty"`
+
+	// Image configures the runtime image.
+	Image Image `yaml:"image,omitempty" json:"image,omitempty"`
+}
+
+// Build is one binary.
+type Build struct {
+	// Name of the binary. Default: the last element of main (or of the module
+	// path, for the module root), without a /vN suffix.
+	Name string `yaml:"name,omitempty" json:"name,omitempty"`
+
+	// Main is the main package, as a path relative to the module root, e.g.
+	// "./cmd/server". Default: ".".
+	Main string `yaml:"main,omitempty" json:"main,omitempty"`
+
+	// Output is where the binary goes in the image. Default: /usr/local/bin/<name>.
+	Output string `yaml:"output,omitempty" json:"output,omitempty"`
+
+	// Ldflags passed to go build with -ldflags, e.g. "-s -w".
+	Ldflags string `yaml:"ldflags,omitempty" json:"ldflags,omitempty"`
+
+	// Tags are build tags, passed with -tags.
+	Tags []string `yaml:"tags,omitempty" json:"tags,omitempty"`
+
+	// Gcflags passed to go build with -gcflags.
+	Gcflags string `yaml:"gcflags,omitempty" json:"gcflags,omitempty"`
+
+	// Flags are extra go build flags, e.g. ["-race"] or ["-pgo=off"].
+	Flags []string `yaml:"flags,omitempty" json:"flags,omitempty"`
+
+	// Env is set for this binary's go build only, on top of the top-level env.
+	Env map[string]string `yaml:"env,omitempty" json:"env,omitempty"`
+}
+
+// Image is the runtime image.
+type Image struct {
+	// Base is the runtime base image, or "scratch".
+	// Default: gcr.io/distroless/static-debian12:nonroot.
+	Base string `yaml:"base,omitempty" json:"base,omitempty"`
+
+	// Entrypoint of the image. Default: the first binary.
+	Entrypoint []string `yaml:"entrypoint,omitempty" json:"entrypoint,omitempty"`
+
+	// Cmd is the default arguments to the entrypoint.
+	Cmd []string `yaml:"cmd,omitempty" json:"cmd,omitempty"`
+
+	// Env is set in the runtime image, on top of the base image's env.
+	Env map[string]string `yaml:"env,omitempty" json:"env,omitempty"`
+
+	// User the container runs as. Default: the base image's user, or 65532 (nonroot)
+	// when the base sets none.
+	User string `yaml:"user,omitempty" json:"user,omitempty"`
+
+	// Workdir is the working directory of the container. Default: the base image's.
+	Workdir string `yaml:"workdir,omitempty" json:"workdir,omitempty"`
+
+	// Labels are added to the image config, on top of the base image's labels.
+	Labels map[string]string `yaml:"labels,omitempty" json:"labels,omitempty"`
+
+	// Expose lists the ports the container listens on, e.g. ["8080", "53/udp"].
+	Expose []string `yaml:"expose,omitempty" json:"expose,omitempty"`
+}
+
+// Defaults used when a field is empty.
+const (
+	DefaultBase   = "gcr.io/distroless/static-debian12:nonroot"
+	DefaultBinDir = "/usr/local/bin"
+	NonrootUser   = "65532"
+	TidyCheck     = "check"
+	TidyOff       = "off"
+	Scratch       = "scratch"
+)

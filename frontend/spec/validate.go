@@ -1,0 +1,221 @@
+package spec
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/containerd/platforms"
+	"github.com/distribution/reference"
+)
+
+var (
+	goVersionRE = regexp.MustCompile(`^1\.[0-9]+(\.[0-9]+)?((rc|beta)[0-9]+)?$`)
+	nameRE      = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+	envNameRE   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	portRE      = regexp.MustCompile(`^([0-9]{1,5})(/(tcp|udp|sctp))?$`)
+)
+
+// validate checks the decoded spec; seen says which fields were written.
+func validate(s *Spec, pos Positions, seen map[string]bool) error {
+	errAt := func(field, msg, hint string) error {
+		return &Error{Pos: pos.Of(field), Field: field, Msg: msg, Hint: hint}
+	}
+	if !seen["version"] {
+		return &Error{Pos: Pos{Line: 1, Column: 1}, Msg: "missing the version field", Hint: "add the line `version: 1`"}
+	}
+	if s.Version != 1 {
+		return errAt("version", fmt.Sprintf("unsupported version %d", s.Version),
+			"this frontend reads version 1; for another version use a matching frontend image in the # syntax= line")
+	}
+	if s.Go != "" && !goVersionRE.MatchString(s.Go) {
+		return errAt("go", fmt.Sprintf("%q is not a Go version", s.Go), `write it like "1.26" or "1.26.8", quoted`)
+	}
+	if s.Builder != "" {
+		if err := checkImageRef(s.Builder); err != nil {
+			return errAt("builder", err.Error(), "write an image reference like golang:1.26 or registry.example.com/golang:1.26")
+		}
+	}
+	if s.Module != "" {
+		if err := checkRelDir(s.Module); err != nil {
+			return errAt("module", err.Error(), "write the directory of go.mod relative to the build context, e.g. ./services/api")
+		}
+	}
+	for i, p := range s.Platforms {
+		if err := CheckPlatform(p); err != nil {
+			return errAt(fmt.Sprintf("platforms[%d]", i), err.Error(), "write platforms like linux/amd64, linux/arm64 or linux/arm/v7")
+		}
+	}
+	if err := checkEnv(s.Env, "env", errAt); err != nil {
+		return err
+	}
+	switch s.Tidy {
+	case "", TidyCheck, TidyOff:
+	default:
+		return errAt("tidy", fmt.Sprintf("unknown value %q", s.Tidy), `use "check" (the default) or "off"`)
+	}
+	names := map[string]int{}
+	outputs := map[string]int{}
+	for i, b := range s.Builds {
+		f := fmt.Sprintf("builds[%d]", i)
+		if b.Main != "" {
+			if err := checkMain(b.Main); err != nil {
+				return errAt(f+".main", err.Error(), `write the main package relative to the module root, e.g. "./cmd/server"`)
+			}
+		}
+		if b.Name != "" {
+			if !nameRE.MatchString(b.Name) || len(b.Name) > 128 {
+				return errAt(f+".name", fmt.Sprintf("%q is not a valid binary name", b.Name), "use letters, digits, '.', '_' and '-'")
+			}
+			if j, dup := names[b.Name]; dup {
+				return errAt(f+".name", fmt.Sprintf("binary %q is already built by builds[%d]", b.Name, j), "give every build its own name")
+			}
+			names[b.Name] = i
+		}
+		if b.Output != "" {
+			if err := CheckImagePath(b.Output); err != nil {
+				return errAt(f+".output", err.Error(), "write an absolute path in the image, e.g. /usr/local/bin/server")
+			}
+			if j, dup := outputs[b.Output]; dup {
+				return errAt(f+".output", fmt.Sprintf("%s is already the output of builds[%d]", b.Output, j), "give every build its own output path")
+			}
+			outputs[b.Output] = i
+		}
+		for j, t := range b.Tags {
+			if t == "" || strings.ContainsAny(t, " ,\t\"'") {
+				return errAt(fmt.Sprintf("%s.tags[%d]", f, j), fmt.Sprintf("%q is not a build tag", t), "one tag per list item, without spaces or commas")
+			}
+		}
+		for j, fl := range b.Flags {
+			if !strings.HasPrefix(fl, "-") {
+				return errAt(fmt.Sprintf("%s.flags[%d]", f, j), fmt.Sprintf("%q is not a go build flag", fl), `flags start with "-", e.g. "-race"; the package goes in main`)
+			}
+			switch name, _, _ := strings.Cut(strings.TrimLeft(fl, "-"), "="); name {
+			case "o", "C", "modfile", "overlay":
+				return errAt(fmt.Sprintf("%s.flags[%d]", f, j), fmt.Sprintf("the flag -%s is set by Gopherfile", name), "use output: for where the binary goes")
+			}
+		}
+		if err := checkEnv(b.Env, f+".env", errAt); err != nil {
+			return err
+		}
+	}
+	img := s.Image
+	if img.Base != "" && img.Base != Scratch {
+		if err := checkImageRef(img.Base); err != nil {
+			return errAt("image.base", err.Error(), `write an image reference like gcr.io/distroless/static-debian12:nonroot, or "scratch"`)
+		}
+	}
+	if err := checkEnv(img.Env, "image.env", errAt); err != nil {
+		return err
+	}
+	if img.Workdir != "" && !path.IsAbs(img.Workdir) {
+		return errAt("image.workdir", fmt.Sprintf("%q is not an absolute path", img.Workdir), "write it like /app")
+	}
+	if img.User != "" && strings.ContainsAny(img.User, " \t\n") {
+		return errAt("image.user", fmt.Sprintf("%q is not a user", img.User), "write a name or uid, optionally :group, e.g. 65532:65532")
+	}
+	for i, p := range img.Expose {
+		if _, err := NormalizePort(p); err != nil {
+			return errAt(fmt.Sprintf("image.expose[%d]", i), err.Error(), `write ports like "8080", "8080/tcp" or "53/udp"`)
+		}
+	}
+	for k := range img.Labels {
+		if strings.TrimSpace(k) == "" {
+			return errAt("image.labels", "a label has an empty name", "")
+		}
+	}
+	return nil
+}
+
+func checkImageRef(ref string) error {
+	if _, err := reference.ParseNormalizedNamed(ref); err != nil {
+		return fmt.Errorf("%q is not a valid image reference: %w", ref, err)
+	}
+	return nil
+}
+
+func checkEnv(env map[string]string, field string, errAt func(field, msg, hint string) error) error {
+	for k, v := range env {
+		if !envNameRE.MatchString(k) {
+			return errAt(field+"."+k, fmt.Sprintf("%q is not a valid environment variable name", k), "use letters, digits and _")
+		}
+		if strings.ContainsRune(v, 0) {
+			return errAt(field+"."+k, "the value contains a NUL byte", "")
+		}
+	}
+	return nil
+}
+
+// checkRelDir accepts a clean relative directory inside the context.
+func checkRelDir(p string) error {
+	if path.IsAbs(p) || strings.HasPrefix(p, "\\") || strings.Contains(p, "\\") {
+		return fmt.Errorf("%q must be a relative path with forward slashes", p)
+	}
+	c := path.Clean(p)
+	if c == ".." || strings.HasPrefix(c, "../") {
+		return fmt.Errorf("%q is outside the build context", p)
+	}
+	return nil
+}
+
+func checkMain(p string) error {
+	if err := checkRelDir(p); err != nil {
+		return err
+	}
+	if strings.Contains(p, "...") {
+		return fmt.Errorf("%q is a package pattern; name one main package", p)
+	}
+	return nil
+}
+
+// CheckImagePath accepts a clean absolute path inside the image that is not the root.
+func CheckImagePath(p string) error {
+	if !path.IsAbs(p) {
+		return fmt.Errorf("%q is not an absolute path", p)
+	}
+	c := path.Clean(p)
+	if c == "/" {
+		return fmt.Errorf("%q is the image root, not a file", p)
+	}
+	if strings.Contains(p, "/../") || strings.HasSuffix(p, "/..") || strings.ContainsRune(p, 0) {
+		return fmt.Errorf("%q contains ..", p)
+	}
+	return nil
+}
+
+// CheckPlatform accepts linux platforms that Go can cross-compile to.
+func CheckPlatform(p string) error {
+	pl, err := platforms.Parse(p)
+	if err != nil {
+		return fmt.Errorf("%q is not a platform: %w", p, err)
+	}
+	if pl.OS != "linux" {
+		return fmt.Errorf("%q: only linux images are supported", p)
+	}
+	if _, ok := goArch[pl.Architecture]; !ok {
+		return fmt.Errorf("%q: architecture %q is not supported", p, pl.Architecture)
+	}
+	return nil
+}
+
+// goArch lists the OCI architectures Gopherfile builds for (their GOARCH is the same name).
+var goArch = map[string]bool{"amd64": true, "arm64": true, "arm": true, "386": true, "ppc64le": true, "s390x": true, "riscv64": true, "mips64le": true, "loong64": true}
+
+// NormalizePort turns "8080" into "8080/tcp" and checks the number.
+func NormalizePort(p string) (string, error) {
+	m := portRE.FindStringSubmatch(p)
+	if m == nil {
+		return "", fmt.Errorf("%q is not a port", p)
+	}
+	n, _ := strconv.Atoi(m[1])
+	if n < 1 || n > 65535 {
+		return "", fmt.Errorf("port %d is out of range 1-65535", n)
+	}
+	proto := m[3]
+	if proto == "" {
+		proto = "tcp"
+	}
+	return fmt.Sprintf("%d/%s", n, proto), nil
+}

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Builds the tools the test environment needs from the Go module proxy, once, into
+# $GF_CACHE/bin (buildkitd, buildctl, docker-buildx, registry, crane), and installs
+# runc and debootstrap from Debian. Idempotent: a tool already built at the pinned
+# version is not rebuilt.
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+
+mkdir -p "$GF_BIN" "$GF_CACHE/src"
+
+# go_tool NAME MODULE@VERSION PACKAGE: builds PACKAGE from a throwaway module.
+go_tool() {
+	local name=$1 modver=$2 pkg=$3
+	local stamp="$GF_BIN/.$name.version"
+	if [ -x "$GF_BIN/$name" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$modver" ]; then
+		return 0
+	fi
+	log "building $name from $modver"
+	local dir="$GF_CACHE/src/$name"
+	rm -rf "$dir" && mkdir -p "$dir"
+	(
+		cd "$dir"
+		export GOFLAGS=-mod=mod GOTOOLCHAIN=local
+		go mod init "tools.local/$name" >/dev/null 2>&1
+		go get "$modver" >/dev/null
+		CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$GF_BIN/$name.tmp" "$pkg"
+	)
+	mv "$GF_BIN/$name.tmp" "$GF_BIN/$name"
+	echo "$modver" >"$stamp"
+}
+
+apt_need=()
+command -v runc >/dev/null || apt_need+=(runc)
+command -v debootstrap >/dev/null || apt_need+=(debootstrap)
+command -v unshare >/dev/null || apt_need+=(util-linux)
+command -v iptables >/dev/null || apt_need+=(iptables)
+command -v pigz >/dev/null || apt_need+=(pigz)
+if [ ${#apt_need[@]} -gt 0 ]; then
+	log "apt-get install ${apt_need[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >/dev/null
+	apt-get install -y -qq --no-install-recommends "${apt_need[@]}" >/dev/null
+fi
+
+go_tool buildkitd github.com/moby/buildkit@$BUILDKIT_VERSION github.com/moby/buildkit/cmd/buildkitd &
+p1=$!
+go_tool buildctl github.com/moby/buildkit@$BUILDKIT_VERSION github.com/moby/buildkit/cmd/buildctl &
+p2=$!
+wait $p1; wait $p2
+go_tool registry github.com/distribution/distribution/v3@$REGISTRY_VERSION github.com/distribution/distribution/v3/cmd/registry &
+p1=$!
+go_tool crane github.com/google/go-containerregistry@$CRANE_VERSION github.com/google/go-containerregistry/cmd/crane &
+p2=$!
+wait $p1; wait $p2
+go_tool docker-buildx github.com/docker/buildx@$BUILDX_VERSION github.com/docker/buildx/cmd/buildx
+
+mkdir -p "$HOME/.docker/cli-plugins"
+if ! cmp -s "$GF_BIN/docker-buildx" "$HOME/.docker/cli-plugins/docker-buildx"; then
+	cp "$GF_BIN/docker-buildx" "$HOME/.docker/cli-plugins/docker-buildx"
+fi
+log "tools ready in $GF_BIN"
