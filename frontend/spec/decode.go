@@ -95,6 +95,9 @@ func Parse(data []byte) (*Spec, Positions, error) {
 	if root.Kind == 0 || (root.Kind == yaml.DocumentNode && len(root.Content) == 0) {
 		return nil, nil, &Error{Pos: Pos{Line: 1}, Msg: "the Gopherfile is empty", Hint: "the smallest Gopherfile is the line `version: 1`"}
 	}
+	if err := checkSize(&root); err != nil {
+		return nil, nil, err
+	}
 	d := &decoder{pos: Positions{}}
 	var s Spec
 	if err := d.decode(&root, reflect.ValueOf(&s).Elem(), "", 0); err != nil {
@@ -122,6 +125,34 @@ func yamlError(err error) error {
 		}
 	}
 	return e
+}
+
+// checkSize walks the YAML tree, following aliases, and refuses it when it
+// expands to more than MaxNodes nodes or nests deeper than MaxDepth: this stops
+// alias bombs before any other work.
+func checkSize(root *yaml.Node) error {
+	count := 0
+	var walk func(n *yaml.Node, depth int) error
+	walk = func(n *yaml.Node, depth int) error {
+		count++
+		if count > MaxNodes {
+			return &Error{Pos: nodePos(n), Msg: fmt.Sprintf("the YAML has more than %d nodes (counting alias expansions)", MaxNodes),
+				Hint: "do not use YAML anchors and aliases to repeat large blocks"}
+		}
+		if depth > MaxDepth {
+			return &Error{Pos: nodePos(n), Msg: fmt.Sprintf("the YAML is nested more than %d levels deep", MaxDepth)}
+		}
+		if n.Kind == yaml.AliasNode && n.Alias != nil {
+			return walk(n.Alias, depth+1)
+		}
+		for _, c := range n.Content {
+			if err := walk(c, depth+1); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return walk(root, 0)
 }
 
 type decoder struct {
@@ -225,11 +256,11 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string, depth int) 
 		m := reflect.MakeMapWithSize(v.Type(), len(n.Content)/2)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, val := n.Content[i], n.Content[i+1]
-			if k.Kind == yaml.AliasNode || val.Kind == yaml.AliasNode {
-				d.nodes++
-			}
 			if k.Kind != yaml.ScalarNode || k.Value == "" {
 				return &Error{Pos: nodePos(k), Field: path, Msg: "map keys must be non-empty strings"}
+			}
+			if m.MapIndex(reflect.ValueOf(k.Value)).IsValid() {
+				return &Error{Pos: nodePos(k), Field: path, Msg: fmt.Sprintf("the key %q is written twice", k.Value), Hint: "keep one of them"}
 			}
 			p := path + "." + k.Value
 			d.pos[p] = nodePos(k)
@@ -256,11 +287,16 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string, depth
 			Hint: "write `field: value` lines"}
 	}
 	fields := structFields(v.Type())
+	written := map[string]int{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, val := n.Content[i], n.Content[i+1]
 		if k.Kind != yaml.ScalarNode {
 			return &Error{Pos: nodePos(k), Field: path, Msg: "field names must be plain strings"}
 		}
+		if line, dup := written[k.Value]; dup {
+			return &Error{Pos: nodePos(k), Field: path, Msg: fmt.Sprintf("the field %q is written twice (first on line %d)", k.Value, line), Hint: "keep one of them"}
+		}
+		written[k.Value] = k.Line
 		p := k.Value
 		if path != "" {
 			p = path + "." + k.Value
