@@ -32,7 +32,7 @@ type Facts struct {
 
 // Parse reads go.mod. filename is used in error messages only.
 func Parse(filename string, data []byte) (*Facts, error) {
-	f, err := modfile.ParseLax(filename, data, nil)
+	f, err := modfile.Parse(filename, data, nil)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", filename, err)
 	}
@@ -108,12 +108,14 @@ func ParseWork(filename string, data []byte) (*Workspace, error) {
 func BinaryName(importPath string) string {
 	importPath = strings.TrimSuffix(importPath, "/")
 	elems := strings.Split(importPath, "/")
+	last := true
 	for i := len(elems) - 1; i >= 0; i-- {
 		e := elems[i]
 		if e == "" || e == "." {
 			continue
 		}
-		if i > 0 && isMajorSuffix(e) {
+		if last && i > 0 && isMajorSuffix(e) {
+			last = false
 			continue
 		}
 		// gopkg.in/yaml.v3 → yaml

@@ -1,0 +1,134 @@
+package plan
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/gopherfile/gopherfile/frontend/gomod"
+	"github.com/gopherfile/gopherfile/frontend/spec"
+)
+
+func mustSpec(t *testing.T, s string) *spec.Spec {
+	t.Helper()
+	sp, _, err := spec.Parse([]byte(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sp
+}
+
+func TestDefaults(t *testing.T) {
+	p, err := New(mustSpec(t, "version: 1\n"), Module{Facts: &gomod.Facts{Path: "github.com/acme/tool/v2", Go: "1.25.0"}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Builder != "golang:1.25" || p.BuilderOrigin != "go.mod" {
+		t.Errorf("builder %s from %s", p.Builder, p.BuilderOrigin)
+	}
+	if len(p.Binaries) != 1 || p.Binaries[0].Name != "tool" || p.Binaries[0].Output != "/usr/local/bin/tool" || p.Binaries[0].Main != "." {
+		t.Errorf("binaries %+v", p.Binaries)
+	}
+	if p.Image.Base != spec.DefaultBase || strings.Join(p.Image.Entrypoint, " ") != "/usr/local/bin/tool" {
+		t.Errorf("image %+v", p.Image)
+	}
+	if !p.Tidy || p.Target != TargetImage || p.CacheNS != "github.com/acme/tool/v2" {
+		t.Errorf("plan %+v", p)
+	}
+	if strings.Join(p.DepFiles, ",") != "go.mod,go.sum" {
+		t.Errorf("dep files %v", p.DepFiles)
+	}
+}
+
+func TestOverrides(t *testing.T) {
+	facts := &gomod.Facts{Path: "example.com/m", Go: "1.22", Toolchain: "1.26.1"}
+	tests := []struct {
+		name, spec  string
+		args        map[string]string
+		wantBuilder string
+		wantOrigin  string
+	}{
+		{"toolchain line", "version: 1\n", nil, "golang:1.26.1", "go.mod"},
+		{"spec go", "version: 1\ngo: \"1.26\"\n", nil, "golang:1.26", "Gopherfile go"},
+		{"build arg wins", "version: 1\ngo: \"1.26\"\n", map[string]string{"GO_VERSION": "1.27"}, "golang:1.27", "build arg GO_VERSION"},
+		{"spec builder", "version: 1\nbuilder: registry.example.com/go:1\n", nil, "registry.example.com/go:1", "Gopherfile builder"},
+		{"builder arg", "version: 1\nbuilder: a/b:1\n", map[string]string{"BUILDER_IMAGE": "c/d:2"}, "c/d:2", "build arg BUILDER_IMAGE"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := New(mustSpec(t, tt.spec), Module{Facts: facts}, Options{BuildArgs: tt.args})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Builder != tt.wantBuilder || p.BuilderOrigin != tt.wantOrigin {
+				t.Errorf("got %s (%s), want %s (%s)", p.Builder, p.BuilderOrigin, tt.wantBuilder, tt.wantOrigin)
+			}
+		})
+	}
+}
+
+func TestBinaries(t *testing.T) {
+	p, err := New(mustSpec(t, `version: 1
+builds:
+  - main: ./cmd/api
+    ldflags: -s -w
+    tags: [a, b]
+    flags: [-race]
+  - name: w
+    main: cmd/worker/
+    output: /app/w
+image:
+  expose: ["8080"]
+  entrypoint: [/app/w, serve]
+`), Module{Facts: &gomod.Facts{Path: "example.com/m", Go: "1.26"}}, Options{BuildArgs: map[string]string{"BASE_IMAGE": "scratch"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, w := p.Binaries[0], p.Binaries[1]
+	if a.Name != "api" || a.Main != "./cmd/api" || strings.Join(a.Flags, " ") != "-ldflags=-s -w -tags=a,b -race" {
+		t.Errorf("api: %+v", a)
+	}
+	if w.Name != "w" || w.Main != "./cmd/worker" || w.Output != "/app/w" || w.Field != "builds[1]" {
+		t.Errorf("w: %+v", w)
+	}
+	if p.Image.Base != "scratch" || p.Image.Expose[0] != "8080/tcp" || p.Image.Entrypoint[1] != "serve" {
+		t.Errorf("image: %+v", p.Image)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		spec string
+		mod  Module
+		opt  Options
+		want string
+	}{
+		{"unknown target", "version: 1\n", Module{Facts: &gomod.Facts{Path: "m", Go: "1.26"}}, Options{Target: "lint"}, `unknown target "lint"`},
+		{"no go line", "version: 1\n", Module{Facts: &gomod.Facts{Path: "m"}}, Options{}, "no go line"},
+		{"same default name", "version: 1\nbuilds: [{main: ./a/x}, {main: ./b/x}]\n", Module{Facts: &gomod.Facts{Path: "m", Go: "1.26"}}, Options{}, `binary named "x"`},
+		{"replace outside", "version: 1\n", Module{Facts: &gomod.Facts{Path: "m", Go: "1.26", LocalReplaces: []string{"../lib"}}}, Options{}, "outside the build context"},
+		{"work use outside", "version: 1\n", Module{Facts: &gomod.Facts{Path: "m", Go: "1.26"}, Work: &gomod.Workspace{Use: []string{"../x"}}}, Options{}, "outside the build context"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := New(mustSpec(t, tt.spec), tt.mod, tt.opt)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("got %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestDepFilesWorkspaceAndReplace(t *testing.T) {
+	p, err := New(mustSpec(t, "version: 1\nmodule: svc\n"), Module{
+		Facts: &gomod.Facts{Path: "m", Go: "1.26", LocalReplaces: []string{"../lib"}},
+		Work:  &gomod.Workspace{Go: "1.26", Use: []string{"svc", "lib"}},
+	}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "go.work,go.work.sum,lib/go.mod,lib/go.sum,svc/go.mod,svc/go.sum"
+	if got := strings.Join(p.DepFiles, ","); got != want {
+		t.Errorf("dep files %s, want %s", got, want)
+	}
+}
