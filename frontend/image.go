@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/distribution/reference"
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/client/llb/sourceresolver"
 	"github.com/moby/buildkit/frontend/dockerui"
@@ -54,6 +55,11 @@ func (b *build) loadImage(ctx context.Context, ref string, pl ocispecs.Platform,
 			return &s, &imageConfig{ref: ref, img: img}, nil
 		}
 	}
+	named, err := reference.ParseNormalizedNamed(ref)
+	if err != nil {
+		return nil, nil, b.fieldError(field, fmt.Errorf("%q is not a valid image reference: %w", ref, err))
+	}
+	ref = reference.TagNameOnly(named).String()
 	_, dgst, dt, err := b.c.ResolveImageConfig(ctx, ref, sourceresolver.Opt{
 		LogName: "[internal] load metadata for " + ref,
 		ImageOpt: &sourceresolver.ResolveImageOpt{

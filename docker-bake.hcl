@@ -1,0 +1,51 @@
+// docker buildx bake targets for Gopherfile: the frontend image and the examples.
+// The example targets show how a Go team writes its own: context = the module,
+// dockerfile = "Gopherfile".
+//
+//   docker buildx bake frontend                  # the frontend image (amd64 + arm64)
+//   docker buildx bake examples                  # every example image
+//   docker buildx bake hello --set hello.output=type=oci,dest=hello.tar
+
+variable "FRONTEND_IMAGE" {
+  default = "localhost:5055/gopherfile/frontend:dev"
+}
+
+variable "VERSION" {
+  default = "dev"
+}
+
+// CA_BUNDLE: a CA bundle for a TLS-intercepting proxy, used while the frontend
+// image downloads its Go modules (empty: none).
+variable "CA_BUNDLE" {
+  default = ""
+}
+
+group "default" {
+  targets = ["frontend"]
+}
+
+group "examples" {
+  targets = ["hello"]
+}
+
+target "frontend" {
+  context    = "."
+  dockerfile = "Dockerfile"
+  tags       = [FRONTEND_IMAGE]
+  platforms  = ["linux/amd64", "linux/arm64"]
+  args = {
+    VERSION = VERSION
+  }
+  secret = CA_BUNDLE != "" ? ["id=cacert,src=${CA_BUNDLE}"] : []
+}
+
+// _gopherfile is what every Go image target inherits.
+target "_gopherfile" {
+  dockerfile = "Gopherfile"
+}
+
+target "hello" {
+  inherits = ["_gopherfile"]
+  context  = "examples/hello"
+  tags     = ["gopherfile-examples/hello:dev"]
+}
