@@ -65,6 +65,9 @@ func (b *build) checkGoVersion(builder *imageConfig) error {
 	if have == "" || p == nil || p.RequiredGo == "" {
 		return nil
 	}
+	if s, ok := p.Downloads.Setting("GOTOOLCHAIN"); ok && s.Value != "local" {
+		return nil // the go command may switch toolchains
+	}
 	if gomod.Compare(have, p.RequiredGo) >= 0 {
 		return nil
 	}

@@ -111,6 +111,9 @@ func (b *build) solve(ctx context.Context) (*gwclient.Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, w := range p.Downloads.SecurityWarnings() {
+		b.src.Warn(ctx, w.Msg, gwclient.WarnOpts{Range: lineRange(b.pos.Of(w.Field).Line), Level: 1})
+	}
 	if err := b.checkGoVersion(builderImg); err != nil {
 		return nil, err
 	}
@@ -142,7 +145,7 @@ func (b *build) solve(ctx context.Context) (*gwclient.Result, error) {
 	}
 
 	eg, ctx := errgroup.WithContext(ctx)
-	if p.Tidy && p.Target != plan.TargetDeps {
+	if p.Tidy && p.Target != plan.TargetDeps && p.Target != plan.TargetTidy {
 		eg.Go(func() error {
 			return b.solveState(ctx, gfllb.Tidy(p, in, deps), buildPlatform)
 		})
@@ -181,6 +184,8 @@ func (b *build) buildPlatform(ctx context.Context, in gfllb.Inputs, deps llb.Sta
 		if builderImg != nil && builderImg.img != nil {
 			cfg = builderImg.img
 		}
+	case plan.TargetTidy:
+		st = gfllb.TidyFix(p, in, deps)
 	case plan.TargetBinaries:
 		st = gfllb.Compile(p, in, deps, target)
 	default:

@@ -60,7 +60,7 @@ func TestHelloBuildxSyntaxBuildArg(t *testing.T) {
 
 func TestHelloBake(t *testing.T) {
 	tarball := filepath.Join(t.TempDir(), "hello.tar")
-	r := run(t, repoRoot, nil, "docker", "buildx", "bake", "--builder", builder, "--progress", "plain",
+	r := run(t, repoRoot, nil, "docker", "buildx", "bake", "--builder", builder, "--progress", "plain", "--allow", "fs.write="+filepath.Dir(tarball),
 		"-f", "docker-bake.hcl", "--set", "hello.output=type=oci,dest="+tarball, "hello")
 	mustOK(t, r)
 	checkHello(t, tarball)

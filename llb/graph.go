@@ -34,6 +34,20 @@ type Inputs struct {
 	Location func(field string) bk.ConstraintsOpt
 }
 
+// ScriptDir is where a step's script is mounted.
+const ScriptDir = "/gopherfile/step"
+
+// script runs a shell script that is mounted as a file, so that a failure
+// reads `process "/bin/sh /gopherfile/step/download.sh" did not complete`
+// instead of quoting the whole script.
+func script(name, text string) []bk.RunOption {
+	st := bk.Scratch().File(bk.Mkfile("/"+name, 0o755, []byte(text)), bk.WithCustomName("[internal] "+name))
+	return []bk.RunOption{
+		bk.AddMount(ScriptDir, st, bk.Readonly),
+		bk.Args([]string{"/bin/sh", path.Join(ScriptDir, name)}),
+	}
+}
+
 func (in Inputs) opts(name, field string) []bk.RunOption {
 	o := []bk.RunOption{bk.WithCustomName(name)}
 	if in.Location != nil {
@@ -64,7 +78,9 @@ func goEnv(p *plan.Plan) []bk.RunOption {
 	o := []bk.RunOption{
 		bk.AddEnv("GOMODCACHE", plan.GoModCache),
 		bk.AddEnv("GOCACHE", plan.GoCache),
-		bk.AddEnv("GOTOOLCHAIN", "local"),
+	}
+	if s, ok := p.Downloads.Setting("GOTOOLCHAIN"); ok {
+		o = append(o, bk.AddEnv("GOTOOLCHAIN", s.Value))
 	}
 	for _, kv := range p.Env {
 		k, v, _ := strings.Cut(kv, "=")
@@ -89,34 +105,32 @@ func Deps(p *plan.Plan, in Inputs) bk.State {
 	if p.Vendored {
 		return in.Builder
 	}
-	o := []bk.RunOption{
-		bk.Args([]string{"/bin/sh", "-c", downloadScript()}),
+	o := append(script("download.sh", credentialsScript(p)+retryScript(p, "go mod download", "go mod download")),
 		bk.Dir(workDir(p)),
 		bk.AddMount(plan.SrcDir, in.DepFiles),
 		modCache(),
-	}
+	)
 	o = append(o, goEnv(p)...)
-	o = append(o, in.opts("[deps] go mod download", "version")...)
+	o = append(o, downloadOpts(p)...)
+	field := "version"
+	if len(p.Downloads.Settings) > 1 {
+		field = "modules"
+	}
+	o = append(o, in.opts("[deps] go mod download", field)...)
 	return in.Builder.Run(o...).Root()
-}
-
-func downloadScript() string {
-	return `set -e
-go mod download
-`
 }
 
 // Tidy is the go.mod check: `go mod tidy -diff` over the whole module. It needs
 // the network (tidy looks at every platform's and test's imports).
 func Tidy(p *plan.Plan, in Inputs, deps bk.State) bk.State {
-	o := []bk.RunOption{
-		bk.Args([]string{"/bin/sh", "-c", tidyScript()}),
+	o := append(script("tidy-check.sh", credentialsScript(p)+retryScript(p, "go mod tidy -diff", "go mod tidy -diff")),
 		bk.Dir(workDir(p)),
 		bk.AddMount(plan.SrcDir, in.Context, bk.Readonly),
 		modCache(),
 		buildCache(p, in.BuildPlatform),
-	}
+	)
 	o = append(o, goEnv(p)...)
+	o = append(o, downloadOpts(p)...)
 	if p.Vendored {
 		o = append(o, bk.AddEnv("GOFLAGS", "-mod=mod"))
 	}
@@ -124,15 +138,25 @@ func Tidy(p *plan.Plan, in Inputs, deps bk.State) bk.State {
 	return deps.Run(o...).Root()
 }
 
-func tidyScript() string {
-	return `if ! out=$(go mod tidy -diff 2>&1); then
-  printf '%s\n' "$out"
-  echo
-  echo "gopherfile: go.mod or go.sum is not tidy (the diff above shows what go mod tidy would change)."
-  echo "gopherfile: fix it with: docker buildx build --target tidy -o . -f Gopherfile .  (or run go mod tidy) and commit the result; or set tidy: off in the Gopherfile."
-  exit 1
-fi
-`
+
+// TidyFix runs `go mod tidy` on a writable copy of the module and returns a
+// state holding only the tidied go.mod and go.sum, at their context paths, for
+// the tidy target (-o . writes them back).
+func TidyFix(p *plan.Plan, in Inputs, deps bk.State) bk.State {
+	out := path.Join(plan.OutDir, p.ModuleDir)
+	text := credentialsScript(p) + retryScript(p, "go mod tidy", "go mod tidy") +
+		fmt.Sprintf("mkdir -p %[1]s && cp go.mod %[1]s/ && if [ -f go.sum ]; then cp go.sum %[1]s/; fi\n", shellQuote(out))
+	o := append(script("tidy.sh", text),
+		bk.Dir(workDir(p)),
+		bk.AddMount(plan.SrcDir, in.Context),
+		modCache(),
+		buildCache(p, in.BuildPlatform),
+	)
+	o = append(o, goEnv(p)...)
+	o = append(o, downloadOpts(p)...)
+	o = append(o, bk.AddEnv("GOFLAGS", "-mod=mod"))
+	o = append(o, in.opts("[tidy] go mod tidy", "tidy")...)
+	return deps.Run(o...).AddMount(plan.OutDir, bk.Scratch())
 }
 
 // GoPlatformEnv is the GOOS/GOARCH/GOARM/GOAMD64 for a target platform.
@@ -178,14 +202,13 @@ func compileOne(p *plan.Plan, in Inputs, deps bk.State, target ocispecs.Platform
 	}
 	args := append([]string{"go", "build", "-trimpath", "-o", path.Join(plan.OutDir, b.Name)}, b.Flags...)
 	args = append(args, b.Main)
-	o := []bk.RunOption{
-		bk.Args([]string{"/bin/sh", "-c", compileScript(b, args)}),
+	o := append(script("build-"+b.Name+".sh", compileScript(b, args)),
 		bk.Dir(workDir(p)),
 		bk.AddMount(plan.SrcDir, in.Context, bk.Readonly),
 		modCache(),
 		buildCache(p, target),
 		bk.Network(bk.NetModeNone),
-	}
+	)
 	o = append(o, goEnv(p)...)
 	if _, ok := plan.EnvValue(p.Env, "CGO_ENABLED"); !ok {
 		o = append(o, bk.AddEnv("CGO_ENABLED", "0"))

@@ -19,6 +19,7 @@ const (
 	TargetImage    = "image"
 	TargetBinaries = "binaries"
 	TargetDeps     = "deps"
+	TargetTidy     = "tidy"
 )
 
 // TargetInfo describes a target for --call targets and the README.
@@ -33,6 +34,7 @@ var Targets = []TargetInfo{
 	{Name: TargetImage, Description: "the runtime image with the binaries (default)", Default: true},
 	{Name: TargetBinaries, Description: "just the binaries, for -o type=local,dest=DIR"},
 	{Name: TargetDeps, Description: "the builder after go mod download (warms the module cache)"},
+	{Name: TargetTidy, Description: "go.mod and go.sum after go mod tidy: docker buildx build --target tidy -o . fixes them"},
 }
 
 // Build args Gopherfile reads besides BuildKit's own.
@@ -100,6 +102,8 @@ type Plan struct {
 	CacheNS string `json:"cacheNS"`
 	// Platforms from the spec, used when --platform is not given.
 	Platforms []string `json:"platforms,omitempty"`
+	// Downloads is how modules are fetched.
+	Downloads Downloads `json:"downloads"`
 }
 
 // Binary is one go build.
@@ -207,6 +211,12 @@ func New(s *spec.Spec, m Module, opt Options) (*Plan, error) {
 	p.DepFiles = deps
 
 	p.Env = sortedEnv(s.Env)
+	p.Downloads = downloads(s, args)
+	for _, name := range []string{"GOFLAGS", "GOEXPERIMENT"} {
+		if v, ok := args[name]; ok {
+			p.Env = setEnv(p.Env, name, v)
+		}
+	}
 
 	bins, err := binaries(s, m.Facts.Path)
 	if err != nil {
@@ -395,4 +405,17 @@ func EnvValue(env []string, key string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// setEnv sets KEY=VALUE in a sorted env list.
+func setEnv(env []string, key, value string) []string {
+	out := []string{}
+	for _, kv := range env {
+		if k, _, _ := strings.Cut(kv, "="); k != key {
+			out = append(out, kv)
+		}
+	}
+	out = append(out, key+"="+value)
+	sort.Strings(out)
+	return out
 }

@@ -205,6 +205,12 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string, depth int) 
 		return nil // an empty value leaves the default
 	}
 	switch v.Kind() {
+	case reflect.Pointer:
+		elem := reflect.New(v.Type().Elem())
+		if err := d.decode(n, elem.Elem(), path, depth); err != nil {
+			return err
+		}
+		v.Set(elem)
 	case reflect.Struct:
 		return d.decodeStruct(n, v, path, depth)
 	case reflect.String:

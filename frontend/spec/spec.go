@@ -42,6 +42,84 @@ type Spec struct {
 
 	// Image configures the runtime image.
 	Image Image `yaml:"image,omitempty" json:"image,omitempty"`
+
+	// Modules configures how go mod download fetches modules: proxies, private
+	// modules, checksum database, credentials and retries. A build arg with the Go
+	// name of a setting (e.g. --build-arg GOPROXY=...) overrides it for one build.
+	Modules Modules `yaml:"modules,omitempty" json:"modules,omitempty"`
+}
+
+// Modules is how modules are downloaded. Unset settings keep the builder image's
+// values (for the official golang image: the go command's defaults).
+type Modules struct {
+	// Proxy is GOPROXY: proxy URLs separated by "," (the next is tried on 404 or
+	// 410 only) or "|" (on any error), "direct" for version control, "off" to
+	// forbid downloads. Build arg: GOPROXY.
+	Proxy string `yaml:"proxy,omitempty" json:"proxy,omitempty"`
+
+	// Private is GOPRIVATE: module path patterns (globs on path prefixes, e.g.
+	// github.com/acme/*) fetched directly and never checked against the public
+	// checksum database. It is the default of noproxy and nosumdb. Build arg: GOPRIVATE.
+	Private []string `yaml:"private,omitempty" json:"private,omitempty"`
+
+	// NoProxy is GONOPROXY: patterns fetched directly, not through the proxy.
+	// Build arg: GONOPROXY.
+	NoProxy []string `yaml:"noproxy,omitempty" json:"noproxy,omitempty"`
+
+	// NoSumDB is GONOSUMDB: patterns not checked against the checksum database.
+	// Use it for private paths only. Build arg: GONOSUMDB.
+	NoSumDB []string `yaml:"nosumdb,omitempty" json:"nosumdb,omitempty"`
+
+	// SumDB is GOSUMDB: the checksum database, e.g. sum.golang.org or
+	// "sum.golang.org https://sum.mirror.example". "off" disables verification
+	// (warned about). Build arg: GOSUMDB.
+	SumDB string `yaml:"sumdb,omitempty" json:"sumdb,omitempty"`
+
+	// Insecure is GOINSECURE: patterns fetched over plain HTTP or unverified TLS
+	// for direct fetches (checksums are still verified). Build arg: GOINSECURE.
+	Insecure []string `yaml:"insecure,omitempty" json:"insecure,omitempty"`
+
+	// Auth is GOAUTH: "netrc" (the default), "git DIR", "off" or a command.
+	// Build arg: GOAUTH.
+	Auth string `yaml:"auth,omitempty" json:"auth,omitempty"`
+
+	// Toolchain is GOTOOLCHAIN. Default "local": a go.mod that needs a newer Go
+	// than the builder fails with a clear message; "auto" lets the go command
+	// download the toolchain go.mod asks for. Build arg: GOTOOLCHAIN.
+	Toolchain string `yaml:"toolchain,omitempty" json:"toolchain,omitempty"`
+
+	// Retries is how many times a download that failed for a transient reason
+	// (network, DNS, 5xx, checksum database unreachable) is retried, with
+	// exponential backoff and jitter. Default 4; 0 disables retries.
+	Retries *int `yaml:"retries,omitempty" json:"retries,omitempty"`
+
+	// Netrc says whether the secret "netrc" (--secret id=netrc,src=$HOME/.netrc)
+	// holds credentials for private proxies and HTTPS git: "optional" (default),
+	// "required" (the build fails without it) or "off".
+	Netrc string `yaml:"netrc,omitempty" json:"netrc,omitempty"`
+
+	// CACert says whether the secret "cacert" (--secret id=cacert,src=ca.pem) is
+	// a CA bundle to trust, for TLS-intercepting corporate proxies: "optional"
+	// (default), "required" or "off". It is used by the go command and git.
+	CACert string `yaml:"cacert,omitempty" json:"cacert,omitempty"`
+
+	// GitHosts are hosts whose HTTPS git fetches use a token from the secret
+	// GIT_AUTH_TOKEN.<host> (--secret id=GIT_AUTH_TOKEN.github.com,env=TOKEN).
+	// Default: the hosts named by private.
+	GitHosts []string `yaml:"gitHosts,omitempty" json:"gitHosts,omitempty"`
+
+	// SSH forwards the SSH agent (--ssh default) for git@ modules: "off"
+	// (default), "optional" or "required". With it, HTTPS URLs of sshHosts are
+	// rewritten to git@ URLs.
+	SSH string `yaml:"ssh,omitempty" json:"ssh,omitempty"`
+
+	// SSHHosts are the git hosts reached over SSH when ssh is on. Default: the
+	// hosts named by private.
+	SSHHosts []string `yaml:"sshHosts,omitempty" json:"sshHosts,omitempty"`
+
+	// KnownHosts are known_hosts lines (public host keys) for the SSH git hosts.
+	// Without them, the host key is taken on first use.
+	KnownHosts []string `yaml:"knownHosts,omitempty" json:"knownHosts,omitempty"`
 }
 
 // Build is one binary.
@@ -110,4 +188,11 @@ const (
 	TidyCheck     = "check"
 	TidyOff       = "off"
 	Scratch       = "scratch"
+
+	// Values of the netrc, cacert and ssh settings.
+	SecretOptional = "optional"
+	SecretRequired = "required"
+	SecretOff      = "off"
+
+	DefaultRetries = 4
 )

@@ -56,6 +56,9 @@ func validate(s *Spec, pos Positions, seen map[string]bool) error {
 	default:
 		return errAt("tidy", fmt.Sprintf("unknown value %q", s.Tidy), `use "check" (the default) or "off"`)
 	}
+	if err := validateModules(&s.Modules, errAt); err != nil {
+		return err
+	}
 	names := map[string]int{}
 	outputs := map[string]int{}
 	for i, b := range s.Builds {
@@ -218,4 +221,54 @@ func NormalizePort(p string) (string, error) {
 		proto = "tcp"
 	}
 	return fmt.Sprintf("%d/%s", n, proto), nil
+}
+
+var hostRE = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]+)?$`)
+
+func validateModules(m *Modules, errAt func(field, msg, hint string) error) error {
+	for _, f := range []struct {
+		name string
+		v    string
+	}{{"netrc", m.Netrc}, {"cacert", m.CACert}, {"ssh", m.SSH}} {
+		switch f.v {
+		case "", SecretOptional, SecretRequired, SecretOff:
+		default:
+			return errAt("modules."+f.name, fmt.Sprintf("unknown value %q", f.v), `use "optional", "required" or "off"`)
+		}
+	}
+	if m.Retries != nil && (*m.Retries < 0 || *m.Retries > 20) {
+		return errAt("modules.retries", fmt.Sprintf("%d retries is out of range", *m.Retries), "use 0 to 20")
+	}
+	if strings.ContainsAny(m.Proxy, " \t\n") {
+		return errAt("modules.proxy", "GOPROXY cannot contain spaces", `separate entries with "," or "|"`)
+	}
+	for _, l := range []struct {
+		name string
+		v    []string
+	}{{"private", m.Private}, {"noproxy", m.NoProxy}, {"nosumdb", m.NoSumDB}, {"insecure", m.Insecure}} {
+		for i, p := range l.v {
+			if p == "" || strings.ContainsAny(p, ", \t") {
+				return errAt(fmt.Sprintf("modules.%s[%d]", l.name, i), fmt.Sprintf("%q is not a module path pattern", p), "one pattern per list item, e.g. github.com/acme/*")
+			}
+			if _, err := path.Match(p, p); err != nil {
+				return errAt(fmt.Sprintf("modules.%s[%d]", l.name, i), fmt.Sprintf("%q is not a valid glob: %v", p, err), "")
+			}
+		}
+	}
+	for _, l := range []struct {
+		name string
+		v    []string
+	}{{"gitHosts", m.GitHosts}, {"sshHosts", m.SSHHosts}} {
+		for i, h := range l.v {
+			if !hostRE.MatchString(h) {
+				return errAt(fmt.Sprintf("modules.%s[%d]", l.name, i), fmt.Sprintf("%q is not a host name", h), "write just the host, e.g. github.com")
+			}
+		}
+	}
+	for i, k := range m.KnownHosts {
+		if len(strings.Fields(k)) < 3 {
+			return errAt(fmt.Sprintf("modules.knownHosts[%d]", i), "not a known_hosts line", "write `HOST KEYTYPE KEY`, as ssh-keyscan prints it")
+		}
+	}
+	return nil
 }

@@ -1,0 +1,213 @@
+package plan
+
+import (
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/gopherfile/gopherfile/frontend/spec"
+)
+
+// Setting is one go env setting of the download and tidy steps, with where it
+// came from, for the diagnosis of failed downloads.
+type Setting struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+	// Field is the Gopherfile field that set it, "" when a build arg did.
+	Field string `json:"field,omitempty"`
+	// Origin says where it came from: "Gopherfile modules.proxy", "build arg GOPROXY", "Gopherfile default".
+	Origin string `json:"origin"`
+}
+
+// Proxy build args BuildKit users pass for HTTP proxies; they reach the download
+// and tidy steps only, never the image and never a cache key.
+var ProxyArgs = []string{"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY", "FTP_PROXY"}
+
+// Downloads is how the download and tidy steps fetch modules.
+type Downloads struct {
+	// Settings are the go env settings, in a fixed order.
+	Settings []Setting `json:"settings,omitempty"`
+	// Proxy holds HTTP(S)_PROXY, NO_PROXY and ALL_PROXY from build args.
+	Proxy map[string]string `json:"proxy,omitempty"`
+	// Retries of transient failures.
+	Retries int `json:"retries"`
+	// Netrc, CACert and SSH are "optional", "required" or "off".
+	Netrc  string `json:"netrc"`
+	CACert string `json:"cacert"`
+	SSH    string `json:"ssh"`
+	// GitHosts use GIT_AUTH_TOKEN.<host> secrets; SSHHosts are rewritten to git@.
+	GitHosts   []string `json:"gitHosts,omitempty"`
+	SSHHosts   []string `json:"sshHosts,omitempty"`
+	KnownHosts []string `json:"knownHosts,omitempty"`
+}
+
+// Warning is a setting that weakens security or is likely a mistake.
+type Warning struct {
+	Field string `json:"field"`
+	Msg   string `json:"msg"`
+}
+
+// Setting returns the setting called name.
+func (d *Downloads) Setting(name string) (Setting, bool) {
+	for _, s := range d.Settings {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return Setting{}, false
+}
+
+func downloads(s *spec.Spec, args map[string]string) Downloads {
+	m := s.Modules
+	d := Downloads{Proxy: map[string]string{}}
+	set := func(name, field, value string) {
+		if v, ok := args[name]; ok {
+			d.Settings = append(d.Settings, Setting{Name: name, Value: v, Origin: "build arg " + name})
+			return
+		}
+		if value != "" {
+			d.Settings = append(d.Settings, Setting{Name: name, Value: value, Field: field, Origin: "Gopherfile " + field})
+		}
+	}
+	set("GOPROXY", "modules.proxy", m.Proxy)
+	set("GOPRIVATE", "modules.private", strings.Join(m.Private, ","))
+	set("GONOPROXY", "modules.noproxy", strings.Join(m.NoProxy, ","))
+	set("GONOSUMDB", "modules.nosumdb", strings.Join(m.NoSumDB, ","))
+	set("GOSUMDB", "modules.sumdb", m.SumDB)
+	set("GOINSECURE", "modules.insecure", strings.Join(m.Insecure, ","))
+	set("GOAUTH", "modules.auth", m.Auth)
+	envFlags, _ := s.Env["GOFLAGS"]
+	set("GOFLAGS", "env.GOFLAGS", envFlags)
+	envExp, _ := s.Env["GOEXPERIMENT"]
+	set("GOEXPERIMENT", "env.GOEXPERIMENT", envExp)
+	toolchain := m.Toolchain
+	if _, ok := args["GOTOOLCHAIN"]; !ok && toolchain == "" {
+		d.Settings = append(d.Settings, Setting{Name: "GOTOOLCHAIN", Value: "local", Origin: "Gopherfile default"})
+	} else {
+		set("GOTOOLCHAIN", "modules.toolchain", toolchain)
+	}
+
+	for _, k := range ProxyArgs {
+		for _, name := range []string{k, strings.ToLower(k)} {
+			if v, ok := args[name]; ok && v != "" {
+				d.Proxy[k] = v
+			}
+		}
+	}
+	if len(d.Proxy) == 0 {
+		d.Proxy = nil
+	}
+
+	d.Retries = spec.DefaultRetries
+	if m.Retries != nil {
+		d.Retries = *m.Retries
+	}
+	d.Netrc = orDefault(m.Netrc, spec.SecretOptional)
+	d.CACert = orDefault(m.CACert, spec.SecretOptional)
+	d.SSH = orDefault(m.SSH, spec.SecretOff)
+
+	private := m.Private
+	if p, ok := d.Setting("GOPRIVATE"); ok {
+		private = splitList(p.Value)
+	}
+	d.GitHosts = m.GitHosts
+	if len(d.GitHosts) == 0 {
+		d.GitHosts = hostsOf(private)
+	}
+	d.SSHHosts = m.SSHHosts
+	if len(d.SSHHosts) == 0 && d.SSH != spec.SecretOff {
+		d.SSHHosts = hostsOf(private)
+	}
+	d.KnownHosts = m.KnownHosts
+	return d
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func splitList(v string) []string {
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// hostsOf returns the literal hosts that module path patterns start with.
+func hostsOf(patterns []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, p := range patterns {
+		host, _, _ := strings.Cut(p, "/")
+		if !strings.Contains(host, ".") || strings.ContainsAny(host, "*?[") || seen[host] {
+			continue
+		}
+		seen[host] = true
+		out = append(out, host)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// publicHosts serve public modules: a pattern that covers a whole one of them
+// is not a private path.
+var publicHosts = []string{"github.com", "gitlab.com", "bitbucket.org", "golang.org", "google.golang.org",
+	"gopkg.in", "go.uber.org", "k8s.io", "sigs.k8s.io", "cloud.google.com", "go.opentelemetry.io", "honnef.co", "go.etcd.io"}
+
+// coversPublic reports whether a module path pattern matches public modules
+// wholesale: "*", "github.com", "github.com/*", "*.org".
+func coversPublic(pattern string) bool {
+	elems := strings.Split(strings.TrimSuffix(pattern, "/"), "/")
+	if len(elems) == 1 || (len(elems) == 2 && elems[1] == "*") {
+		for _, h := range publicHosts {
+			if ok, _ := path.Match(elems[0], h); ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// SecurityWarnings lists the download settings that weaken module security.
+func (d *Downloads) SecurityWarnings() []Warning {
+	var w []Warning
+	where := func(s Setting) string {
+		if s.Field != "" {
+			return s.Field
+		}
+		return ""
+	}
+	if s, ok := d.Setting("GOSUMDB"); ok && s.Value == "off" {
+		w = append(w, Warning{Field: where(s), Msg: fmt.Sprintf("GOSUMDB=off (%s) turns off checksum verification for every module: a tampered module would be built without a word. List private paths in modules.private instead.", s.Origin)})
+	}
+	for _, name := range []string{"GONOSUMDB", "GOPRIVATE", "GOINSECURE", "GONOPROXY"} {
+		s, ok := d.Setting(name)
+		if !ok {
+			continue
+		}
+		for _, p := range splitList(s.Value) {
+			if !coversPublic(p) {
+				continue
+			}
+			switch name {
+			case "GOINSECURE":
+				w = append(w, Warning{Field: where(s), Msg: fmt.Sprintf("GOINSECURE=%s (%s) fetches public modules without TLS verification: name only your own hosts or paths.", p, s.Origin)})
+			case "GONOPROXY":
+				w = append(w, Warning{Field: where(s), Msg: fmt.Sprintf("GONOPROXY=%s (%s) bypasses the proxy for public modules: builds get slower and depend on every VCS host.", p, s.Origin)})
+			default:
+				w = append(w, Warning{Field: where(s), Msg: fmt.Sprintf("%s=%s (%s) skips the checksum database for public modules: name only your private paths, e.g. github.com/your-org/*.", name, p, s.Origin)})
+			}
+		}
+	}
+	if s, ok := d.Setting("GOFLAGS"); ok && strings.Contains(" "+s.Value, " -insecure") {
+		w = append(w, Warning{Field: where(s), Msg: fmt.Sprintf("GOFLAGS=%s (%s) uses -insecure: use GOINSECURE for your own hosts instead.", s.Value, s.Origin)})
+	}
+	return w
+}
