@@ -17,9 +17,9 @@ import (
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"golang.org/x/sync/errgroup"
 
-	gfllb "github.com/gopherfile/gopherfile/llb"
 	"github.com/gopherfile/gopherfile/frontend/plan"
 	"github.com/gopherfile/gopherfile/frontend/spec"
+	gfllb "github.com/gopherfile/gopherfile/llb"
 )
 
 // Build is the frontend's entry point (a gateway BuildFunc).

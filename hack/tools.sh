@@ -35,6 +35,9 @@ command -v debootstrap >/dev/null || apt_need+=(debootstrap)
 command -v unshare >/dev/null || apt_need+=(util-linux)
 command -v iptables >/dev/null || apt_need+=(iptables)
 command -v pigz >/dev/null || apt_need+=(pigz)
+command -v curl >/dev/null || apt_need+=(curl)
+command -v flock >/dev/null || apt_need+=(util-linux)
+[ -f /usr/share/keyrings/debian-archive-keyring.gpg ] || apt_need+=(debian-archive-keyring) # debootstrap
 if [ ${#apt_need[@]} -gt 0 ]; then
 	log "apt-get install ${apt_need[*]}"
 	export DEBIAN_FRONTEND=noninteractive

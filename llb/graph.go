@@ -138,7 +138,6 @@ func Tidy(p *plan.Plan, in Inputs, deps bk.State) bk.State {
 	return deps.Run(o...).Root()
 }
 
-
 // TidyFix runs `go mod tidy` on a writable copy of the module and returns a
 // state holding only the tidied go.mod and go.sum, at their context paths, for
 // the tidy target (-o . writes them back).
