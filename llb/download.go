@@ -138,7 +138,7 @@ while :; do
     echo "gopherfile: transient failure ($(grep -Em1 "$T" "$log" | cut -c1-200)); retry $attempt of $retries in ${delay}.$(printf '%%03d' "$jitter")s"
     sleep "${delay}.$(printf '%%03d' "$jitter")"
     delay=$((delay * 2))
-    [ "$delay" -gt 16 ] && delay=16
+    [ "$delay" -gt 8 ] && delay=8
     continue
   fi
   break
@@ -165,29 +165,10 @@ func explainScript(p *plan.Plan, stage string) string {
 			kw = "if"
 		}
 		fmt.Fprintf(&b, "%s grep -Eq %s \"$log\"; then\n  echo \"gopherfile: %s failed:\"\n  grep -Em3 %s \"$log\" | sed 's/^/  > /'\n  printf '%%s\\n' %s\n",
-			kw, shellQuote(r.Pattern), stage, shellQuote(r.Pattern), shellQuote(wrap("gopherfile: "+msg)))
+			kw, shellQuote(r.Pattern), stage, shellQuote(r.Pattern), shellQuote("gopherfile: "+msg))
 	}
 	fmt.Fprintf(&b, "else\n  echo \"gopherfile: %s failed; its output above did not match a known failure: check the first error line.\"\nfi\n", stage)
 	return b.String()
-}
-
-// wrap keeps long advice readable in build logs.
-func wrap(s string) string {
-	const width = 110
-	var out, line strings.Builder
-	for _, w := range strings.Fields(s) {
-		if line.Len() > 0 && line.Len()+1+len(w) > width {
-			out.WriteString(line.String() + "\n")
-			line.Reset()
-			line.WriteString("  ")
-		}
-		if line.Len() > 0 && line.String() != "  " {
-			line.WriteString(" ")
-		}
-		line.WriteString(w)
-	}
-	out.WriteString(line.String())
-	return out.String()
 }
 
 // diagnoseContext is what the diagnosis knows about the settings.

@@ -242,7 +242,7 @@ func compileScript(b plan.Binary, args []string) string {
   exit 1
 fi
 %[1]s
-if [ ! -f %[4]s ]; then
+if [ ! -f %[4]s ] || [ "$(head -c 4 %[4]s | tail -c 3)" != ELF ]; then
   echo "gopherfile: %[2]s is not a main package (package $(go list -f '{{.Name}}' %[2]s 2>/dev/null)), so go build wrote no binary." >&2
   echo "gopherfile: point main: at a directory with package main and a func main." >&2
   exit 1

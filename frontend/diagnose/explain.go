@@ -429,7 +429,7 @@ func (e explainer) goSumIncomplete() string {
 		what = "the module providing package " + e.f.Detail
 	}
 	return fmt.Sprintf("go.sum has no entry for %s %s: go.sum is out of date. "+
-		"Run the tidy target (or go mod tidy) and commit go.mod and go.sum.", what, e.row())
+		"Fix it without a local Go: docker buildx build --target tidy -o . -f Gopherfile . (or run go mod tidy), and commit go.mod and go.sum.", what, e.row())
 }
 
 func (e explainer) untidy() string {
@@ -437,7 +437,7 @@ func (e explainer) untidy() string {
 	if e.f.Detail != "" {
 		s += fmt.Sprintf(": package %s is imported but no requirement provides it", e.f.Detail)
 	}
-	return s + ". Run the tidy target (or go mod tidy) and commit the result."
+	return s + ". Fix it without a local Go: docker buildx build --target tidy -o . -f Gopherfile . (or run go mod tidy), and commit the result."
 }
 
 func (e explainer) vendorOutOfSync() string {

@@ -90,7 +90,7 @@ type Modules struct {
 
 	// Retries is how many times a download that failed for a transient reason
 	// (network, DNS, 5xx, checksum database unreachable) is retried, with
-	// exponential backoff and jitter. Default 4; 0 disables retries.
+	// exponential backoff (1s doubling to 8s) and jitter. Default 6; 0 disables retries.
 	Retries *int `yaml:"retries,omitempty" json:"retries,omitempty"`
 
 	// Netrc says whether the secret "netrc" (--secret id=netrc,src=$HOME/.netrc)
@@ -194,5 +194,5 @@ const (
 	SecretRequired = "required"
 	SecretOff      = "off"
 
-	DefaultRetries = 4
+	DefaultRetries = 6
 )
