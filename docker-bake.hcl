@@ -25,7 +25,7 @@ group "default" {
 }
 
 group "examples" {
-  targets = ["hello"]
+  targets = ["hello", "server", "multi", "cgo"]
 }
 
 target "frontend" {
@@ -48,4 +48,24 @@ target "hello" {
   inherits = ["_gopherfile"]
   context  = "examples/hello"
   tags     = ["gopherfile-examples/hello:dev"]
+}
+
+target "server" {
+  inherits = ["_gopherfile"]
+  context  = "examples/server"
+  args     = { VERSION = VERSION }
+  tags     = ["gopherfile-examples/server:dev"]
+}
+
+target "multi" {
+  inherits  = ["_gopherfile"]
+  context   = "examples/multi"
+  platforms = ["linux/amd64", "linux/arm64"]
+  tags      = ["gopherfile-examples/multi:dev"]
+}
+
+target "cgo" {
+  inherits = ["_gopherfile"]
+  context  = "examples/cgo"
+  tags     = ["gopherfile-examples/cgo:dev"]
 }

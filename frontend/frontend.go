@@ -6,6 +6,7 @@ package frontend
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -49,7 +50,16 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := plan.New(s, *mod, plan.Options{BuildArgs: bc.BuildArgs, Target: bc.Target})
+	opts := plan.Options{
+		BuildArgs:   bc.BuildArgs,
+		Target:      bc.Target,
+		VCSSource:   bc.BuildOpts().Opts["vcs:source"],
+		VCSRevision: bc.BuildOpts().Opts["vcs:revision"],
+	}
+	if epoch, err := bc.ResolveMainContextSourceDateEpoch(ctx); err == nil && epoch != nil {
+		opts.Epoch = epoch
+	}
+	p, err := plan.New(s, *mod, opts)
 	if err != nil {
 		return nil, b.planError(err)
 	}
@@ -139,13 +149,18 @@ func (b *build) solve(ctx context.Context) (*gwclient.Result, error) {
 	deps := gfllb.Deps(p, in)
 
 	created := time.Now().UTC().Truncate(time.Second)
-	epoch, err := bc.ResolveMainContextSourceDateEpoch(ctx)
-	if err == nil && epoch != nil {
-		created = *epoch
+	if p.Epoch != nil {
+		created = *p.Epoch
+	}
+	switch p.Target {
+	case plan.TargetTest:
+		return b.runTests(ctx, in, deps, buildPlatform)
+	case plan.TargetVet:
+		return b.single(ctx, gfllb.Vet(p, in, deps), buildPlatform)
 	}
 
 	eg, ctx := errgroup.WithContext(ctx)
-	if p.Tidy && p.Target != plan.TargetDeps && p.Target != plan.TargetTidy {
+	if p.Tidy && (p.Target == plan.TargetImage || p.Target == plan.TargetBinaries) {
 		eg.Go(func() error {
 			return b.solveState(ctx, gfllb.Tidy(p, in, deps), buildPlatform)
 		})
@@ -187,9 +202,16 @@ func (b *build) buildPlatform(ctx context.Context, in gfllb.Inputs, deps llb.Sta
 	case plan.TargetTidy:
 		st = gfllb.TidyFix(p, in, deps)
 	case plan.TargetBinaries:
-		st = gfllb.Compile(p, in, deps, target)
+		bins, err := gfllb.Compile(p, in, deps, target)
+		if err != nil {
+			return nil, b.compileError(err)
+		}
+		st = bins
 	default:
-		bins := gfllb.Compile(p, in, deps, target)
+		bins, err := gfllb.Compile(p, in, deps, target)
+		if err != nil {
+			return nil, b.compileError(err)
+		}
 		base := llb.Scratch()
 		var baseImg *imageConfig
 		if p.Image.Base != spec.Scratch {
@@ -225,5 +247,36 @@ func (b *build) solveState(ctx context.Context, st llb.State, pl ocispecs.Platfo
 		return fmt.Errorf("gopherfile: marshaling the build graph: %w", err)
 	}
 	_, err = b.c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB(), Evaluate: true})
+	return err
+}
+
+// single solves one state on the build platform as the whole result.
+func (b *build) single(ctx context.Context, st llb.State, pl ocispecs.Platform) (*gwclient.Result, error) {
+	def, err := st.Marshal(ctx, llb.Platform(pl))
+	if err != nil {
+		return nil, fmt.Errorf("gopherfile: marshaling the build graph: %w", err)
+	}
+	res, err := b.c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB()})
+	if err != nil {
+		return nil, err
+	}
+	ref, err := res.SingleRef()
+	if err != nil {
+		return nil, err
+	}
+	out := gwclient.NewResult()
+	out.SetRef(ref)
+	return out, nil
+}
+
+func (b *build) compileError(err error) error {
+	var ce *gfllb.CrossCGOError
+	if errors.As(err, &ce) {
+		field := "cc"
+		if _, ok := b.pos["cc"]; !ok {
+			field = "cgo"
+		}
+		return b.fieldError(field, err)
+	}
 	return err
 }

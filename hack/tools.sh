@@ -7,6 +7,9 @@ set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
 mkdir -p "$GF_BIN" "$GF_CACHE/src"
+# One run at a time: concurrent runs would wipe each other's $GF_CACHE/src/NAME.
+exec 8>"$GF_CACHE/.tools.lock"
+flock -w 1800 8 || die "another hack/tools.sh holds $GF_CACHE/.tools.lock"
 
 # go_tool NAME MODULE@VERSION PACKAGE: builds PACKAGE from a throwaway module.
 go_tool() {

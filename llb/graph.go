@@ -9,7 +9,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"os"
 	"path"
+	"strconv"
 	"strings"
 
 	"github.com/containerd/platforms"
@@ -158,6 +160,61 @@ func TidyFix(p *plan.Plan, in Inputs, deps bk.State) bk.State {
 	return deps.Run(o...).AddMount(plan.OutDir, bk.Scratch())
 }
 
+// TestRun runs go test -json over the test packages on the build platform and
+// returns a state with test.json, test.stderr and exitcode: the step itself
+// always succeeds, so that the frontend can turn the results into a report and
+// a JUnit file and fail the build with just the failing tests' output.
+func TestRun(p *plan.Plan, in Inputs, deps bk.State) bk.State {
+	args := append([]string{"go", "test", "-json"}, p.Test.Flags...)
+	args = append(args, p.Test.Packages...)
+	var q []string
+	for _, a := range args {
+		q = append(q, shellQuote(a))
+	}
+	text := fmt.Sprintf("%s >%[2]s/test.json 2>%[2]s/test.stderr\necho $? >%[2]s/exitcode\n", strings.Join(q, " "), plan.OutDir)
+	o := append(script("test.sh", text),
+		bk.Dir(workDir(p)),
+		bk.AddMount(plan.SrcDir, in.Context, bk.Readonly),
+		modCache(),
+		buildCache(p, in.BuildPlatform),
+	)
+	if !p.Test.Network {
+		o = append(o, bk.Network(bk.NetModeNone), bk.AddEnv("GOPROXY", "off"))
+	}
+	o = append(o, goEnv(p)...)
+	goflags := "-mod=readonly -buildvcs=false"
+	if p.Vendored {
+		goflags = "-mod=vendor -buildvcs=false"
+	}
+	o = append(o, bk.AddEnv("GOFLAGS", goflags))
+	o = append(o, in.opts("[test] "+strings.Join(args, " "), "test")...)
+	return deps.Run(o...).AddMount(plan.OutDir, bk.Scratch())
+}
+
+// Vet runs go vet over the test packages; problems fail the build. The state
+// holds vet.txt.
+func Vet(p *plan.Plan, in Inputs, deps bk.State) bk.State {
+	args := append([]string{"go", "vet"}, p.Test.VetFlags...)
+	args = append(args, p.Test.Packages...)
+	var q []string
+	for _, a := range args {
+		q = append(q, shellQuote(a))
+	}
+	text := fmt.Sprintf("%s >%[2]s/vet.txt 2>&1\nrc=$?\ncat %[2]s/vet.txt\nexit $rc\n", strings.Join(q, " "), plan.OutDir)
+	o := append(script("vet.sh", text),
+		bk.Dir(workDir(p)),
+		bk.AddMount(plan.SrcDir, in.Context, bk.Readonly),
+		modCache(),
+		buildCache(p, in.BuildPlatform),
+		bk.Network(bk.NetModeNone),
+		bk.AddEnv("GOPROXY", "off"),
+	)
+	o = append(o, goEnv(p)...)
+	o = append(o, bk.AddEnv("GOFLAGS", "-mod=readonly -buildvcs=false"))
+	o = append(o, in.opts("[vet] "+strings.Join(args, " "), "test")...)
+	return deps.Run(o...).AddMount(plan.OutDir, bk.Scratch())
+}
+
 // GoPlatformEnv is the GOOS/GOARCH/GOARM/GOAMD64 for a target platform.
 func GoPlatformEnv(target ocispecs.Platform) []string {
 	env := []string{"GOOS=" + target.OS, "GOARCH=" + target.Architecture}
@@ -176,21 +233,41 @@ func GoPlatformEnv(target ocispecs.Platform) []string {
 	return env
 }
 
+// CrossCGOError is returned for a cgo build for another platform than the
+// build platform when the spec names no C cross compiler for it.
+type CrossCGOError struct{ Target, Build string }
+
+func (e *CrossCGOError) Error() string {
+	return fmt.Sprintf("cgo is on and %s is not the build platform %s, so the build needs a C cross compiler for %s: add it under cc: in the Gopherfile (e.g. cc: {%s: aarch64-linux-gnu-gcc}, in a builder image that has it), or build without cgo",
+		e.Target, e.Build, e.Target, e.Target)
+}
+
 // Compile builds every binary for the target platform on the build platform and
 // returns a state holding just the binaries, each at /<name>. The compile steps
 // have no network and GOPROXY=off, so they can never fetch.
-func Compile(p *plan.Plan, in Inputs, deps bk.State, target ocispecs.Platform) bk.State {
+func Compile(p *plan.Plan, in Inputs, deps bk.State, target ocispecs.Platform) (bk.State, error) {
+	cc := ""
+	if p.CGO && !samePlatform(target, in.BuildPlatform) {
+		cc = p.CC[platforms.Format(target)]
+		if cc == "" {
+			return bk.State{}, &CrossCGOError{Target: platforms.Format(target), Build: platforms.Format(in.BuildPlatform)}
+		}
+	}
 	var outs []bk.State
 	for _, b := range p.Binaries {
-		outs = append(outs, compileOne(p, in, deps, target, b))
+		outs = append(outs, compileOne(p, in, deps, target, b, cc))
 	}
 	if len(outs) == 1 {
-		return outs[0]
+		return outs[0], nil
 	}
-	return bk.Merge(outs, bk.WithCustomName("[build] collect binaries"))
+	return bk.Merge(outs, bk.WithCustomName("[build] collect binaries")), nil
 }
 
-func compileOne(p *plan.Plan, in Inputs, deps bk.State, target ocispecs.Platform, b plan.Binary) bk.State {
+func samePlatform(a, b ocispecs.Platform) bool {
+	return platforms.Only(platforms.Normalize(b)).Match(platforms.Normalize(a)) && a.Architecture == b.Architecture
+}
+
+func compileOne(p *plan.Plan, in Inputs, deps bk.State, target ocispecs.Platform, b plan.Binary, cc string) bk.State {
 	goflags := "-mod=readonly"
 	if p.Vendored {
 		goflags = "-mod=vendor"
@@ -215,6 +292,9 @@ func compileOne(p *plan.Plan, in Inputs, deps bk.State, target ocispecs.Platform
 	for _, kv := range GoPlatformEnv(target) {
 		k, v, _ := strings.Cut(kv, "=")
 		o = append(o, bk.AddEnv(k, v))
+	}
+	if cc != "" {
+		o = append(o, bk.AddEnv("CC", cc))
 	}
 	for _, kv := range b.Env {
 		k, v, _ := strings.Cut(kv, "=")
@@ -259,16 +339,40 @@ func shellQuote(s string) string {
 }
 
 // Image puts the binaries on the runtime base: one layer with every binary at its
-// output path, mode 0755, owned by root.
+// output path (mode 0755, owned by root), the extra files, and on scratch the CA
+// certificates, time zones, passwd/group with the nonroot user and /tmp.
 func Image(p *plan.Plan, in Inputs, base, bins bk.State) bk.State {
-	var fa *bk.FileAction
-	for _, b := range p.Binaries {
-		cp := bk.Copy(bins, "/"+b.Name, b.Output, &bk.CopyInfo{CreateDestPath: true})
-		if fa == nil {
-			fa = cp
-		} else {
-			fa = fa.Copy(bins, "/"+b.Name, b.Output, &bk.CopyInfo{CreateDestPath: true})
+	f := &fileActions{}
+	created := createdOpt(p)
+	if p.Image.ScratchExtras {
+		f.copy(in.Builder, "/etc/ssl/certs/ca-certificates.crt", "/etc/ssl/certs/ca-certificates.crt", append([]bk.CopyOption{&bk.CopyInfo{CreateDestPath: true, FollowSymlinks: true}}, created...)...)
+		if p.Image.Tzdata {
+			f.copy(in.Builder, "/usr/share/zoneinfo", "/usr/share/zoneinfo", append([]bk.CopyOption{&bk.CopyInfo{CreateDestPath: true, CopyDirContentsOnly: true}}, created...)...)
 		}
+		f.mkfile("/etc/passwd", 0o644, passwd, mkfileCreated(p)...)
+		f.mkfile("/etc/group", 0o644, group, mkfileCreated(p)...)
+		f.mkdir("/tmp", 0o1777, append([]bk.MkdirOption{bk.WithParents(true)}, mkdirCreated(p)...)...)
+		f.mkdir("/home/nonroot", 0o700, append([]bk.MkdirOption{bk.WithParents(true), bk.WithUIDGID(65532, 65532)}, mkdirCreated(p)...)...)
+	}
+	for _, b := range p.Binaries {
+		f.copy(bins, "/"+b.Name, b.Output, append([]bk.CopyOption{&bk.CopyInfo{CreateDestPath: true}}, created...)...)
+	}
+	for _, file := range p.Image.Files {
+		info := &bk.CopyInfo{CreateDestPath: true}
+		if file.Mode != "" {
+			m, _ := strconv.ParseUint(file.Mode, 8, 32)
+			info.Mode = &bk.ChmodOpt{Mode: os.FileMode(m)}
+		}
+		if file.Owner != "" {
+			u, g, _ := strings.Cut(file.Owner, ":")
+			uid, _ := strconv.Atoi(u)
+			gid := uid
+			if g != "" {
+				gid, _ = strconv.Atoi(g)
+			}
+			info.ChownOpt = &bk.ChownOpt{User: &bk.UserOpt{UID: uid}, Group: &bk.UserOpt{UID: gid}}
+		}
+		f.copy(in.Context, path.Join("/", p.ModuleDir, file.Src), file.Dst, append([]bk.CopyOption{info}, created...)...)
 	}
 	names := make([]string, len(p.Binaries))
 	for i, b := range p.Binaries {
@@ -278,5 +382,58 @@ func Image(p *plan.Plan, in Inputs, base, bins bk.State) bk.State {
 	if in.Location != nil {
 		o = append(o, in.Location("image"))
 	}
-	return base.File(fa, o...)
+	return base.File(f.fa, o...)
+}
+
+// fileActions chains file actions into one FileOp (one layer).
+type fileActions struct{ fa *bk.FileAction }
+
+func (f *fileActions) copy(src bk.State, from, to string, opts ...bk.CopyOption) {
+	if f.fa == nil {
+		f.fa = bk.Copy(src, from, to, opts...)
+		return
+	}
+	f.fa = f.fa.Copy(src, from, to, opts...)
+}
+
+func (f *fileActions) mkfile(p string, mode os.FileMode, data string, opts ...bk.MkfileOption) {
+	if f.fa == nil {
+		f.fa = bk.Mkfile(p, mode, []byte(data), opts...)
+		return
+	}
+	f.fa = f.fa.Mkfile(p, mode, []byte(data), opts...)
+}
+
+func (f *fileActions) mkdir(p string, mode os.FileMode, opts ...bk.MkdirOption) {
+	if f.fa == nil {
+		f.fa = bk.Mkdir(p, mode, opts...)
+		return
+	}
+	f.fa = f.fa.Mkdir(p, mode, opts...)
+}
+
+const (
+	passwd = "root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n"
+	group  = "root:x:0:\nnonroot:x:65532:\nnobody:x:65534:\n"
+)
+
+func createdOpt(p *plan.Plan) []bk.CopyOption {
+	if p.Epoch == nil {
+		return nil
+	}
+	return []bk.CopyOption{bk.WithCreatedTime(*p.Epoch)}
+}
+
+func mkfileCreated(p *plan.Plan) []bk.MkfileOption {
+	if p.Epoch == nil {
+		return nil
+	}
+	return []bk.MkfileOption{bk.WithCreatedTime(*p.Epoch)}
+}
+
+func mkdirCreated(p *plan.Plan) []bk.MkdirOption {
+	if p.Epoch == nil {
+		return nil
+	}
+	return []bk.MkdirOption{bk.WithCreatedTime(*p.Epoch)}
 }

@@ -140,7 +140,10 @@ func TestGraphGolden(t *testing.T) {
 			p := testPlan(t, tt.gopherfile, facts, tt.vendored)
 			in := testInputs(p)
 			deps := Deps(p, in)
-			bins := Compile(p, in, deps, tt.target)
+			bins, err := Compile(p, in, deps, tt.target)
+			if err != nil {
+				t.Fatal(err)
+			}
 			img := Image(p, in, bk.Image("gcr.io/distroless/static-debian12:nonroot", bk.Platform(tt.target)), bins)
 			golden(t, tt.name, describe(t, img, tt.target))
 		})
@@ -166,7 +169,11 @@ func TestDepsIgnoresSources(t *testing.T) {
 func TestCompileHasNoNetwork(t *testing.T) {
 	p := testPlan(t, "version: 1\n", facts, false)
 	in := testInputs(p)
-	out := describe(t, Compile(p, in, Deps(p, in), in.BuildPlatform), in.BuildPlatform)
+	bins, err := Compile(p, in, Deps(p, in), in.BuildPlatform)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := describe(t, bins, in.BuildPlatform)
 	build := out[strings.Index(out, `EXEC "[build`):]
 	for _, want := range []string{"network=NONE", "env GOPROXY=off", "env GOFLAGS=-mod=readonly -buildvcs=false", "env CGO_ENABLED=0", "cache=gopherfile/gocache/"} {
 		if !strings.Contains(build, want) {
@@ -210,4 +217,31 @@ func TestGoPlatformEnv(t *testing.T) {
 			t.Errorf("%v: got %q, want %q", tt.p, got, tt.want)
 		}
 	}
+}
+
+func TestCrossCGONeedsCC(t *testing.T) {
+	p := testPlan(t, "version: 1\ncgo: true\n", facts, false)
+	in := testInputs(p)
+	arm64 := ocispecs.Platform{OS: "linux", Architecture: "arm64"}
+	if _, err := Compile(p, in, Deps(p, in), arm64); err == nil || !strings.Contains(err.Error(), "cc:") {
+		t.Errorf("cross cgo without cc: got %v", err)
+	}
+	if _, err := Compile(p, in, Deps(p, in), in.BuildPlatform); err != nil {
+		t.Errorf("native cgo: %v", err)
+	}
+	p = testPlan(t, "version: 1\ncgo: true\ncc: {linux/arm64: aarch64-linux-gnu-gcc}\n", facts, false)
+	st, err := Compile(p, in, Deps(p, in), arm64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out := describe(t, st, arm64); !strings.Contains(out, "env CC=aarch64-linux-gnu-gcc") || !strings.Contains(out, "env CGO_ENABLED=1") {
+		t.Errorf("cross cgo step lacks CC/CGO_ENABLED:\n%s", out)
+	}
+}
+
+func TestScratchImage(t *testing.T) {
+	p := testPlan(t, "version: 1\nimage:\n  base: scratch\n  files:\n    - {src: config, dst: /etc/app, mode: \"0640\", owner: \"65532:65532\"}\n", facts, false)
+	in := testInputs(p)
+	bins, _ := Compile(p, in, Deps(p, in), in.BuildPlatform)
+	golden(t, "scratch", describe(t, Image(p, in, bk.Scratch(), bins), in.BuildPlatform))
 }

@@ -60,6 +60,18 @@ func ImageConfig(p *plan.Plan, base *dockerspec.DockerOCIImage, target ocispecs.
 		}
 		c.ExposedPorts[port] = struct{}{}
 	}
+	for _, v := range p.Image.Volumes {
+		if c.Volumes == nil {
+			c.Volumes = map[string]struct{}{}
+		}
+		c.Volumes[v] = struct{}{}
+	}
+	if p.Image.StopSignal != "" {
+		c.StopSignal = p.Image.StopSignal
+	}
+	if h := p.Image.Healthcheck; h != nil {
+		img.Config.Healthcheck = &dockerspec.HealthcheckConfig{Test: h.Test, Interval: h.Interval, Timeout: h.Timeout, StartPeriod: h.StartPeriod, Retries: h.Retries}
+	}
 	names := make([]string, len(p.Binaries))
 	for i, b := range p.Binaries {
 		names[i] = b.Output

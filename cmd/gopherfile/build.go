@@ -2,8 +2,8 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,12 +20,6 @@ import (
 
 	"github.com/gopherfile/gopherfile/frontend"
 )
-
-// listFlag is a repeatable string flag.
-type listFlag []string
-
-func (l *listFlag) String() string     { return strings.Join(*l, ",") }
-func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
 type buildOptions struct {
 	file      string
@@ -51,13 +45,15 @@ func defaultAddr() string {
 	return "unix:///run/buildkit/buildkitd.sock"
 }
 
-func parseBuildFlags(args []string) (*buildOptions, error) {
+const buildUsage = `Usage: gopherfile build [flags] [DIR]
+
+Builds DIR (default ".") with the Gopherfile in it.
+`
+
+func parseBuildFlags(args []string, stdout, stderr io.Writer) (*buildOptions, error) {
 	o := &buildOptions{}
-	fs := flag.NewFlagSet("gopherfile build", flag.ContinueOnError)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: gopherfile build [flags] [DIR]\n\nBuilds DIR (default \".\") with the Gopherfile in it.\n\nFlags:")
-		fs.PrintDefaults()
-	}
+	c := newCommand("build", buildUsage, stdout, stderr)
+	fs := c.fs
 	fs.StringVar(&o.file, "f", "", "the Gopherfile (default DIR/Gopherfile)")
 	fs.StringVar(&o.file, "file", "", "same as -f")
 	fs.StringVar(&o.target, "target", "", "target to build: image (default), binaries, deps")
@@ -73,20 +69,12 @@ func parseBuildFlags(args []string) (*buildOptions, error) {
 	fs.StringVar(&o.addr, "addr", defaultAddr(), "buildkitd address (or $BUILDKIT_HOST)")
 	fs.StringVar(&o.progress, "progress", "auto", "progress output: auto, plain, tty, rawjson, quiet")
 	fs.BoolVar(&o.noCache, "no-cache", false, "do not use the build cache")
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return nil, errUsage
-		}
-		return nil, errUsage
+	positional, err := c.parse(args)
+	if err != nil {
+		return nil, err
 	}
-	switch fs.NArg() {
-	case 0:
-		o.dir = "."
-	case 1:
-		o.dir = fs.Arg(0)
-	default:
-		fmt.Fprintf(os.Stderr, "gopherfile build: one DIR at most, got %q\n", fs.Args())
-		return nil, errUsage
+	if o.dir, err = c.dirArg(positional); err != nil {
+		return nil, err
 	}
 	if o.file == "" {
 		o.file = filepath.Join(o.dir, "Gopherfile")
@@ -94,8 +82,8 @@ func parseBuildFlags(args []string) (*buildOptions, error) {
 	return o, nil
 }
 
-func buildCmd(ctx context.Context, args []string) error {
-	o, err := parseBuildFlags(args)
+func buildCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o, err := parseBuildFlags(args, stdout, stderr)
 	if err != nil {
 		return err
 	}
@@ -206,9 +194,4 @@ func buildCmd(ctx context.Context, args []string) error {
 		return err
 	})
 	return eg.Wait()
-}
-
-func versionCmd() error {
-	fmt.Println("gopherfile", versionString())
-	return nil
 }

@@ -1,7 +1,11 @@
 // Command gopherfile builds Go images from a Gopherfile against a buildkitd,
-// running the frontend in-process (no frontend image needed).
+// running the frontend in-process (no frontend image needed), and helps write
+// and check Gopherfiles.
 //
 //	gopherfile build [-f FILE] [--target T] [--platform P] [--build-arg K=V] [-o OUTPUT] [--addr BUILDKIT_HOST] [DIR]
+//	gopherfile init [--force] [DIR]
+//	gopherfile lint [-f FILE] [--strict] [--build-arg K=V] [--builder-go VERSION] [DIR]
+//	gopherfile schema
 //	gopherfile version
 package main
 
@@ -9,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -20,51 +25,66 @@ const usage = `gopherfile builds Go container images from a Gopherfile with Buil
 
 Usage:
   gopherfile build [flags] [DIR]   build DIR (default ".") with DIR/Gopherfile
+  gopherfile init [--force] [DIR]  write DIR/Gopherfile for the module in DIR
+  gopherfile lint [flags] [DIR]    check DIR/Gopherfile and DIR/go.mod
+  gopherfile schema                print the JSON schema of the Gopherfile format
   gopherfile version               print the version
 
-Run 'gopherfile build --help' for the build flags.
+Run 'gopherfile COMMAND --help' for the flags of a command.
 `
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	os.Exit(run(ctx, os.Args[1:]))
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
 
-func run(ctx context.Context, args []string) int {
+// run runs the command line args and returns the exit status: 0 on success
+// and for --help, 1 when the command failed, 2 for bad usage.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprint(os.Stderr, usage)
+		fmt.Fprint(stderr, usage)
 		return 2
 	}
 	var err error
 	switch args[0] {
 	case "build":
-		err = buildCmd(ctx, args[1:])
+		err = buildCmd(ctx, args[1:], stdout, stderr)
+	case "init":
+		err = initCmd(args[1:], stdout, stderr)
+	case "lint":
+		err = lintCmd(args[1:], stdout, stderr)
+	case "schema":
+		err = schemaCmd(args[1:], stdout, stderr)
 	case "version", "--version":
-		err = versionCmd()
+		err = versionCmd(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
-		fmt.Fprint(os.Stdout, usage)
+		if len(args) == 2 && args[1] != "" && args[1] != "help" && args[1][0] != '-' {
+			return run(ctx, []string{args[1], "--help"}, stdout, stderr)
+		}
+		fmt.Fprint(stdout, usage)
 		return 0
 	default:
-		fmt.Fprintf(os.Stderr, "gopherfile: unknown command %q\n\n%s", args[0], usage)
+		fmt.Fprintf(stderr, "gopherfile: unknown command %q\n\n%s", args[0], usage)
 		return 2
 	}
-	if err != nil {
-		if errors.Is(err, errUsage) {
-			return 2
-		}
-		printError(err)
-		return 1
+	var exit exitError
+	switch {
+	case err == nil, errors.Is(err, errHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
+	case errors.As(err, &exit):
+		return int(exit)
 	}
-	return 0
+	printError(stderr, err)
+	return 1
 }
 
-var errUsage = errors.New("usage")
-
 // printError prints err and, when it carries a Gopherfile location, the lines.
-func printError(err error) {
-	fmt.Fprintf(os.Stderr, "ERROR: %v\n", err)
+func printError(w io.Writer, err error) {
+	fmt.Fprintf(w, "ERROR: %v\n", err)
 	for _, s := range errdefs.Sources(err) {
-		_ = s.Print(os.Stderr)
+		_ = s.Print(w)
 	}
 }

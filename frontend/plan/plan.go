@@ -9,6 +9,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/gopherfile/gopherfile/frontend/gomod"
 	"github.com/gopherfile/gopherfile/frontend/spec"
@@ -20,6 +21,8 @@ const (
 	TargetBinaries = "binaries"
 	TargetDeps     = "deps"
 	TargetTidy     = "tidy"
+	TargetTest     = "test"
+	TargetVet      = "vet"
 )
 
 // TargetInfo describes a target for --call targets and the README.
@@ -35,6 +38,8 @@ var Targets = []TargetInfo{
 	{Name: TargetBinaries, Description: "just the binaries, for -o type=local,dest=DIR"},
 	{Name: TargetDeps, Description: "the builder after go mod download (warms the module cache)"},
 	{Name: TargetTidy, Description: "go.mod and go.sum after go mod tidy: docker buildx build --target tidy -o . fixes them"},
+	{Name: TargetTest, Description: "go test; -o type=local,dest=DIR exports test.json, junit.xml and test.txt"},
+	{Name: TargetVet, Description: "go vet over the test packages"},
 }
 
 // Build args Gopherfile reads besides BuildKit's own.
@@ -59,6 +64,11 @@ type Options struct {
 	BuildArgs map[string]string
 	// Target as given with --target; empty means the default.
 	Target string
+	// VCSSource and VCSRevision are what BuildKit reports about the context's
+	// git repository (the vcs:source and vcs:revision options), if anything.
+	VCSSource, VCSRevision string
+	// Epoch is SOURCE_DATE_EPOCH, if given.
+	Epoch *time.Time
 }
 
 // Module is what the plan needs to know about the context's Go files.
@@ -104,6 +114,24 @@ type Plan struct {
 	Platforms []string `json:"platforms,omitempty"`
 	// Downloads is how modules are fetched.
 	Downloads Downloads `json:"downloads"`
+	// CGO is true when binaries are built with cgo.
+	CGO bool `json:"cgo,omitempty"`
+	// CC maps target platforms to C cross compilers.
+	CC map[string]string `json:"cc,omitempty"`
+	// Test is the go test / go vet configuration.
+	Test Test `json:"test"`
+	// Epoch is SOURCE_DATE_EPOCH: file times and the image creation time.
+	Epoch *time.Time `json:"epoch,omitempty"`
+}
+
+// Test is the go test and go vet configuration.
+type Test struct {
+	Packages []string `json:"packages"`
+	// Flags are the go test flags (without -json/-v).
+	Flags []string `json:"flags,omitempty"`
+	// VetFlags are the go vet flags.
+	VetFlags []string `json:"vetFlags,omitempty"`
+	Network  bool     `json:"network,omitempty"`
 }
 
 // Binary is one go build.
@@ -132,6 +160,23 @@ type Image struct {
 	Workdir    string            `json:"workdir,omitempty"`
 	Labels     map[string]string `json:"labels,omitempty"`
 	Expose     []string          `json:"expose,omitempty"`
+	Volumes    []string          `json:"volumes,omitempty"`
+	StopSignal string            `json:"stopSignal,omitempty"`
+	// Healthcheck is the docker HEALTHCHECK, nil for none.
+	Healthcheck *Healthcheck `json:"healthcheck,omitempty"`
+	// Files are extra files from the context.
+	Files []spec.File `json:"files,omitempty"`
+	// ScratchExtras adds CA certificates, passwd/group, /tmp (and tzdata when
+	// Tzdata) from the builder, for a scratch base.
+	ScratchExtras bool `json:"scratchExtras,omitempty"`
+	Tzdata        bool `json:"tzdata,omitempty"`
+}
+
+// Healthcheck is a resolved health check.
+type Healthcheck struct {
+	Test                           []string
+	Interval, Timeout, StartPeriod time.Duration
+	Retries                        int
 }
 
 // Error is a planning problem tied to a spec field.
@@ -211,6 +256,14 @@ func New(s *spec.Spec, m Module, opt Options) (*Plan, error) {
 	p.DepFiles = deps
 
 	p.Env = sortedEnv(s.Env)
+	if s.CGO {
+		p.Env = setEnv(p.Env, "CGO_ENABLED", "1")
+	}
+	if v, ok := EnvValue(p.Env, "CGO_ENABLED"); ok && v == "1" {
+		p.CGO = true
+	}
+	p.CC = s.CC
+	p.Epoch = opt.Epoch
 	p.Downloads = downloads(s, args)
 	for _, name := range []string{"GOFLAGS", "GOEXPERIMENT"} {
 		if v, ok := args[name]; ok {
@@ -218,13 +271,15 @@ func New(s *spec.Spec, m Module, opt Options) (*Plan, error) {
 		}
 	}
 
-	bins, err := binaries(s, m.Facts.Path)
+	bins, err := binaries(s, m.Facts.Path, stampValues(args, opt))
 	if err != nil {
 		return nil, err
 	}
 	p.Binaries = bins
 
-	p.Image = image(s, bins, args)
+	p.Image = image(s, bins, args, p.CGO)
+	p.Image.Labels = ociLabels(p, bins, args, opt)
+	p.Test = testPlan(s)
 
 	p.CacheNS = args[ArgCacheNS]
 	if p.CacheNS == "" {
@@ -299,7 +354,7 @@ func depFiles(moduleDir string, m Module) ([]string, error) {
 	return out, nil
 }
 
-func binaries(s *spec.Spec, modulePath string) ([]Binary, error) {
+func binaries(s *spec.Spec, modulePath string, stamp Stamp) ([]Binary, error) {
 	builds := s.Builds
 	fields := make([]string, len(builds))
 	for i := range builds {
@@ -344,7 +399,11 @@ func binaries(s *spec.Spec, modulePath string) ([]Binary, error) {
 		outputs[output] = true
 		var flags []string
 		if b.Ldflags != "" {
-			flags = append(flags, "-ldflags="+b.Ldflags)
+			ld, err := stamp.render(b.Ldflags)
+			if err != nil {
+				return nil, &Error{Field: fields[i] + ".ldflags", Msg: err.Error()}
+			}
+			flags = append(flags, "-ldflags="+ld)
 		}
 		if b.Gcflags != "" {
 			flags = append(flags, "-gcflags="+b.Gcflags)
@@ -358,20 +417,37 @@ func binaries(s *spec.Spec, modulePath string) ([]Binary, error) {
 	return out, nil
 }
 
-func image(s *spec.Spec, bins []Binary, args map[string]string) Image {
+func image(s *spec.Spec, bins []Binary, args map[string]string, cgo bool) Image {
 	img := Image{
-		Base:    s.Image.Base,
-		Cmd:     s.Image.Cmd,
-		Env:     sortedEnv(s.Image.Env),
-		User:    s.Image.User,
-		Workdir: s.Image.Workdir,
-		Labels:  s.Image.Labels,
+		Base:       s.Image.Base,
+		Cmd:        s.Image.Cmd,
+		Env:        sortedEnv(s.Image.Env),
+		User:       s.Image.User,
+		Workdir:    s.Image.Workdir,
+		Labels:     s.Image.Labels,
+		Volumes:    s.Image.Volumes,
+		StopSignal: s.Image.StopSignal,
+		Files:      s.Image.Files,
 	}
 	if v := args[ArgBaseImage]; v != "" {
 		img.Base = v
 	}
 	if img.Base == "" {
 		img.Base = spec.DefaultBase
+		if cgo {
+			img.Base = spec.DefaultCGOBase
+		}
+	}
+	if img.Base == spec.Scratch {
+		img.ScratchExtras = true
+		img.Tzdata = s.Image.Tzdata == nil || *s.Image.Tzdata
+	}
+	if h := s.Image.Healthcheck; h != nil {
+		hc := &Healthcheck{Test: append([]string{"CMD"}, h.Cmd...), Retries: h.Retries}
+		hc.Interval, _ = time.ParseDuration(orDefault(h.Interval, "0s"))
+		hc.Timeout, _ = time.ParseDuration(orDefault(h.Timeout, "0s"))
+		hc.StartPeriod, _ = time.ParseDuration(orDefault(h.StartPeriod, "0s"))
+		img.Healthcheck = hc
 	}
 	img.Entrypoint = s.Image.Entrypoint
 	if len(img.Entrypoint) == 0 {

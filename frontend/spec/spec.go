@@ -32,6 +32,16 @@ type Spec struct {
 	// CGO_ENABLED: "1" or GOEXPERIMENT: "...". It never reaches the runtime image.
 	Env map[string]string `yaml:"env,omitempty" json:"env,omitempty"`
 
+	// CGO builds with cgo (CGO_ENABLED=1) and the builder's C compiler. The
+	// default runtime base then becomes gcr.io/distroless/base-debian12:nonroot
+	// (glibc). Cross-compiling with cgo needs a C cross compiler in cc.
+	CGO bool `yaml:"cgo,omitempty" json:"cgo,omitempty"`
+
+	// CC names the C cross compiler per target platform for cgo builds, e.g.
+	// {linux/arm64: aarch64-linux-gnu-gcc} or {linux/arm64: "zig cc -target
+	// aarch64-linux-gnu"}. The builder image must have it.
+	CC map[string]string `yaml:"cc,omitempty" json:"cc,omitempty"`
+
 	// Tidy is the go.mod check: "check" (default) runs `go mod tidy -diff` and fails
 	// the build with the diff when go.mod or go.sum is not tidy; "off" skips it.
 	Tidy string `yaml:"tidy,omitempty" json:"tidy,omitempty"`
@@ -42,6 +52,9 @@ type Spec struct {
 
 	// Image configures the runtime image.
 	Image Image `yaml:"image,omitempty" json:"image,omitempty"`
+
+	// Test configures the test target (go test) and the vet target (go vet).
+	Test Test `yaml:"test,omitempty" json:"test,omitempty"`
 
 	// Modules configures how go mod download fetches modules: proxies, private
 	// modules, checksum database, credentials and retries. A build arg with the Go
@@ -135,7 +148,11 @@ type Build struct {
 	// Output is where the binary goes in the image. Default: /usr/local/bin/<name>.
 	Output string `yaml:"output,omitempty" json:"output,omitempty"`
 
-	// Ldflags passed to go build with -ldflags, e.g. "-s -w".
+	// Ldflags passed to go build with -ldflags, e.g. "-s -w -X main.version={{.Version}}".
+	// It is a Go template with .Version (build arg VERSION, else "dev"), .Commit
+	// (the git revision BuildKit reports for the context, else build arg
+	// COMMIT), .Date (SOURCE_DATE_EPOCH as RFC 3339, else empty) and
+	// {{.Arg "NAME"}} (any build arg).
 	Ldflags string `yaml:"ldflags,omitempty" json:"ldflags,omitempty"`
 
 	// Tags are build tags, passed with -tags.
@@ -178,16 +195,89 @@ type Image struct {
 
 	// Expose lists the ports the container listens on, e.g. ["8080", "53/udp"].
 	Expose []string `yaml:"expose,omitempty" json:"expose,omitempty"`
+
+	// Volumes are the image's volume mount points, e.g. ["/data"].
+	Volumes []string `yaml:"volumes,omitempty" json:"volumes,omitempty"`
+
+	// StopSignal is the signal that stops the container, e.g. SIGINT.
+	StopSignal string `yaml:"stopSignal,omitempty" json:"stopSignal,omitempty"`
+
+	// Healthcheck is the container health check.
+	Healthcheck *Healthcheck `yaml:"healthcheck,omitempty" json:"healthcheck,omitempty"`
+
+	// Files are extra files or folders copied from the build context into the image.
+	Files []File `yaml:"files,omitempty" json:"files,omitempty"`
+
+	// Tzdata copies the time zone database from the builder when base is
+	// scratch (default true). On scratch, Gopherfile also adds CA certificates,
+	// /etc/passwd and /etc/group with the nonroot user 65532, and /tmp.
+	Tzdata *bool `yaml:"tzdata,omitempty" json:"tzdata,omitempty"`
+}
+
+// Healthcheck is a container health check, run by the container runtime.
+type Healthcheck struct {
+	// Cmd is the command, as a list: the binary and its arguments
+	// (e.g. ["/usr/local/bin/server", "-health"]).
+	Cmd []string `yaml:"cmd" json:"cmd"`
+
+	// Interval between checks, e.g. 30s.
+	Interval string `yaml:"interval,omitempty" json:"interval,omitempty"`
+
+	// Timeout of one check, e.g. 5s.
+	Timeout string `yaml:"timeout,omitempty" json:"timeout,omitempty"`
+
+	// StartPeriod during which failures do not count, e.g. 10s.
+	StartPeriod string `yaml:"startPeriod,omitempty" json:"startPeriod,omitempty"`
+
+	// Retries is how many failed checks in a row make the container unhealthy.
+	Retries int `yaml:"retries,omitempty" json:"retries,omitempty"`
+}
+
+// File is a file or folder copied from the build context into the image.
+type File struct {
+	// Src is the path in the build context (relative, inside the context).
+	Src string `yaml:"src" json:"src"`
+
+	// Dst is the absolute path in the image.
+	Dst string `yaml:"dst" json:"dst"`
+
+	// Mode is the octal file mode, e.g. "0644"; default: as in the context.
+	Mode string `yaml:"mode,omitempty" json:"mode,omitempty"`
+
+	// Owner is uid:gid, e.g. "65532:65532"; default 0:0.
+	Owner string `yaml:"owner,omitempty" json:"owner,omitempty"`
+}
+
+// Test configures go test (the test target) and go vet (the vet target).
+type Test struct {
+	// Packages to test and vet. Default: ["./..."].
+	Packages []string `yaml:"packages,omitempty" json:"packages,omitempty"`
+
+	// Race runs the tests with the race detector (needs cgo in the builder).
+	Race bool `yaml:"race,omitempty" json:"race,omitempty"`
+
+	// Short passes -short.
+	Short bool `yaml:"short,omitempty" json:"short,omitempty"`
+
+	// Tags are build tags for the tests.
+	Tags []string `yaml:"tags,omitempty" json:"tags,omitempty"`
+
+	// Args are extra go test flags, e.g. ["-count=1", "-timeout=5m"].
+	Args []string `yaml:"args,omitempty" json:"args,omitempty"`
+
+	// Network gives the tests network access (default false: tests run offline).
+	Network bool `yaml:"network,omitempty" json:"network,omitempty"`
 }
 
 // Defaults used when a field is empty.
 const (
-	DefaultBase   = "gcr.io/distroless/static-debian12:nonroot"
-	DefaultBinDir = "/usr/local/bin"
-	NonrootUser   = "65532"
-	TidyCheck     = "check"
-	TidyOff       = "off"
-	Scratch       = "scratch"
+	DefaultBase    = "gcr.io/distroless/static-debian12:nonroot"
+	DefaultCGOBase = "gcr.io/distroless/base-debian12:nonroot"
+	DefaultBinDir  = "/usr/local/bin"
+	NonrootUser    = "65532"
+	TidyCheck      = "check"
+	TidyOff        = "off"
+	Scratch        = "scratch"
 
 	// Values of the netrc, cacert and ssh settings.
 	SecretOptional = "optional"

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/containerd/platforms"
 	"github.com/distribution/reference"
@@ -16,6 +17,8 @@ var (
 	nameRE      = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 	envNameRE   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	portRE      = regexp.MustCompile(`^([0-9]{1,5})(/(tcp|udp|sctp))?$`)
+	signalRE    = regexp.MustCompile(`^(SIG[A-Z0-9+-]+|[0-9]{1,2})$`)
+	ownerRE     = regexp.MustCompile(`^[0-9]{1,10}(:[0-9]{1,10})?$`)
 )
 
 // validate checks the decoded spec; seen says which fields were written.
@@ -58,6 +61,24 @@ func validate(s *Spec, pos Positions, seen map[string]bool) error {
 	}
 	if err := validateModules(&s.Modules, errAt); err != nil {
 		return err
+	}
+	for p, cc := range s.CC {
+		if err := CheckPlatform(p); err != nil {
+			return errAt("cc", err.Error(), "cc maps platforms like linux/arm64 to a C compiler command")
+		}
+		if strings.TrimSpace(cc) == "" {
+			return errAt("cc."+p, "the C compiler is empty", "")
+		}
+	}
+	for i, p := range s.Test.Packages {
+		if strings.HasPrefix(p, "-") || strings.Contains(p, "..") && !strings.HasSuffix(p, "...") {
+			return errAt(fmt.Sprintf("test.packages[%d]", i), fmt.Sprintf("%q is not a package pattern", p), `write patterns like ./... or ./internal/...; flags go in args`)
+		}
+	}
+	for i, a := range s.Test.Args {
+		if !strings.HasPrefix(a, "-") {
+			return errAt(fmt.Sprintf("test.args[%d]", i), fmt.Sprintf("%q is not a go test flag", a), "packages go in packages:")
+		}
 	}
 	names := map[string]int{}
 	outputs := map[string]int{}
@@ -122,6 +143,50 @@ func validate(s *Spec, pos Positions, seen map[string]bool) error {
 	for i, p := range img.Expose {
 		if _, err := NormalizePort(p); err != nil {
 			return errAt(fmt.Sprintf("image.expose[%d]", i), err.Error(), `write ports like "8080", "8080/tcp" or "53/udp"`)
+		}
+	}
+	for i, v := range img.Volumes {
+		if !path.IsAbs(v) {
+			return errAt(fmt.Sprintf("image.volumes[%d]", i), fmt.Sprintf("%q is not an absolute path", v), "write it like /data")
+		}
+	}
+	if img.StopSignal != "" && !signalRE.MatchString(img.StopSignal) {
+		return errAt("image.stopSignal", fmt.Sprintf("%q is not a signal", img.StopSignal), "write it like SIGTERM, SIGINT or 15")
+	}
+	if h := img.Healthcheck; h != nil {
+		if len(h.Cmd) == 0 {
+			return errAt("image.healthcheck", "the health check has no cmd", "write cmd: [/usr/local/bin/server, -health]")
+		}
+		for _, d := range []struct{ name, v string }{{"interval", h.Interval}, {"timeout", h.Timeout}, {"startPeriod", h.StartPeriod}} {
+			if d.v == "" {
+				continue
+			}
+			if dur, err := time.ParseDuration(d.v); err != nil || dur < 0 {
+				return errAt("image.healthcheck."+d.name, fmt.Sprintf("%q is not a duration", d.v), "write it like 30s or 1m")
+			}
+		}
+		if h.Retries < 0 {
+			return errAt("image.healthcheck.retries", "retries cannot be negative", "")
+		}
+	}
+	for i, f := range img.Files {
+		field := fmt.Sprintf("image.files[%d]", i)
+		if f.Src == "" || f.Dst == "" {
+			return errAt(field, "a file needs src and dst", "write {src: config/app.yaml, dst: /etc/app/app.yaml}")
+		}
+		if err := checkRelDir(f.Src); err != nil {
+			return errAt(field+".src", err.Error(), "src is a path inside the build context")
+		}
+		if err := CheckImagePath(f.Dst); err != nil {
+			return errAt(field+".dst", err.Error(), "dst is an absolute path in the image")
+		}
+		if f.Mode != "" {
+			if m, err := strconv.ParseUint(f.Mode, 8, 32); err != nil || m > 0o7777 {
+				return errAt(field+".mode", fmt.Sprintf("%q is not an octal file mode", f.Mode), `write it like "0644", quoted`)
+			}
+		}
+		if f.Owner != "" && !ownerRE.MatchString(f.Owner) {
+			return errAt(field+".owner", fmt.Sprintf("%q is not uid:gid", f.Owner), `write numbers, e.g. "65532:65532"`)
 		}
 	}
 	for k := range img.Labels {

@@ -1,0 +1,177 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/gopherfile/gopherfile/frontend/gomod"
+	"github.com/gopherfile/gopherfile/frontend/lint"
+	"github.com/gopherfile/gopherfile/frontend/spec"
+)
+
+const lintUsage = `Usage: gopherfile lint [-f FILE] [--strict] [--build-arg K=V] [--builder-go VERSION] [DIR]
+
+Checks DIR/Gopherfile (DIR defaults to ".") and the go.mod it builds for
+mistakes and risky settings, without building: the same checks the frontend
+runs. Findings are printed as FILE:LINE: [rule] message.
+
+Exit status: 0 when there are only warnings, 1 when the Gopherfile does not
+parse or a finding is an error (with --strict: any finding), 2 for bad usage.
+`
+
+func lintCmd(args []string, stdout, stderr io.Writer) error {
+	c := newCommand("lint", lintUsage, stdout, stderr)
+	var file, builderGo string
+	var strict bool
+	var args0 listFlag
+	c.fs.StringVar(&file, "f", "", "the Gopherfile (default DIR/Gopherfile)")
+	c.fs.StringVar(&file, "file", "", "same as -f")
+	c.fs.BoolVar(&strict, "strict", false, "fail (exit 1) on warnings too")
+	c.fs.Var(&args0, "build-arg", "build arg KEY=VALUE to check with, as given to the build (repeatable)")
+	c.fs.StringVar(&builderGo, "builder-go", "", "Go version of the builder image, e.g. 1.26.8, for the checks that compare it with go.mod")
+	positional, err := c.parse(args)
+	if err != nil {
+		return err
+	}
+	dir, err := c.dirArg(positional)
+	if err != nil {
+		return err
+	}
+	if file == "" {
+		file = filepath.Join(dir, "Gopherfile")
+	}
+
+	data, err := os.ReadFile(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("no Gopherfile at %s: write one with `gopherfile init`, or pass -f FILE", file)
+	}
+	if err != nil {
+		return fmt.Errorf("reading the Gopherfile: %w", err)
+	}
+	s, pos, err := spec.Parse(data)
+	if err != nil {
+		printSpecError(stderr, file, data, err)
+		return exitError(1)
+	}
+
+	modDir := filepath.Join(dir, filepath.FromSlash(s.Module))
+	facts, err := readFacts(modDir)
+	if err != nil {
+		return err
+	}
+	if facts == nil {
+		fmt.Fprintf(stderr, "note: no go.mod in %s, so the checks that need it are skipped\n", modDir)
+	}
+
+	warnings := lint.Check(s, pos, facts, lint.Options{BuilderGo: builderGo, BuildArgs: buildArgs(args0)})
+	var nWarn, nErr int
+	for _, w := range warnings {
+		if w.Level >= lint.LevelError {
+			nErr++
+		} else {
+			nWarn++
+		}
+		fmt.Fprintln(stdout, formatWarning(file, w))
+	}
+	if nErr+nWarn > 0 {
+		fmt.Fprintf(stderr, "%s: %s, %s\n", file, plural(nErr, "error"), plural(nWarn, "warning"))
+	}
+	if nErr > 0 || (strict && nWarn > 0) {
+		return exitError(1)
+	}
+	return nil
+}
+
+// readFacts reads dir/go.mod; nil without error when there is none.
+func readFacts(dir string) (*gomod.Facts, error) {
+	name := filepath.Join(dir, "go.mod")
+	data, err := os.ReadFile(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading go.mod: %w", err)
+	}
+	return gomod.Parse(name, data)
+}
+
+// formatWarning prints a finding like a compiler: FILE:LINE: [rule] msg, with
+// "error: " before the rule of an error.
+func formatWarning(file string, w lint.Warning) string {
+	level := ""
+	if w.Level >= lint.LevelError {
+		level = "error: "
+	}
+	if w.Line <= 0 {
+		return fmt.Sprintf("%s: %s[%s] %s", file, level, w.Rule, w.Msg)
+	}
+	return fmt.Sprintf("%s:%d: %s[%s] %s", file, w.Line, level, w.Rule, w.Msg)
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// printSpecError prints a spec.Parse error like a compiler: FILE:LINE:COL: the
+// message, then the line of the Gopherfile with a caret under the column (the
+// first non-blank character when the column is unknown).
+func printSpecError(w io.Writer, file string, data []byte, err error) {
+	var se *spec.Error
+	if !errors.As(err, &se) {
+		fmt.Fprintf(w, "%s: %v\n", file, err)
+		return
+	}
+	msg := se.Msg
+	if se.Field != "" {
+		msg = se.Field + ": " + msg
+	}
+	if se.Hint != "" {
+		msg += " (" + se.Hint + ")"
+	}
+	loc := file
+	if se.Pos.Line > 0 {
+		loc = fmt.Sprintf("%s:%d", file, se.Pos.Line)
+		if se.Pos.Column > 0 {
+			loc = fmt.Sprintf("%s:%d", loc, se.Pos.Column)
+		}
+	}
+	fmt.Fprintf(w, "%s: %s\n", loc, msg)
+
+	lines := strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n")
+	if se.Pos.Line < 1 || se.Pos.Line > len(lines) {
+		return
+	}
+	line := []rune(lines[se.Pos.Line-1])
+	if len(line) > 200 {
+		line = line[:200]
+	}
+	col := se.Pos.Column
+	if col < 1 {
+		col = 1
+		for col <= len(line) && (line[col-1] == ' ' || line[col-1] == '\t') {
+			col++
+		}
+	}
+	if col > len(line)+1 {
+		col = len(line) + 1
+	}
+	var pad strings.Builder
+	for _, r := range line[:col-1] {
+		if r == '\t' {
+			pad.WriteRune('\t')
+		} else {
+			pad.WriteRune(' ')
+		}
+	}
+	gutter := fmt.Sprintf("%5d | ", se.Pos.Line)
+	fmt.Fprintf(w, "%s%s\n", gutter, string(line))
+	fmt.Fprintf(w, "%s| %s^\n", strings.Repeat(" ", len(gutter)-2), pad.String())
+}

@@ -1,0 +1,10 @@
+// Command api is one of two binaries in the multi example.
+package main
+
+import (
+	"fmt"
+
+	"github.com/gopherfile/gopherfile/examples/multi/internal/greet"
+)
+
+func main() { fmt.Println(greet.Greeting("api")) }

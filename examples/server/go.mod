@@ -1,0 +1,3 @@
+module github.com/gopherfile/gopherfile/examples/server
+
+go 1.26

@@ -1,0 +1,9 @@
+package main
+
+import "testing"
+
+func TestVersionDefault(t *testing.T) {
+	if version != "dev" {
+		t.Fatalf("version = %q", version)
+	}
+}

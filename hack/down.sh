@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Stops what hack/up.sh started: the buildx builder entry, buildkitd and the registry
+# (by their pid files in $GF_RUN). Keeps all state and caches ($GF_STATE, $GF_CACHE), so
+# the next hack/up.sh is quick. Usage: bash hack/down.sh [--purge]
+#   --purge  also deletes $GF_STATE (registry data, buildkit cache); $GF_CACHE stays.
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+
+# stop NAME: TERM the pid in $GF_RUN/NAME.pid if it is NAME, KILL it after 15s.
+stop() {
+	local name=$1 pid i
+	pid=$(cat "$GF_RUN/$name.pid" 2>/dev/null) || { log "$name: not started by up.sh"; return 0; }
+	if [ -n "$pid" ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "$name"; then
+		log "stopping $name (pid $pid)"
+		kill "$pid" 2>/dev/null || true
+		for ((i = 0; i < 60; i++)); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.25
+		done
+		if kill -0 "$pid" 2>/dev/null; then
+			log "$name did not stop in 15s: killing it"
+			kill -9 "$pid" 2>/dev/null || true
+		fi
+	else
+		log "$name: not running"
+	fi
+	rm -f "$GF_RUN/$name.pid"
+}
+
+if command -v docker >/dev/null && docker buildx inspect "$GF_BUILDX_BUILDER" >/dev/null 2>&1; then
+	log "removing buildx builder $GF_BUILDX_BUILDER"
+	docker buildx rm "$GF_BUILDX_BUILDER" >/dev/null 2>&1 || true
+fi
+stop buildkitd
+rm -f "$GF_BUILDKIT_SOCK"
+stop registry
+
+if [ "${1:-}" = --purge ]; then
+	# buildkitd may leave overlay mounts behind if it was killed.
+	awk -v d="$GF_STATE/" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r | xargs -r -n1 umount -l || true
+	log "deleting $GF_STATE"
+	rm -rf "$GF_STATE"
+fi
+log "down"
