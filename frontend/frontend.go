@@ -41,6 +41,8 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 
 	if res, ok, err := bc.HandleSubrequest(ctx, dockerui.RequestHandler{
 		ListTargets: b.listTargets,
+		Outline:     b.outline,
+		Lint:        b.lint,
 		AllowOther:  true,
 	}); err != nil || ok {
 		return res, err
