@@ -118,13 +118,16 @@ func credentialsScript(p *plan.Plan) string {
 func retryScript(p *plan.Plan, stage, cmd string) string {
 	transient, permanent := diagnose.ShellPatterns()
 	var b strings.Builder
-	fmt.Fprintf(&b, "T=%s\nP=%s\nretries=%d\n", shellQuote(transient), shellQuote(permanent), p.Downloads.Retries)
+	fmt.Fprintf(&b, "T=%s\nP=%s\nretries=%d\ntimeout=%d\n", shellQuote(transient), shellQuote(permanent), p.Downloads.Retries, p.Downloads.TimeoutSeconds)
 	fmt.Fprintf(&b, `log="$H/out.log"
 attempt=0
 delay=1
 while :; do
-  %s >"$log" 2>&1
+  timeout -k 10 "$timeout" %s >"$log" 2>&1
   rc=$?
+  if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+    echo "gopherfile: timed out after ${timeout}s: i/o timeout (a proxy or git server stopped answering; modules.timeout sets the limit)" >>"$log"
+  fi
   cat "$log"
   if [ "$rc" -eq 0 ]; then
     if [ "$attempt" -gt 0 ]; then

@@ -5,6 +5,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/gopherfile/gopherfile/frontend/spec"
 )
@@ -32,6 +33,8 @@ type Downloads struct {
 	Proxy map[string]string `json:"proxy,omitempty"`
 	// Retries of transient failures.
 	Retries int `json:"retries"`
+	// Timeout of one download attempt, in seconds.
+	TimeoutSeconds int `json:"timeoutSeconds"`
 	// Netrc, CACert and SSH are "optional", "required" or "off".
 	Netrc  string `json:"netrc"`
 	CACert string `json:"cacert"`
@@ -103,6 +106,11 @@ func downloads(s *spec.Spec, args map[string]string) Downloads {
 	if m.Retries != nil {
 		d.Retries = *m.Retries
 	}
+	timeout, err := time.ParseDuration(orDefault(m.Timeout, "5m"))
+	if err != nil {
+		timeout = 5 * time.Minute
+	}
+	d.TimeoutSeconds = int(timeout.Seconds())
 	d.Netrc = orDefault(m.Netrc, spec.SecretOptional)
 	d.CACert = orDefault(m.CACert, spec.SecretOptional)
 	d.SSH = orDefault(m.SSH, spec.SecretOff)

@@ -106,6 +106,11 @@ type Modules struct {
 	// exponential backoff (1s doubling to 8s) and jitter. Default 6; 0 disables retries.
 	Retries *int `yaml:"retries,omitempty" json:"retries,omitempty"`
 
+	// Timeout bounds one attempt of go mod download (the go command sets no
+	// timeout on proxy requests, so a stalled proxy would hang the build): a
+	// Go duration, default 5m. A timed-out attempt counts as transient.
+	Timeout string `yaml:"timeout,omitempty" json:"timeout,omitempty"`
+
 	// Netrc says whether the secret "netrc" (--secret id=netrc,src=$HOME/.netrc)
 	// holds credentials for private proxies and HTTPS git: "optional" (default),
 	// "required" (the build fails without it) or "off".

@@ -304,6 +304,11 @@ func validateModules(m *Modules, errAt func(field, msg, hint string) error) erro
 	if m.Retries != nil && (*m.Retries < 0 || *m.Retries > 20) {
 		return errAt("modules.retries", fmt.Sprintf("%d retries is out of range", *m.Retries), "use 0 to 20")
 	}
+	if m.Timeout != "" {
+		if d, err := time.ParseDuration(m.Timeout); err != nil || d < time.Second {
+			return errAt("modules.timeout", fmt.Sprintf("%q is not a duration of at least 1s", m.Timeout), "write it like 5m or 90s")
+		}
+	}
 	if strings.ContainsAny(m.Proxy, " \t\n") {
 		return errAt("modules.proxy", "GOPROXY cannot contain spaces", `separate entries with "," or "|"`)
 	}
