@@ -192,3 +192,23 @@ func diagnoseContext(p *plan.Plan, stage string) diagnose.Context {
 	set(&c.GOTOOLCHAIN, "GOTOOLCHAIN")
 	return c
 }
+
+// layerCacheScript, with the module cache in the layer, makes the shared cache
+// mount the first proxy, so a go.mod change downloads only the new modules.
+func layerCacheScript(p *plan.Plan) string {
+	if !p.ModulesInLayer {
+		return ""
+	}
+	return fmt.Sprintf(`mkdir -p %[1]s/cache/download
+export GOPROXY="file://%[1]s/cache/download,$(go env GOPROXY)"
+export GOFLAGS="-modcacherw ${GOFLAGS:-}"
+`, plan.GoModCache)
+}
+
+// layerCacheSave copies what this build downloaded into the shared cache mount.
+func layerCacheSave(p *plan.Plan) string {
+	if !p.ModulesInLayer {
+		return ""
+	}
+	return fmt.Sprintf("if [ -d %[1]s/cache/download ]; then cp -Rn %[1]s/cache/download/. %[2]s/cache/download/ 2>/dev/null || true; fi\n", plan.GoModLayer, plan.GoModCache)
+}

@@ -78,7 +78,7 @@ func workDir(p *plan.Plan) string { return path.Join(plan.SrcDir, p.ModuleDir) }
 // goEnv is the env every go command gets.
 func goEnv(p *plan.Plan) []bk.RunOption {
 	o := []bk.RunOption{
-		bk.AddEnv("GOMODCACHE", plan.GoModCache),
+		bk.AddEnv("GOMODCACHE", modCacheDir(p)),
 		bk.AddEnv("GOCACHE", plan.GoCache),
 	}
 	if s, ok := p.Downloads.Setting("GOTOOLCHAIN"); ok {
@@ -91,8 +91,35 @@ func goEnv(p *plan.Plan) []bk.RunOption {
 	return o
 }
 
-func modCache() bk.RunOption {
+// modCacheDir is GOMODCACHE: the cache mount, or a directory of the download
+// step's layer.
+func modCacheDir(p *plan.Plan) string {
+	if p.ModulesInLayer {
+		return plan.GoModLayer
+	}
+	return plan.GoModCache
+}
+
+// modCache mounts the shared module cache. With the module cache in layers,
+// only the download step mounts it, as a local proxy that saves downloads when
+// go.mod changes; later steps read the modules from the layer.
+func modCache(p *plan.Plan) bk.RunOption {
 	return bk.AddMount(plan.GoModCache, bk.Scratch(), bk.AsPersistentCacheDir(ModCacheID, bk.CacheMountShared))
+}
+
+// noop is a RunOption that does nothing.
+var noop = runOptionFunc(func(*bk.ExecInfo) {})
+
+type runOptionFunc func(*bk.ExecInfo)
+
+func (f runOptionFunc) SetRunOption(ei *bk.ExecInfo) { f(ei) }
+
+// stepModCache is modCache for the steps after the download.
+func stepModCache(p *plan.Plan) bk.RunOption {
+	if p.ModulesInLayer {
+		return noop
+	}
+	return modCache(p)
 }
 
 func buildCache(p *plan.Plan, target ocispecs.Platform) bk.RunOption {
@@ -107,10 +134,10 @@ func Deps(p *plan.Plan, in Inputs) bk.State {
 	if p.Vendored {
 		return in.Builder
 	}
-	o := append(script("download.sh", credentialsScript(p)+retryScript(p, "go mod download", "go mod download")),
+	o := append(script("download.sh", credentialsScript(p)+layerCacheScript(p)+retryScript(p, "go mod download", "go mod download")+layerCacheSave(p)),
 		bk.Dir(workDir(p)),
-		bk.AddMount(plan.SrcDir, in.DepFiles),
-		modCache(),
+		bk.AddMount(plan.SrcDir, in.DepFiles, bk.Readonly),
+		modCache(p),
 	)
 	o = append(o, goEnv(p)...)
 	o = append(o, downloadOpts(p)...)
@@ -128,7 +155,7 @@ func Tidy(p *plan.Plan, in Inputs, deps bk.State) bk.State {
 	o := append(script("tidy-check.sh", credentialsScript(p)+retryScript(p, "go mod tidy -diff", "go mod tidy -diff")),
 		bk.Dir(workDir(p)),
 		bk.AddMount(plan.SrcDir, in.Context, bk.Readonly),
-		modCache(),
+		stepModCache(p),
 		buildCache(p, in.BuildPlatform),
 	)
 	o = append(o, goEnv(p)...)
@@ -150,7 +177,7 @@ func TidyFix(p *plan.Plan, in Inputs, deps bk.State) bk.State {
 	o := append(script("tidy.sh", text),
 		bk.Dir(workDir(p)),
 		bk.AddMount(plan.SrcDir, in.Context),
-		modCache(),
+		stepModCache(p),
 		buildCache(p, in.BuildPlatform),
 	)
 	o = append(o, goEnv(p)...)
@@ -175,7 +202,7 @@ func TestRun(p *plan.Plan, in Inputs, deps bk.State) bk.State {
 	o := append(script("test.sh", text),
 		bk.Dir(workDir(p)),
 		bk.AddMount(plan.SrcDir, in.Context, bk.Readonly),
-		modCache(),
+		stepModCache(p),
 		buildCache(p, in.BuildPlatform),
 	)
 	if !p.Test.Network {
@@ -204,7 +231,7 @@ func Vet(p *plan.Plan, in Inputs, deps bk.State) bk.State {
 	o := append(script("vet.sh", text),
 		bk.Dir(workDir(p)),
 		bk.AddMount(plan.SrcDir, in.Context, bk.Readonly),
-		modCache(),
+		stepModCache(p),
 		buildCache(p, in.BuildPlatform),
 		bk.Network(bk.NetModeNone),
 		bk.AddEnv("GOPROXY", "off"),
@@ -278,10 +305,10 @@ func compileOne(p *plan.Plan, in Inputs, deps bk.State, target ocispecs.Platform
 	}
 	args := append([]string{"go", "build", "-trimpath", "-o", path.Join(plan.OutDir, b.Name)}, b.Flags...)
 	args = append(args, b.Main)
-	o := append(script("build-"+b.Name+".sh", compileScript(b, args)),
+	o := append(script("build-"+b.Name+".sh", compileScript(p, b, args)),
 		bk.Dir(workDir(p)),
 		bk.AddMount(plan.SrcDir, in.Context, bk.Readonly),
-		modCache(),
+		stepModCache(p),
 		buildCache(p, target),
 		bk.Network(bk.NetModeNone),
 	)
@@ -309,7 +336,7 @@ func compileOne(p *plan.Plan, in Inputs, deps bk.State, target ocispecs.Platform
 
 // compileScript runs go build and turns the two mistakes go reports badly into
 // plain messages: a main path that does not exist and a package that is not main.
-func compileScript(b plan.Binary, args []string) string {
+func compileScript(p *plan.Plan, b plan.Binary, args []string) string {
 	var q []string
 	for _, a := range args {
 		q = append(q, shellQuote(a))
@@ -321,13 +348,20 @@ func compileScript(b plan.Binary, args []string) string {
   echo "gopherfile: fix main: in the Gopherfile; it is a path relative to the directory of go.mod." >&2
   exit 1
 fi
-%[1]s
+log=/tmp/gopherfile-build.log
+%[1]s >"$log" 2>&1
+rc=$?
+cat "$log"
+if [ "$rc" -ne 0 ]; then
+%[5]s
+exit "$rc"
+fi
 if [ ! -f %[4]s ] || [ "$(head -c 4 %[4]s | tail -c 3)" != ELF ]; then
   echo "gopherfile: %[2]s is not a main package (package $(go list -f '{{.Name}}' %[2]s 2>/dev/null)), so go build wrote no binary." >&2
   echo "gopherfile: point main: at a directory with package main and a func main." >&2
   exit 1
 fi
-`, strings.Join(q, " "), main, shellQuote(b.Name), out)
+`, strings.Join(q, " "), main, shellQuote(b.Name), out, explainScript(p, "go build"))
 }
 
 // shellQuote quotes s for /bin/sh.

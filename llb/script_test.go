@@ -23,7 +23,7 @@ func TestScriptsParse(t *testing.T) {
 			"tidy":     credentialsScript(p) + retryScript(p, "go mod tidy -diff", "go mod tidy -diff"),
 		}
 		for _, b := range p.Binaries {
-			scripts["build "+b.Name] = compileScript(b, []string{"go", "build", "-o", plan.OutDir + "/" + b.Name, b.Main})
+			scripts["build "+b.Name] = compileScript(p, b, []string{"go", "build", "-o", plan.OutDir + "/" + b.Name, b.Main})
 		}
 		for name, s := range scripts {
 			cmd := exec.Command("sh", "-n")

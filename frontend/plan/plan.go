@@ -48,6 +48,7 @@ const (
 	ArgBuilderImage = "BUILDER_IMAGE"
 	ArgBaseImage    = "BASE_IMAGE"
 	ArgCacheNS      = "BUILDKIT_CACHE_MOUNT_NS"
+	ArgModuleCache  = "GOPHERFILE_MODULE_CACHE"
 )
 
 // Paths inside the builder.
@@ -55,6 +56,9 @@ const (
 	SrcDir     = "/src"
 	OutDir     = "/out"
 	GoModCache = "/gopherfile/gomodcache"
+	// GoModLayer is GOMODCACHE when the module cache lives in the download
+	// step's layer (cache.modules: layer).
+	GoModLayer = "/gopherfile/modules"
 	GoCache    = "/gopherfile/gocache"
 )
 
@@ -114,6 +118,8 @@ type Plan struct {
 	Platforms []string `json:"platforms,omitempty"`
 	// Downloads is how modules are fetched.
 	Downloads Downloads `json:"downloads"`
+	// ModulesInLayer puts the module cache in the download step's layer.
+	ModulesInLayer bool `json:"modulesInLayer,omitempty"`
 	// CGO is true when binaries are built with cgo.
 	CGO bool `json:"cgo,omitempty"`
 	// CC maps target platforms to C cross compilers.
@@ -263,6 +269,13 @@ func New(s *spec.Spec, m Module, opt Options) (*Plan, error) {
 		p.CGO = true
 	}
 	p.CC = s.CC
+	switch v := orDefault(args[ArgModuleCache], s.Cache.Modules); v {
+	case "", spec.CacheMount:
+	case spec.CacheLayer:
+		p.ModulesInLayer = true
+	default:
+		return nil, &Error{Msg: fmt.Sprintf("--build-arg %s=%s: use mount or layer", ArgModuleCache, v)}
+	}
 	p.Epoch = opt.Epoch
 	p.Downloads = downloads(s, args)
 	for _, name := range []string{"GOFLAGS", "GOEXPERIMENT"} {

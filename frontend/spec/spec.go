@@ -53,6 +53,9 @@ type Spec struct {
 	// Image configures the runtime image.
 	Image Image `yaml:"image,omitempty" json:"image,omitempty"`
 
+	// Cache configures where the module cache lives between builds.
+	Cache Cache `yaml:"cache,omitempty" json:"cache,omitempty"`
+
 	// Test configures the test target (go test) and the vet target (go vet).
 	Test Test `yaml:"test,omitempty" json:"test,omitempty"`
 
@@ -253,6 +256,17 @@ type File struct {
 	Owner string `yaml:"owner,omitempty" json:"owner,omitempty"`
 }
 
+// Cache is where caches live.
+type Cache struct {
+	// Modules is "mount" (default): the module cache is a BuildKit cache mount,
+	// shared by every build on the builder and fastest on a long-lived builder;
+	// or "layer": the downloaded modules are part of the download step's layer,
+	// so --cache-to type=registry,mode=max / --cache-from carry them to a fresh
+	// builder (ephemeral CI runners), which then runs no go mod download at all.
+	// The build arg GOPHERFILE_MODULE_CACHE overrides it.
+	Modules string `yaml:"modules,omitempty" json:"modules,omitempty"`
+}
+
 // Test configures go test (the test target) and go vet (the vet target).
 type Test struct {
 	// Packages to test and vet. Default: ["./..."].
@@ -290,4 +304,8 @@ const (
 	SecretOff      = "off"
 
 	DefaultRetries = 6
+
+	// Values of cache.modules.
+	CacheMount = "mount"
+	CacheLayer = "layer"
 )

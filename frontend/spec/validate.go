@@ -59,6 +59,11 @@ func validate(s *Spec, pos Positions, seen map[string]bool) error {
 	default:
 		return errAt("tidy", fmt.Sprintf("unknown value %q", s.Tidy), `use "check" (the default) or "off"`)
 	}
+	switch s.Cache.Modules {
+	case "", CacheMount, CacheLayer:
+	default:
+		return errAt("cache.modules", fmt.Sprintf("unknown value %q", s.Cache.Modules), `use "mount" (the default) or "layer"`)
+	}
 	if err := validateModules(&s.Modules, errAt); err != nil {
 		return err
 	}

@@ -1,0 +1,107 @@
+//go:build integration
+
+package integration
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/moby/buildkit/client"
+)
+
+// startSecondBuildkitd starts a fresh buildkitd (empty state, same registry
+// mirrors) for the test and returns its address.
+func startSecondBuildkitd(t *testing.T) string {
+	t.Helper()
+	cfg, err := os.ReadFile(filepath.Join(os.Getenv("GF_STATE"), "buildkitd.toml"))
+	if err != nil {
+		t.Fatalf("reading the test buildkitd config: %v", err)
+	}
+	dir, err := os.MkdirTemp("/var/tmp", "gf-bk2-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sock := filepath.Join(dir, "buildkitd.sock")
+	root := filepath.Join(dir, "root")
+	conf := regexp.MustCompile(`(?m)^root = .*$`).ReplaceAllString(string(cfg), fmt.Sprintf("root = %q", root))
+	conf = regexp.MustCompile(`(?m)^\s*address = \[.*\]$`).ReplaceAllString(conf, fmt.Sprintf("  address = [%q]", "unix://"+sock))
+	writeFile(t, filepath.Join(dir, "buildkitd.toml"), conf)
+	logf, _ := os.Create(filepath.Join(dir, "buildkitd.log"))
+	cmd := exec.Command("buildkitd", "--config", filepath.Join(dir, "buildkitd.toml"), "--root", root, "--addr", "unix://"+sock, "--oci-worker-net=host")
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			cmd.Process.Kill()
+		}
+		logf.Close()
+		exec.Command("umount", "-R", root).Run()
+		os.RemoveAll(dir)
+	})
+	a := "unix://" + sock
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		c, err := client.New(context.Background(), a)
+		if err == nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+			_, err = c.ListWorkers(ctx)
+			cancel()
+			c.Close()
+			if err == nil {
+				return a
+			}
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	log, _ := os.ReadFile(filepath.Join(dir, "buildkitd.log"))
+	t.Fatalf("second buildkitd did not start:\n%s", log)
+	return ""
+}
+
+// TestModuleCacheTravelsInLayers: with cache.modules: layer, a build on a fresh
+// buildkitd that imports the registry cache runs no go mod download (the module
+// proxy is down by then) and still compiles a changed .go file.
+func TestModuleCacheTravelsInLayers(t *testing.T) {
+	mod := privateModule(t)
+	p := startProxy(t, mod)
+	dir := moduleUsing(t, p, mod, fmt.Sprintf("  proxy: %s\n  nosumdb: [example.com/*]\ncache:\n  modules: layer\n", p.URL()))
+	ref := fmt.Sprintf("%s/gopherfile-test/cache:%08x", registry, rand.Uint32())
+	out := t.TempDir()
+	mustOK(t, cli(t, dir, "--progress", "plain", "--target", "binaries", "-o", "type=local,dest="+out,
+		"--cache-to", "type=registry,ref="+ref+",mode=max,registry.insecure=true", "."))
+
+	p.Down() // the second builder cannot download anything
+	main := filepath.Join(dir, "main.go")
+	src, _ := os.ReadFile(main)
+	writeFile(t, main, strings.Replace(string(src), "fmt.Println(greeting.Hello())", "fmt.Println(\"v2:\", greeting.Hello())", 1))
+
+	addr2 := startSecondBuildkitd(t)
+	r := run(t, dir, nil, cliBin, "build", "--addr", addr2, "--progress", "rawjson", "--target", "binaries", "-o", "type=local,dest="+out,
+		"--cache-from", "type=registry,ref="+ref+",registry.insecure=true", ".")
+	mustOK(t, r)
+	vs := vertices(t, r.out)
+	if dl := step(t, vs, "go mod download"); !dl.Cached {
+		t.Errorf("on the fresh builder, go mod download ran; it must come from the imported cache")
+	}
+	if gb := step(t, vs, "go build"); gb.Cached {
+		t.Errorf("go build was cached although main.go changed")
+	}
+	if got := runBinary(t, filepath.Join(out, "app")); !strings.Contains(got, "v2: hello from "+mod.Path) {
+		t.Errorf("app printed %q", got)
+	}
+}
