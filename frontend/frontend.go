@@ -179,6 +179,11 @@ func (b *build) solve(ctx context.Context) (*gwclient.Result, error) {
 		if err != nil {
 			return err
 		}
+		if bc.SBOM != nil && (p.Target == plan.TargetImage || p.Target == plan.TargetBinaries) {
+			if err := b.addSBOMs(ctx, rb, created); err != nil {
+				return err
+			}
+		}
 		res, err = rb.Finalize()
 		return err
 	})

@@ -58,3 +58,36 @@ func TestNamedContextReplacesBase(t *testing.T) {
 		t.Errorf("the named context did not replace the base (no glibc from base-debian12): %v", err)
 	}
 }
+
+// TestSBOMAndProvenance: --sbom=true attaches an SPDX document written from the
+// binaries' Go build info (no scanner image needed), --provenance=mode=max the
+// SLSA provenance; neither leaks into the image itself.
+func TestSBOMAndProvenance(t *testing.T) {
+	dir := copyDir(t, "examples/multi")
+	tarball := filepath.Join(t.TempDir(), "multi.tar")
+	mustOK(t, buildx(t, dir, frontendArgs("--sbom=true", "--provenance=mode=max", "--platform", "linux/amd64", "-o", "type=oci,dest="+tarball, ".")...))
+	img := loadOCI(t, tarball)
+	var sbom, prov bool
+	filepath.Walk(filepath.Join(img.Dir, "blobs"), func(p string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() {
+			return err
+		}
+		dt, _ := os.ReadFile(p)
+		s := string(dt)
+		if strings.Contains(s, `"predicateType":"https://spdx.dev/Document"`) || strings.Contains(s, "SPDX-2.3") {
+			if strings.Contains(s, "pkg:golang/github.com/gopherfile/gopherfile/examples/multi") && strings.Contains(s, "pkg:golang/stdlib@") {
+				sbom = true
+			}
+		}
+		if strings.Contains(s, "https://slsa.dev/provenance") {
+			prov = true
+		}
+		return nil
+	})
+	if !sbom {
+		t.Errorf("no SPDX SBOM listing the Go modules in the image index")
+	}
+	if !prov {
+		t.Errorf("no SLSA provenance in the image index")
+	}
+}
