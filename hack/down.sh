@@ -6,11 +6,14 @@
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
-# stop NAME: TERM the pid in $GF_RUN/NAME.pid if it is NAME, KILL it after 15s.
+# stop NAME CMDLINE: TERM the pid in $GF_RUN/NAME.pid if it is NAME, KILL it after 15s.
+# Without a pid file (deleted $GF_RUN), the processes whose command line is exactly
+# CMDLINE, the one up.sh uses, are stopped instead.
 stop() {
-	local name=$1 pid i
-	pid=$(cat "$GF_RUN/$name.pid" 2>/dev/null) || { log "$name: not started by up.sh"; return 0; }
-	if [ -n "$pid" ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "$name"; then
+	local name=$1 cmdline=$2 pids pid i
+	pids=$(cat "$GF_RUN/$name.pid" 2>/dev/null) || pids=$(pgrep -x -f "$cmdline" || true)
+	for pid in $pids; do
+		tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "$name" || continue
 		log "stopping $name (pid $pid)"
 		kill "$pid" 2>/dev/null || true
 		for ((i = 0; i < 60; i++)); do
@@ -21,9 +24,7 @@ stop() {
 			log "$name did not stop in 15s: killing it"
 			kill -9 "$pid" 2>/dev/null || true
 		fi
-	else
-		log "$name: not running"
-	fi
+	done
 	rm -f "$GF_RUN/$name.pid"
 }
 
@@ -31,9 +32,9 @@ if command -v docker >/dev/null && docker buildx inspect "$GF_BUILDX_BUILDER" >/
 	log "removing buildx builder $GF_BUILDX_BUILDER"
 	docker buildx rm "$GF_BUILDX_BUILDER" >/dev/null 2>&1 || true
 fi
-stop buildkitd
+stop buildkitd "buildkitd --config $GF_STATE/buildkitd.toml --root $GF_STATE/buildkitd --addr $GF_BUILDKIT_ADDR --oci-worker-net=host"
 rm -f "$GF_BUILDKIT_SOCK"
-stop registry
+stop registry "registry serve $GF_STATE/registry.yml"
 
 if [ "${1:-}" = --purge ]; then
 	# buildkitd may leave overlay mounts behind if it was killed.

@@ -24,6 +24,7 @@ IMG_CACHE=$GF_CACHE/images
 SUITE=bookworm
 GO_MINOR=${TEST_GO_VERSION%.*}
 SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1747699200} # 2025-05-20, fixed layer mtimes
+# shellcheck disable=SC2034 # STATIC_PLATFORMS, AMD64: used through namerefs (push_index)
 STATIC_PLATFORMS=(linux/amd64 linux/arm64 linux/arm/v7 linux/ppc64le linux/s390x linux/riscv64)
 ROOTFS_PACKAGES=ca-certificates,git,gcc,libc6-dev,openssh-client,curl,make,tzdata,netbase
 BASE_PACKAGES=(libc6 libssl3)
@@ -59,8 +60,9 @@ apt_mirror() {
 }
 MIRROR=$(apt_mirror)
 
-# The recipe: this script and every input it depends on. Any change rebuilds the layers.
-RECIPE=$( { cat "${BASH_SOURCE[0]}"; echo "$MIRROR $TEST_GO_VERSION $SOURCE_DATE_EPOCH"; } | sha256sum | cut -c1-16)
+# The recipe: this script (less its comment lines) and every input it depends on. Any
+# change rebuilds the layers and re-pushes the images.
+RECIPE=$( { grep -v '^[[:space:]]*#' "${BASH_SOURCE[0]}"; echo "$MIRROR $TEST_GO_VERSION $SOURCE_DATE_EPOCH"; } | sha256sum | cut -c1-16)
 ROOTFS_KEY=$(echo "$SUITE $MIRROR $ROOTFS_PACKAGES" | sha256sum | cut -c1-16)
 ROOTFS=$IMG_CACHE/rootfs-$ROOTFS_KEY
 LAYERS=$IMG_CACHE/layers-$RECIPE
@@ -81,19 +83,21 @@ ALL_REFS=("${GOLANG_REFS[@]}" "${STATIC_REFS[@]}" "${STATIC_ROOT_REFS[@]}" "${BA
 mkdir -p "$IMG_CACHE"
 curl -fsS "http://$GF_REGISTRY/v2/" >/dev/null 2>&1 || die "registry $GF_REGISTRY is not running (run hack/up.sh)"
 
-if [ "$FORCE" != --force ]; then
-	all=1
+# exit_if_current: nothing to do if every tag is there, built from this recipe.
+exit_if_current() {
+	local ref
+	[ "$FORCE" = --force ] && return 0
 	for ref in "${ALL_REFS[@]}"; do
-		image_current "$ref" || { all=0; break; }
+		image_current "$ref" || return 0
 	done
-	if [ $all = 1 ]; then
-		log "test images up to date in $GF_REGISTRY (recipe $RECIPE)"
-		exit 0
-	fi
-fi
+	log "test images up to date in $GF_REGISTRY (recipe $RECIPE)"
+	exit 0
+}
 
+exit_if_current
 exec 9>"$IMG_CACHE/.lock"
-flock 9
+flock -w 1800 9 || die "another hack/images.sh holds $IMG_CACHE/.lock"
+exit_if_current # a concurrent run may have pushed them meanwhile
 : >"$CRANE_LOG"
 
 # ---------------------------------------------------------------------------------------
@@ -159,8 +163,9 @@ fetch_go() {
 	dir=$(
 		cd "$tmp"
 		go mod init gopherfile.local/toolchain >/dev/null 2>&1
-		GOFLAGS=-mod=mod go mod download -json "$mod" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p'
-	)
+		GOFLAGS=-mod=mod go mod download -json "$mod" >download.json || { cat download.json >&2; exit 1; }
+		sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p' download.json
+	) || die "go mod download $mod failed"
 	rm -rf "$tmp"
 	[ -n "$dir" ] && [ -f "$dir/bin/go" ] || die "go mod download $mod: no Go distribution found"
 	mkdir -p "$out/usr/local"
@@ -239,9 +244,17 @@ stage_base() {
 	rm -f "$list"
 }
 
+# normalize_rootfs: removes what differs between two debootstrap runs of the same
+# packages, so that the rootfs layer (and the golang image digest) is reproducible.
+normalize_rootfs() {
+	rm -f "$ROOTFS/var/cache/ldconfig/aux-cache"
+	sed -i -E "s/^([^:]*:[^:]*:)[0-9]+:/\1$((SOURCE_DATE_EPOCH / 86400)):/" "$ROOTFS/etc/shadow"
+}
+
 build_layers() {
 	[ -f "$LAYERS/.done" ] && return 0
 	log "building layers (recipe $RECIPE)"
+	normalize_rootfs
 	rm -rf "$LAYERS.tmp"
 	mkdir -p "$LAYERS.tmp/go" "$LAYERS.tmp/static" "$LAYERS.tmp/base"
 	fetch_go "$LAYERS.tmp/go"
@@ -287,6 +300,7 @@ push_index() {
 build_rootfs
 build_layers
 
+# shellcheck disable=SC2034 # used through a nameref
 AMD64=(linux/amd64)
 push_index GOLANG_REFS AMD64 "rootfs go" \
 	--env "PATH=/go/bin:/usr/local/go/bin:$SYS_PATH" --env "GOLANG_VERSION=$TEST_GO_VERSION" \

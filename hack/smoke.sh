@@ -6,7 +6,7 @@
 #      and a cgo hello world are built and run in the distroless images.
 #   2. docker buildx (builder $GF_BUILDX_BUILDER, remote driver): a FROM golang:1.26 + RUN
 #      Dockerfile exported as an OCI tarball.
-# Usage: bash hack/smoke.sh [--no-cache]
+# Usage: bash hack/smoke.sh [--no-cache]   (SMOKE_KEEP=1 keeps the build logs and outputs)
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
@@ -14,7 +14,7 @@ NO_CACHE=()
 [ "${1:-}" = --no-cache ] && NO_CACHE=(--no-cache)
 
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+trap '[ -n "${SMOKE_KEEP:-}" ] && log "kept $work" || rm -rf "$work"' EXIT
 start=$(date +%s)
 
 # --- 1. buildctl -----------------------------------------------------------------------
@@ -86,6 +86,7 @@ log "smoke 2/2: docker buildx build --builder $GF_BUILDX_BUILDER (FROM golang:1.
 docker buildx build --builder "$GF_BUILDX_BUILDER" --progress=plain "${NO_CACHE[@]}" \
 	--output type=oci,dest="$work/x.tar" "$work/bx" >"$work/buildx.log" 2>&1 ||
 	{ tail -n 40 "$work/buildx.log" >&2; die "smoke: docker buildx build failed"; }
-tar -tf "$work/x.tar" | grep -qx index.json || die "smoke: buildx OCI tarball has no index.json"
+tar -tf "$work/x.tar" >"$work/x.list" # (not piped into grep -q: SIGPIPE + pipefail)
+grep -qx index.json "$work/x.list" || die "smoke: buildx OCI tarball has no index.json"
 
 log "smoke OK in $(($(date +%s) - start))s"

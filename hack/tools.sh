@@ -11,11 +11,12 @@ mkdir -p "$GF_BIN" "$GF_CACHE/src"
 exec 8>"$GF_CACHE/.tools.lock"
 flock -w 1800 8 || die "another hack/tools.sh holds $GF_CACHE/.tools.lock"
 
-# go_tool NAME MODULE@VERSION PACKAGE: builds PACKAGE from a throwaway module.
+# go_tool NAME MODULE@VERSION PACKAGE [LDFLAGS]: builds PACKAGE from a throwaway module.
+# LDFLAGS (e.g. -X .../version.Version=...) are part of the version stamp.
 go_tool() {
-	local name=$1 modver=$2 pkg=$3
-	local stamp="$GF_BIN/.$name.version"
-	if [ -x "$GF_BIN/$name" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$modver" ]; then
+	local name=$1 modver=$2 pkg=$3 xflags=${4:-}
+	local stamp="$GF_BIN/.$name.version" want="$modver${4:+ $4}"
+	if [ -x "$GF_BIN/$name" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
 		return 0
 	fi
 	log "building $name from $modver"
@@ -26,10 +27,10 @@ go_tool() {
 		export GOFLAGS=-mod=mod GOTOOLCHAIN=local
 		go mod init "tools.local/$name" >/dev/null 2>&1
 		go get "$modver" >/dev/null
-		CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$GF_BIN/$name.tmp" "$pkg"
+		CGO_ENABLED=0 go build -trimpath -ldflags="-s -w $xflags" -o "$GF_BIN/$name.tmp" "$pkg"
 	)
 	mv "$GF_BIN/$name.tmp" "$GF_BIN/$name"
-	echo "$modver" >"$stamp"
+	echo "$want" >"$stamp"
 }
 
 apt_need=()
@@ -48,17 +49,18 @@ if [ ${#apt_need[@]} -gt 0 ]; then
 	apt-get install -y -qq --no-install-recommends "${apt_need[@]}" >/dev/null
 fi
 
-go_tool buildkitd github.com/moby/buildkit@$BUILDKIT_VERSION github.com/moby/buildkit/cmd/buildkitd &
-p1=$!
-go_tool buildctl github.com/moby/buildkit@$BUILDKIT_VERSION github.com/moby/buildkit/cmd/buildctl &
-p2=$!
-wait $p1; wait $p2
+# buildkitd and buildctl share most packages: one after the other, the second mostly
+# hits the Go build cache. The -X flags make `--version` (and `buildx ls`) tell the truth.
+bk_version="-X github.com/moby/buildkit/version.Version=$BUILDKIT_VERSION"
+go_tool buildkitd github.com/moby/buildkit@$BUILDKIT_VERSION github.com/moby/buildkit/cmd/buildkitd "$bk_version"
+go_tool buildctl github.com/moby/buildkit@$BUILDKIT_VERSION github.com/moby/buildkit/cmd/buildctl "$bk_version"
 go_tool registry github.com/distribution/distribution/v3@$REGISTRY_VERSION github.com/distribution/distribution/v3/cmd/registry &
 p1=$!
 go_tool crane github.com/google/go-containerregistry@$CRANE_VERSION github.com/google/go-containerregistry/cmd/crane &
 p2=$!
 wait $p1; wait $p2
-go_tool docker-buildx github.com/docker/buildx@$BUILDX_VERSION github.com/docker/buildx/cmd/buildx
+go_tool docker-buildx github.com/docker/buildx@$BUILDX_VERSION github.com/docker/buildx/cmd/buildx \
+	"-X github.com/docker/buildx/version.Version=$BUILDX_VERSION"
 
 mkdir -p "$HOME/.docker/cli-plugins"
 if ! cmp -s "$GF_BIN/docker-buildx" "$HOME/.docker/cli-plugins/docker-buildx"; then

@@ -71,6 +71,11 @@ stop_daemon() {
 	rm -f "$GF_RUN/$1.pid"
 }
 
+# stale NAME: the running NAME's binary was replaced since it started (tools.sh rebuilt it).
+stale() {
+	running "$1" && readlink "/proc/$(cat "$GF_RUN/$1.pid")/exe" | grep -q ' (deleted)$'
+}
+
 # write_if_changed FILE: stdin to FILE; returns 0 if FILE changed.
 write_if_changed() {
 	local tmp
@@ -109,8 +114,8 @@ storage:
 http:
   addr: $GF_REGISTRY
 EOF
-if [ $reg_changed = 1 ] && running registry; then
-	log "registry config changed: restarting registry"
+if { [ $reg_changed = 1 ] && running registry; } || stale registry; then
+	log "registry config or binary changed: restarting registry"
 	stop_daemon registry
 fi
 if registry_ok; then
@@ -162,8 +167,8 @@ insecure-entitlements = ["network.host", "security.insecure"]
 [registry."127.0.0.1:$GF_REGISTRY_PORT"]
   http = true
 EOF
-if [ $bk_changed = 1 ] && running buildkitd; then
-	log "buildkitd config changed: restarting buildkitd"
+if { [ $bk_changed = 1 ] && running buildkitd; } || stale buildkitd; then
+	log "buildkitd config or binary changed: restarting buildkitd"
 	stop_daemon buildkitd
 fi
 if buildkit_ok >/dev/null 2>&1; then
@@ -184,9 +189,8 @@ bash "$HACK/images.sh"
 
 # --- docker buildx builder -------------------------------------------------------------
 command -v docker >/dev/null || die "docker CLI not found (needed for the buildx builder; no engine needed)"
-if docker buildx inspect "$GF_BUILDX_BUILDER" 2>/dev/null | grep -q "Endpoint:.*$GF_BUILDKIT_ADDR\$"; then
-	:
-else
+info=$(docker buildx inspect "$GF_BUILDX_BUILDER" 2>/dev/null || true)
+if ! grep -q "Endpoint:.*$GF_BUILDKIT_ADDR\$" <<<"$info"; then
 	log "creating buildx builder $GF_BUILDX_BUILDER (remote driver, $GF_BUILDKIT_ADDR)"
 	docker buildx rm "$GF_BUILDX_BUILDER" >/dev/null 2>&1 || true
 	docker buildx create --name "$GF_BUILDX_BUILDER" --driver remote "$GF_BUILDKIT_ADDR" >/dev/null
