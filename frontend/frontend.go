@@ -236,7 +236,7 @@ func (b *build) buildPlatform(ctx context.Context, in gfllb.Inputs, deps llb.Sta
 	if err != nil {
 		return nil, fmt.Errorf("gopherfile: marshaling the build graph: %w", err)
 	}
-	res, err := b.c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB()})
+	res, err := b.c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB(), CacheImports: b.bc.CacheImports})
 	if err != nil {
 		return nil, err
 	}
@@ -253,7 +253,7 @@ func (b *build) solveState(ctx context.Context, st llb.State, pl ocispecs.Platfo
 	if err != nil {
 		return fmt.Errorf("gopherfile: marshaling the build graph: %w", err)
 	}
-	_, err = b.c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB(), Evaluate: true})
+	_, err = b.c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB(), Evaluate: true, CacheImports: b.bc.CacheImports})
 	return err
 }
 
@@ -263,7 +263,7 @@ func (b *build) single(ctx context.Context, st llb.State, pl ocispecs.Platform) 
 	if err != nil {
 		return nil, fmt.Errorf("gopherfile: marshaling the build graph: %w", err)
 	}
-	res, err := b.c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB()})
+	res, err := b.c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB(), CacheImports: b.bc.CacheImports})
 	if err != nil {
 		return nil, err
 	}

@@ -26,7 +26,7 @@ func (b *build) runTests(ctx context.Context, in gfllb.Inputs, deps llb.State, p
 	if err != nil {
 		return nil, fmt.Errorf("gopherfile: marshaling the build graph: %w", err)
 	}
-	res, err := b.c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB()})
+	res, err := b.c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB(), CacheImports: b.bc.CacheImports})
 	if err != nil {
 		return nil, err
 	}

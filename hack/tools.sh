@@ -36,6 +36,8 @@ go_tool() {
 apt_need=()
 command -v runc >/dev/null || apt_need+=(runc)
 command -v debootstrap >/dev/null || apt_need+=(debootstrap)
+[ -x /usr/sbin/sshd ] || apt_need+=(openssh-server) # the SSH agent-forwarding tests run sshd on 127.0.0.1
+command -v ssh-agent >/dev/null || apt_need+=(openssh-client)
 command -v unshare >/dev/null || apt_need+=(util-linux)
 command -v iptables >/dev/null || apt_need+=(iptables)
 command -v pigz >/dev/null || apt_need+=(pigz)

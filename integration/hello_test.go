@@ -3,10 +3,12 @@
 package integration
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // checkHello checks an exported hello image: config and the binary's output.
@@ -95,7 +97,9 @@ func TestDownloadStepCaching(t *testing.T) {
 
 	main := filepath.Join(dir, "main.go")
 	src, _ := os.ReadFile(main)
-	writeFile(t, main, strings.Replace(string(src), "Hello, %s!", "Howdy, %s!", 1))
+	// A greeting of its own per run, so that no earlier run cached this source.
+	greeting := fmt.Sprintf("Howdy%d", time.Now().UnixNano())
+	writeFile(t, main, strings.Replace(string(src), "Hello, %s!", greeting+", %s!", 1))
 	vs := build()
 	if dl := step(t, vs, "go mod download"); !dl.Cached {
 		t.Errorf("after a .go edit, go mod download ran again; it must be cached")
@@ -103,13 +107,13 @@ func TestDownloadStepCaching(t *testing.T) {
 	if gb := step(t, vs, "go build"); gb.Cached {
 		t.Errorf("after a .go edit, go build was cached; it must run")
 	}
-	if got := runBinary(t, filepath.Join(bin, "hello")); !strings.Contains(got, "Howdy, gopher!") {
+	if got := runBinary(t, filepath.Join(bin, "hello")); !strings.Contains(got, greeting+", gopher!") {
 		t.Errorf("the rebuilt binary printed %q", got)
 	}
 
 	mod := filepath.Join(dir, "go.mod")
 	gomod, _ := os.ReadFile(mod)
-	writeFile(t, mod, string(gomod)+"\n// edited\n")
+	writeFile(t, mod, string(gomod)+fmt.Sprintf("\n// edited %d\n", time.Now().UnixNano()))
 	vs = build()
 	if dl := step(t, vs, "go mod download"); dl.Cached {
 		t.Errorf("after a go.mod edit, go mod download was cached; it must run again")

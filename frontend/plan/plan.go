@@ -206,6 +206,13 @@ func New(s *spec.Spec, m Module, opt Options) (*Plan, error) {
 		Tidy:       s.Tidy != spec.TidyOff,
 		Platforms:  s.Platforms,
 	}
+	// go mod tidy ignores go.work (golang/go#50750): in a workspace it looks the
+	// other workspace modules up on the proxy and fails; and for a vendored module
+	// it needs the network the vendor directory is there to avoid. In both, the
+	// check runs only when the Gopherfile says tidy: check.
+	if (m.Work != nil || m.Vendored) && s.Tidy == "" {
+		p.Tidy = false
+	}
 
 	p.Target = opt.Target
 	if p.Target == "" {

@@ -44,6 +44,8 @@ type Spec struct {
 
 	// Tidy is the go.mod check: "check" (default) runs `go mod tidy -diff` and fails
 	// the build with the diff when go.mod or go.sum is not tidy; "off" skips it.
+	// For vendored modules and go.work workspaces the default is off (go mod tidy
+	// needs the network there and ignores go.work).
 	Tidy string `yaml:"tidy,omitempty" json:"tidy,omitempty"`
 
 	// Builds lists the binaries to build. Default: one binary from the main

@@ -1,0 +1,3 @@
+module github.com/gopherfile/gopherfile/examples/workspace/app
+
+go 1.26

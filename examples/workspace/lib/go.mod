@@ -1,0 +1,3 @@
+module github.com/gopherfile/gopherfile/examples/workspace/lib
+
+go 1.26
