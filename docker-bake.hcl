@@ -25,7 +25,7 @@ group "default" {
 }
 
 group "examples" {
-  targets = ["hello", "server", "multi", "cgo"]
+  targets = ["hello", "server", "multi", "cgo", "vendor", "workspace"]
 }
 
 target "frontend" {
@@ -68,4 +68,18 @@ target "cgo" {
   inherits = ["_gopherfile"]
   context  = "examples/cgo"
   tags     = ["gopherfile-examples/cgo:dev"]
+}
+
+target "vendor" {
+  inherits = ["_gopherfile"]
+  context  = "examples/vendor"
+  tags     = ["gopherfile-examples/vendor:dev"]
+}
+
+// The workspace example builds from the go.work root; module: app in its
+// Gopherfile names the main module.
+target "workspace" {
+  inherits = ["_gopherfile"]
+  context  = "examples/workspace"
+  tags     = ["gopherfile-examples/workspace:dev"]
 }

@@ -15,8 +15,11 @@ if [ -f /etc/ssl/certs/ca-certificates.crt ]; then
 	secret=(--secret id=cacert,src=/etc/ssl/certs/ca-certificates.crt)
 fi
 log "building the frontend image $GF_FRONTEND_IMAGE"
+# The frontend image is published for amd64 and arm64 (cross-compiled, no emulation).
+platforms=${GF_FRONTEND_PLATFORMS:-linux/amd64,linux/arm64}
 buildctl --addr "$GF_BUILDKIT_ADDR" build --progress plain \
 	--frontend dockerfile.v0 --local context=. --local dockerfile=. \
+	--opt platform="$platforms" --opt build-arg:VERSION="${GF_VERSION:-dev}" \
 	"${secret[@]}" \
 	--opt build-arg:GOPROXY="$(go env GOPROXY)" \
 	--output "type=image,\"name=$GF_FRONTEND_IMAGE,localhost:$GF_REGISTRY_PORT/gopherfile/frontend:1\",push=true,registry.insecure=true" \

@@ -3,11 +3,16 @@
 package integration
 
 import (
+	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 func frontendArgs(args ...string) []string {
@@ -89,5 +94,59 @@ func TestSBOMAndProvenance(t *testing.T) {
 	}
 	if !prov {
 		t.Errorf("no SLSA provenance in the image index")
+	}
+}
+
+// TestFrontendImage: the frontend image is an index for amd64 and arm64, small,
+// and labelled with the frontend caps BuildKit reads.
+func TestFrontendImage(t *testing.T) {
+	get := func(path, accept string, v any) int64 {
+		req, _ := http.NewRequest("GET", "http://"+registry+path, nil)
+		req.Header.Set("Accept", accept)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		dt, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %s", path, resp.Status)
+		}
+		if v != nil {
+			if err := json.Unmarshal(dt, v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return int64(len(dt))
+	}
+	var idx ocispecs.Index
+	get("/v2/gopherfile/frontend/manifests/1", ocispecs.MediaTypeImageIndex, &idx)
+	plats := map[string]ocispecs.Descriptor{}
+	for _, m := range idx.Manifests {
+		if m.Platform != nil {
+			plats[m.Platform.OS+"/"+m.Platform.Architecture] = m
+		}
+	}
+	for _, want := range []string{"linux/amd64", "linux/arm64"} {
+		d, ok := plats[want]
+		if !ok {
+			t.Errorf("the frontend image index lacks %s: %v", want, plats)
+			continue
+		}
+		var m ocispecs.Manifest
+		get("/v2/gopherfile/frontend/manifests/"+d.Digest.String(), d.MediaType, &m)
+		var size int64
+		for _, l := range m.Layers {
+			size += l.Size
+		}
+		if size > 40<<20 {
+			t.Errorf("%s frontend image is %d MB; it should be small", want, size>>20)
+		}
+		var cfg ocispecs.Image
+		get("/v2/gopherfile/frontend/blobs/"+m.Config.Digest.String(), m.Config.MediaType, &cfg)
+		if caps := cfg.Config.Labels["moby.buildkit.frontend.caps"]; !strings.Contains(caps, "moby.buildkit.frontend.subrequests") {
+			t.Errorf("%s: caps label %q", want, caps)
+		}
+		t.Logf("%s frontend image: %.1f MB compressed", want, float64(size)/(1<<20))
 	}
 }
