@@ -161,14 +161,37 @@ func explainScript(p *plan.Plan, stage string) string {
 	var b strings.Builder
 	b.WriteString("echo\n")
 	// The rules come most specific first: explain the first class that matches.
-	for i, r := range diagnose.ShellRules() {
-		msg := diagnose.Explain(diagnose.Finding{Class: r.Class}, ctx)
+	type rule struct {
+		pattern string
+		finding diagnose.Finding
+	}
+	var rules []rule
+	for _, r := range diagnose.ShellRules() {
+		f := diagnose.Finding{Class: r.Class}
+		switch r.Class {
+		case diagnose.GitCredentials:
+			if len(p.Downloads.GitHosts) > 0 {
+				f.Host = p.Downloads.GitHosts[0]
+			}
+		case diagnose.SSHAuth:
+			if len(p.Downloads.SSHHosts) > 0 {
+				f.Host = p.Downloads.SSHHosts[0]
+			}
+			// A host-key failure has its own advice (known_hosts), so it gets its own branch first.
+			hk := f
+			hk.Line = "Host key verification failed."
+			rules = append(rules, rule{`(Host key verification failed)|(REMOTE HOST IDENTIFICATION HAS CHANGED)|(host key is known for)`, hk})
+		}
+		rules = append(rules, rule{r.Pattern, f})
+	}
+	for i, r := range rules {
+		msg := diagnose.Explain(r.finding, ctx)
 		kw := "elif"
 		if i == 0 {
 			kw = "if"
 		}
 		fmt.Fprintf(&b, "%s grep -Eq %s \"$log\"; then\n  echo \"gopherfile: %s failed:\"\n  grep -Em3 %s \"$log\" | sed 's/^/  > /'\n  printf '%%s\\n' %s\n",
-			kw, shellQuote(r.Pattern), stage, shellQuote(r.Pattern), shellQuote("gopherfile: "+msg))
+			kw, shellQuote(r.pattern), stage, shellQuote(r.pattern), shellQuote("gopherfile: "+msg))
 	}
 	fmt.Fprintf(&b, "else\n  echo \"gopherfile: %s failed; its output above did not match a known failure: check the first error line.\"\nfi\n", stage)
 	return b.String()

@@ -310,8 +310,9 @@ func (e explainer) gitCredentials() string {
 	s := e.lead(fmt.Sprintf("git asked for a user name or password for %s %s: the module is fetched directly from version control and the build has no credentials for it.",
 		or(host, "the git server"), e.row()))
 	s += fmt.Sprintf(" %s; %s.", e.c.describe("GOPROXY"), e.c.describe("GOPRIVATE"))
-	s += fmt.Sprintf(" Give the download step credentials: --secret id=netrc,src=$HOME/.netrc (a line \"machine %s login <user> password <token>\" with a read-only token) or a git token secret,"+
-		" or forward SSH with --ssh default and a git rule url.\"git@%s:\".insteadOf=https://%s/.", h, h, h)
+	s += fmt.Sprintf(" Give the download step credentials: a token with --secret id=GIT_AUTH_TOKEN.%s,env=TOKEN (used for %s when modules.private or modules.gitHosts names it),"+
+		" or --secret id=netrc,src=$HOME/.netrc (a line \"machine %s login <user> password <token>\" with a read-only token),"+
+		" or forward SSH with --ssh default and modules.ssh: required.", h, h, h)
 	if e.f.Module != "" && !e.c.noProxy(e.f.Module) {
 		s += fmt.Sprintf(" Also %s, so that neither the public proxy nor the public checksum database is asked about it.", e.privateAdvice())
 	}
@@ -323,7 +324,7 @@ func (e explainer) sshAuth() string {
 	s := e.lead(fmt.Sprintf("SSH to %s failed %s%s.", host, e.row(), e.evidence()))
 	l := strings.ToLower(e.f.Line)
 	if strings.Contains(l, "host key") || strings.Contains(l, "host identification") {
-		return s + fmt.Sprintf(" The build does not know %s's host key: add it to known_hosts in the download step (for example from ssh-keyscan %s, checked against the published fingerprints), and forward your agent with --ssh default.", host, host)
+		return s + fmt.Sprintf(" The build does not know %s's host key, or it changed: put the right key in modules.knownHosts in the Gopherfile (a line from ssh-keyscan %s, checked against the published fingerprints), and forward your agent with --ssh default.", host, host)
 	}
 	return s + fmt.Sprintf(" No usable key reached %s: forward an SSH agent that holds a key with read access with --ssh default (ssh-add -l on the host must list it), and make %s's host key known in the build (known_hosts).", host, host)
 }
