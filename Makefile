@@ -6,7 +6,7 @@ GO ?= go
 GOTEST_FLAGS ?=
 HACK := . hack/env.sh &&
 
-.PHONY: all build env frontend-image demo test test-unit test-integration lint fmt generate clean-env
+.PHONY: all build env frontend-image demo test test-unit test-integration fuzz lint fmt generate clean-env bench
 
 all: build
 
@@ -33,12 +33,26 @@ test-unit:
 test-integration: env frontend-image build
 	$(HACK) $(GO) test -tags integration -count=1 -timeout 40m $(GOTEST_FLAGS) ./integration/...
 
-## test: unit tests, then integration tests against a real buildkitd (never skipped)
-test: test-unit test-integration
+## fuzz: every fuzz target for a bounded time (FUZZTIME each, default 10s)
+fuzz:
+	FUZZTIME=$${FUZZTIME:-10s} bash hack/fuzz.sh
+
+## test: unit tests, bounded fuzzing, then integration tests against a real buildkitd (never skipped)
+test: test-unit fuzz test-integration
+
+## generate: regenerate the README reference, the JSON schema and docs/troubleshooting.md
+generate:
+	$(GO) run ./cmd/gfdocs
+	$(GO) test ./frontend/diagnose -run TestTroubleshootingDoc -update
+
+## bench: the benchmark against Dockerfiles, ko and host go build (results in bench/results)
+bench:
+	bash hack/bench.sh
 
 lint:
 	@bad=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$bad" ]; then echo "gofmt: $$bad"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) run ./cmd/gfdocs -check
 
 clean-env:
 	bash hack/down.sh

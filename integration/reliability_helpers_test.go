@@ -39,18 +39,18 @@ func relModule(name string) testproxy.Module {
 	}}
 }
 
-// hello is what a relModule's Hello returns.
-func hello(m testproxy.Module) string { return "hello from " + m.Path }
+// relHello is what a relModule's Hello returns.
+func relHello(m testproxy.Module) string { return "hello from " + m.Path }
 
-// modulesSection is the modules: part of a Gopherfile that fetches the
+// relModules is the modules: part of a Gopherfile that fetches the
 // fixture modules from p (their paths are private, so no checksum database),
 // followed by extra lines (each indented by two spaces, ending in \n).
-func modulesSection(p *testproxy.Proxy, extra string) string {
+func relModules(p *testproxy.Proxy, extra string) string {
 	return fmt.Sprintf("modules:\n  proxy: %s\n  nosumdb: [example.com/*]\n%s", p.URL(), extra)
 }
 
-// project is a main module that imports fixture modules.
-type project struct {
+// relProject is a main module that imports fixture modules.
+type relProject struct {
 	Module     string             // module path of the main module; its last element names the binary
 	Deps       []testproxy.Module // fixture modules; main prints every Hello
 	Say        string             // a last line main prints
@@ -60,7 +60,7 @@ type project struct {
 
 // write writes the project into dir: a tidy go.mod and go.sum (hashes from
 // the proxy), main.go, the Gopherfile and the extra files.
-func (pr project) write(t *testing.T, p *testproxy.Proxy, dir string) {
+func (pr relProject) write(t *testing.T, p *testproxy.Proxy, dir string) {
 	t.Helper()
 	deps := append([]testproxy.Module(nil), pr.Deps...)
 	sort.Slice(deps, func(i, j int) bool { return deps[i].Path < deps[j].Path })
@@ -96,7 +96,7 @@ func (pr project) write(t *testing.T, p *testproxy.Proxy, dir string) {
 }
 
 // mainGo is main.go: it prints every dependency's Hello, then Say.
-func (pr project) mainGo() string {
+func (pr relProject) mainGo() string {
 	var imports, calls strings.Builder
 	for i, d := range pr.Deps {
 		fmt.Fprintf(&imports, "\tm%d %q\n", i, d.Path)
@@ -107,33 +107,33 @@ func (pr project) mainGo() string {
 }
 
 // binary is the name of the project's binary (the last element of its module path).
-func (pr project) binary() string { return pr.Module[strings.LastIndexByte(pr.Module, '/')+1:] }
+func (pr relProject) binary() string { return pr.Module[strings.LastIndexByte(pr.Module, '/')+1:] }
 
 // want is every line the project's binary must print.
-func (pr project) want() []string {
+func (pr relProject) want() []string {
 	var w []string
 	for _, d := range pr.Deps {
-		w = append(w, hello(d))
+		w = append(w, relHello(d))
 	}
 	return append(w, pr.Say)
 }
 
-// cliWithin runs the CLI like cli, but gives up (killing the CLI) after d. It
+// relCLI runs the CLI like cli, but gives up (killing the CLI) after d. It
 // does not fail the test, so it is safe in goroutines.
-func cliWithin(t *testing.T, d time.Duration, dir string, args ...string) result {
+func relCLI(t *testing.T, d time.Duration, dir string, args ...string) result {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
-	return runCtx(ctx, t, dir, cliBin, append([]string{"build", "--addr", addr}, args...)...)
+	return relRun(ctx, t, dir, cliBin, append([]string{"build", "--addr", addr}, args...)...)
 }
 
-// buildxWithin runs docker buildx build on the test builder, bounded by d.
-func buildxWithin(t *testing.T, d time.Duration, dir string, args ...string) result {
+// relBuildx runs docker buildx build on the test builder, bounded by d.
+func relBuildx(t *testing.T, d time.Duration, dir string, args ...string) result {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
-	return runCtx(ctx, t, dir, "docker", append([]string{"buildx", "build", "--builder", builder}, args...)...)
+	return relRun(ctx, t, dir, "docker", append([]string{"buildx", "build", "--builder", builder}, args...)...)
 }
 
-func runCtx(ctx context.Context, t *testing.T, dir, name string, args ...string) result {
+func relRun(ctx context.Context, t *testing.T, dir, name string, args ...string) result {
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = dir
 	cmd.WaitDelay = 10 * time.Second
@@ -149,43 +149,43 @@ func runCtx(ctx context.Context, t *testing.T, dir, name string, args ...string)
 	return r
 }
 
-// syncBuffer is a bytes.Buffer safe for one writer and many readers.
-type syncBuffer struct {
+// relBuffer is a bytes.Buffer safe for one writer and many readers.
+type relBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
+func (b *relBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
 
-func (b *syncBuffer) String() string {
+func (b *relBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
 
-// running is a CLI build in the background, whose output can be watched.
-type running struct {
+// relBackground is a CLI build in the background, whose output can be watched.
+type relBackground struct {
 	cmd   *exec.Cmd
-	out   *syncBuffer
+	out   *relBuffer
 	done  chan struct{}
 	err   error
 	start time.Time
 	ended time.Time
 }
 
-// startCLI starts a CLI build with --progress rawjson; ctx bounds it (the
+// relStartCLI starts a CLI build with --progress rawjson; ctx bounds it (the
 // process is killed when ctx ends).
-func startCLI(ctx context.Context, t *testing.T, dir string, args ...string) *running {
+func relStartCLI(ctx context.Context, t *testing.T, dir string, args ...string) *relBackground {
 	t.Helper()
 	args = append([]string{"build", "--addr", addr, "--progress", "rawjson"}, args...)
 	cmd := exec.CommandContext(ctx, cliBin, args...)
 	cmd.Dir = dir
 	cmd.WaitDelay = 10 * time.Second
-	b := &running{cmd: cmd, out: &syncBuffer{}, done: make(chan struct{})}
+	b := &relBackground{cmd: cmd, out: &relBuffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = b.out, b.out
 	t.Logf("starting gopherfile %s (in %s)", strings.Join(args, " "), dir)
 	b.start = time.Now()
@@ -210,7 +210,7 @@ func startCLI(ctx context.Context, t *testing.T, dir string, args ...string) *ru
 
 // waitUntil polls cond every 100ms until it holds (true), the build ends or d
 // passes (false).
-func (b *running) waitUntil(d time.Duration, cond func() bool) bool {
+func (b *relBackground) waitUntil(d time.Duration, cond func() bool) bool {
 	deadline := time.Now().Add(d)
 	for time.Now().Before(deadline) {
 		if cond() {
@@ -227,7 +227,7 @@ func (b *running) waitUntil(d time.Duration, cond func() bool) bool {
 
 // interrupt sends SIGINT (as Ctrl-C would) and waits up to d for the CLI to
 // exit. It returns how long the exit took and whether it happened in time.
-func (b *running) interrupt(t *testing.T, d time.Duration) (time.Duration, bool) {
+func (b *relBackground) interrupt(t *testing.T, d time.Duration) (time.Duration, bool) {
 	t.Helper()
 	sent := time.Now()
 	if err := b.cmd.Process.Signal(os.Interrupt); err != nil {
@@ -243,8 +243,8 @@ func (b *running) interrupt(t *testing.T, d time.Duration) (time.Duration, bool)
 	}
 }
 
-// rawStep is one step of a build from --progress rawjson.
-type rawStep struct {
+// relStep is one step of a build from --progress rawjson.
+type relStep struct {
 	Name      string
 	Cached    bool
 	Started   *time.Time
@@ -253,15 +253,15 @@ type rawStep struct {
 	Logs      bytes.Buffer
 }
 
-// rawSteps parses --progress rawjson output into steps (by vertex digest, in
+// relSteps parses --progress rawjson output into steps (by vertex digest, in
 // order of appearance) and all their logs.
-func rawSteps(out string) []*rawStep {
-	byDigest := map[string]*rawStep{}
-	var order []*rawStep
-	get := func(d string) *rawStep {
+func relSteps(out string) []*relStep {
+	byDigest := map[string]*relStep{}
+	var order []*relStep
+	get := func(d string) *relStep {
 		s := byDigest[d]
 		if s == nil {
-			s = &rawStep{}
+			s = &relStep{}
 			byDigest[d] = s
 			order = append(order, s)
 		}
@@ -301,9 +301,9 @@ func rawSteps(out string) []*rawStep {
 	return order
 }
 
-// findSteps returns the steps whose name contains s.
-func findSteps(steps []*rawStep, s string) []*rawStep {
-	var out []*rawStep
+// relFindSteps returns the steps whose name contains s.
+func relFindSteps(steps []*relStep, s string) []*relStep {
+	var out []*relStep
 	for _, st := range steps {
 		if strings.Contains(st.Name, s) {
 			out = append(out, st)
@@ -312,25 +312,21 @@ func findSteps(steps []*rawStep, s string) []*rawStep {
 	return out
 }
 
-// allLogs is the text every step logged, plus the non-JSON lines (the CLI's
+// relLogs is the text every step logged, plus the non-JSON lines (the CLI's
 // own error message).
-func allLogs(out string) string {
+func relLogs(out string) string {
 	var b strings.Builder
-	for _, s := range rawSteps(out) {
+	for _, s := range relSteps(out) {
 		b.Write(s.Logs.Bytes())
 	}
-	for _, line := range strings.Split(out, "\n") {
-		if !strings.HasPrefix(strings.TrimSpace(line), "{") {
-			b.WriteString(line + "\n")
-		}
-	}
+	b.WriteString(relNonJSON(out))
 	return b.String()
 }
 
-// stepRunning reports whether a step whose name contains s has started and
+// relStepRunning reports whether a step whose name contains s has started and
 // not completed.
-func stepRunning(out, s string) bool {
-	for _, st := range findSteps(rawSteps(out), s) {
+func relStepRunning(out, s string) bool {
+	for _, st := range relFindSteps(relSteps(out), s) {
 		if st.Started != nil && st.Completed == nil && !st.Cached {
 			return true
 		}
@@ -338,8 +334,8 @@ func stepRunning(out, s string) bool {
 	return false
 }
 
-// maxOverlap is the largest number of intervals that are open at one instant.
-func maxOverlap(iv [][2]time.Time) int {
+// relMaxOverlap is the largest number of intervals that are open at one instant.
+func relMaxOverlap(iv [][2]time.Time) int {
 	type ev struct {
 		at time.Time
 		d  int
@@ -362,10 +358,10 @@ func maxOverlap(iv [][2]time.Time) int {
 	return m
 }
 
-// procsWithEnv lists the host processes (pid: command line) whose environment
+// relProcsWithEnv lists the host processes (pid: command line) whose environment
 // holds kv exactly, e.g. GOPROXY=http://127.0.0.1:1234. Build containers share
 // the host's view of /proc, so this sees what a build left running.
-func procsWithEnv(kv string) []string {
+func relProcsWithEnv(kv string) []string {
 	var found []string
 	ents, _ := os.ReadDir("/proc")
 	for _, e := range ents {
@@ -388,41 +384,46 @@ func procsWithEnv(kv string) []string {
 	return found
 }
 
-// waitNoProcs waits up to d for no process to have kv in its environment and
-// returns the ones still there.
-func waitNoProcs(kv string, d time.Duration) []string {
-	deadline := time.Now().Add(d)
+// relWaitNoProcs waits up to d for no process to have kv in its environment and
+// returns the ones still there, and how long it waited.
+func relWaitNoProcs(kv string, d time.Duration) ([]string, time.Duration) {
+	start := time.Now()
 	for {
-		left := procsWithEnv(kv)
-		if len(left) == 0 || time.Now().After(deadline) {
-			return left
+		left := relProcsWithEnv(kv)
+		if len(left) == 0 || time.Since(start) > d {
+			return left, time.Since(start)
 		}
-		time.Sleep(200 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 
-// verifyScript is a -toolexec wrapper that, the first time it runs a real tool
+// relVerifyScript is a -toolexec wrapper that, the first time it runs a real tool
 // (not the -V=full version query), checks the module cache from inside the
 // compile step, which has no network: go mod verify (zip and extracted tree
 // against the hash recorded at download), the recorded hash of each module
 // (to compare with go.sum) and whether a file of the tampered zip is there.
 // It then runs the tool. It writes to stderr, which go build shows.
-func verifyScript(mods ...testproxy.Module) string {
+//
+// go build caches a tool's output with its result and prints it again on a
+// cache hit, so an old check can reappear in a later build: every line
+// carries nonce, new for each build, and only those lines count.
+func relVerifyScript(nonce string, mods ...testproxy.Module) string {
 	var b strings.Builder
-	b.WriteString(`#!/bin/sh
+	fmt.Fprintf(&b, `#!/bin/sh
 case "$2" in -V=full) exec "$@";; esac
 if mkdir /tmp/gf-verify.done 2>/dev/null; then
   (
+    N=%s
     cd /src || exit 1
     M=$(go env GOMODCACHE)
-    echo "VERIFY-BEGIN" >&2
-    GOFLAGS= go mod verify 1>&2 || echo "VERIFY-FAILED" >&2
-`)
+    echo "VERIFY-BEGIN $N" >&2
+    { GOFLAGS= go mod verify 2>&1 || echo "VERIFY-FAILED"; } | sed "s/^/VERIFY $N: /" >&2
+`, nonce)
 	for _, m := range mods {
-		fmt.Fprintf(&b, "    echo \"ZIPHASH %[1]s $(cat \"$M/cache/download/%[1]s/@v/%[2]s.ziphash\" 2>&1)\" >&2\n", m.Path, m.Version)
-		fmt.Fprintf(&b, "    [ -e \"$M/%[1]s@%[2]s/tampered.txt\" ] && echo \"TAMPERED-FILE-PRESENT %[1]s\" >&2\n", m.Path, m.Version)
+		fmt.Fprintf(&b, "    echo \"ZIPHASH $N %[1]s $(cat \"$M/cache/download/%[1]s/@v/%[2]s.ziphash\" 2>&1)\" >&2\n", m.Path, m.Version)
+		fmt.Fprintf(&b, "    [ -e \"$M/%[1]s@%[2]s/tampered.txt\" ] && echo \"TAMPERED-FILE-PRESENT $N %[1]s\" >&2\n", m.Path, m.Version)
 	}
-	b.WriteString(`    echo "VERIFY-END" >&2
+	b.WriteString(`    echo "VERIFY-END $N" >&2
   )
 fi
 exec "$@"
@@ -430,32 +431,36 @@ exec "$@"
 	return b.String()
 }
 
-// checkVerifyOutput checks the output of verifyScript in a build's logs:
-// "all modules verified", and for every module a recorded hash equal to the
-// go.sum hash the proxy publishes, and no file of a tampered zip.
-func checkVerifyOutput(t *testing.T, logs string, p *testproxy.Proxy, mods ...testproxy.Module) {
+// relNonce returns a fresh random token for relVerifyScript.
+func relNonce() string { return fmt.Sprintf("n%016x", rand.Uint64()) }
+
+// relCheckVerify checks the output of relVerifyScript(nonce, ...) in a build's
+// logs: "all modules verified", and for every module a recorded hash equal to
+// the go.sum hash the proxy publishes, and no file of a tampered zip.
+func relCheckVerify(t *testing.T, logs, nonce string, p *testproxy.Proxy, mods ...testproxy.Module) {
 	t.Helper()
-	if !strings.Contains(logs, "VERIFY-BEGIN") {
-		t.Fatalf("the -toolexec check did not run:\n%s", tail(logs, 40))
+	if !strings.Contains(logs, "VERIFY-END "+nonce) {
+		t.Fatalf("the -toolexec check did not run in this build (no line with %s):\n%s", nonce, tail(logs, 40))
 	}
-	if !strings.Contains(logs, "all modules verified") || strings.Contains(logs, "VERIFY-FAILED") {
-		t.Errorf("go mod verify did not verify the module cache:\n%s", tail(logs, 40))
+	mine := relGrep(logs, nonce)
+	t.Logf("the module cache, checked from the compile step:\n%s", mine)
+	if !strings.Contains(mine, "VERIFY "+nonce+": all modules verified") || strings.Contains(mine, "VERIFY-FAILED") {
+		t.Errorf("go mod verify did not verify the module cache:\n%s", mine)
 	}
 	for _, m := range mods {
 		sum := p.GoSum(m.Path, m.Version)
 		want := strings.TrimPrefix(sum[0], m.Path+" "+m.Version+" ")
-		line := "ZIPHASH " + m.Path + " " + want
-		if !strings.Contains(logs, line) {
-			t.Errorf("the module cache does not hold %s@%s with the published hash %s:\n%s", m.Path, m.Version, want, grepLines(logs, "ZIPHASH"))
+		if !strings.Contains(mine, "ZIPHASH "+nonce+" "+m.Path+" "+want) {
+			t.Errorf("the module cache does not hold %s@%s with the published hash %s:\n%s", m.Path, m.Version, want, mine)
 		}
-		if strings.Contains(logs, "TAMPERED-FILE-PRESENT "+m.Path) {
+		if strings.Contains(mine, "TAMPERED-FILE-PRESENT "+nonce+" "+m.Path) {
 			t.Errorf("the module cache holds a file of the tampered zip of %s", m.Path)
 		}
 	}
 }
 
-// grepLines returns the lines of s that contain sub.
-func grepLines(s, sub string) string {
+// relGrep returns the lines of s that contain sub.
+func relGrep(s, sub string) string {
 	var out []string
 	for _, l := range strings.Split(s, "\n") {
 		if strings.Contains(l, sub) {
@@ -465,9 +470,9 @@ func grepLines(s, sub string) string {
 	return strings.Join(out, "\n")
 }
 
-// bigMain is a main package of n generated functions (about 0.7 s of compile
+// relBigMain is a main package of n generated functions (about 0.7 s of compile
 // per thousand on this machine), to make go build take a while.
-func bigMain(n int, say string) string {
+func relBigMain(n int, say string) string {
 	var b strings.Builder
 	b.WriteString("package main\n\nimport \"fmt\"\n\n")
 	for i := 0; i < n; i++ {
@@ -478,5 +483,16 @@ func bigMain(n int, say string) string {
 		fmt.Fprintf(&b, "\tf%d,\n", i)
 	}
 	fmt.Fprintf(&b, "}\n\nfunc main() { fmt.Println(%q, len(table), table[3](10)) }\n", say)
+	return b.String()
+}
+
+// relNonJSON is the output without the --progress rawjson lines.
+func relNonJSON(out string) string {
+	var b strings.Builder
+	for _, line := range strings.Split(out, "\n") {
+		if !strings.HasPrefix(strings.TrimSpace(line), "{") {
+			b.WriteString(line + "\n")
+		}
+	}
 	return b.String()
 }

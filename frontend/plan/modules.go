@@ -106,9 +106,9 @@ func downloads(s *spec.Spec, args map[string]string) Downloads {
 	if m.Retries != nil {
 		d.Retries = *m.Retries
 	}
-	timeout, err := time.ParseDuration(orDefault(m.Timeout, "5m"))
+	timeout, err := time.ParseDuration(orDefault(m.Timeout, "2m"))
 	if err != nil {
-		timeout = 5 * time.Minute
+		timeout = 2 * time.Minute
 	}
 	d.TimeoutSeconds = int(timeout.Seconds())
 	d.Netrc = orDefault(m.Netrc, spec.SecretOptional)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -67,7 +68,8 @@ func validate(s *Spec, pos Positions, seen map[string]bool) error {
 	if err := validateModules(&s.Modules, errAt); err != nil {
 		return err
 	}
-	for p, cc := range s.CC {
+	for _, p := range sortedKeys(s.CC) {
+		cc := s.CC[p]
 		if err := CheckPlatform(p); err != nil {
 			return errAt("cc", err.Error(), "cc maps platforms like linux/arm64 to a C compiler command")
 		}
@@ -194,7 +196,7 @@ func validate(s *Spec, pos Positions, seen map[string]bool) error {
 			return errAt(field+".owner", fmt.Sprintf("%q is not uid:gid", f.Owner), `write numbers, e.g. "65532:65532"`)
 		}
 	}
-	for k := range img.Labels {
+	for _, k := range sortedKeys(img.Labels) {
 		if strings.TrimSpace(k) == "" {
 			return errAt("image.labels", "a label has an empty name", "")
 		}
@@ -210,7 +212,8 @@ func checkImageRef(ref string) error {
 }
 
 func checkEnv(env map[string]string, field string, errAt func(field, msg, hint string) error) error {
-	for k, v := range env {
+	for _, k := range sortedKeys(env) {
+		v := env[k]
 		if !envNameRE.MatchString(k) {
 			return errAt(field+"."+k, fmt.Sprintf("%q is not a valid environment variable name", k), "use letters, digits and _")
 		}
@@ -346,4 +349,15 @@ func validateModules(m *Modules, errAt func(field, msg, hint string) error) erro
 		}
 	}
 	return nil
+}
+
+// sortedKeys returns the keys of m in order, so that the first error reported
+// is the same on every run.
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
