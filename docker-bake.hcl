@@ -83,3 +83,19 @@ target "workspace" {
   context  = "examples/workspace"
   tags     = ["gopherfile-examples/workspace:dev"]
 }
+
+// lint checks a Gopherfile the way --call check does: docker buildx bake lint
+target "lint" {
+  inherits = ["_gopherfile"]
+  context  = "examples/server"
+  call     = "check"
+}
+
+// test runs go test for the server example and exports test.json, junit.xml
+// and test.txt: docker buildx bake test
+target "test" {
+  inherits = ["_gopherfile"]
+  context  = "examples/server"
+  target   = "test"
+  output   = ["type=local,dest=test-results/server"]
+}

@@ -232,7 +232,7 @@ func (b *build) buildPlatform(ctx context.Context, in gfllb.Inputs, deps llb.Sta
 		var baseCfg = baseImgConfig(baseImg)
 		cfg = gfllb.ImageConfig(p, baseCfg, target, created)
 	}
-	def, err := st.Marshal(ctx, llb.Platform(target))
+	def, err := st.Marshal(ctx, b.marshalOpts(target)...)
 	if err != nil {
 		return nil, fmt.Errorf("gopherfile: marshaling the build graph: %w", err)
 	}
@@ -249,7 +249,7 @@ func (b *build) buildPlatform(ctx context.Context, in gfllb.Inputs, deps llb.Sta
 
 // solveState evaluates a state for its side effect (a check that may fail).
 func (b *build) solveState(ctx context.Context, st llb.State, pl ocispecs.Platform) error {
-	def, err := st.Marshal(ctx, llb.Platform(pl))
+	def, err := st.Marshal(ctx, b.marshalOpts(pl)...)
 	if err != nil {
 		return fmt.Errorf("gopherfile: marshaling the build graph: %w", err)
 	}
@@ -259,7 +259,7 @@ func (b *build) solveState(ctx context.Context, st llb.State, pl ocispecs.Platfo
 
 // single solves one state on the build platform as the whole result.
 func (b *build) single(ctx context.Context, st llb.State, pl ocispecs.Platform) (*gwclient.Result, error) {
-	def, err := st.Marshal(ctx, llb.Platform(pl))
+	def, err := st.Marshal(ctx, b.marshalOpts(pl)...)
 	if err != nil {
 		return nil, fmt.Errorf("gopherfile: marshaling the build graph: %w", err)
 	}
@@ -286,4 +286,14 @@ func (b *build) compileError(err error) error {
 		return b.fieldError(field, err)
 	}
 	return err
+}
+
+// marshalOpts are the constraints of every build graph: the platform, and
+// --no-cache (which BuildKit leaves to the frontend) as IgnoreCache on every step.
+func (b *build) marshalOpts(pl ocispecs.Platform) []llb.ConstraintsOpt {
+	o := []llb.ConstraintsOpt{llb.Platform(pl)}
+	if b.bc.IsNoCache("gopherfile") {
+		o = append(o, llb.IgnoreCache)
+	}
+	return o
 }

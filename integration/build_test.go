@@ -242,3 +242,24 @@ func TestReproducible(t *testing.T) {
 		t.Errorf("after a cache prune the image differs: %s vs %s", c, a)
 	}
 }
+
+// TestNoCacheAndVet: --no-cache runs every step again; the vet target fails on
+// a vet finding with go vet's message.
+func TestNoCacheAndVet(t *testing.T) {
+	dir := copyDir(t, "examples/hello")
+	out := t.TempDir()
+	mustOK(t, cli(t, dir, "--target", "binaries", "-o", "type=local,dest="+out, "."))
+	r := cli(t, dir, "--progress", "rawjson", "--no-cache", "--target", "binaries", "-o", "type=local,dest="+out, ".")
+	mustOK(t, r)
+	vs := vertices(t, r.out)
+	if step(t, vs, "go build").Cached || step(t, vs, "go mod download").Cached {
+		t.Errorf("--no-cache left steps cached")
+	}
+
+	mustOK(t, cli(t, dir, "--target", "vet", "."))
+	writeFile(t, filepath.Join(dir, "bad.go"), "package main\n\nimport \"fmt\"\n\nfunc bad() { fmt.Printf(\"%d\\n\", \"not a number\") }\n")
+	r = cli(t, dir, "--progress", "plain", "--target", "vet", ".")
+	if r.err == nil || !strings.Contains(r.out, "fmt.Printf format %d has arg") {
+		t.Errorf("vet target: want go vet's finding:\n%s", tail(r.out, 20))
+	}
+}

@@ -143,3 +143,16 @@ exec "$@"
 		t.Fatalf("control probe could not reach the registry: %v %s", probe.err, probe.out)
 	}
 }
+
+// TestBakeLintAndTest: the bake file's lint (--call check) and test targets.
+func TestBakeLintAndTest(t *testing.T) {
+	r := run(t, repoRoot, nil, "docker", "buildx", "bake", "--builder", builder, "--progress", "plain", "-f", "docker-bake.hcl", "lint")
+	mustOK(t, r)
+	out := t.TempDir()
+	r = run(t, repoRoot, nil, "docker", "buildx", "bake", "--builder", builder, "--progress", "plain", "--allow", "fs.write="+out,
+		"-f", "docker-bake.hcl", "--set", "test.output=type=local,dest="+out, "test")
+	mustOK(t, r)
+	if _, err := os.Stat(filepath.Join(out, "junit.xml")); err != nil {
+		t.Errorf("bake test did not export junit.xml: %v", err)
+	}
+}

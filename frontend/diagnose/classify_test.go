@@ -129,6 +129,7 @@ func TestClassifyFixtures(t *testing.T) {
 		{"13-missing-sum-build.txt", []want{{GoSumIncomplete, "", "", "", "example.com/lib"}}},
 		{"13-missing-sum-test.txt", []want{{GoSumIncomplete, "", "", "", "example.com/lib"}}},
 		{"13-missing-sum-gomod.txt", []want{{GoSumIncomplete, "example.com/lib", "v1.0.0", "", ""}}},
+		{"13-gosum-readonly.txt", []want{{GoSumIncomplete, "", "", "", ""}}},
 		{"14-tidy-diff.txt", []want{{Untidy, "", "", "", ""}}},
 		{"14-missing-requirement.txt", []want{{Untidy, "", "", "", "example.com/other"}}},
 		{"15-inconsistent-vendoring.txt", []want{{VendorOutOfSync, "example.com/lib", "v1.0.0", "", ""}}},
