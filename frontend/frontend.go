@@ -126,6 +126,9 @@ func (b *build) solve(ctx context.Context) (*gwclient.Result, error) {
 	for _, w := range p.Downloads.SecurityWarnings() {
 		b.src.Warn(ctx, w.Msg, gwclient.WarnOpts{Range: lineRange(b.pos.Of(w.Field).Line), Level: 1})
 	}
+	if builderImg != nil && builderImg.img != nil {
+		p.Downloads.AddImageEnv(builderImg.img.Config.Env)
+	}
 	if err := b.checkGoVersion(builderImg); err != nil {
 		return nil, err
 	}

@@ -219,3 +219,20 @@ func (d *Downloads) SecurityWarnings() []Warning {
 	}
 	return w
 }
+
+// settingNames are the go env settings the download step reports, in order.
+var settingNames = []string{"GOPROXY", "GOPRIVATE", "GONOPROXY", "GONOSUMDB", "GOSUMDB", "GOINSECURE", "GOAUTH", "GOFLAGS", "GOEXPERIMENT", "GOTOOLCHAIN"}
+
+// AddImageEnv records the settings the builder image's env sets and neither the
+// Gopherfile nor a build arg overrides, so that a diagnosis can say a setting
+// came from the builder image.
+func (d *Downloads) AddImageEnv(env []string) {
+	for _, name := range settingNames {
+		if _, ok := d.Setting(name); ok {
+			continue
+		}
+		if v, ok := EnvValue(env, name); ok {
+			d.Settings = append(d.Settings, Setting{Name: name, Value: v, Origin: "builder image env"})
+		}
+	}
+}

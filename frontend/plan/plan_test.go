@@ -132,3 +132,26 @@ func TestDepFilesWorkspaceAndReplace(t *testing.T) {
 		t.Errorf("dep files %s, want %s", got, want)
 	}
 }
+
+func TestSettingOrigins(t *testing.T) {
+	p, err := New(mustSpec(t, "version: 1\nmodules:\n  proxy: https://corp.example\n"), Module{Facts: &gomod.Facts{Path: "m", Go: "1.26"}},
+		Options{BuildArgs: map[string]string{"GOPRIVATE": "example.com/*"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Downloads.AddImageEnv([]string{"GOPROXY=https://ignored.example", "GOFLAGS=-mod=mod", "PATH=/bin"})
+	for name, want := range map[string]string{
+		"GOPROXY":     "Gopherfile modules.proxy",
+		"GOPRIVATE":   "build arg GOPRIVATE",
+		"GOFLAGS":     "builder image env",
+		"GOTOOLCHAIN": "Gopherfile default",
+	} {
+		s, ok := p.Downloads.Setting(name)
+		if !ok || s.Origin != want {
+			t.Errorf("%s: %+v, want origin %q", name, s, want)
+		}
+	}
+	if s, _ := p.Downloads.Setting("GOPROXY"); s.Value != "https://corp.example" {
+		t.Errorf("the Gopherfile's GOPROXY must win over the image's: %+v", s)
+	}
+}
