@@ -175,3 +175,22 @@ func scanForSecret(t *testing.T, layout, secret string) {
 	}
 	t.Logf("secret scan: %d blobs clean", n)
 }
+
+// TestNoSecretInAnyExample builds every example with netrc, CA and git token
+// secrets given, and scans every blob of each image for the secrets' bytes.
+func TestNoSecretInAnyExample(t *testing.T) {
+	token := fmt.Sprintf("tok-%016x", rand.Uint64())
+	secrets := t.TempDir()
+	netrc := filepath.Join(secrets, "netrc")
+	writeFile(t, netrc, "machine proxy.example login ci password "+token+"\n")
+	t.Setenv("GF_TEST_TOKEN", token)
+	for _, ex := range []string{"hello", "server", "multi", "cgo", "vendor", "workspace"} {
+		t.Run(ex, func(t *testing.T) {
+			dir := copyDir(t, "examples/"+ex)
+			tarball := filepath.Join(t.TempDir(), ex+".tar")
+			mustOK(t, cli(t, dir, "--platform", "linux/amd64", "--secret", "id=netrc,src="+netrc,
+				"--secret", "id=GIT_AUTH_TOKEN.github.com,env=GF_TEST_TOKEN", "-o", "type=oci,dest="+tarball, "."))
+			scanForSecret(t, loadOCI(t, tarball).Dir, token)
+		})
+	}
+}
