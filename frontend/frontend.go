@@ -235,42 +235,37 @@ func (b *build) buildPlatform(ctx context.Context, in gfllb.Inputs, deps llb.Sta
 		var baseCfg = baseImgConfig(baseImg)
 		cfg = gfllb.ImageConfig(p, baseCfg, target, created)
 	}
-	def, err := st.Marshal(ctx, b.marshalOpts(target)...)
-	if err != nil {
-		return nil, fmt.Errorf("gopherfile: marshaling the build graph: %w", err)
-	}
-	res, err := b.c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB(), CacheImports: b.bc.CacheImports})
-	if err != nil {
-		return nil, err
-	}
-	ref, err := res.SingleRef()
+	ref, err := b.solveRef(ctx, st, target, false)
 	if err != nil {
 		return nil, err
 	}
 	return &dockerui.BuildResult{Reference: ref, Image: cfg, Epoch: &created}, nil
 }
 
-// solveState evaluates a state for its side effect (a check that may fail).
-func (b *build) solveState(ctx context.Context, st llb.State, pl ocispecs.Platform) error {
+// solveRef marshals a state for a platform and solves it with the build's
+// cache imports and --no-cache; evaluate forces the steps to run now (for a
+// check that may fail) instead of when the result is exported.
+func (b *build) solveRef(ctx context.Context, st llb.State, pl ocispecs.Platform, evaluate bool) (gwclient.Reference, error) {
 	def, err := st.Marshal(ctx, b.marshalOpts(pl)...)
 	if err != nil {
-		return fmt.Errorf("gopherfile: marshaling the build graph: %w", err)
+		return nil, fmt.Errorf("gopherfile: marshaling the build graph: %w", err)
 	}
-	_, err = b.c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB(), Evaluate: true, CacheImports: b.bc.CacheImports})
+	res, err := b.c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB(), Evaluate: evaluate, CacheImports: b.bc.CacheImports})
+	if err != nil {
+		return nil, err
+	}
+	return res.SingleRef()
+}
+
+// solveState evaluates a state for its side effect (a check that may fail).
+func (b *build) solveState(ctx context.Context, st llb.State, pl ocispecs.Platform) error {
+	_, err := b.solveRef(ctx, st, pl, true)
 	return err
 }
 
 // single solves one state on the build platform as the whole result.
 func (b *build) single(ctx context.Context, st llb.State, pl ocispecs.Platform) (*gwclient.Result, error) {
-	def, err := st.Marshal(ctx, b.marshalOpts(pl)...)
-	if err != nil {
-		return nil, fmt.Errorf("gopherfile: marshaling the build graph: %w", err)
-	}
-	res, err := b.c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB(), CacheImports: b.bc.CacheImports})
-	if err != nil {
-		return nil, err
-	}
-	ref, err := res.SingleRef()
+	ref, err := b.solveRef(ctx, st, pl, false)
 	if err != nil {
 		return nil, err
 	}

@@ -51,15 +51,7 @@ func (b *build) addSBOMs(ctx context.Context, rb *dockerui.ResultBuilder, create
 			return err
 		}
 		st := llb.Scratch().File(llb.Mkfile("/sbom.spdx.json", 0o644, doc), llb.WithCustomName("[sbom] Go modules of "+strings.Join(binaryNames(b.plan), ", ")))
-		def, err := st.Marshal(ctx)
-		if err != nil {
-			return err
-		}
-		res, err := b.c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB()})
-		if err != nil {
-			return err
-		}
-		sref, err := res.SingleRef()
+		sref, err := b.solveRef(ctx, st, pl, false)
 		if err != nil {
 			return err
 		}

@@ -22,15 +22,7 @@ import (
 // junit.xml as the result.
 func (b *build) runTests(ctx context.Context, in gfllb.Inputs, deps llb.State, pl ocispecs.Platform) (*gwclient.Result, error) {
 	st := gfllb.TestRun(b.plan, in, deps)
-	def, err := st.Marshal(ctx, b.marshalOpts(pl)...)
-	if err != nil {
-		return nil, fmt.Errorf("gopherfile: marshaling the build graph: %w", err)
-	}
-	res, err := b.c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB(), CacheImports: b.bc.CacheImports})
-	if err != nil {
-		return nil, err
-	}
-	ref, err := res.SingleRef()
+	ref, err := b.solveRef(ctx, st, pl, false)
 	if err != nil {
 		return nil, err
 	}
