@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Runs the build benchmark (hack/bench): Gopherfile against a naive and a
+# best-practice Dockerfile, ko and plain go build, on real projects.
+#
+#   bash hack/bench.sh [-quick] [-runs N] [-subjects fzf,statsd_exporter] [-out bench/results] [-full]
+#
+# Brings the test environment up and builds the frontend image first (both
+# cached); the bench then starts and stops its own buildkitd. Results:
+# bench/results/results.md, results.json and chart.png.
+set -euo pipefail
+HACK=$(cd "$(dirname "$0")" && pwd)
+. "$HACK/env.sh"
+cd "$HACK/.."
+bash hack/up.sh && bash hack/frontend-image.sh
+exec go run ./hack/bench "$@"

@@ -1,0 +1,184 @@
+// Command bench measures how long Go image builds take with Gopherfile and with
+// its alternatives, on real open-source Go projects, in the scenarios users
+// live in: a cold builder, a no-op rebuild, one .go file edited, one dependency
+// added, two platforms instead of one, and a fresh (CI) builder that imports a
+// registry cache.
+//
+// Usage (from the repository root, after hack/up.sh and hack/frontend-image.sh;
+// hack/bench.sh does both and then runs this):
+//
+//	go run ./hack/bench [-quick] [-runs N] [-subjects fzf,statsd_exporter] [-out bench/results]
+//
+// It starts its own buildkitd (own --root and socket under /var/tmp, the test
+// environment's config and registry mirrors), so it can prune freely without
+// disturbing the tests, and stops it at the end. The projects are fetched with
+// `go mod download -json MODULE@VERSION` into /var/tmp; none of their code is
+// committed. Results go to OUT/results.md, OUT/results.json and OUT/chart.png.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// config is the command line.
+type config struct {
+	quick       bool
+	runs        int
+	subjects    []string
+	competitors []string
+	scenarios   []string
+	out         string
+	work        string
+	full        bool
+	keep        bool
+	goVersion   string
+	timeout     time.Duration
+}
+
+func parseFlags() *config {
+	c := &config{}
+	var subjects, competitors, scenarios string
+	flag.BoolVar(&c.quick, "quick", false, "one run of the small subject (a smoke test of the bench, ~6 min)")
+	flag.IntVar(&c.runs, "runs", 3, "runs (rounds) per figure; the tables show the median, min and max")
+	flag.StringVar(&subjects, "subjects", "", "subjects by name or class, comma-separated (default: the default subjects; \"all\" for every one): "+subjectNames())
+	flag.StringVar(&competitors, "competitors", "", "competitors, comma-separated (default: all but gf-notidy): "+strings.Join(competitorKeys(), ","))
+	flag.StringVar(&scenarios, "scenarios", "", "scenarios, comma-separated (default: all): "+strings.Join(scenarioKeys(), ","))
+	flag.StringVar(&c.out, "out", "bench/results", "directory for results.md, results.json and chart.png")
+	flag.StringVar(&c.work, "work", "/var/tmp/gfbench", "work directory (sources, caches, logs, buildkitd roots)")
+	flag.BoolVar(&c.full, "full", false, "also run the expensive cells left out by default (naive Dockerfile on the fresh builder, ko and the CLI on two platforms)")
+	flag.BoolVar(&c.keep, "keep", false, "keep the bench buildkitd root and the work files afterwards")
+	flag.StringVar(&c.goVersion, "go", "1.26", "Go version for the builder images (GO_VERSION, golang:<go>)")
+	flag.DurationVar(&c.timeout, "timeout", 20*time.Minute, "limit for one build")
+	flag.Parse()
+	if flag.NArg() > 0 {
+		log.Fatalf("unexpected arguments %q (flags only)", flag.Args())
+	}
+	if c.quick {
+		if !isFlagSet("runs") {
+			c.runs = 1
+		}
+		if subjects == "" {
+			subjects = "small"
+		}
+	}
+	if c.runs < 1 {
+		log.Fatal("-runs must be at least 1")
+	}
+	c.subjects = splitList(subjects)
+	c.competitors = splitList(competitors)
+	c.scenarios = splitList(scenarios)
+	return c
+}
+
+func isFlagSet(name string) bool {
+	set := false
+	flag.Visit(func(f *flag.Flag) {
+		if f.Name == name {
+			set = true
+		}
+	})
+	return set
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// env is the test environment (hack/env.sh), with its defaults.
+type env struct {
+	state, bin, registry, frontend string
+	cacert                         string
+	goproxy                        string
+	repo                           string // the gopherfile repository root
+}
+
+func getenv(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+func loadEnv() (*env, error) {
+	home, _ := os.UserHomeDir()
+	port := getenv("GF_REGISTRY_PORT", "5055")
+	e := &env{
+		state:    getenv("GF_STATE", "/var/lib/gopherfile-dev"),
+		bin:      getenv("GF_BIN", filepath.Join(getenv("GF_CACHE", filepath.Join(home, ".cache/gopherfile")), "bin")),
+		registry: getenv("GF_REGISTRY", "127.0.0.1:"+port),
+		frontend: getenv("GF_FRONTEND_IMAGE", "localhost:"+port+"/gopherfile/frontend:dev"),
+		cacert:   "/etc/ssl/certs/ca-certificates.crt",
+	}
+	// Tools of the test environment, and runc/iptables for buildkitd.
+	os.Setenv("PATH", e.bin+":"+os.Getenv("PATH")+":/usr/local/sbin:/usr/sbin:/sbin")
+	if _, err := os.Stat(e.cacert); err != nil {
+		e.cacert = ""
+	}
+	out, err := exec.Command("go", "env", "GOPROXY").Output()
+	if err != nil {
+		return nil, fmt.Errorf("go env GOPROXY: %w", err)
+	}
+	e.goproxy = proxyOnly(strings.TrimSpace(string(out)))
+	out, err = exec.Command("go", "list", "-m", "-f", "{{.Dir}}").Output()
+	if err != nil || !strings.Contains(string(out), "/") {
+		return nil, fmt.Errorf("run the bench from the gopherfile repository (go list -m: %v)", err)
+	}
+	e.repo = strings.TrimSpace(string(out))
+	return e, nil
+}
+
+// proxyOnly drops "direct" and "off" from a GOPROXY list, so that every
+// competitor reaches the module proxy and nothing else.
+func proxyOnly(p string) string {
+	var keep []string
+	for _, f := range strings.FieldsFunc(p, func(r rune) bool { return r == ',' || r == '|' }) {
+		if f != "direct" && f != "off" && f != "" {
+			keep = append(keep, f)
+		}
+	}
+	if len(keep) == 0 {
+		return p
+	}
+	return strings.Join(keep, ",")
+}
+
+func main() {
+	log.SetFlags(log.Ltime)
+	log.SetPrefix("[bench] ")
+	cfg := parseFlags()
+	if runtime.GOOS != "linux" {
+		log.Fatal("the bench runs buildkitd and needs Linux")
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	e, err := loadEnv()
+	if err != nil {
+		log.Fatal(err)
+	}
+	b, err := newBench(cfg, e)
+	if err != nil {
+		log.Fatal(err)
+	}
+	err = b.run(ctx)
+	b.close()
+	if err != nil {
+		log.Fatal(err)
+	}
+}

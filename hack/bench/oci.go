@@ -1,0 +1,150 @@
+package main
+
+import (
+	"archive/tar"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// imageSizes reads an OCI image layout (a directory, as ko writes it, or a tar,
+// as BuildKit's oci exporter writes it) and returns, per platform, the sum of
+// the compressed layer sizes of its manifest: what a registry stores and a
+// runner pulls.
+func imageSizes(path string) (map[string]int64, error) {
+	blobs := map[string][]byte{} // small JSON blobs: index and manifests
+	var index []byte
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	read := func(name string, r io.Reader, size int64) error {
+		name = strings.TrimPrefix(filepath.ToSlash(name), "./")
+		if name == "index.json" {
+			dt, err := io.ReadAll(r)
+			index = dt
+			return err
+		}
+		if strings.HasPrefix(name, "blobs/") && size < 1<<20 {
+			dt, err := io.ReadAll(r)
+			if err != nil {
+				return err
+			}
+			parts := strings.Split(name, "/")
+			if len(parts) == 3 {
+				blobs[parts[1]+":"+parts[2]] = dt
+			}
+		}
+		return nil
+	}
+	if fi.IsDir() {
+		err = filepath.Walk(path, func(p string, fi os.FileInfo, err error) error {
+			if err != nil || fi.IsDir() {
+				return err
+			}
+			rel, _ := filepath.Rel(path, p)
+			f, err := os.Open(p)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			return read(rel, f, fi.Size())
+		})
+	} else {
+		var f *os.File
+		f, err = os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		tr := tar.NewReader(f)
+		for {
+			h, e := tr.Next()
+			if e == io.EOF {
+				break
+			}
+			if e != nil {
+				return nil, e
+			}
+			if h.Typeflag == tar.TypeReg {
+				if err = read(h.Name, tr, h.Size); err != nil {
+					break
+				}
+			}
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if index == nil {
+		return nil, fmt.Errorf("%s: no index.json", path)
+	}
+	type desc struct {
+		MediaType string `json:"mediaType"`
+		Digest    string `json:"digest"`
+		Size      int64  `json:"size"`
+		Platform  *struct {
+			OS, Architecture, Variant string
+		} `json:"platform"`
+		Annotations map[string]string `json:"annotations"`
+	}
+	type manifest struct {
+		MediaType string `json:"mediaType"`
+		Manifests []desc `json:"manifests"`
+		Layers    []desc `json:"layers"`
+		Config    desc   `json:"config"`
+	}
+	out := map[string]int64{}
+	var walk func(dt []byte, plat string, depth int) error
+	walk = func(dt []byte, plat string, depth int) error {
+		if depth > 4 {
+			return fmt.Errorf("index nesting too deep")
+		}
+		var m manifest
+		if err := json.Unmarshal(dt, &m); err != nil {
+			return err
+		}
+		if len(m.Layers) > 0 || m.Config.Digest != "" {
+			var sum int64
+			for _, l := range m.Layers {
+				sum += l.Size
+			}
+			if plat == "" {
+				plat = "linux/amd64"
+			}
+			out[plat] += sum
+			return nil
+		}
+		for _, d := range m.Manifests {
+			// Attestation manifests (unknown/unknown) are not images.
+			if d.Platform != nil && d.Platform.OS == "unknown" {
+				continue
+			}
+			if d.Annotations["vnd.docker.reference.type"] == "attestation-manifest" {
+				continue
+			}
+			p := plat
+			if d.Platform != nil {
+				p = d.Platform.OS + "/" + d.Platform.Architecture
+				if d.Platform.Variant != "" {
+					p += "/" + d.Platform.Variant
+				}
+			}
+			child, ok := blobs[strings.Replace(d.Digest, ":", ":", 1)]
+			if !ok {
+				return fmt.Errorf("blob %s not in the layout", d.Digest)
+			}
+			if err := walk(child, p, depth+1); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := walk(index, "", 0); err != nil {
+		return out, err
+	}
+	return out, nil
+}
