@@ -150,6 +150,9 @@ func (b *build) solve(ctx context.Context) (*gwclient.Result, error) {
 		Context:       *mainCtx,
 		DepFiles:      *depFiles,
 		Location:      b.location,
+		// A registry cache import carries the download step's result but not
+		// the module cache mount: download again (a no-op on a warm builder).
+		RefreshDownload: len(bc.CacheImports) > 0,
 	}
 	deps := gfllb.Deps(p, in)
 

@@ -105,3 +105,25 @@ func TestModuleCacheTravelsInLayers(t *testing.T) {
 		t.Errorf("app printed %q", got)
 	}
 }
+
+// TestMountModeWithRegistryCache: with the module cache on a cache mount (the
+// default) and tidy off, a fresh builder importing a registry cache must still
+// have the modules when it compiles: the download step runs again.
+func TestMountModeWithRegistryCache(t *testing.T) {
+	mod := privateModule(t)
+	p := startProxy(t, mod)
+	dir := moduleUsing(t, p, mod, fmt.Sprintf("  proxy: %s\n  nosumdb: [example.com/*]\ntidy: off\n", p.URL()))
+	ref := fmt.Sprintf("%s/gopherfile-test/cache:%08x", registry, rand.Uint32())
+	out := t.TempDir()
+	mustOK(t, cli(t, dir, "--progress", "plain", "--target", "binaries", "-o", "type=local,dest="+out,
+		"--cache-to", "type=registry,ref="+ref+",mode=max,registry.insecure=true", "."))
+	main := filepath.Join(dir, "main.go")
+	src, _ := os.ReadFile(main)
+	writeFile(t, main, strings.Replace(string(src), "fmt.Println(greeting.Hello())", "fmt.Println(\"v3:\", greeting.Hello())", 1))
+	addr2 := startSecondBuildkitd(t)
+	mustOK(t, run(t, dir, nil, cliBin, "build", "--addr", addr2, "--progress", "plain", "--target", "binaries", "-o", "type=local,dest="+out,
+		"--cache-from", "type=registry,ref="+ref+",registry.insecure=true", "."))
+	if got := runBinary(t, filepath.Join(out, "app")); !strings.Contains(got, "v3: hello from "+mod.Path) {
+		t.Errorf("app printed %q", got)
+	}
+}

@@ -31,22 +31,26 @@ type Inputs struct {
 	Context bk.State
 	// DepFiles is the build context with only plan.DepFiles.
 	DepFiles bk.State
+	// RefreshDownload re-runs go mod download even when its result is cached:
+	// with the module cache on a cache mount, a result imported from a registry
+	// cache says "downloaded" while the builder's cache mount may be empty.
+	RefreshDownload bool
 	// Location attaches a Gopherfile location (a spec field path) to a step so
 	// that its failure points at the right line. It may be nil.
 	Location func(field string) bk.ConstraintsOpt
 }
 
-// ScriptDir is where a step's script is mounted.
-const ScriptDir = "/gopherfile/step"
+// StepEnv holds a step's shell script. The script travels in the exec's env
+// (so it is part of the step's cache key) rather than as a mounted file or a
+// long -c argument, so that a failure reads
+// `process "/bin/sh -c eval "$GOPHERFILE_STEP" gopherfile-download" did not complete`.
+const StepEnv = "GOPHERFILE_STEP"
 
-// script runs a shell script that is mounted as a file, so that a failure
-// reads `process "/bin/sh /gopherfile/step/download.sh" did not complete`
-// instead of quoting the whole script.
+// script runs a shell script named name.
 func script(name, text string) []bk.RunOption {
-	st := bk.Scratch().File(bk.Mkfile("/"+name, 0o755, []byte(text)), bk.WithCustomName("[internal] "+name))
 	return []bk.RunOption{
-		bk.AddMount(ScriptDir, st, bk.Readonly),
-		bk.Args([]string{"/bin/sh", path.Join(ScriptDir, name)}),
+		bk.AddEnv(StepEnv, "unset "+StepEnv+"\n"+text),
+		bk.Args([]string{"/bin/sh", "-c", `eval "$` + StepEnv + `"`, "gopherfile-" + strings.TrimSuffix(name, ".sh")}),
 	}
 }
 
@@ -146,6 +150,9 @@ func Deps(p *plan.Plan, in Inputs) bk.State {
 		field = "modules"
 	}
 	o = append(o, in.opts("[deps] go mod download", field)...)
+	if in.RefreshDownload && !p.ModulesInLayer {
+		o = append(o, bk.IgnoreCache)
+	}
 	return in.Builder.Run(o...).Root()
 }
 

@@ -283,7 +283,7 @@ func (b *bench) registryCompetitors() []string {
 func (b *bench) runSubject(ctx context.Context, p *prepared) error {
 	seqComps := b.sequenceCompetitors()
 	regComps := b.registryCompetitors()
-	b.logf("== %s %s@%s (%s), main %s, edit %s, adds %s@%s", p.Name, p.Module, p.Version, p.Class, p.Main, p.mainFile, p.dep.Module, p.dep.Version)
+	b.logf("== %s %s@%s (%s), main %s, edit %s, adds %s@%s", p.Name, p.Module, p.Version, p.Class, p.Main, p.MainFile, p.dep.Module, p.dep.Version)
 	for round := 0; round < b.cfg.runs; round++ {
 		for _, k := range order(seqComps, round) {
 			if err := b.sequence(ctx, p, competitorByKey(k), round, regComps); err != nil {

@@ -35,7 +35,7 @@ var shortScenario = map[string]string{
 	"dep":         "dependency added",
 	"multi":       "cold, 2 platforms",
 	"cacheexport": "cache export",
-	"registry":    "fresh + reg. cache",
+	"registry":    "fresh builder+cache",
 }
 
 var compColor = map[string]color.RGBA{

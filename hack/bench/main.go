@@ -44,6 +44,7 @@ type config struct {
 	keep        bool
 	goVersion   string
 	timeout     time.Duration
+	render      string
 }
 
 func parseFlags() *config {
@@ -60,6 +61,7 @@ func parseFlags() *config {
 	flag.BoolVar(&c.keep, "keep", false, "keep the bench buildkitd root and the work files afterwards")
 	flag.StringVar(&c.goVersion, "go", "1.26", "Go version for the builder images (GO_VERSION, golang:<go>)")
 	flag.DurationVar(&c.timeout, "timeout", 20*time.Minute, "limit for one build")
+	flag.StringVar(&c.render, "render", "", "only rewrite results.md and chart.png in -out from this results.json (no builds)")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		log.Fatalf("unexpected arguments %q (flags only)", flag.Args())
@@ -163,6 +165,12 @@ func main() {
 	log.SetFlags(log.Ltime)
 	log.SetPrefix("[bench] ")
 	cfg := parseFlags()
+	if cfg.render != "" {
+		if err := render(cfg); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 	if runtime.GOOS != "linux" {
 		log.Fatal("the bench runs buildkitd and needs Linux")
 	}

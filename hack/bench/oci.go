@@ -133,7 +133,7 @@ func imageSizes(path string) (map[string]int64, error) {
 					p += "/" + d.Platform.Variant
 				}
 			}
-			child, ok := blobs[strings.Replace(d.Digest, ":", ":", 1)]
+			child, ok := blobs[d.Digest]
 			if !ok {
 				return fmt.Errorf("blob %s not in the layout", d.Digest)
 			}

@@ -103,8 +103,10 @@ type prepared struct {
 	src      string // the build context the competitors see (reset per sequence)
 	files    string // Dockerfiles and Gopherfile, outside the context
 	out      string // build outputs
-	mainFile string // a main-package file to edit, relative to src
+	MainFile string `json:"mainFile"` // a main-package file to edit, relative to src
 	dep      depChange
+	// DepAdded is the module@version the dep scenario adds.
+	DepAdded string `json:"depAdded"`
 	// Requires is the number of requirements in go.mod; Packages the number of
 	// packages the main package links.
 	Requires int `json:"requires"`
@@ -199,12 +201,13 @@ func (b *bench) prepare(ctx context.Context, s subject) (*prepared, error) {
 		}
 	}
 	var err error
-	if p.mainFile, err = findMainFile(p.pristine, s.Main); err != nil {
+	if p.MainFile, err = findMainFile(p.pristine, s.Main); err != nil {
 		return nil, err
 	}
 	if err := b.prepareDep(ctx, p, fetchEnv); err != nil {
 		return nil, err
 	}
+	p.DepAdded = p.dep.Module + "@" + p.dep.Version
 	if out, err := b.goCmd(ctx, p.pristine, fetchEnv, "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", s.Main); err == nil {
 		for _, l := range strings.Split(string(out), "\n") {
 			if strings.TrimSpace(l) != "" && !strings.HasPrefix(l, "go: ") {
@@ -222,7 +225,7 @@ func (b *bench) prepare(ctx context.Context, s subject) (*prepared, error) {
 func (b *bench) prepareDep(ctx context.Context, p *prepared, env []string) error {
 	sum, _ := os.ReadFile(filepath.Join(p.pristine, "go.sum"))
 	work := filepath.Join(p.dir, "depwork")
-	mainDir := filepath.Join(filepath.Dir(filepath.Join(p.pristine, p.mainFile)))
+	mainDir := filepath.Join(filepath.Dir(filepath.Join(p.pristine, p.MainFile)))
 	rel, _ := filepath.Rel(p.pristine, mainDir)
 	var lastErr error
 	for _, c := range depCandidates {
@@ -318,7 +321,7 @@ func (p *prepared) resetSrc() error {
 // edit appends a small function to a main-package file: the main package
 // recompiles and the binary relinks, nothing else changes.
 func (p *prepared) edit(nonce string) error {
-	f, err := os.OpenFile(filepath.Join(p.src, p.mainFile), os.O_APPEND|os.O_WRONLY, 0)
+	f, err := os.OpenFile(filepath.Join(p.src, p.MainFile), os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
 		return err
 	}
