@@ -225,7 +225,9 @@ func (p *Proxy) Down() error {
 	// Close the listener ourselves too: srv.Close only closes listeners
 	// that Serve has started using, and Serve runs in a goroutine.
 	_ = ln.Close()
-	if err := srv.Close(); err != nil {
+	// srv.Close may close that listener again when Serve had taken it over:
+	// "use of closed network connection" is the expected outcome then.
+	if err := srv.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
 		return fmt.Errorf("testproxy: closing server: %w", err)
 	}
 	return nil
