@@ -21,6 +21,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/gopherfile/gopherfile/internal/testproxy"
 	"html"
 	"io"
 	"net"
@@ -130,7 +131,7 @@ func Start(mods ...Module) (*Server, error) {
 		},
 		Stderr: io.Discard,
 	}
-	caPEM, cert, err := newCAAndLeaf()
+	caPEM, cert, err := testproxy.NewCAAndLeaf()
 	if err != nil {
 		os.RemoveAll(root)
 		return nil, err

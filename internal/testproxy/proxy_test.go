@@ -471,7 +471,7 @@ func TestTLSWithNewCA(t *testing.T) {
 }
 
 func TestStartTLS(t *testing.T) {
-	caPEM, leaf, err := newCAAndLeaf()
+	caPEM, leaf, err := NewCAAndLeaf()
 	if err != nil {
 		t.Fatal(err)
 	}

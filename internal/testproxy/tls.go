@@ -42,7 +42,7 @@ func StartTLS(certPEM, keyPEM []byte, mods ...Module) (*Proxy, error) {
 // certificate in PEM form; clients trust the proxy only if they are given it
 // (for the go command: SSL_CERT_FILE=ca.pem).
 func StartTLSWithNewCA(mods ...Module) (*Proxy, []byte, error) {
-	caPEM, cert, err := newCAAndLeaf()
+	caPEM, cert, err := NewCAAndLeaf()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -70,8 +70,9 @@ func serverConfig(cert tls.Certificate) *tls.Config {
 	}
 }
 
-// newCAAndLeaf creates a CA and a server certificate signed by it.
-func newCAAndLeaf() (caPEM []byte, leaf tls.Certificate, err error) {
+// NewCAAndLeaf creates a throw-away CA and a server certificate for
+// 127.0.0.1 and ::1 signed by it: the "corporate CA" of the tests.
+func NewCAAndLeaf() (caPEM []byte, leaf tls.Certificate, err error) {
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, tls.Certificate{}, fmt.Errorf("testproxy: generating CA key: %w", err)
