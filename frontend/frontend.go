@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/containerd/platforms"
@@ -77,6 +78,9 @@ type build struct {
 	spec *spec.Spec
 	pos  spec.Positions
 	plan *plan.Plan
+
+	imagesMu sync.Mutex
+	images   map[string]*loadedImage
 }
 
 func (b *build) listTargets(context.Context) (*targets.List, error) {
@@ -119,6 +123,11 @@ func (b *build) solve(ctx context.Context) (*gwclient.Result, error) {
 		buildPlatform = bc.BuildPlatforms[0]
 	}
 
+	// The builder and every platform's runtime base are resolved at once (each
+	// is a registry round trip).
+	if err := b.prefetchBases(ctx, bc.TargetPlatforms, buildPlatform); err != nil {
+		return nil, err
+	}
 	builder, builderImg, err := b.loadImage(ctx, p.Builder, buildPlatform, "builder")
 	if err != nil {
 		return nil, err
@@ -238,7 +247,9 @@ func (b *build) buildPlatform(ctx context.Context, in gfllb.Inputs, deps llb.Sta
 		var baseCfg = baseImgConfig(baseImg)
 		cfg = gfllb.ImageConfig(p, baseCfg, target, created)
 	}
-	ref, err := b.solveRef(ctx, st, target, false)
+	// Evaluated now, not when the result is exported: the compile then runs
+	// alongside the tidy check instead of after it.
+	ref, err := b.solveRef(ctx, st, target, p.Target == plan.TargetImage || p.Target == plan.TargetBinaries)
 	if err != nil {
 		return nil, err
 	}

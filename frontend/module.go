@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"path"
 	"strings"
+	"sync"
 
 	"github.com/moby/buildkit/client/llb"
 	gwclient "github.com/moby/buildkit/frontend/gateway/client"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/gopherfile/gopherfile/frontend/gomod"
 	"github.com/gopherfile/gopherfile/frontend/plan"
@@ -102,16 +104,29 @@ func (b *build) readContextFiles(ctx context.Context, key string, names []string
 	if err != nil {
 		return nil, err
 	}
-	out := map[string][]byte{}
+	// One stat-then-read per file, all files at once (each is a round trip).
+	var (
+		mu  sync.Mutex
+		out = map[string][]byte{}
+	)
+	eg, ctx := errgroup.WithContext(ctx)
 	for _, n := range names {
-		if _, err := ref.StatFile(ctx, gwclient.StatRequest{Path: n}); err != nil {
-			continue
-		}
-		dt, err := ref.ReadFile(ctx, gwclient.ReadRequest{Filename: n})
-		if err != nil {
-			return nil, fmt.Errorf("gopherfile: reading %s from the build context: %w", n, err)
-		}
-		out[n] = dt
+		eg.Go(func() error {
+			if _, err := ref.StatFile(ctx, gwclient.StatRequest{Path: n}); err != nil {
+				return nil // not in the context
+			}
+			dt, err := ref.ReadFile(ctx, gwclient.ReadRequest{Filename: n})
+			if err != nil {
+				return fmt.Errorf("gopherfile: reading %s from the build context: %w", n, err)
+			}
+			mu.Lock()
+			out[n] = dt
+			mu.Unlock()
+			return nil
+		})
+	}
+	if err := eg.Wait(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -47,7 +47,9 @@ wait_for() {
 	shift 3
 	for ((i = 0; i < secs * 4; i++)); do
 		"$@" >/dev/null 2>&1 && return 0
-		if ! running "$name"; then
+		# (a just-forked child still shows this script's command line until it
+		# execs: look again a second later before calling it dead)
+		if ! running "$name" && { sleep 1; ! running "$name"; }; then
 			tail -n 40 "$logf" >&2
 			die "$name exited during startup (log: $logf)"
 		fi

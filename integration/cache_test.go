@@ -79,7 +79,8 @@ func startSecondBuildkitd(t *testing.T) string {
 func TestModuleCacheTravelsInLayers(t *testing.T) {
 	mod := privateModule(t)
 	p := startProxy(t, mod)
-	dir := moduleUsing(t, p, mod, fmt.Sprintf("  proxy: %s\n  nosumdb: [example.com/*]\ncache:\n  modules: layer\n", p.URL()))
+	// GOFLAGS=-v: go build names every package it compiles (not the cached ones).
+	dir := moduleUsing(t, p, mod, fmt.Sprintf("  proxy: %s\n  nosumdb: [example.com/*]\ncache:\n  modules: layer\n  build: layer\nenv:\n  GOFLAGS: -v\n", p.URL()))
 	ref := fmt.Sprintf("%s/gopherfile-test/cache:%08x", registry, rand.Uint32())
 	out := t.TempDir()
 	mustOK(t, cli(t, dir, "--progress", "plain", "--target", "binaries", "-o", "type=local,dest="+out,
@@ -98,8 +99,26 @@ func TestModuleCacheTravelsInLayers(t *testing.T) {
 	if dl := step(t, vs, "go mod download"); !dl.Cached {
 		t.Errorf("on the fresh builder, go mod download ran; it must come from the imported cache")
 	}
-	if gb := step(t, vs, "go build"); gb.Cached {
+	if gb := step(t, vs, "go build -trimpath"); gb.Cached {
 		t.Errorf("go build was cached although main.go changed")
+	}
+	// cache.build: layer: the standard library and the dependency were
+	// compiled on the first builder; the fresh one reuses them.
+	if d := step(t, vs, "go build (standard library and dependencies)"); !d.Cached {
+		t.Errorf("on the fresh builder the dependencies were compiled again; they must come from the imported cache")
+	}
+	log := vertexLogs(t, r.out, "go build -trimpath")
+	if !strings.Contains(log, "build cache seeded with the compiled dependencies") {
+		t.Errorf("the compile step did not seed its build cache from the dependency layer:\n%s", log)
+	}
+	for _, l := range strings.Split(log, "\n") {
+		switch l = strings.TrimSpace(l); {
+		case strings.HasPrefix(l, mod.Path), l == "fmt", l == "runtime", l == "os":
+			t.Errorf("the compile step compiled %s again on the fresh builder:\n%s", l, log)
+		}
+	}
+	if !strings.Contains(log, "example.com/app") {
+		t.Errorf("the compile step's go build -v did not name the edited main package:\n%s", log)
 	}
 	if got := runBinary(t, filepath.Join(out, "app")); !strings.Contains(got, "v2: hello from "+mod.Path) {
 		t.Errorf("app printed %q", got)

@@ -325,6 +325,33 @@ func vertices(t *testing.T, out string) map[string]*vertex {
 }
 
 // step finds the step whose name contains s.
+// vertexLogs is the output (stdout and stderr) of the steps whose names
+// contain s, from --progress rawjson.
+func vertexLogs(t *testing.T, out, s string) string {
+	t.Helper()
+	names := map[string]string{}
+	var b strings.Builder
+	for _, line := range strings.Split(out, "\n") {
+		line = strings.TrimSpace(line)
+		if !strings.HasPrefix(line, "{") {
+			continue
+		}
+		var st client.SolveStatus
+		if err := json.Unmarshal([]byte(line), &st); err != nil {
+			continue
+		}
+		for _, v := range st.Vertexes {
+			names[v.Digest.String()] = v.Name
+		}
+		for _, l := range st.Logs {
+			if strings.Contains(names[l.Vertex.String()], s) {
+				b.Write(l.Data)
+			}
+		}
+	}
+	return b.String()
+}
+
 func step(t *testing.T, vs map[string]*vertex, s string) *vertex {
 	t.Helper()
 	for name, v := range vs {

@@ -288,8 +288,19 @@ func Compile(p *plan.Plan, in Inputs, deps bk.State, target ocispecs.Platform) (
 		}
 	}
 	var outs []bk.State
+	seeds := map[string]bk.State{}
 	for _, b := range p.Binaries {
-		outs = append(outs, compileOne(p, in, deps, target, b, cc))
+		var seed *bk.State
+		if p.DepsInLayer {
+			key := depGroupKey(b)
+			st, ok := seeds[key]
+			if !ok {
+				st = compileDeps(p, in, deps, target, b, cc)
+				seeds[key] = st
+			}
+			seed = &st
+		}
+		outs = append(outs, compileOne(p, in, deps, target, b, cc, seed))
 	}
 	if len(outs) == 1 {
 		return outs[0], nil
@@ -301,7 +312,10 @@ func samePlatform(a, b ocispecs.Platform) bool {
 	return platforms.Only(platforms.Normalize(b)).Match(platforms.Normalize(a)) && a.Architecture == b.Architecture
 }
 
-func compileOne(p *plan.Plan, in Inputs, deps bk.State, target ocispecs.Platform, b plan.Binary, cc string) bk.State {
+// compileEnv is the env of the offline go commands that build binary b for
+// the target platform: GOOS/GOARCH, CGO_ENABLED, CC, the binary's env, GOFLAGS
+// and GOPROXY=off.
+func compileEnv(p *plan.Plan, target ocispecs.Platform, b plan.Binary, cc string) []bk.RunOption {
 	goflags := "-mod=readonly"
 	if p.Vendored {
 		goflags = "-mod=vendor"
@@ -310,16 +324,7 @@ func compileOne(p *plan.Plan, in Inputs, deps bk.State, target ocispecs.Platform
 	if user, ok := plan.EnvValue(p.Env, "GOFLAGS"); ok && user != "" {
 		goflags += " " + user
 	}
-	args := append([]string{"go", "build", "-trimpath", "-o", path.Join(plan.OutDir, b.Name)}, b.Flags...)
-	args = append(args, b.Main)
-	o := append(script("build-"+b.Name+".sh", compileScript(p, b, args)),
-		bk.Dir(workDir(p)),
-		bk.AddMount(plan.SrcDir, in.Context, bk.Readonly),
-		stepModCache(p),
-		buildCache(p, target),
-		bk.Network(bk.NetModeNone),
-	)
-	o = append(o, goEnv(p)...)
+	o := goEnv(p)
 	if _, ok := plan.EnvValue(p.Env, "CGO_ENABLED"); !ok {
 		o = append(o, bk.AddEnv("CGO_ENABLED", "0"))
 	}
@@ -334,11 +339,143 @@ func compileOne(p *plan.Plan, in Inputs, deps bk.State, target ocispecs.Platform
 		k, v, _ := strings.Cut(kv, "=")
 		o = append(o, bk.AddEnv(k, v))
 	}
-	o = append(o, bk.AddEnv("GOFLAGS", goflags), bk.AddEnv("GOPROXY", "off"))
+	return append(o, bk.AddEnv("GOFLAGS", goflags), bk.AddEnv("GOPROXY", "off"))
+}
+
+func compileOne(p *plan.Plan, in Inputs, deps bk.State, target ocispecs.Platform, b plan.Binary, cc string, seed *bk.State) bk.State {
+	args := append([]string{"go", "build", "-trimpath", "-o", path.Join(plan.OutDir, b.Name)}, b.Flags...)
+	args = append(args, b.Main)
+	text := compileScript(p, b, args)
+	if seed != nil {
+		text = seedScript + text
+	}
+	o := append(script("build-"+b.Name+".sh", text),
+		bk.Dir(workDir(p)),
+		bk.AddMount(plan.SrcDir, in.Context, bk.Readonly),
+		stepModCache(p),
+		buildCache(p, target),
+		bk.Network(bk.NetModeNone),
+	)
+	if seed != nil {
+		// Writable (changes dropped) rather than read-only, so that the step's
+		// cache key follows the dependency step's key instead of hashing the
+		// content of a whole build cache.
+		o = append(o, bk.AddMount(plan.DepCache, *seed, bk.ForceNoOutput))
+	}
+	o = append(o, compileEnv(p, target, b, cc)...)
 	name := fmt.Sprintf("[build %s %s] %s", b.Name, platforms.Format(target), strings.Join(args, " "))
 	o = append(o, in.opts(name, b.Field+".main")...)
 	es := deps.Run(o...)
 	return es.AddMount(plan.OutDir, bk.Scratch())
+}
+
+// seedScript fills an empty build cache mount from the dependency step's
+// layer, once per package list (a marker file named after the list's hash
+// travels with it).
+const seedScript = `m=$(ls ` + plan.DepCache + ` 2>/dev/null | grep '^gopherfile-seed-' | head -n 1)
+if [ -n "$m" ] && [ ! -e "$GOCACHE/$m" ]; then
+  cp -R ` + plan.DepCache + `/. "$GOCACHE/" && echo "gopherfile: build cache seeded with the compiled dependencies ($(grep -c . ` + plan.DepCache + `/gopherfile-packages.txt) packages)"
+fi
+`
+
+// depGroupKey is what decides which dependency packages a binary needs and
+// how they are compiled: binaries with the same key share one dependency step.
+func depGroupKey(b plan.Binary) string {
+	return strings.Join(depFlags(b.Flags), "\x00") + "\x01" + strings.Join(b.Env, "\x00")
+}
+
+// depFlags are the go build flags that also apply to dependency packages:
+// not -ldflags (link only), not -o, not coverage, and -gcflags/-asmflags only
+// with a package pattern (without one they apply to the packages named on the
+// command line, which for the dependency step would be the dependencies).
+func depFlags(flags []string) []string {
+	var out []string
+	for i := 0; i < len(flags); i++ {
+		f := flags[i]
+		name, val, hasVal := strings.Cut(strings.TrimPrefix(f, "-"), "=")
+		name = strings.TrimPrefix(name, "-")
+		takesValue := name == "ldflags" || name == "gcflags" || name == "asmflags" || name == "o" || name == "coverpkg" || name == "covermode"
+		if takesValue && !hasVal && i+1 < len(flags) {
+			i++
+			val = flags[i]
+		}
+		switch name {
+		case "ldflags", "o", "cover", "coverpkg", "covermode":
+			continue
+		case "gcflags", "asmflags":
+			if strings.HasPrefix(val, "-") || !strings.Contains(val, "=") {
+				continue
+			}
+			out = append(out, "-"+name+"="+val)
+			continue
+		}
+		if takesValue && !hasVal {
+			out = append(out, f, val)
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// compileDeps (cache.build: layer) lists the packages binary b imports from
+// outside the module, the standard library included, for the target
+// platform, and compiles them in a step whose output is that build cache:
+// keyed by the list's content, it is reused across .go edits that change no
+// import, and a registry cache carries it to fresh builders.
+func compileDeps(p *plan.Plan, in Inputs, deps bk.State, target ocispecs.Platform, b plan.Binary, cc string) bk.State {
+	flags := depFlags(b.Flags)
+	var mains []string
+	for _, x := range p.Binaries {
+		if depGroupKey(x) == depGroupKey(b) {
+			mains = append(mains, x.Main)
+		}
+	}
+	var q []string
+	for _, a := range append(append([]string{}, flags...), mains...) {
+		q = append(q, shellQuote(a))
+	}
+	list := fmt.Sprintf("go list -deps -f '{{if not (and .Module .Module.Main)}}{{.ImportPath}}{{end}}' %s >%s/gopherfile-packages.txt\n",
+		strings.Join(q, " "), plan.OutDir)
+	lo := append(script("list-deps.sh", list),
+		bk.Dir(workDir(p)),
+		bk.AddMount(plan.SrcDir, in.Context, bk.Readonly),
+		stepModCache(p),
+		bk.Network(bk.NetModeNone),
+	)
+	lo = append(lo, compileEnv(p, target, b, cc)...)
+	lo = append(lo, in.opts(fmt.Sprintf("[build deps %s] go list -deps %s", platforms.Format(target), strings.Join(mains, " ")), b.Field+".main")...)
+	pkgs := deps.Run(lo...).AddMount(plan.OutDir, bk.Scratch())
+
+	var fq []string
+	for _, a := range flags {
+		fq = append(fq, shellQuote(a))
+	}
+	build := fmt.Sprintf(`cp %[1]s/gopherfile-packages.txt %[2]s/
+go build -trimpath %[3]s $(cat %[1]s/gopherfile-packages.txt) || exit 1
+touch %[2]s/gopherfile-seed-$( (cat %[1]s/gopherfile-packages.txt; echo %[4]s; env | grep -E '^(GO|CGO_|CC=)' | sort) | sha256sum | cut -c1-16)
+`, plan.PkgList, plan.DepCache, strings.Join(fq, " "), shellQuote(strings.Join(fq, " ")))
+	do := append(script("build-deps.sh", build),
+		bk.Dir(workDir(p)),
+		// go.mod and go.sum only (for a vendored module, the context): the
+		// step must not depend on the module's own .go files.
+		bk.AddMount(plan.SrcDir, depSources(p, in), bk.Readonly),
+		bk.AddMount(plan.PkgList, pkgs, bk.Readonly),
+		stepModCache(p),
+		bk.Network(bk.NetModeNone),
+	)
+	do = append(do, compileEnv(p, target, b, cc)...)
+	do = append(do, bk.AddEnv("GOCACHE", plan.DepCache))
+	do = append(do, in.opts(fmt.Sprintf("[build deps %s] go build (standard library and dependencies)", platforms.Format(target)), b.Field+".main")...)
+	return deps.Run(do...).AddMount(plan.DepCache, bk.Scratch())
+}
+
+// depSources is what the dependency compile step sees of the context.
+func depSources(p *plan.Plan, in Inputs) bk.State {
+	if p.Vendored {
+		return in.Context
+	}
+	return in.DepFiles
 }
 
 // compileScript runs go build and turns the two mistakes go reports badly into

@@ -134,6 +134,7 @@ func TestGraphGolden(t *testing.T) {
 		{"hello", "version: 1\n", false, ocispecs.Platform{OS: "linux", Architecture: "amd64"}},
 		{"multi-arm64", "version: 1\nenv: {GOFLAGS: -tags=prod}\nbuilds:\n  - {main: ./cmd/api, ldflags: -s -w}\n  - {main: ./cmd/worker, tags: [a, b]}\n", false, arm64},
 		{"vendored-armv7", "version: 1\n", true, ocispecs.Platform{OS: "linux", Architecture: "arm", Variant: "v7"}},
+		{"build-cache-layer", "version: 1\ncache: {modules: layer, build: layer}\nbuilds:\n  - {main: ./cmd/api, gcflags: -m}\n  - {main: ./cmd/worker}\n  - {main: ./cmd/tool, tags: [x]}\n", false, arm64},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -244,4 +245,43 @@ func TestScratchImage(t *testing.T) {
 	in := testInputs(p)
 	bins, _ := Compile(p, in, Deps(p, in), in.BuildPlatform)
 	golden(t, "scratch", describe(t, Image(p, in, bk.Scratch(), bins), in.BuildPlatform))
+}
+
+func TestDepFlags(t *testing.T) {
+	tests := []struct{ in, want []string }{
+		{nil, nil},
+		{[]string{"-ldflags=-s -w -X a=b", "-tags=a,b", "-race"}, []string{"-tags=a,b", "-race"}},
+		{[]string{"-ldflags", "-s -w", "-trimpath"}, []string{"-trimpath"}},
+		{[]string{"-gcflags=-m", "-gcflags=all=-N -l", "--asmflags", "std=-e"}, []string{"-gcflags=all=-N -l", "-asmflags=std=-e"}},
+		{[]string{"-cover", "-coverpkg", "./...", "-pgo=off"}, []string{"-pgo=off"}},
+		{[]string{"-o", "x", "-mod", "vendor"}, []string{"-mod", "vendor"}},
+	}
+	for _, tt := range tests {
+		if got := depFlags(tt.in); strings.Join(got, "|") != strings.Join(tt.want, "|") {
+			t.Errorf("depFlags(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestDepsLayerKeyedByPackageList checks that the dependency compile step
+// never mounts the module's sources: only go.mod/go.sum and the package list.
+func TestDepsLayerKeyedByPackageList(t *testing.T) {
+	p := testPlan(t, "version: 1\ncache: {build: layer}\n", facts, false)
+	in := testInputs(p)
+	bins, err := Compile(p, in, Deps(p, in), in.BuildPlatform)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := describe(t, bins, in.BuildPlatform)
+	i := strings.Index(out, "go build (standard library and dependencies)")
+	if i < 0 {
+		t.Fatalf("no dependency compile step:\n%s", out)
+	}
+	step := out[i:]
+	if j := strings.Index(step[1:], "EXEC "); j >= 0 {
+		step = step[:j+1]
+	}
+	if !strings.Contains(step, "GOCACHE="+plan.DepCache) || !strings.Contains(step, "mount "+plan.PkgList) {
+		t.Errorf("dependency step:\n%s", step)
+	}
 }

@@ -49,6 +49,7 @@ const (
 	ArgBaseImage    = "BASE_IMAGE"
 	ArgCacheNS      = "BUILDKIT_CACHE_MOUNT_NS"
 	ArgModuleCache  = "GOPHERFILE_MODULE_CACHE"
+	ArgBuildCache   = "GOPHERFILE_BUILD_CACHE"
 )
 
 // Paths inside the builder.
@@ -60,6 +61,11 @@ const (
 	// step's layer (cache.modules: layer).
 	GoModLayer = "/gopherfile/modules"
 	GoCache    = "/gopherfile/gocache"
+	// DepCache is GOCACHE of the dependency compile step, and where the
+	// compile steps find its layer (cache.build: layer).
+	DepCache = "/gopherfile/depcache"
+	// PkgList is where the dependency compile step finds the package list.
+	PkgList = "/gopherfile/pkglist"
 )
 
 // Options are the per-build inputs that do not come from files.
@@ -120,6 +126,9 @@ type Plan struct {
 	Downloads Downloads `json:"downloads"`
 	// ModulesInLayer puts the module cache in the download step's layer.
 	ModulesInLayer bool `json:"modulesInLayer,omitempty"`
+	// DepsInLayer compiles the standard library and dependency packages in a
+	// step of their own, whose layer a registry cache carries.
+	DepsInLayer bool `json:"depsInLayer,omitempty"`
 	// CGO is true when binaries are built with cgo.
 	CGO bool `json:"cgo,omitempty"`
 	// CC maps target platforms to C cross compilers.
@@ -283,6 +292,13 @@ func New(s *spec.Spec, m Module, opt Options) (*Plan, error) {
 	default:
 		return nil, &Error{Msg: fmt.Sprintf("--build-arg %s=%s: use mount or layer", ArgModuleCache, v)}
 	}
+	switch v := orDefault(args[ArgBuildCache], s.Cache.Build); v {
+	case "", spec.CacheMount:
+	case spec.CacheLayer:
+		p.DepsInLayer = true
+	default:
+		return nil, &Error{Msg: fmt.Sprintf("--build-arg %s=%s: use mount or layer", ArgBuildCache, v)}
+	}
 	p.Epoch = opt.Epoch
 	p.Downloads = downloads(s, args)
 	for _, name := range []string{"GOFLAGS", "GOEXPERIMENT"} {
@@ -418,11 +434,18 @@ func binaries(s *spec.Spec, modulePath string, stamp Stamp) ([]Binary, error) {
 		}
 		outputs[output] = true
 		var flags []string
+		ld := ""
+		if b.Strip == nil || *b.Strip {
+			ld = "-s -w"
+		}
 		if b.Ldflags != "" {
-			ld, err := stamp.render(b.Ldflags)
+			user, err := stamp.render(b.Ldflags)
 			if err != nil {
 				return nil, &Error{Field: fields[i] + ".ldflags", Msg: err.Error()}
 			}
+			ld = strings.TrimSpace(ld + " " + user)
+		}
+		if ld != "" {
 			flags = append(flags, "-ldflags="+ld)
 		}
 		if b.Gcflags != "" {

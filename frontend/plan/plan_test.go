@@ -70,12 +70,13 @@ func TestBinaries(t *testing.T) {
 	p, err := New(mustSpec(t, `version: 1
 builds:
   - main: ./cmd/api
-    ldflags: -s -w
+    ldflags: -X main.v=1
     tags: [a, b]
     flags: [-race]
   - name: w
     main: cmd/worker/
     output: /app/w
+    strip: false
 image:
   expose: ["8080"]
   entrypoint: [/app/w, serve]
@@ -84,10 +85,10 @@ image:
 		t.Fatal(err)
 	}
 	a, w := p.Binaries[0], p.Binaries[1]
-	if a.Name != "api" || a.Main != "./cmd/api" || strings.Join(a.Flags, " ") != "-ldflags=-s -w -tags=a,b -race" {
+	if a.Name != "api" || a.Main != "./cmd/api" || strings.Join(a.Flags, " ") != "-ldflags=-s -w -X main.v=1 -tags=a,b -race" {
 		t.Errorf("api: %+v", a)
 	}
-	if w.Name != "w" || w.Main != "./cmd/worker" || w.Output != "/app/w" || w.Field != "builds[1]" {
+	if w.Name != "w" || w.Main != "./cmd/worker" || w.Output != "/app/w" || w.Field != "builds[1]" || len(w.Flags) != 0 {
 		t.Errorf("w: %+v", w)
 	}
 	if p.Image.Base != "scratch" || p.Image.Expose[0] != "8080/tcp" || p.Image.Entrypoint[1] != "serve" {

@@ -174,6 +174,13 @@ type Build struct {
 	// Flags are extra go build flags, e.g. ["-race"] or ["-pgo=off"].
 	Flags []string `yaml:"flags,omitempty" json:"flags,omitempty"`
 
+	// Strip links without the symbol table and DWARF debug information
+	// (-ldflags="-s -w" in front of ldflags): about 30% smaller binaries and
+	// faster links; panics still print full stack traces and pprof still
+	// symbolizes. Set false to keep them for a debugger or core dumps.
+	// Default true.
+	Strip *bool `yaml:"strip,omitempty" json:"strip,omitempty"`
+
 	// Env is set for this binary's go build only, on top of the top-level env.
 	Env map[string]string `yaml:"env,omitempty" json:"env,omitempty"`
 }
@@ -267,6 +274,17 @@ type Cache struct {
 	// builder (ephemeral CI runners), which then runs no go mod download at all.
 	// The build arg GOPHERFILE_MODULE_CACHE overrides it.
 	Modules string `yaml:"modules,omitempty" json:"modules,omitempty"`
+
+	// Build is "mount" (default): GOCACHE, the compiled packages, is a
+	// BuildKit cache mount per project, Go version and platform; or "layer":
+	// the standard library and every dependency package the binaries import
+	// are also compiled in a step of their own whose layer keeps them (keyed
+	// by the list of imported packages, so a .go edit that changes no import
+	// reuses it), and --cache-to type=registry,mode=max / --cache-from carry it:
+	// a fresh builder then compiles only the module's own packages. It costs a
+	// `go list -deps` (a fraction of a second) on every build. The build arg
+	// GOPHERFILE_BUILD_CACHE overrides it.
+	Build string `yaml:"build,omitempty" json:"build,omitempty"`
 }
 
 // Test configures go test (the test target) and go vet (the vet target).

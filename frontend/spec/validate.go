@@ -65,6 +65,11 @@ func validate(s *Spec, pos Positions, seen map[string]bool) error {
 	default:
 		return errAt("cache.modules", fmt.Sprintf("unknown value %q", s.Cache.Modules), `use "mount" (the default) or "layer"`)
 	}
+	switch s.Cache.Build {
+	case "", CacheMount, CacheLayer:
+	default:
+		return errAt("cache.build", fmt.Sprintf("unknown value %q", s.Cache.Build), `use "mount" (the default) or "layer"`)
+	}
 	if err := validateModules(&s.Modules, errAt); err != nil {
 		return err
 	}
