@@ -54,10 +54,11 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 		return nil, err
 	}
 	opts := plan.Options{
-		BuildArgs:   bc.BuildArgs,
-		Target:      bc.Target,
-		VCSSource:   bc.BuildOpts().Opts["vcs:source"],
-		VCSRevision: bc.BuildOpts().Opts["vcs:revision"],
+		BuildArgs:    bc.BuildArgs,
+		Target:       bc.Target,
+		VCSSource:    bc.BuildOpts().Opts["vcs:source"],
+		VCSRevision:  bc.BuildOpts().Opts["vcs:revision"],
+		CacheImports: len(bc.CacheImports) > 0,
 	}
 	if epoch, err := bc.ResolveMainContextSourceDateEpoch(ctx); err == nil && epoch != nil {
 		opts.Epoch = epoch

@@ -79,11 +79,15 @@ func startSecondBuildkitd(t *testing.T) string {
 func TestModuleCacheTravelsInLayers(t *testing.T) {
 	mod := privateModule(t)
 	p := startProxy(t, mod)
+	// No cache: section: cache.modules and cache.build default to auto, which
+	// is layer when the build imports a cache, as CI builds do from the first
+	// run on (--cache-from of a ref that does not exist yet is fine).
 	// GOFLAGS=-v: go build names every package it compiles (not the cached ones).
-	dir := moduleUsing(t, p, mod, fmt.Sprintf("  proxy: %s\n  nosumdb: [example.com/*]\ncache:\n  modules: layer\n  build: layer\nenv:\n  GOFLAGS: -v\n", p.URL()))
+	dir := moduleUsing(t, p, mod, fmt.Sprintf("  proxy: %s\n  nosumdb: [example.com/*]\nenv:\n  GOFLAGS: -v\n", p.URL()))
 	ref := fmt.Sprintf("%s/gopherfile-test/cache:%08x", registry, rand.Uint32())
 	out := t.TempDir()
 	mustOK(t, cli(t, dir, "--progress", "plain", "--target", "binaries", "-o", "type=local,dest="+out,
+		"--cache-from", "type=registry,ref="+ref+",registry.insecure=true",
 		"--cache-to", "type=registry,ref="+ref+",mode=max,registry.insecure=true", "."))
 
 	p.Down() // the second builder cannot download anything
@@ -125,13 +129,13 @@ func TestModuleCacheTravelsInLayers(t *testing.T) {
 	}
 }
 
-// TestMountModeWithRegistryCache: with the module cache on a cache mount (the
-// default) and tidy off, a fresh builder importing a registry cache must still
+// TestMountModeWithRegistryCache: with the module cache on a cache mount
+// (cache.modules: mount, chosen explicitly) and tidy off, a fresh builder importing a registry cache must still
 // have the modules when it compiles: the download step runs again.
 func TestMountModeWithRegistryCache(t *testing.T) {
 	mod := privateModule(t)
 	p := startProxy(t, mod)
-	dir := moduleUsing(t, p, mod, fmt.Sprintf("  proxy: %s\n  nosumdb: [example.com/*]\ntidy: off\n", p.URL()))
+	dir := moduleUsing(t, p, mod, fmt.Sprintf("  proxy: %s\n  nosumdb: [example.com/*]\ntidy: off\ncache: {modules: mount, build: mount}\n", p.URL()))
 	ref := fmt.Sprintf("%s/gopherfile-test/cache:%08x", registry, rand.Uint32())
 	out := t.TempDir()
 	mustOK(t, cli(t, dir, "--progress", "plain", "--target", "binaries", "-o", "type=local,dest="+out,

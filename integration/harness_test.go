@@ -294,19 +294,28 @@ type vertex struct {
 	Error     string
 }
 
-// vertices parses --progress rawjson output (buildx or the CLI) into steps by name.
-func vertices(t *testing.T, out string) map[string]*vertex {
-	t.Helper()
-	vs := map[string]*vertex{}
+// statuses parses --progress rawjson output (buildx or the CLI), skipping
+// the lines that are not status updates.
+func statuses(out string) []client.SolveStatus {
+	var sts []client.SolveStatus
 	for _, line := range strings.Split(out, "\n") {
 		line = strings.TrimSpace(line)
 		if !strings.HasPrefix(line, "{") {
 			continue
 		}
 		var st client.SolveStatus
-		if err := json.Unmarshal([]byte(line), &st); err != nil {
-			continue
+		if err := json.Unmarshal([]byte(line), &st); err == nil {
+			sts = append(sts, st)
 		}
+	}
+	return sts
+}
+
+// vertices parses --progress rawjson output (buildx or the CLI) into steps by name.
+func vertices(t *testing.T, out string) map[string]*vertex {
+	t.Helper()
+	vs := map[string]*vertex{}
+	for _, st := range statuses(out) {
 		for _, v := range st.Vertexes {
 			cur := vs[v.Name]
 			if cur == nil {
@@ -324,22 +333,13 @@ func vertices(t *testing.T, out string) map[string]*vertex {
 	return vs
 }
 
-// step finds the step whose name contains s.
 // vertexLogs is the output (stdout and stderr) of the steps whose names
 // contain s, from --progress rawjson.
 func vertexLogs(t *testing.T, out, s string) string {
 	t.Helper()
 	names := map[string]string{}
 	var b strings.Builder
-	for _, line := range strings.Split(out, "\n") {
-		line = strings.TrimSpace(line)
-		if !strings.HasPrefix(line, "{") {
-			continue
-		}
-		var st client.SolveStatus
-		if err := json.Unmarshal([]byte(line), &st); err != nil {
-			continue
-		}
+	for _, st := range statuses(out) {
 		for _, v := range st.Vertexes {
 			names[v.Digest.String()] = v.Name
 		}
@@ -352,6 +352,7 @@ func vertexLogs(t *testing.T, out, s string) string {
 	return b.String()
 }
 
+// step finds the step whose name contains s.
 func step(t *testing.T, vs map[string]*vertex, s string) *vertex {
 	t.Helper()
 	for name, v := range vs {

@@ -305,7 +305,7 @@ func renderGopherfile(modulePath string, builds []initBuild) string {
 			w("  - name: %s", yamlString(bd.name))
 			w("    main: %s", yamlString(bd.main))
 			if i == 0 {
-				w("    # ldflags: -s -w")
+				w("    # ldflags: -X main.version={{.Version}}   # binaries are stripped (-s -w) unless strip: false")
 				w("    # tags: [netgo]")
 			}
 		}

@@ -79,6 +79,8 @@ type Options struct {
 	VCSSource, VCSRevision string
 	// Epoch is SOURCE_DATE_EPOCH, if given.
 	Epoch *time.Time
+	// CacheImports is true when the build imports a cache (--cache-from).
+	CacheImports bool
 }
 
 // Module is what the plan needs to know about the context's Go files.
@@ -285,19 +287,25 @@ func New(s *spec.Spec, m Module, opt Options) (*Plan, error) {
 		p.CGO = true
 	}
 	p.CC = s.CC
-	switch v := orDefault(args[ArgModuleCache], s.Cache.Modules); v {
-	case "", spec.CacheMount:
-	case spec.CacheLayer:
-		p.ModulesInLayer = true
-	default:
-		return nil, &Error{Msg: fmt.Sprintf("--build-arg %s=%s: use mount or layer", ArgModuleCache, v)}
+	// auto (the default): layers when the build imports a cache (a runner
+	// that may be fresh), cache mounts otherwise.
+	inLayer := func(arg, field string) (bool, error) {
+		switch v := orDefault(args[arg], field); v {
+		case "", spec.CacheAuto:
+			return opt.CacheImports, nil
+		case spec.CacheMount:
+			return false, nil
+		case spec.CacheLayer:
+			return true, nil
+		default:
+			return false, &Error{Msg: fmt.Sprintf("--build-arg %s=%s: use auto, mount or layer", arg, v)}
+		}
 	}
-	switch v := orDefault(args[ArgBuildCache], s.Cache.Build); v {
-	case "", spec.CacheMount:
-	case spec.CacheLayer:
-		p.DepsInLayer = true
-	default:
-		return nil, &Error{Msg: fmt.Sprintf("--build-arg %s=%s: use mount or layer", ArgBuildCache, v)}
+	if p.ModulesInLayer, err = inLayer(ArgModuleCache, s.Cache.Modules); err != nil {
+		return nil, err
+	}
+	if p.DepsInLayer, err = inLayer(ArgBuildCache, s.Cache.Build); err != nil {
+		return nil, err
 	}
 	p.Epoch = opt.Epoch
 	p.Downloads = downloads(s, args)

@@ -156,3 +156,40 @@ func TestSettingOrigins(t *testing.T) {
 		t.Errorf("the Gopherfile's GOPROXY must win over the image's: %+v", s)
 	}
 }
+
+func TestCacheModes(t *testing.T) {
+	tests := []struct {
+		name          string
+		cache         string
+		args          map[string]string
+		imports       bool
+		modules, deps bool
+		err           string
+	}{
+		{"auto without a cache import", "", nil, false, false, false, ""},
+		{"auto with a cache import", "", nil, true, true, true, ""},
+		{"explicit auto", "cache: {modules: auto, build: auto}\n", nil, true, true, true, ""},
+		{"mount wins over a cache import", "cache: {modules: mount, build: mount}\n", nil, true, false, false, ""},
+		{"layer without a cache import", "cache: {modules: layer, build: layer}\n", nil, false, true, true, ""},
+		{"build arg wins", "cache: {modules: layer}\n", map[string]string{ArgModuleCache: "mount", ArgBuildCache: "layer"}, false, false, true, ""},
+		{"bad build arg", "", map[string]string{ArgBuildCache: "disk"}, false, false, false, "GOPHERFILE_BUILD_CACHE=disk: use auto, mount or layer"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := New(mustSpec(t, "version: 1\n"+tt.cache), Module{Facts: &gomod.Facts{Path: "example.com/m", Go: "1.26"}},
+				Options{BuildArgs: tt.args, CacheImports: tt.imports})
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("got error %v, want %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.ModulesInLayer != tt.modules || p.DepsInLayer != tt.deps {
+				t.Errorf("modules in layer %v, deps in layer %v; want %v, %v", p.ModulesInLayer, p.DepsInLayer, tt.modules, tt.deps)
+			}
+		})
+	}
+}

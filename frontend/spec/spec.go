@@ -267,23 +267,26 @@ type File struct {
 
 // Cache is where caches live.
 type Cache struct {
-	// Modules is "mount" (default): the module cache is a BuildKit cache mount,
-	// shared by every build on the builder and fastest on a long-lived builder;
-	// or "layer": the downloaded modules are part of the download step's layer,
+	// Modules is "mount": the module cache is a BuildKit cache mount, shared
+	// by every build on the builder and fastest on a long-lived builder; or
+	// "layer": the downloaded modules are part of the download step's layer,
 	// so --cache-to type=registry,mode=max / --cache-from carry them to a fresh
-	// builder (ephemeral CI runners), which then runs no go mod download at all.
-	// The build arg GOPHERFILE_MODULE_CACHE overrides it.
+	// builder (ephemeral CI runners), which then runs no go mod download at all;
+	// or "auto" (default): "layer" when the build imports a cache
+	// (--cache-from), else "mount". The build arg GOPHERFILE_MODULE_CACHE
+	// overrides it.
 	Modules string `yaml:"modules,omitempty" json:"modules,omitempty"`
 
-	// Build is "mount" (default): GOCACHE, the compiled packages, is a
-	// BuildKit cache mount per project, Go version and platform; or "layer":
+	// Build is "mount": GOCACHE, the compiled packages, is a BuildKit cache
+	// mount per project, Go version and platform; or "layer":
 	// the standard library and every dependency package the binaries import
 	// are also compiled in a step of their own whose layer keeps them (keyed
 	// by the list of imported packages, so a .go edit that changes no import
 	// reuses it), and --cache-to type=registry,mode=max / --cache-from carry it:
 	// a fresh builder then compiles only the module's own packages. It costs a
-	// `go list -deps` (a fraction of a second) on every build. The build arg
-	// GOPHERFILE_BUILD_CACHE overrides it.
+	// `go list -deps` (a fraction of a second) on every build. Or "auto"
+	// (default): "layer" when the build imports a cache (--cache-from), else
+	// "mount". The build arg GOPHERFILE_BUILD_CACHE overrides it.
 	Build string `yaml:"build,omitempty" json:"build,omitempty"`
 }
 
@@ -326,6 +329,7 @@ const (
 	DefaultRetries = 6
 
 	// Values of cache.modules.
+	CacheAuto  = "auto"
 	CacheMount = "mount"
 	CacheLayer = "layer"
 )

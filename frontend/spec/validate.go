@@ -61,14 +61,14 @@ func validate(s *Spec, pos Positions, seen map[string]bool) error {
 		return errAt("tidy", fmt.Sprintf("unknown value %q", s.Tidy), `use "check" (the default) or "off"`)
 	}
 	switch s.Cache.Modules {
-	case "", CacheMount, CacheLayer:
+	case "", CacheAuto, CacheMount, CacheLayer:
 	default:
-		return errAt("cache.modules", fmt.Sprintf("unknown value %q", s.Cache.Modules), `use "mount" (the default) or "layer"`)
+		return errAt("cache.modules", fmt.Sprintf("unknown value %q", s.Cache.Modules), `use "auto" (the default), "mount" or "layer"`)
 	}
 	switch s.Cache.Build {
-	case "", CacheMount, CacheLayer:
+	case "", CacheAuto, CacheMount, CacheLayer:
 	default:
-		return errAt("cache.build", fmt.Sprintf("unknown value %q", s.Cache.Build), `use "mount" (the default) or "layer"`)
+		return errAt("cache.build", fmt.Sprintf("unknown value %q", s.Cache.Build), `use "auto" (the default), "mount" or "layer"`)
 	}
 	if err := validateModules(&s.Modules, errAt); err != nil {
 		return err
