@@ -159,7 +159,10 @@ func Deps(p *plan.Plan, in Inputs) bk.State {
 // Tidy is the go.mod check: `go mod tidy -diff` over the whole module. It needs
 // the network (tidy looks at every platform's and test's imports).
 func Tidy(p *plan.Plan, in Inputs, deps bk.State) bk.State {
-	o := append(script("tidy-check.sh", credentialsScript(p)+retryScript(p, "go mod tidy -diff", "go mod tidy -diff")),
+	// It runs alongside the compile: at a lower CPU priority, so that on a busy
+	// builder the compile (what the image waits for) goes first.
+	nice := "N=\ncommand -v nice >/dev/null 2>&1 && N='nice -n 10'\n"
+	o := append(script("tidy-check.sh", credentialsScript(p)+nice+retryScript(p, "go mod tidy -diff", "$N go mod tidy -diff")),
 		bk.Dir(workDir(p)),
 		bk.AddMount(plan.SrcDir, in.Context, bk.Readonly),
 		stepModCache(p),
