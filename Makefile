@@ -45,7 +45,7 @@ generate:
 	$(GO) run ./cmd/gfdocs
 	$(GO) test ./frontend/diagnose -run TestTroubleshootingDoc -update
 
-## bench: the benchmark against Dockerfiles, ko and host go build (results in bench/results)
+## bench: the benchmark against Dockerfiles, ko and host go build on three real projects (~25 min on 2 cores; results in bench/results)
 bench:
 	bash hack/bench.sh
 

@@ -49,6 +49,9 @@ type bench struct {
 	records       []record
 	started       time.Time
 	tools         map[string]string
+	// coldPrep is the time spent emptying caches before cold builds (prunes),
+	// outside the measured figures.
+	coldPrep time.Duration
 }
 
 func newBench(cfg *config, e *env) (*bench, error) {
@@ -59,7 +62,7 @@ func newBench(cfg *config, e *env) (*bench, error) {
 	}
 	if len(cfg.competitors) == 0 {
 		for _, c := range competitors {
-			b.comps[c.Key] = c.Default
+			b.comps[c.Key] = c.Default || (cfg.full && c.Full)
 		}
 	}
 	for _, k := range cfg.competitors {
@@ -121,16 +124,27 @@ func (b *bench) run(ctx context.Context) error {
 	}
 	b.logf("bench buildkitd on %s; %d subject(s), %d run(s); logs in %s", b.bk.addr, len(b.prepared), b.cfg.runs, b.logDir)
 	for _, p := range b.prepared {
+		start, prep, measured := time.Now(), b.coldPrep, b.measuredSeconds()
 		if err := b.runSubject(ctx, p); err != nil {
 			b.writeResults()
 			return err
 		}
+		b.logf("%s took %s: %.0fs measured, %.0fs emptying caches, the rest starting/stopping builders and copying sources", p.Name,
+			time.Since(start).Round(time.Second), b.measuredSeconds()-measured, (b.coldPrep - prep).Seconds())
 		if err := b.writeResults(); err != nil {
 			return err
 		}
 	}
 	b.logf("done in %s; results in %s", time.Since(b.started).Round(time.Second), b.cfg.out)
 	return nil
+}
+
+func (b *bench) measuredSeconds() float64 {
+	sum := 0.0
+	for _, r := range b.records {
+		sum += r.Seconds
+	}
+	return sum
 }
 
 func (b *bench) close() {
@@ -235,21 +249,30 @@ func order(keys []string, round int) []string {
 	return out
 }
 
-func (b *bench) selected(keys ...string) []string {
+// selected returns the keys of the competitors that run on p, in order: the
+// selected ones (-competitors, or the default ones), and by default only the
+// subject's own list if it has one.
+func (b *bench) selected(p *prepared, keys ...string) []string {
 	var out []string
 	for _, k := range keys {
-		if b.comps[k] {
+		if b.comps[k] && b.runsOn(p, k) {
 			out = append(out, k)
 		}
 	}
 	return out
 }
 
+// runsOn: a subject with a competitor list runs only those by default; -full
+// or an explicit -competitors runs every selected competitor on it.
+func (b *bench) runsOn(p *prepared, key string) bool {
+	return len(p.Competitors) == 0 || b.cfg.full || len(b.cfg.competitors) > 0 || contains(p.Competitors, key)
+}
+
 // Which competitors run which scenarios. The sequence scenarios (cold, noop,
 // edit, dep) run for all; two platforms and the fresh builder run for fewer
 // by default, to keep the default run under 30 minutes (-full adds the rest).
-func (b *bench) sequenceCompetitors() []string {
-	return b.selected("host", "ko", "naive", "bp", "gf", "gfcli", "gf-notidy")
+func (b *bench) sequenceCompetitors(p *prepared) []string {
+	return b.selected(p, "host", "ko", "naive", "bp", "gf", "gfcli", "gf-notidy")
 }
 
 // extended says whether the two-platform and registry scenarios run for p.
@@ -266,24 +289,29 @@ func (b *bench) skipNaiveDep(c competitor) bool {
 	return c.Key == "naive" && !b.cfg.full && !contains(b.cfg.scenarios, "dep")
 }
 
-func (b *bench) multiCompetitors() []string {
+// multiCompetitors: by default the two Dockerfile-free contenders are left
+// out of the two-platform scenario: the host builds the second platform from
+// scratch (about twice its cold time, nothing new), ko the same plus layers.
+func (b *bench) multiCompetitors(p *prepared) []string {
 	if b.cfg.full {
-		return b.selected("host", "ko", "bp", "gf", "gfcli")
+		return b.selected(p, "host", "ko", "bp", "gf", "gfcli")
 	}
-	return b.selected("host", "bp", "gf")
+	return b.selected(p, "bp", "gf")
 }
 
-func (b *bench) registryCompetitors() []string {
+// registryCompetitors: the CLI would build what gf builds (same solve, same
+// cache), so it is left out of the fresh-builder scenario.
+func (b *bench) registryCompetitors(p *prepared) []string {
 	if b.cfg.full {
-		return b.selected("naive", "bp", "gf", "gf-layer", "gf-notidy")
+		return b.selected(p, "naive", "bp", "gf", "gf-layer", "gf-notidy")
 	}
-	return b.selected("bp", "gf", "gf-layer", "gf-notidy")
+	return b.selected(p, "bp", "gf", "gf-layer", "gf-notidy")
 }
 
 func (b *bench) runSubject(ctx context.Context, p *prepared) error {
-	seqComps := b.sequenceCompetitors()
-	regComps := b.registryCompetitors()
-	b.logf("== %s %s@%s (%s), main %s, edit %s, adds %s@%s", p.Name, p.Module, p.Version, p.Class, p.Main, p.MainFile, p.dep.Module, p.dep.Version)
+	seqComps := b.sequenceCompetitors(p)
+	regComps := b.registryCompetitors(p)
+	b.logf("== %s %s@%s (%s), main %s, edit %s, adds %s@%s; competitors %s", p.Name, p.Module, p.Version, p.Class, p.Main, p.MainFile, p.dep.Module, p.dep.Version, strings.Join(seqComps, ","))
 	for round := 0; round < b.cfg.runs; round++ {
 		for _, k := range order(seqComps, round) {
 			if err := b.sequence(ctx, p, competitorByKey(k), round, regComps); err != nil {
@@ -291,7 +319,7 @@ func (b *bench) runSubject(ctx context.Context, p *prepared) error {
 			}
 		}
 		if b.extended(p, "multi") {
-			for _, k := range order(b.multiCompetitors(), round) {
+			for _, k := range order(b.multiCompetitors(p), round) {
 				c := competitorByKey(k)
 				if err := p.resetSrc(); err != nil {
 					return err

@@ -7,7 +7,13 @@
 // Usage (from the repository root, after hack/up.sh and hack/frontend-image.sh;
 // hack/bench.sh does both and then runs this):
 //
-//	go run ./hack/bench [-quick] [-runs N] [-subjects fzf,statsd_exporter] [-out bench/results]
+//	go run ./hack/bench [-quick] [-runs N] [-subjects fzf,statsd_exporter,nats-server] [-out bench/results] [-full]
+//
+// The default set is three subjects (small, mid, large), 3 runs each, under 30
+// minutes on 2 cores: the small one runs every scenario with every default
+// competitor, the mid and large ones the everyday scenarios with host, bp and
+// gf (-full runs every cell, the gopherfile CLI included; see subjects in
+// subject.go).
 //
 // It starts its own buildkitd (own --root and socket under /var/tmp, the test
 // environment's config and registry mirrors), so it can prune freely without
@@ -53,11 +59,11 @@ func parseFlags() *config {
 	flag.BoolVar(&c.quick, "quick", false, "one run of the small subject (a smoke test of the bench, ~6 min)")
 	flag.IntVar(&c.runs, "runs", 3, "runs (rounds) per figure; the tables show the median, min and max")
 	flag.StringVar(&subjects, "subjects", "", "subjects by name or class, comma-separated (default: the default subjects; \"all\" for every one): "+subjectNames())
-	flag.StringVar(&competitors, "competitors", "", "competitors, comma-separated (default: all but gf-notidy): "+strings.Join(competitorKeys(), ","))
+	flag.StringVar(&competitors, "competitors", "", "competitors, comma-separated (default: all but gfcli, which -full adds, and gf-notidy): "+strings.Join(competitorKeys(), ","))
 	flag.StringVar(&scenarios, "scenarios", "", "scenarios, comma-separated (default: all): "+strings.Join(scenarioKeys(), ","))
 	flag.StringVar(&c.out, "out", "bench/results", "directory for results.md, results.json and chart.png")
 	flag.StringVar(&c.work, "work", "/var/tmp/gfbench", "work directory (sources, caches, logs, buildkitd roots)")
-	flag.BoolVar(&c.full, "full", false, "also run the expensive cells left out by default (naive Dockerfile on the fresh builder, ko and the CLI on two platforms)")
+	flag.BoolVar(&c.full, "full", false, "also run the cells left out by default: the gopherfile CLI, every competitor and scenario on the mid and large subjects, the naive Dockerfile on the fresh builder and after a dependency change, host, ko and the CLI on two platforms")
 	flag.BoolVar(&c.keep, "keep", false, "keep the bench buildkitd root and the work files afterwards")
 	flag.StringVar(&c.goVersion, "go", "1.26", "Go version for the builder images (GO_VERSION, golang:<go>)")
 	flag.DurationVar(&c.timeout, "timeout", 20*time.Minute, "limit for one build")

@@ -167,6 +167,9 @@ func (b *bench) writeResults() error {
 
 // writeReport writes results.md and chart.png.
 func (b *bench) writeReport(stats []stat, meta map[string]any) error {
+	if err := os.MkdirAll(b.cfg.out, 0o755); err != nil {
+		return err
+	}
 	if err := os.WriteFile(filepath.Join(b.cfg.out, "results.md"), []byte(b.markdown(stats, meta, b.meanLoad())), 0o644); err != nil {
 		return err
 	}
@@ -270,6 +273,8 @@ func notRun(scen, comp string) string {
 		return "n/a¹"
 	case (scen == "registry" || scen == "cacheexport") && (comp == "host" || comp == "ko"):
 		return "n/a²"
+	case scen == "multi" && (comp == "host" || comp == "ko"):
+		return "—⁴"
 	case comp == "gf-layer":
 		return "·"
 	case scen == "dep" && comp == "naive":
@@ -304,8 +309,11 @@ func (b *bench) markdown(stats []stat, meta map[string]any, meanLoad float64) st
 	p("| naive | Dockerfile: `FROM golang`, `COPY . .`, `go mod download`, `go build`; no cache mounts, one stage |\n")
 	p("| bp | Dockerfile: go.mod/go.sum first, `go mod download` on a cache mount, `COPY . .`, `go build` with module and build cache mounts, `--platform=$BUILDPLATFORM` + TARGETOS/TARGETARCH, distroless static base |\n")
 	p("| gf | Gopherfile `version: 1` + `builds: [{main: …}]` (tidy check on, the default), `buildctl --frontend gateway.v0 --opt source=<frontend image>` |\n")
-	p("| gfcli | the same Gopherfile with `gopherfile build` (frontend in-process) |\n")
-	p("| gf-layer | the same with `--build-arg GOPHERFILE_MODULE_CACHE=layer` (registry-cache scenarios only) |\n")
+	if b.comps["gfcli"] {
+		p("| gfcli | the same Gopherfile with `gopherfile build` (frontend in-process) |\n")
+	}
+	layer := competitorByKey("gf-layer")
+	p("| gf-layer | the same with %s: the module cache and the compiled packages travel in image layers, so a fresh builder that imports the registry cache neither downloads modules nor recompiles dependencies (registry-cache scenarios only) |\n", buildArgList(layer.BuildArgs))
 	if b.comps["gf-notidy"] {
 		p("| gf-notidy | the Gopherfile with `tidy: \"off\"` |\n")
 	}
@@ -313,8 +321,10 @@ func (b *bench) markdown(stats []stat, meta map[string]any, meanLoad float64) st
 	p("¹ The naive Dockerfile runs `go build` in a `golang` container of the target platform: arm64 needs QEMU emulation (and an arm64 golang image), which this machine does not have.  \n")
 	p("² ko and the host have no BuildKit cache to export; on a fresh runner they are \"cold\".  \n")
 	p("³ For the naive Dockerfile a dependency change is the same full rebuild as an edit (`COPY . .` comes before everything), so it is not run by default (`-full` runs it).  \n")
+	p("⁴ The host and ko compile the second platform from scratch (about twice their cold time, nothing new): `-full` runs them.  \n")
 	p("· gf-layer runs only in the registry-cache scenarios.  \n")
 	p("— not run (see -full / -competitors / -scenarios).\n\n")
+	b.matrix(&w, stats)
 
 	for _, sp := range b.prepared {
 		cols := b.columns(stats, sp.Name)
@@ -327,6 +337,9 @@ func (b *bench) markdown(stats []stat, meta map[string]any, meanLoad float64) st
 			sp.Module, sp.Version, sp.Main, sp.Requires, sp.Packages, sp.MainFile, sp.DepAdded)
 		if !sp.Extended && !b.cfg.full {
 			p("Two platforms and the registry cache are measured on the small subject only by default (`-full` or `-scenarios multi,registry` adds them here).\n\n")
+		}
+		if missing := b.leftOut(stats, sp); len(missing) > 0 {
+			p("Not run here by default: %s (they run on the small subject; `-full` or `-competitors` adds them here).\n\n", strings.Join(missing, ", "))
 		}
 		header := func(title string) {
 			p("| %s |", title)
@@ -465,6 +478,69 @@ func (b *bench) markdown(stats []stat, meta map[string]any, meanLoad float64) st
 	}
 	p("Phases: %s. Phases overlap (BuildKit runs vertices in parallel), so they need not add up to the total; \"no vertex running\" is wall time when no vertex ran (client start, context scan, frontend start, solve scheduling, writing the tar).\n", phaseList())
 	return w.String()
+}
+
+// buildArgList renders build args as `--build-arg K=V` and `--build-arg ...`.
+func buildArgList(args []string) string {
+	var s []string
+	for _, a := range args {
+		s = append(s, "`--build-arg "+a+"`")
+	}
+	return strings.Join(s, " and ")
+}
+
+// leftOut lists the default sequence competitors that a subject with its own
+// competitor list did not run (and that ran on another subject).
+func (b *bench) leftOut(stats []stat, sp *prepared) []string {
+	if len(sp.Competitors) == 0 {
+		return nil
+	}
+	var out []string
+	for _, c := range competitors {
+		if (!c.Default && !c.Full) || c.Key == "gf-layer" || contains(sp.Competitors, c.Key) {
+			continue
+		}
+		here, elsewhere := false, false
+		for _, st := range stats {
+			if st.Competitor == c.Key {
+				if st.Subject == sp.Name {
+					here = true
+				} else {
+					elsewhere = true
+				}
+			}
+		}
+		if !here && elsewhere {
+			out = append(out, c.Key)
+		}
+	}
+	return out
+}
+
+// matrix writes which scenarios and competitors ran on which subject (the
+// default set runs everything on the small subject only, to stay under 30
+// minutes on 2 cores).
+func (b *bench) matrix(w *strings.Builder, stats []stat) {
+	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
+	p("What ran where (figures per cell: median of %d run(s)):\n\n", b.cfg.runs)
+	p("| subject | scenarios | competitors |\n| --- | --- | --- |\n")
+	for _, sp := range b.prepared {
+		var scens, comps []string
+		for _, sc := range b.scenarioRows(stats, sp.Name) {
+			scens = append(scens, sc.Key)
+		}
+		for _, c := range b.columns(stats, sp.Name) {
+			comps = append(comps, c.Key)
+		}
+		if len(scens) == 0 {
+			continue
+		}
+		p("| %s (%s) | %s | %s |\n", sp.Name, sp.Class, strings.Join(scens, ", "), strings.Join(comps, ", "))
+	}
+	if !b.cfg.full {
+		p("\nThe default matrix (no -full, -subjects, -competitors or -scenarios) keeps the run under 30 minutes on 2 cores, every figure still a median of 3 runs: the small subject runs every scenario, the sequence (cold, no-op, edit, dep) with host, ko, naive, bp and gf, two platforms with bp and gf, the registry cache with bp, gf and gf-layer; the mid and large subjects run the sequence with host, bp and gf only. Left out by default because they would add minutes and tell nothing new: the gopherfile CLI (the same solve as gf on the same buildkitd, minus the frontend container start: within 2%% of gf cold and 0.2 s incremental when last measured), the host and ko on two platforms (they compile the second platform from scratch, about twice their cold time), and on the bigger subjects the naive Dockerfile (an edit is a full rebuild, as on the small subject) and ko (the host build plus a layer). `-full` runs every cell.\n")
+	}
+	p("\n")
 }
 
 func phaseList() string {
