@@ -303,9 +303,9 @@ func (b *bench) multiCompetitors(p *prepared) []string {
 // cache), so it is left out of the fresh-builder scenario.
 func (b *bench) registryCompetitors(p *prepared) []string {
 	if b.cfg.full {
-		return b.selected(p, "naive", "bp", "gf", "gf-layer", "gf-notidy")
+		return b.selected(p, "naive", "bp", "gf", "gf-mount", "gf-notidy")
 	}
-	return b.selected(p, "bp", "gf", "gf-layer", "gf-notidy")
+	return b.selected(p, "bp", "gf", "gf-mount", "gf-notidy")
 }
 
 func (b *bench) runSubject(ctx context.Context, p *prepared) error {
@@ -395,14 +395,15 @@ func (b *bench) sequence(ctx context.Context, p *prepared, c competitor, round i
 	if contains(regComps, c.Key) {
 		regs = append(regs, c)
 	}
-	if c.Key == "gf" && contains(regComps, "gf-layer") {
-		regs = append(regs, competitorByKey("gf-layer"))
+	if c.Key == "gf" && contains(regComps, "gf-mount") {
+		regs = append(regs, competitorByKey("gf-mount"))
 	}
 	for _, rc := range regs {
 		// Export the cache of the current state from the warm bench builder,
 		// edit a .go file, and build on a fresh builder that imports it.
 		ref := fmt.Sprintf("%s/bench-cache/%s-%s:r%d-%s", b.env.registry, p.Name, rc.Key, round, nonce(rc, round, "c"))
-		b.measure(ctx, "cacheexport", round, buildReq{p: p, c: rc, addr: b.bk.addr, cacheTo: ref, name: "cacheexport"})
+		// A CI job imports and exports the same ref from its first run on.
+		b.measure(ctx, "cacheexport", round, buildReq{p: p, c: rc, addr: b.bk.addr, cacheTo: ref, cacheFrom: ref, name: "cacheexport"})
 		if err := p.edit(nonce(rc, round, "r")); err != nil {
 			return err
 		}

@@ -275,7 +275,7 @@ func notRun(scen, comp string) string {
 		return "n/a²"
 	case scen == "multi" && (comp == "host" || comp == "ko"):
 		return "—⁴"
-	case comp == "gf-layer":
+	case comp == "gf-mount":
 		return "·"
 	case scen == "dep" && comp == "naive":
 		return "= edit³"
@@ -312,17 +312,17 @@ func (b *bench) markdown(stats []stat, meta map[string]any, meanLoad float64) st
 	if b.comps["gfcli"] {
 		p("| gfcli | the same Gopherfile with `gopherfile build` (frontend in-process) |\n")
 	}
-	layer := competitorByKey("gf-layer")
-	p("| gf-layer | the same with %s: the module cache and the compiled packages travel in image layers, so a fresh builder that imports the registry cache neither downloads modules nor recompiles dependencies (registry-cache scenarios only) |\n", buildArgList(layer.BuildArgs))
+	layer := competitorByKey("gf-mount")
+	p("| gf-mount | the same with %s: the module cache and the compiled packages stay on cache mounts, which a registry cache does not carry, so a fresh builder downloads and compiles everything again; plain gf uses the default `auto`, which keeps both in layers when the build imports a cache (registry-cache scenarios only) |\n", buildArgList(layer.BuildArgs))
 	if b.comps["gf-notidy"] {
 		p("| gf-notidy | the Gopherfile with `tidy: \"off\"` |\n")
 	}
-	p("\nScenarios: **cold** empty caches; **noop** the same build again; **edit** a function appended to a main-package file; **dep** one new module required (go.mod, go.sum and a file importing it, precomputed on the host); **multi** cold, `linux/amd64,linux/arm64` (compare with cold); **cacheexport** the warm builder rebuilds the dep state with `--export-cache type=registry,mode=max`; **registry** then a .go file is edited and a second, fresh buildkitd builds with `--import-cache` of that ref (an ephemeral CI runner).\n\n")
+	p("\nScenarios: **cold** empty caches; **noop** the same build again; **edit** a function appended to a main-package file; **dep** one new module required (go.mod, go.sum and a file importing it, precomputed on the host); **multi** cold, `linux/amd64,linux/arm64` (compare with cold); **cacheexport** the warm builder rebuilds the dep state with `--export-cache type=registry,mode=max` and `--import-cache` of the same ref (as a CI job does from its first run on; for gf that switches the caches to layers, so this build compiles the dependencies once more); **registry** then a .go file is edited and a second, fresh buildkitd builds with `--import-cache` of that ref (an ephemeral CI runner).\n\n")
 	p("¹ The naive Dockerfile runs `go build` in a `golang` container of the target platform: arm64 needs QEMU emulation (and an arm64 golang image), which this machine does not have.  \n")
 	p("² ko and the host have no BuildKit cache to export; on a fresh runner they are \"cold\".  \n")
 	p("³ For the naive Dockerfile a dependency change is the same full rebuild as an edit (`COPY . .` comes before everything), so it is not run by default (`-full` runs it).  \n")
 	p("⁴ The host and ko compile the second platform from scratch (about twice their cold time, nothing new): `-full` runs them.  \n")
-	p("· gf-layer runs only in the registry-cache scenarios.  \n")
+	p("· gf-mount runs only in the registry-cache scenarios.  \n")
 	p("— not run (see -full / -competitors / -scenarios).\n\n")
 	b.matrix(&w, stats)
 
@@ -497,7 +497,7 @@ func (b *bench) leftOut(stats []stat, sp *prepared) []string {
 	}
 	var out []string
 	for _, c := range competitors {
-		if (!c.Default && !c.Full) || c.Key == "gf-layer" || contains(sp.Competitors, c.Key) {
+		if (!c.Default && !c.Full) || c.Key == "gf-mount" || contains(sp.Competitors, c.Key) {
 			continue
 		}
 		here, elsewhere := false, false
@@ -538,7 +538,7 @@ func (b *bench) matrix(w *strings.Builder, stats []stat) {
 		p("| %s (%s) | %s | %s |\n", sp.Name, sp.Class, strings.Join(scens, ", "), strings.Join(comps, ", "))
 	}
 	if !b.cfg.full {
-		p("\nThe default matrix (no -full, -subjects, -competitors or -scenarios) keeps the run under 30 minutes on 2 cores, every figure still a median of 3 runs: the small subject runs every scenario, the sequence (cold, no-op, edit, dep) with host, ko, naive, bp and gf, two platforms with bp and gf, the registry cache with bp, gf and gf-layer; the mid and large subjects run the sequence with host, bp and gf only. Left out by default because they would add minutes and tell nothing new: the gopherfile CLI (the same solve as gf on the same buildkitd, minus the frontend container start: within 2%% of gf cold and 0.2 s incremental when last measured), the host and ko on two platforms (they compile the second platform from scratch, about twice their cold time), and on the bigger subjects the naive Dockerfile (an edit is a full rebuild, as on the small subject) and ko (the host build plus a layer). `-full` runs every cell.\n")
+		p("\nThe default matrix (no -full, -subjects, -competitors or -scenarios) keeps the run under 30 minutes on 2 cores, every figure still a median of 3 runs: the small subject runs every scenario, the sequence (cold, no-op, edit, dep) with host, ko, naive, bp and gf, two platforms with bp and gf, the registry cache with bp, gf and gf-mount; the mid and large subjects run the sequence with host, bp and gf only. Left out by default because they would add minutes and tell nothing new: the gopherfile CLI (the same solve as gf on the same buildkitd, minus the frontend container start: within 2%% of gf cold and 0.2 s incremental when last measured), the host and ko on two platforms (they compile the second platform from scratch, about twice their cold time), and on the bigger subjects the naive Dockerfile (an edit is a full rebuild, as on the small subject) and ko (the host build plus a layer). `-full` runs every cell.\n")
 	}
 	p("\n")
 }

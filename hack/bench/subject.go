@@ -32,11 +32,11 @@ type subject struct {
 }
 
 // leanCompetitors run on the bigger default subjects: the floor, the
-// Dockerfile to beat and the frontend image (gf-layer only matters when
+// Dockerfile to beat and the frontend image (gf-mount only matters when
 // -scenarios adds the registry scenario). The small subject runs the others
 // too, and shows what they add: the naive Dockerfile rebuilds everything on an
 // edit, ko is about as fast as the host.
-var leanCompetitors = []string{"host", "bp", "gf", "gf-layer"}
+var leanCompetitors = []string{"host", "bp", "gf", "gf-mount"}
 
 // subjects: the default set (small + mid + large, 3 runs) stays under 30
 // minutes on 2 cores (about 24 on a quiet machine, 27-28 with a load of 3):
