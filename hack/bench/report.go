@@ -312,8 +312,10 @@ func (b *bench) markdown(stats []stat, meta map[string]any, meanLoad float64) st
 	if b.comps["gfcli"] {
 		p("| gfcli | the same Gopherfile with `gopherfile build` (frontend in-process) |\n")
 	}
-	layer := competitorByKey("gf-mount")
-	p("| gf-mount | the same with %s: the module cache and the compiled packages stay on cache mounts, which a registry cache does not carry, so a fresh builder downloads and compiles everything again; plain gf uses the default `auto`, which keeps both in layers when the build imports a cache (registry-cache scenarios only) |\n", buildArgList(layer.BuildArgs))
+	if b.comps["gf-mount"] {
+		layer := competitorByKey("gf-mount")
+		p("| gf-mount | the same with %s: the module cache and the compiled packages stay on cache mounts, which a registry cache does not carry, so a fresh builder downloads and compiles everything again; plain gf uses the default `auto`, which keeps both in layers when the build imports a cache (registry-cache scenarios only) |\n", buildArgList(layer.BuildArgs))
+	}
 	if b.comps["gf-notidy"] {
 		p("| gf-notidy | the Gopherfile with `tidy: \"off\"` |\n")
 	}
@@ -322,7 +324,9 @@ func (b *bench) markdown(stats []stat, meta map[string]any, meanLoad float64) st
 	p("² ko and the host have no BuildKit cache to export; on a fresh runner they are \"cold\".  \n")
 	p("³ For the naive Dockerfile a dependency change is the same full rebuild as an edit (`COPY . .` comes before everything), so it is not run by default (`-full` runs it).  \n")
 	p("⁴ The host and ko compile the second platform from scratch (about twice their cold time, nothing new): `-full` runs them.  \n")
-	p("· gf-mount runs only in the registry-cache scenarios.  \n")
+	if b.comps["gf-mount"] {
+		p("· gf-mount runs only in the registry-cache scenarios.  \n")
+	}
 	p("— not run (see -full / -competitors / -scenarios).\n\n")
 	b.matrix(&w, stats)
 
@@ -538,7 +542,7 @@ func (b *bench) matrix(w *strings.Builder, stats []stat) {
 		p("| %s (%s) | %s | %s |\n", sp.Name, sp.Class, strings.Join(scens, ", "), strings.Join(comps, ", "))
 	}
 	if !b.cfg.full {
-		p("\nThe default matrix (no -full, -subjects, -competitors or -scenarios) keeps the run under 30 minutes on 2 cores, every figure still a median of 3 runs: the small subject runs every scenario, the sequence (cold, no-op, edit, dep) with host, ko, naive, bp and gf, two platforms with bp and gf, the registry cache with bp, gf and gf-mount; the mid and large subjects run the sequence with host, bp and gf only. Left out by default because they would add minutes and tell nothing new: the gopherfile CLI (the same solve as gf on the same buildkitd, minus the frontend container start: within 2%% of gf cold and 0.2 s incremental when last measured), the host and ko on two platforms (they compile the second platform from scratch, about twice their cold time), and on the bigger subjects the naive Dockerfile (an edit is a full rebuild, as on the small subject) and ko (the host build plus a layer). `-full` runs every cell.\n")
+		p("\nThe default matrix (no -full, -subjects, -competitors or -scenarios) keeps the run under 30 minutes on 2 cores, every figure still a median of 3 runs: the small subject runs every scenario, the sequence (cold, no-op, edit, dep) with host, ko, naive, bp and gf, two platforms with bp and gf, the registry cache with bp and gf; the mid and large subjects run the sequence with host, bp and gf only. Left out by default because they would add minutes and tell nothing new: gf-mount (the caches forced to cache mounts on the fresh builder: a full download and compile, about 40 s on the small subject), the gopherfile CLI (the same solve as gf on the same buildkitd, minus the frontend container start: within 2%% of gf cold and 0.2 s incremental when last measured), the host and ko on two platforms (they compile the second platform from scratch, about twice their cold time), and on the bigger subjects the naive Dockerfile (an edit is a full rebuild, as on the small subject) and ko (the host build plus a layer). `-full` runs every cell.\n")
 	}
 	p("\n")
 }
