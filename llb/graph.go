@@ -159,10 +159,7 @@ func Deps(p *plan.Plan, in Inputs) bk.State {
 // Tidy is the go.mod check: `go mod tidy -diff` over the whole module. It needs
 // the network (tidy looks at every platform's and test's imports).
 func Tidy(p *plan.Plan, in Inputs, deps bk.State) bk.State {
-	// It runs alongside the compile: at a lower CPU priority, so that on a busy
-	// builder the compile (what the image waits for) goes first.
-	nice := "N=\ncommand -v nice >/dev/null 2>&1 && N='nice -n 10'\n"
-	o := append(script("tidy-check.sh", credentialsScript(p)+nice+retryScript(p, "go mod tidy -diff", "$N go mod tidy -diff")),
+	o := append(script("tidy-check.sh", credentialsScript(p)+retryScript(p, "go mod tidy -diff", "go mod tidy -diff")),
 		bk.Dir(workDir(p)),
 		bk.AddMount(plan.SrcDir, in.Context, bk.Readonly),
 		stepModCache(p),
@@ -204,11 +201,8 @@ func TidyFix(p *plan.Plan, in Inputs, deps bk.State) bk.State {
 func TestRun(p *plan.Plan, in Inputs, deps bk.State) bk.State {
 	args := append([]string{"go", "test", "-json"}, p.Test.Flags...)
 	args = append(args, p.Test.Packages...)
-	var q []string
-	for _, a := range args {
-		q = append(q, shellQuote(a))
-	}
-	text := fmt.Sprintf("%s >%[2]s/test.json 2>%[2]s/test.stderr\necho $? >%[2]s/exitcode\n", strings.Join(q, " "), plan.OutDir)
+	q := shellJoin(args)
+	text := fmt.Sprintf("%s >%[2]s/test.json 2>%[2]s/test.stderr\necho $? >%[2]s/exitcode\n", q, plan.OutDir)
 	o := append(script("test.sh", text),
 		bk.Dir(workDir(p)),
 		bk.AddMount(plan.SrcDir, in.Context, bk.Readonly),
@@ -233,11 +227,8 @@ func TestRun(p *plan.Plan, in Inputs, deps bk.State) bk.State {
 func Vet(p *plan.Plan, in Inputs, deps bk.State) bk.State {
 	args := append([]string{"go", "vet"}, p.Test.VetFlags...)
 	args = append(args, p.Test.Packages...)
-	var q []string
-	for _, a := range args {
-		q = append(q, shellQuote(a))
-	}
-	text := fmt.Sprintf("%s >%[2]s/vet.txt 2>&1\nrc=$?\ncat %[2]s/vet.txt\nexit $rc\n", strings.Join(q, " "), plan.OutDir)
+	q := shellJoin(args)
+	text := fmt.Sprintf("%s >%[2]s/vet.txt 2>&1\nrc=$?\ncat %[2]s/vet.txt\nexit $rc\n", q, plan.OutDir)
 	o := append(script("vet.sh", text),
 		bk.Dir(workDir(p)),
 		bk.AddMount(plan.SrcDir, in.Context, bk.Readonly),
@@ -434,12 +425,9 @@ func compileDeps(p *plan.Plan, in Inputs, deps bk.State, target ocispecs.Platfor
 			mains = append(mains, x.Main)
 		}
 	}
-	var q []string
-	for _, a := range append(append([]string{}, flags...), mains...) {
-		q = append(q, shellQuote(a))
-	}
+	q := shellJoin(append(append([]string{}, flags...), mains...))
 	list := fmt.Sprintf("go list -deps -f '{{if not (and .Module .Module.Main)}}{{.ImportPath}}{{end}}' %s >%s/gopherfile-packages.txt\n",
-		strings.Join(q, " "), plan.OutDir)
+		q, plan.OutDir)
 	lo := append(script("list-deps.sh", list),
 		bk.Dir(workDir(p)),
 		bk.AddMount(plan.SrcDir, in.Context, bk.Readonly),
@@ -450,14 +438,11 @@ func compileDeps(p *plan.Plan, in Inputs, deps bk.State, target ocispecs.Platfor
 	lo = append(lo, in.opts(fmt.Sprintf("[build deps %s] go list -deps %s", platforms.Format(target), strings.Join(mains, " ")), b.Field+".main")...)
 	pkgs := deps.Run(lo...).AddMount(plan.OutDir, bk.Scratch())
 
-	var fq []string
-	for _, a := range flags {
-		fq = append(fq, shellQuote(a))
-	}
+	fq := shellJoin(flags)
 	build := fmt.Sprintf(`cp %[1]s/gopherfile-packages.txt %[2]s/
 go build -trimpath %[3]s $(cat %[1]s/gopherfile-packages.txt) || exit 1
 touch %[2]s/gopherfile-seed-$( (cat %[1]s/gopherfile-packages.txt; echo %[4]s; env | grep -E '^(GO|CGO_|CC=)' | sort) | sha256sum | cut -c1-16)
-`, plan.PkgList, plan.DepCache, strings.Join(fq, " "), shellQuote(strings.Join(fq, " ")))
+`, plan.PkgList, plan.DepCache, fq, shellQuote(fq))
 	do := append(script("build-deps.sh", build),
 		bk.Dir(workDir(p)),
 		// go.mod and go.sum only (for a vendored module, the context): the
@@ -484,10 +469,7 @@ func depSources(p *plan.Plan, in Inputs) bk.State {
 // compileScript runs go build and turns the two mistakes go reports badly into
 // plain messages: a main path that does not exist and a package that is not main.
 func compileScript(p *plan.Plan, b plan.Binary, args []string) string {
-	var q []string
-	for _, a := range args {
-		q = append(q, shellQuote(a))
-	}
+	q := shellJoin(args)
 	out := shellQuote(path.Join(plan.OutDir, b.Name))
 	main := shellQuote(b.Main)
 	return fmt.Sprintf(`if [ ! -d %[2]s ]; then
@@ -508,7 +490,16 @@ if [ ! -f %[4]s ] || [ "$(head -c 4 %[4]s | tail -c 3)" != ELF ]; then
   echo "gopherfile: point main: at a directory with package main and a func main." >&2
   exit 1
 fi
-`, strings.Join(q, " "), main, shellQuote(b.Name), out, explainScript(p, "go build"))
+`, q, main, shellQuote(b.Name), out, explainScript(p, "go build"))
+}
+
+// shellJoin quotes each word for /bin/sh and joins them with spaces.
+func shellJoin(words []string) string {
+	q := make([]string, len(words))
+	for i, w := range words {
+		q[i] = shellQuote(w)
+	}
+	return strings.Join(q, " ")
 }
 
 // shellQuote quotes s for /bin/sh.
