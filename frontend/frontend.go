@@ -82,6 +82,13 @@ type build struct {
 
 	imagesMu sync.Mutex
 	images   map[string]*loadedImage
+
+	// Set by prepare.
+	in         gfllb.Inputs
+	builderImg *imageConfig
+	created    time.Time
+	// graph is the graph of the current solve.
+	graph *gfllb.Graph
 }
 
 func (b *build) listTargets(context.Context) (*targets.List, error) {
@@ -98,14 +105,31 @@ func (b *build) location(field string) llb.ConstraintsOpt {
 	return b.src.SourceMap.Location(lineRange(line))
 }
 
+// solve builds the target. When an offline step finds that BuildKit
+// garbage-collected the module cache mount after the download step's result
+// was cached, it solves once more with the download step forced to run.
 func (b *build) solve(ctx context.Context) (*gwclient.Result, error) {
+	if err := b.prepare(ctx); err != nil {
+		return nil, err
+	}
+	res, err := b.solveGraph(ctx)
+	if isCacheLost(err) && !b.in.Recovery {
+		b.in.Recovery = true
+		res, err = b.solveGraph(ctx)
+	}
+	return res, err
+}
+
+// prepare resolves what every solve of the build needs: the platforms, the
+// builder and base images, the contexts and the step helper.
+func (b *build) prepare(ctx context.Context) error {
 	bc, p := b.bc, b.plan
 
 	if len(bc.TargetPlatforms) == 0 && len(p.Platforms) > 0 {
 		for _, s := range p.Platforms {
 			pl, err := platforms.Parse(s)
 			if err != nil {
-				return nil, b.fieldError("platforms", err)
+				return b.fieldError("platforms", err)
 			}
 			bc.TargetPlatforms = append(bc.TargetPlatforms, platforms.Normalize(pl))
 		}
@@ -115,7 +139,7 @@ func (b *build) solve(ctx context.Context) (*gwclient.Result, error) {
 	}
 	for i, tp := range bc.TargetPlatforms {
 		if err := spec.CheckPlatform(platforms.Format(tp)); err != nil {
-			return nil, fmt.Errorf("gopherfile: --platform: %w", err)
+			return fmt.Errorf("gopherfile: --platform: %w", err)
 		}
 		bc.TargetPlatforms[i] = platforms.Normalize(tp)
 	}
@@ -127,11 +151,11 @@ func (b *build) solve(ctx context.Context) (*gwclient.Result, error) {
 	// The builder and every platform's runtime base are resolved at once (each
 	// is a registry round trip).
 	if err := b.prefetchBases(ctx, bc.TargetPlatforms, buildPlatform); err != nil {
-		return nil, err
+		return err
 	}
 	builder, builderImg, err := b.loadImage(ctx, p.Builder, buildPlatform, "builder")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for _, w := range p.Downloads.SecurityWarnings() {
 		b.src.Warn(ctx, w.Msg, gwclient.WarnOpts{Range: lineRange(b.pos.Of(w.Field).Line), Level: 1})
@@ -140,11 +164,11 @@ func (b *build) solve(ctx context.Context) (*gwclient.Result, error) {
 		p.Downloads.AddImageEnv(builderImg.img.Config.Env)
 	}
 	if err := b.checkGoVersion(builderImg); err != nil {
-		return nil, err
+		return err
 	}
 	mainCtx, err := bc.MainContext(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("gopherfile: loading the build context: %w", err)
+		return fmt.Errorf("gopherfile: loading the build context: %w", err)
 	}
 	depFiles, err := bc.MainContext(ctx,
 		llb.FollowPaths(p.DepFiles),
@@ -152,35 +176,48 @@ func (b *build) solve(ctx context.Context) (*gwclient.Result, error) {
 		llb.WithCustomName("[internal] load go.mod and go.sum"),
 	)
 	if err != nil {
-		return nil, fmt.Errorf("gopherfile: loading go.mod and go.sum: %w", err)
+		return fmt.Errorf("gopherfile: loading go.mod and go.sum: %w", err)
 	}
-	in := gfllb.Inputs{
+	helper, helperPath, err := b.stepHelper()
+	if err != nil {
+		return err
+	}
+	b.in = gfllb.Inputs{
 		BuildPlatform: buildPlatform,
 		Builder:       *builder,
 		Context:       *mainCtx,
 		DepFiles:      *depFiles,
+		Helper:        helper,
+		HelperPath:    helperPath,
 		Location:      b.location,
 		// A registry cache import carries the download step's result but not
 		// the module cache mount: download again (a no-op on a warm builder).
 		RefreshDownload: len(bc.CacheImports) > 0,
 	}
-	deps := gfllb.Deps(p, in)
-
-	created := time.Now().UTC().Truncate(time.Second)
+	b.builderImg = builderImg
+	b.created = time.Now().UTC().Truncate(time.Second)
 	if p.Epoch != nil {
-		created = *p.Epoch
+		b.created = *p.Epoch
 	}
+	return nil
+}
+
+// solveGraph builds the graph from b.in and solves the target.
+func (b *build) solveGraph(ctx context.Context) (*gwclient.Result, error) {
+	bc, p := b.bc, b.plan
+	b.graph = gfllb.New(p, b.in)
+	buildPlatform := b.in.BuildPlatform
 	switch p.Target {
 	case plan.TargetTest:
-		return b.runTests(ctx, in, deps, buildPlatform)
+		return b.runTests(ctx, buildPlatform)
 	case plan.TargetVet:
-		return b.single(ctx, gfllb.Vet(p, in, deps), buildPlatform)
+		return b.single(ctx, b.graph.Vet(), buildPlatform)
 	}
 
 	eg, ctx := errgroup.WithContext(ctx)
 	if p.Tidy && (p.Target == plan.TargetImage || p.Target == plan.TargetBinaries) {
 		eg.Go(func() error {
-			return b.solveState(ctx, gfllb.Tidy(p, in, deps), buildPlatform)
+			return b.solveState(ctx, b.graph.Tidy(), buildPlatform)
 		})
 	}
 	var res *gwclient.Result
@@ -190,13 +227,13 @@ func (b *build) solve(ctx context.Context) (*gwclient.Result, error) {
 			if tp != nil {
 				target = *tp
 			}
-			return b.buildPlatform(ctx, in, deps, builderImg, target, created)
+			return b.buildPlatform(ctx, target)
 		})
 		if err != nil {
 			return err
 		}
 		if bc.SBOM != nil && (p.Target == plan.TargetImage || p.Target == plan.TargetBinaries) {
-			if err := b.addSBOMs(ctx, rb, created); err != nil {
+			if err := b.addSBOMs(ctx, rb, b.created); err != nil {
 				return err
 			}
 		}
@@ -210,28 +247,28 @@ func (b *build) solve(ctx context.Context) (*gwclient.Result, error) {
 }
 
 // buildPlatform builds the target for one platform.
-func (b *build) buildPlatform(ctx context.Context, in gfllb.Inputs, deps llb.State, builderImg *imageConfig, target ocispecs.Platform, created time.Time) (*dockerui.BuildResult, error) {
-	p := b.plan
+func (b *build) buildPlatform(ctx context.Context, target ocispecs.Platform) (*dockerui.BuildResult, error) {
+	p, builderImg, created := b.plan, b.builderImg, b.created
 	var (
 		st  llb.State
 		cfg = gfllb.BinariesConfig(target)
 	)
 	switch p.Target {
 	case plan.TargetDeps:
-		st = deps
+		st = b.graph.Deps()
 		if builderImg != nil && builderImg.img != nil {
 			cfg = builderImg.img
 		}
 	case plan.TargetTidy:
-		st = gfllb.TidyFix(p, in, deps)
+		st = b.graph.TidyFix()
 	case plan.TargetBinaries:
-		bins, err := gfllb.Compile(p, in, deps, target)
+		bins, err := b.graph.Compile(target)
 		if err != nil {
 			return nil, b.compileError(err)
 		}
 		st = bins
 	default:
-		bins, err := gfllb.Compile(p, in, deps, target)
+		bins, err := b.graph.Compile(target)
 		if err != nil {
 			return nil, b.compileError(err)
 		}
@@ -244,7 +281,7 @@ func (b *build) buildPlatform(ctx context.Context, in gfllb.Inputs, deps llb.Sta
 			}
 			base, baseImg = *s, img
 		}
-		st = gfllb.Image(p, in, base, bins)
+		st = gfllb.Image(p, b.in, base, bins)
 		var baseCfg = baseImgConfig(baseImg)
 		cfg = gfllb.ImageConfig(p, baseCfg, target, created)
 	}

@@ -12,6 +12,7 @@ import (
 	gflint "github.com/gopherfile/gopherfile/frontend/lint"
 	"github.com/gopherfile/gopherfile/frontend/plan"
 	"github.com/gopherfile/gopherfile/frontend/spec"
+	"github.com/gopherfile/gopherfile/internal/goenv"
 	gfllb "github.com/gopherfile/gopherfile/llb"
 )
 
@@ -52,15 +53,15 @@ func (b *build) outline(ctx context.Context) (*outline.Outline, error) {
 	arg(plan.ArgBaseImage, "the runtime base image (scratch allowed)", p.Image.Base, "image.base")
 	arg("VERSION", "version for ldflags templates ({{.Version}}) and the OCI version label", b.bc.BuildArgs["VERSION"], "")
 	arg("COMMIT", "git revision for {{.Commit}} when BuildKit reports none", b.bc.BuildArgs["COMMIT"], "")
-	for _, name := range []string{"GOPROXY", "GOPRIVATE", "GONOPROXY", "GONOSUMDB", "GOSUMDB", "GOINSECURE", "GOAUTH", "GOTOOLCHAIN", "GOFLAGS", "GOEXPERIMENT"} {
+	for _, name := range goenv.Names() {
 		value, field := "", ""
 		if s, ok := p.Downloads.Setting(name); ok {
-			value, field = s.Value, s.Field
+			value, field = goenv.Redact(name, s.Value), s.Field
 		}
 		arg(name, "go env "+name+" for the download step (overrides the Gopherfile)", value, field)
 	}
-	for _, name := range plan.ProxyArgs {
-		arg(name, "HTTP proxy for the download and tidy steps only (not in the image or cache key)", p.Downloads.Proxy[name], "")
+	for _, name := range goenv.ProxyArgs {
+		arg(name, "HTTP proxy for the download and tidy steps only (not in the image or cache key)", goenv.Redact(name, p.Downloads.Proxy[name]), "")
 	}
 	arg("SOURCE_DATE_EPOCH", "image creation time and file times, for reproducible images", b.bc.BuildArgs["SOURCE_DATE_EPOCH"], "")
 	arg(plan.ArgCacheNS, "namespace of the build cache mounts", p.CacheNS, "")
@@ -72,6 +73,7 @@ func (b *build) outline(ctx context.Context) (*outline.Outline, error) {
 	if d.CACert != spec.SecretOff {
 		o.Secrets = append(o.Secrets, outline.Secret{Name: gfllb.SecretCACert, Required: d.CACert == spec.SecretRequired, Location: b.loc("modules.cacert")})
 	}
+	o.Secrets = append(o.Secrets, outline.Secret{Name: gfllb.SecretGOPROXY})
 	for _, h := range d.GitHosts {
 		o.Secrets = append(o.Secrets, outline.Secret{Name: gfllb.SecretGitTokenPrefix + h, Location: b.loc("modules.private")})
 	}

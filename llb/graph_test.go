@@ -1,7 +1,9 @@
 package llb
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -17,6 +19,7 @@ import (
 	"github.com/gopherfile/gopherfile/frontend/gomod"
 	"github.com/gopherfile/gopherfile/frontend/plan"
 	"github.com/gopherfile/gopherfile/frontend/spec"
+	"github.com/gopherfile/gopherfile/internal/stepconfig"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -41,6 +44,8 @@ func testInputs(p *plan.Plan) Inputs {
 		Builder:       bk.Image("docker.io/library/golang:1.26", bk.Platform(amd64)),
 		Context:       bk.Local("context"),
 		DepFiles:      bk.Local("context", bk.FollowPaths(p.DepFiles), bk.SharedKeyHint("gopherfile-depfiles")),
+		Helper:        bk.Image("docker.io/gopherfile/frontend:test"),
+		HelperPath:    HelperDir + "/bin/gopherfile-frontend",
 	}
 }
 
@@ -66,6 +71,12 @@ func describe(t *testing.T, st bk.State, pl ocispecs.Platform) string {
 			env := append([]string(nil), e.Meta.Env...)
 			sort.Strings(env)
 			for _, kv := range env {
+				if cfg, ok := strings.CutPrefix(kv, stepconfig.Env+"="); ok {
+					var pretty bytes.Buffer
+					json.Indent(&pretty, []byte(cfg), "    ", "  ")
+					fmt.Fprintf(&b, "  env %s=%s\n", stepconfig.Env, pretty.String())
+					continue
+				}
 				fmt.Fprintf(&b, "  env %s\n", kv)
 			}
 			for _, m := range e.Mounts {
@@ -140,8 +151,7 @@ func TestGraphGolden(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			p := testPlan(t, tt.gopherfile, facts, tt.vendored)
 			in := testInputs(p)
-			deps := Deps(p, in)
-			bins, err := Compile(p, in, deps, tt.target)
+			bins, err := New(p, in).Compile(tt.target)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -156,7 +166,7 @@ func TestGraphGolden(t *testing.T) {
 func TestDepsIgnoresSources(t *testing.T) {
 	p := testPlan(t, "version: 1\n", &gomod.Facts{Path: "example.com/m", Go: "1.26", LocalReplaces: []string{"lib"}}, false)
 	in := testInputs(p)
-	out := describe(t, Deps(p, in), in.BuildPlatform)
+	out := describe(t, New(p, in).Deps(), in.BuildPlatform)
 	if strings.Contains(out, "local://context \n") {
 		t.Errorf("deps must not mount the whole context:\n%s", out)
 	}
@@ -170,7 +180,7 @@ func TestDepsIgnoresSources(t *testing.T) {
 func TestCompileHasNoNetwork(t *testing.T) {
 	p := testPlan(t, "version: 1\n", facts, false)
 	in := testInputs(p)
-	bins, err := Compile(p, in, Deps(p, in), in.BuildPlatform)
+	bins, err := New(p, in).Compile(in.BuildPlatform)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,14 +234,14 @@ func TestCrossCGONeedsCC(t *testing.T) {
 	p := testPlan(t, "version: 1\ncgo: true\n", facts, false)
 	in := testInputs(p)
 	arm64 := ocispecs.Platform{OS: "linux", Architecture: "arm64"}
-	if _, err := Compile(p, in, Deps(p, in), arm64); err == nil || !strings.Contains(err.Error(), "cc:") {
+	if _, err := New(p, in).Compile(arm64); err == nil || !strings.Contains(err.Error(), "cc:") {
 		t.Errorf("cross cgo without cc: got %v", err)
 	}
-	if _, err := Compile(p, in, Deps(p, in), in.BuildPlatform); err != nil {
+	if _, err := New(p, in).Compile(in.BuildPlatform); err != nil {
 		t.Errorf("native cgo: %v", err)
 	}
 	p = testPlan(t, "version: 1\ncgo: true\ncc: {linux/arm64: aarch64-linux-gnu-gcc}\n", facts, false)
-	st, err := Compile(p, in, Deps(p, in), arm64)
+	st, err := New(p, in).Compile(arm64)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,7 +253,7 @@ func TestCrossCGONeedsCC(t *testing.T) {
 func TestScratchImage(t *testing.T) {
 	p := testPlan(t, "version: 1\nimage:\n  base: scratch\n  files:\n    - {src: config, dst: /etc/app, mode: \"0640\", owner: \"65532:65532\"}\n", facts, false)
 	in := testInputs(p)
-	bins, _ := Compile(p, in, Deps(p, in), in.BuildPlatform)
+	bins, _ := New(p, in).Compile(in.BuildPlatform)
 	golden(t, "scratch", describe(t, Image(p, in, bk.Scratch(), bins), in.BuildPlatform))
 }
 
@@ -268,7 +278,7 @@ func TestDepFlags(t *testing.T) {
 func TestDepsLayerKeyedByPackageList(t *testing.T) {
 	p := testPlan(t, "version: 1\ncache: {build: layer}\n", facts, false)
 	in := testInputs(p)
-	bins, err := Compile(p, in, Deps(p, in), in.BuildPlatform)
+	bins, err := New(p, in).Compile(in.BuildPlatform)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,6 +36,7 @@ type buildOptions struct {
 	progress  string
 	noCache   bool
 	dir       string
+	helper    string
 }
 
 func defaultAddr() string {
@@ -69,6 +70,7 @@ func parseBuildFlags(args []string, stdout, stderr io.Writer) (*buildOptions, er
 	fs.StringVar(&o.addr, "addr", defaultAddr(), "buildkitd address (or $BUILDKIT_HOST)")
 	fs.StringVar(&o.progress, "progress", "auto", "progress output: auto, plain, tty, rawjson, quiet")
 	fs.BoolVar(&o.noCache, "no-cache", false, "do not use the build cache")
+	fs.StringVar(&o.helper, "helper-image", "", "frontend image whose binary runs in the build steps (default: this binary when it is a static linux binary for the builder, else the frontend image of this version)")
 	positional, err := c.parse(args)
 	if err != nil {
 		return nil, err
@@ -170,9 +172,13 @@ func buildCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer c.Close()
 
+	mounts := map[string]fsutil.FS{"context": contextFS, "dockerfile": fileFS}
+	if err := helperSource(ctx, c, o.helper, attrs, mounts); err != nil {
+		return err
+	}
 	solveOpt := client.SolveOpt{
 		Exports:       exports,
-		LocalMounts:   map[string]fsutil.FS{"context": contextFS, "dockerfile": fileFS},
+		LocalMounts:   mounts,
 		FrontendAttrs: attrs,
 		CacheImports:  cacheImports,
 		CacheExports:  cacheExports,

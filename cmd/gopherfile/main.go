@@ -19,6 +19,8 @@ import (
 	"syscall"
 
 	"github.com/moby/buildkit/solver/errdefs"
+
+	"github.com/gopherfile/gopherfile/internal/step"
 )
 
 const usage = `gopherfile builds Go container images from a Gopherfile with BuildKit.
@@ -34,6 +36,10 @@ Run 'gopherfile COMMAND --help' for the flags of a command.
 `
 
 func main() {
+	// Inside a build step, the binary is the step helper (see helper.go).
+	if len(os.Args) > 1 && os.Args[1] == step.Arg {
+		os.Exit(step.Main(os.Args[2:]))
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))

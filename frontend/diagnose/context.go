@@ -4,20 +4,14 @@ import (
 	"strings"
 
 	"golang.org/x/mod/module"
+
+	"github.com/gopherfile/gopherfile/internal/goenv"
 )
 
 // Setting is the effective value of one go environment setting and where
-// it came from.
-type Setting struct {
-	// Value is the value as the go command saw it; "" means unset (the go
-	// command's default applies).
-	Value string
-	// Origin says where the value came from, for example
-	// "Gopherfile line 7 (modules.proxy)", "build arg GOPROXY",
-	// "builder image env" or "default". "" is taken as "default" for an
-	// unset value.
-	Origin string
-}
+// it came from. Value "" means unset (the go command's default applies);
+// Origin "" is taken as "default" for an unset value.
+type Setting = goenv.Setting
 
 // Context is what the caller knows about the failed step.
 type Context struct {
@@ -40,12 +34,23 @@ type Context struct {
 	// GoModToolchain is the toolchain line of go.mod, such as "go1.27.1",
 	// "" if absent.
 	GoModToolchain string
+
+	// Offline is set for the steps that run without network and with
+	// GOPROXY=off by design (compile, test, vet): there a module the go
+	// command cannot find is one the module cache mount lost (row 18).
+	Offline bool
+	// Recovery is set when the download step runs again because the module
+	// cache mount lost what it had downloaded.
+	Recovery bool
+	// Credentials says which hosts were given credentials and how, e.g.
+	// "proxy.corp" → "the netrc secret", for the diagnosis of a 401.
+	Credentials map[string]string
 }
 
 // Go's defaults for the settings that have one.
 const (
-	defaultGOPROXY = "https://proxy.golang.org,direct"
-	defaultGOSUMDB = "sum.golang.org"
+	defaultGOPROXY = goenv.DefaultGOPROXY
+	defaultGOSUMDB = goenv.DefaultGOSUMDB
 )
 
 // setting returns the named setting with Go's defaults applied: GONOPROXY
@@ -93,9 +98,11 @@ func defaultOrigin(o string) string {
 }
 
 // describe renders a setting for a sentence: "GOPROXY=X (from build arg
-// GOPROXY)", "GOPROXY=X (the default)" or "GOPRIVATE is not set".
+// GOPROXY)", "GOPROXY=X (the default)" or "GOPRIVATE is not set". The value
+// is redacted (goenv.Redact).
 func (c Context) describe(name string) string {
 	s, shown := c.setting(name)
+	s.Value = goenv.Redact(shown, s.Value)
 	if s.Value == "" {
 		if s.Origin != "" && s.Origin != "default" {
 			return shown + " is empty (from " + s.Origin + ")"
@@ -179,11 +186,8 @@ func privatePattern(mod string) string {
 		return "<your module path prefix>"
 	}
 	elems := strings.Split(mod, "/")
-	switch elems[0] {
-	case "github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "dev.azure.com":
-		if len(elems) >= 2 {
-			return elems[0] + "/" + elems[1] + "/*"
-		}
+	if goenv.IsCodeHost(elems[0]) && len(elems) >= 2 {
+		return elems[0] + "/" + elems[1] + "/*"
 	}
 	return elems[0]
 }

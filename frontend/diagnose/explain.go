@@ -70,6 +70,7 @@ func Report(output string, c Context) string {
 	seen := make(map[key]bool)
 	var paras []string
 	for _, f := range Classify(output) {
+		f = c.reclassify(f)
 		if c.Stage == "test" && f.Module == "" && networkClass(f.Class) {
 			// Most likely the tests' own output (a test that dials a
 			// database, say), not the go command failing to fetch a module.
@@ -99,6 +100,22 @@ func Report(output string, c Context) string {
 		b.WriteString("\n")
 	}
 	return b.String()
+}
+
+// reclassify turns "module lookup disabled by GOPROXY=off" into row 18
+// where GOPROXY=off is not the user's doing: in an offline step, and in a
+// download step run again to refill a lost module cache.
+func (c Context) reclassify(f Finding) Finding {
+	if f.Class != EnvConflict || f.Detail != "GOPROXY=off" {
+		return f
+	}
+	switch {
+	case c.Offline:
+		f.Class, f.Detail = CacheLost, "lost"
+	case c.Recovery:
+		f.Class, f.Detail = CacheLost, "unrecoverable"
+	}
+	return f
 }
 
 // networkClass reports whether c is about reaching a server.
@@ -280,6 +297,11 @@ func (e explainer) privateModule() string {
 	}
 
 	// The proxy itself wants credentials.
+	if (strings.HasPrefix(status, "401") || strings.HasPrefix(status, "403")) && e.c.Credentials[e.f.Host] != "" {
+		return e.lead(fmt.Sprintf("%s answered %s %s: it rejected the credentials the build gave it, %s. "+
+			"Check the user name and the password or token there (expired? read access to this repository?), and that they are for %s. %s.",
+			host, status, e.row(), e.c.Credentials[e.f.Host], e.f.Host, e.c.describe("GOPROXY")))
+	}
 	if strings.HasPrefix(status, "401") {
 		if e.f.Host != "" && strings.Contains(e.c.value("GOPROXY"), "http://"+e.f.Host) {
 			return e.lead(fmt.Sprintf("%s answered %s %s: the proxy needs credentials, but %s is plain http, "+
@@ -306,6 +328,11 @@ func (e explainer) privateModule() string {
 
 func (e explainer) gitCredentials() string {
 	host := or(e.f.Host, gitHost(e.f.Module))
+	if given := e.c.Credentials[host]; given != "" && host != "" {
+		return e.lead(fmt.Sprintf("git could not fetch from %s %s although the build gave it credentials, %s: the token or password was rejected, "+
+			"or it has no read access to this repository%s. Check %s (an expired token? the scopes? the repository path?).",
+			host, e.row(), given, e.evidence(), given))
+	}
 	h := or(host, "<git host>")
 	s := e.lead(fmt.Sprintf("git asked for a user name or password for %s %s: the module is fetched directly from version control and the build has no credentials for it.",
 		or(host, "the git server"), e.row()))
@@ -496,6 +523,17 @@ func (e explainer) envConflict() string {
 }
 
 func (e explainer) cacheLost() string {
+	switch e.f.Detail {
+	case "lost":
+		return e.lead(fmt.Sprintf("the module cache mount no longer holds this module %s: BuildKit garbage-collected or pruned the cache mount "+
+			"(by default cache mounts unused for 48 hours go first once the build cache is over its limit) after the download step's result was cached. "+
+			"Gopherfile runs the download step again when it notices; if this build still failed, build again, or set cache.modules: layer "+
+			"so that the modules live in the download step's layer, which BuildKit garbage-collects only with the step itself.", e.row()))
+	case "unrecoverable":
+		return e.lead(fmt.Sprintf("BuildKit garbage-collected or pruned the module cache mount %s, and %s forbids downloading the modules again. "+
+			"Build once with a GOPROXY that can reach them (drop GOPROXY=off where it is set), or vendor the dependencies (go mod vendor), "+
+			"or set cache.modules: layer so that the modules live in the download step's layer.", e.row(), e.c.describe("GOPROXY")))
+	}
 	n := ""
 	if e.f.Detail != "" {
 		n = " (" + e.f.Detail + " modules)"

@@ -39,66 +39,66 @@ func goldenCases() []struct {
 	}{
 		{"00-unrecognised", "00-unrecognised.txt", with(func(c *Context) { c.Stage = "compile" })},
 		{"01-connection-refused", "01-connection-refused.txt", with(func(c *Context) {
-			c.GOPROXY = Setting{"http://127.0.0.1:42065", "Gopherfile line 7 (modules.proxy)"}
+			c.GOPROXY = Setting{Value: "http://127.0.0.1:42065", Origin: "Gopherfile line 7 (modules.proxy)"}
 		})},
 		{"01-connection-reset", "01-connection-reset.txt", with(func(c *Context) {
-			c.GOPROXY = Setting{"http://127.0.0.1:42065,https://proxy.golang.org,direct", "build arg GOPROXY"}
+			c.GOPROXY = Setting{Value: "http://127.0.0.1:42065,https://proxy.golang.org,direct", Origin: "build arg GOPROXY"}
 		})},
 		{"01-io-timeout", "01-io-timeout.txt", with(func(c *Context) {
-			c.GOPROXY = Setting{"https://goproxy.corp.example", "build arg GOPROXY"}
+			c.GOPROXY = Setting{Value: "https://goproxy.corp.example", Origin: "build arg GOPROXY"}
 		})},
 		{"02-dns-proxy", "02-dns-proxy.txt", with(func(c *Context) {
-			c.GOPROXY = Setting{"http://proxy.invalid.example", "build arg GOPROXY"}
+			c.GOPROXY = Setting{Value: "http://proxy.invalid.example", Origin: "build arg GOPROXY"}
 		})},
 		{"02-dns-git", "02-dns-git.txt", with(func(c *Context) {
-			c.GOPROXY = Setting{"direct", "Gopherfile line 7 (modules.proxy)"}
+			c.GOPROXY = Setting{Value: "direct", Origin: "Gopherfile line 7 (modules.proxy)"}
 		})},
 		{"03-server-503", "03-server-503.txt", with(func(c *Context) {
-			c.GOPROXY = Setting{"http://127.0.0.1:42065,direct", "Gopherfile line 7 (modules.proxy)"}
+			c.GOPROXY = Setting{Value: "http://127.0.0.1:42065,direct", Origin: "Gopherfile line 7 (modules.proxy)"}
 		})},
 		{"03-server-504-proxy-golang", "03-server-504-proxy-golang.txt", baseContext()},
 		{"04-x509-proxy", "04-x509-proxy.txt", with(func(c *Context) {
-			c.GOPROXY = Setting{"https://127.0.0.1:35425", "build arg GOPROXY"}
+			c.GOPROXY = Setting{Value: "https://127.0.0.1:35425", Origin: "build arg GOPROXY"}
 		})},
 		{"04-x509-git", "04-x509-git.txt", with(func(c *Context) {
-			c.GOPRIVATE = Setting{"git.corp.example", "Gopherfile line 9 (modules.private)"}
-			c.GOINSECURE = Setting{"git.corp.example", "build arg GOINSECURE"}
+			c.GOPRIVATE = Setting{Value: "git.corp.example", Origin: "Gopherfile line 9 (modules.private)"}
+			c.GOINSECURE = Setting{Value: "git.corp.example", Origin: "build arg GOINSECURE"}
 		})},
 		{"05-private-proxy-golang", "05-private-proxy-golang.txt", baseContext()},
 		{"05-private-already-private", "05-private-proxy-golang.txt", with(func(c *Context) {
-			c.GOPRIVATE = Setting{"github.com/acme/*", "Gopherfile line 9 (modules.private)"}
+			c.GOPRIVATE = Setting{Value: "github.com/acme/*", Origin: "Gopherfile line 9 (modules.private)"}
 		})},
 		{"05-forbidden-not-available", "05-forbidden-not-available.txt", baseContext()},
 		{"05-gone", "05-gone.txt", with(func(c *Context) {
-			c.GOPROXY = Setting{"http://127.0.0.1:33011", "build arg GOPROXY"}
+			c.GOPROXY = Setting{Value: "http://127.0.0.1:33011", Origin: "build arg GOPROXY"}
 		})},
 		{"05-unauthorized", "05-unauthorized.txt", with(func(c *Context) {
-			c.GOPROXY = Setting{"https://athens.acme.example", "Gopherfile line 7 (modules.proxy)"}
+			c.GOPROXY = Setting{Value: "https://athens.acme.example", Origin: "Gopherfile line 7 (modules.proxy)"}
 		})},
 		{"05-sumdb-private", "05-sumdb-private.txt", with(func(c *Context) {
-			c.GOPROXY = Setting{"direct", "build arg GOPROXY"}
-			c.GONOPROXY = Setting{"github.com/acme/*", "build arg GONOPROXY"}
+			c.GOPROXY = Setting{Value: "direct", Origin: "build arg GOPROXY"}
+			c.GONOPROXY = Setting{Value: "github.com/acme/*", Origin: "build arg GONOPROXY"}
 		})},
 		{"06-git-username", "06-git-username.txt", with(func(c *Context) {
-			c.GOPRIVATE = Setting{"github.com/acme/*", "Gopherfile line 9 (modules.private)"}
+			c.GOPRIVATE = Setting{Value: "github.com/acme/*", Origin: "Gopherfile line 9 (modules.private)"}
 		})},
 		{"06-git-username-not-private", "06-git-username.txt", with(func(c *Context) {
-			c.GOPROXY = Setting{"direct", "builder image env"}
+			c.GOPROXY = Setting{Value: "direct", Origin: "builder image env"}
 		})},
 		{"07-ssh-host-key", "07-ssh-host-key.txt", with(func(c *Context) {
-			c.GOPRIVATE = Setting{"github.com/acme/*", "Gopherfile line 9 (modules.private)"}
+			c.GOPRIVATE = Setting{Value: "github.com/acme/*", Origin: "Gopherfile line 9 (modules.private)"}
 		})},
 		{"07-ssh-publickey", "07-ssh-publickey.txt", with(func(c *Context) {
-			c.GOPRIVATE = Setting{"github.com/acme/*", "Gopherfile line 9 (modules.private)"}
+			c.GOPRIVATE = Setting{Value: "github.com/acme/*", Origin: "Gopherfile line 9 (modules.private)"}
 		})},
 		{"08-checksum-gosum", "08-checksum-gosum.txt", baseContext()},
 		{"08-checksum-private", "08-checksum-gosum.txt", with(func(c *Context) {
-			c.GOPRIVATE = Setting{"example.com", "build arg GOPRIVATE"}
+			c.GOPRIVATE = Setting{Value: "example.com", Origin: "build arg GOPRIVATE"}
 		})},
 		{"08-checksum-sumdb", "08-checksum-sumdb.txt", baseContext()},
 		{"09-sumdb-dns", "09-sumdb-dns.txt", baseContext()},
 		{"09-sumdb-refused", "09-sumdb-refused.txt", with(func(c *Context) {
-			c.GONOPROXY = Setting{"github.com/google", "build arg GONOPROXY"}
+			c.GONOPROXY = Setting{Value: "github.com/google", Origin: "build arg GONOPROXY"}
 		})},
 		{"10-unknown-revision-proxy", "10-unknown-revision-proxy.txt", baseContext()},
 		{"10-unknown-revision-direct", "10-unknown-revision-direct.txt", baseContext()},
@@ -116,33 +116,33 @@ func goldenCases() []struct {
 		{"15-inconsistent-vendoring", "15-inconsistent-vendoring.txt", with(func(c *Context) { c.Stage = "compile" })},
 		{"15-inconsistent-vendoring-goflags", "15-inconsistent-vendoring.txt", with(func(c *Context) {
 			c.Stage = "compile"
-			c.GOFLAGS = Setting{"-mod=vendor", "build arg GOFLAGS"}
+			c.GOFLAGS = Setting{Value: "-mod=vendor", Origin: "build arg GOFLAGS"}
 		})},
 		{"15-vendor-missing-package", "15-vendor-missing-package.txt", with(func(c *Context) { c.Stage = "compile" })},
 		{"16-replace-missing-build", "16-replace-missing-build.txt", with(func(c *Context) { c.Stage = "compile" })},
 		{"16-replace-missing-download", "16-replace-missing-download.txt", baseContext()},
 		{"16-replace-missing-tidy", "16-replace-missing-tidy.txt", with(func(c *Context) { c.Stage = "tidy" })},
 		{"17-goproxy-off", "17-goproxy-off.txt", with(func(c *Context) {
-			c.GOPROXY = Setting{"off", "build arg GOPROXY"}
+			c.GOPROXY = Setting{Value: "off", Origin: "build arg GOPROXY"}
 		})},
 		{"17-goflags-unknown", "17-goflags-unknown.txt", with(func(c *Context) {
-			c.GOFLAGS = Setting{"-modcacherw -bogus", "builder image env"}
+			c.GOFLAGS = Setting{Value: "-modcacherw -bogus", Origin: "builder image env"}
 		})},
 		{"17-mod-flag-invalid", "17-mod-flag-invalid.txt", with(func(c *Context) {
 			c.Stage = "compile"
-			c.GOFLAGS = Setting{"-mod=vendr", "Gopherfile line 5 (env.GOFLAGS)"}
+			c.GOFLAGS = Setting{Value: "-mod=vendr", Origin: "Gopherfile line 5 (env.GOFLAGS)"}
 		})},
 		{"17-mod-vendor-no-vendor", "17-mod-vendor-no-vendor.txt", with(func(c *Context) {
 			c.Stage = "compile"
-			c.GOFLAGS = Setting{"-mod=vendor", "Gopherfile line 5 (env.GOFLAGS)"}
+			c.GOFLAGS = Setting{Value: "-mod=vendor", Origin: "Gopherfile line 5 (env.GOFLAGS)"}
 		})},
 		{"18-cache-lost", "18-cache-lost.txt", baseContext()},
 		{"19-vcs-status", "19-vcs-status.txt", with(func(c *Context) {
 			c.Stage = "compile"
-			c.GOFLAGS = Setting{"-buildvcs=true", "build arg GOFLAGS"}
+			c.GOFLAGS = Setting{Value: "-buildvcs=true", Origin: "build arg GOFLAGS"}
 		})},
 		{"mixed-transient", "mixed-transient.txt", with(func(c *Context) {
-			c.GOPROXY = Setting{"https://goproxy.corp.example,direct", "build arg GOPROXY"}
+			c.GOPROXY = Setting{Value: "https://goproxy.corp.example,direct", Origin: "build arg GOPROXY"}
 		})},
 		{"mixed-permanent", "mixed-permanent.txt", baseContext()},
 	}
@@ -258,7 +258,7 @@ func TestExplainAdvice(t *testing.T) {
 			f:    Finding{Class: PrivateModule, Module: "example.com/m", Version: "v1.0.0", Host: "127.0.0.1:8080", Detail: "401 Unauthorized"},
 			ctx: func() Context {
 				c := baseContext()
-				c.GOPROXY = Setting{"http://127.0.0.1:8080", "build arg GOPROXY"}
+				c.GOPROXY = Setting{Value: "http://127.0.0.1:8080", Origin: "build arg GOPROXY"}
 				return c
 			}(),
 			want: []string{"only over https", "machine 127.0.0.1:8080 login"},
@@ -289,7 +289,7 @@ func TestExplainAdvice(t *testing.T) {
 			f:    Finding{Class: ProxyUnreachable, Module: "example.com/m", Version: "v1.0.0", Host: "goproxy.corp"},
 			ctx: func() Context {
 				c := baseContext()
-				c.GOPROXY = Setting{"https://goproxy.corp,https://proxy.golang.org,direct", "build arg GOPROXY"}
+				c.GOPROXY = Setting{Value: "https://goproxy.corp,https://proxy.golang.org,direct", Origin: "build arg GOPROXY"}
 				return c
 			}(),
 			want: []string{"GOPROXY=https://goproxy.corp|https://proxy.golang.org|direct", "from build arg GOPROXY"},
@@ -303,7 +303,7 @@ func TestExplainAdvice(t *testing.T) {
 		{
 			name: "row 17 GOPROXY=off names its origin",
 			f:    Finding{Class: EnvConflict, Module: "example.com/m", Version: "v1.0.0", Detail: "GOPROXY=off"},
-			ctx:  func() Context { c := baseContext(); c.GOPROXY = Setting{"off", "build arg GOPROXY"}; return c }(),
+			ctx:  func() Context { c := baseContext(); c.GOPROXY = Setting{Value: "off", Origin: "build arg GOPROXY"}; return c }(),
 			want: []string{"GOPROXY=off (from build arg GOPROXY)", "row 17"},
 		},
 		{
@@ -386,7 +386,7 @@ func TestPrivatePattern(t *testing.T) {
 }
 
 func TestContextDefaults(t *testing.T) {
-	c := Context{GOPRIVATE: Setting{"github.com/acme/*", "build arg GOPRIVATE"}}
+	c := Context{GOPRIVATE: Setting{Value: "github.com/acme/*", Origin: "build arg GOPRIVATE"}}
 	tests := []struct {
 		name     string
 		got      string
@@ -396,7 +396,7 @@ func TestContextDefaults(t *testing.T) {
 		{"GOSUMDB default", c.describe("GOSUMDB"), "GOSUMDB=sum.golang.org (the default)"},
 		{"GONOPROXY falls back to GOPRIVATE", c.describe("GONOPROXY"), "GOPRIVATE=github.com/acme/* (from build arg GOPRIVATE)"},
 		{"unset", Context{}.describe("GOPRIVATE"), "GOPRIVATE is not set"},
-		{"explicitly empty", Context{GOFLAGS: Setting{"", "builder image env"}}.describe("GOFLAGS"), "GOFLAGS is empty (from builder image env)"},
+		{"explicitly empty", Context{GOFLAGS: Setting{Value: "", Origin: "builder image env"}}.describe("GOFLAGS"), "GOFLAGS is empty (from builder image env)"},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.expected {

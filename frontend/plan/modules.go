@@ -8,22 +8,13 @@ import (
 	"time"
 
 	"github.com/gopherfile/gopherfile/frontend/spec"
+	"github.com/gopherfile/gopherfile/internal/goenv"
 )
 
 // Setting is one go env setting of the download and tidy steps, with where it
-// came from, for the diagnosis of failed downloads.
-type Setting struct {
-	Name  string `json:"name"`
-	Value string `json:"value"`
-	// Field is the Gopherfile field that set it, "" when a build arg did.
-	Field string `json:"field,omitempty"`
-	// Origin says where it came from: "Gopherfile modules.proxy", "build arg GOPROXY", "Gopherfile default".
-	Origin string `json:"origin"`
-}
-
-// Proxy build args BuildKit users pass for HTTP proxies; they reach the download
-// and tidy steps only, never the image and never a cache key.
-var ProxyArgs = []string{"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY", "FTP_PROXY"}
+// came from ("Gopherfile modules.proxy", "build arg GOPROXY", "Gopherfile
+// default"), for the diagnosis of failed downloads.
+type Setting = goenv.Setting
 
 // Downloads is how the download and tidy steps fetch modules.
 type Downloads struct {
@@ -73,25 +64,17 @@ func downloads(s *spec.Spec, args map[string]string) Downloads {
 			d.Settings = append(d.Settings, Setting{Name: name, Value: value, Field: field, Origin: "Gopherfile " + field})
 		}
 	}
-	set("GOPROXY", "modules.proxy", m.Proxy)
-	set("GOPRIVATE", "modules.private", strings.Join(m.Private, ","))
-	set("GONOPROXY", "modules.noproxy", strings.Join(m.NoProxy, ","))
-	set("GONOSUMDB", "modules.nosumdb", strings.Join(m.NoSumDB, ","))
-	set("GOSUMDB", "modules.sumdb", m.SumDB)
-	set("GOINSECURE", "modules.insecure", strings.Join(m.Insecure, ","))
-	set("GOAUTH", "modules.auth", m.Auth)
-	envFlags, _ := s.Env["GOFLAGS"]
-	set("GOFLAGS", "env.GOFLAGS", envFlags)
-	envExp, _ := s.Env["GOEXPERIMENT"]
-	set("GOEXPERIMENT", "env.GOEXPERIMENT", envExp)
-	toolchain := m.Toolchain
-	if _, ok := args["GOTOOLCHAIN"]; !ok && toolchain == "" {
-		d.Settings = append(d.Settings, Setting{Name: "GOTOOLCHAIN", Value: "local", Origin: "Gopherfile default"})
-	} else {
-		set("GOTOOLCHAIN", "modules.toolchain", toolchain)
+	for _, v := range goenv.Vars {
+		if v.Name == "GOTOOLCHAIN" {
+			if _, ok := args["GOTOOLCHAIN"]; !ok && m.Toolchain == "" {
+				d.Settings = append(d.Settings, Setting{Name: "GOTOOLCHAIN", Value: "local", Origin: "Gopherfile default"})
+				continue
+			}
+		}
+		set(v.Name, v.Field, specValue(s, v))
 	}
 
-	for _, k := range ProxyArgs {
+	for _, k := range goenv.ProxyArgs {
 		for _, name := range []string{k, strings.ToLower(k)} {
 			if v, ok := args[name]; ok && v != "" {
 				d.Proxy[k] = v
@@ -106,9 +89,9 @@ func downloads(s *spec.Spec, args map[string]string) Downloads {
 	if m.Retries != nil {
 		d.Retries = *m.Retries
 	}
-	timeout, err := time.ParseDuration(orDefault(m.Timeout, "2m"))
+	timeout, err := time.ParseDuration(orDefault(m.Timeout, spec.DefaultTimeout))
 	if err != nil {
-		timeout = 2 * time.Minute
+		timeout, _ = time.ParseDuration(spec.DefaultTimeout)
 	}
 	d.TimeoutSeconds = int(timeout.Seconds())
 	d.Netrc = orDefault(m.Netrc, spec.SecretOptional)
@@ -129,6 +112,32 @@ func downloads(s *spec.Spec, args map[string]string) Downloads {
 	}
 	d.KnownHosts = m.KnownHosts
 	return d
+}
+
+// specValue is the Gopherfile's value of a go setting.
+func specValue(s *spec.Spec, v goenv.Var) string {
+	m := s.Modules
+	switch v.Name {
+	case "GOPROXY":
+		return m.Proxy
+	case "GOPRIVATE":
+		return strings.Join(m.Private, ",")
+	case "GONOPROXY":
+		return strings.Join(m.NoProxy, ",")
+	case "GONOSUMDB":
+		return strings.Join(m.NoSumDB, ",")
+	case "GOSUMDB":
+		return m.SumDB
+	case "GOINSECURE":
+		return strings.Join(m.Insecure, ",")
+	case "GOAUTH":
+		return m.Auth
+	case "GOTOOLCHAIN":
+		return m.Toolchain
+	case "GOFLAGS", "GOEXPERIMENT":
+		return s.Env[v.Name]
+	}
+	return ""
 }
 
 func orDefault(v, def string) string {
@@ -164,17 +173,12 @@ func hostsOf(patterns []string) []string {
 	return out
 }
 
-// publicHosts serve public modules: a pattern that covers a whole one of them
-// is not a private path.
-var publicHosts = []string{"github.com", "gitlab.com", "bitbucket.org", "golang.org", "google.golang.org",
-	"gopkg.in", "go.uber.org", "k8s.io", "sigs.k8s.io", "cloud.google.com", "go.opentelemetry.io", "honnef.co", "go.etcd.io"}
-
 // coversPublic reports whether a module path pattern matches public modules
 // wholesale: "*", "github.com", "github.com/*", "*.org".
 func coversPublic(pattern string) bool {
 	elems := strings.Split(strings.TrimSuffix(pattern, "/"), "/")
 	if len(elems) == 1 || (len(elems) == 2 && elems[1] == "*") {
-		for _, h := range publicHosts {
+		for _, h := range goenv.PublicHosts {
 			if ok, _ := path.Match(elems[0], h); ok {
 				return true
 			}
@@ -220,14 +224,11 @@ func (d *Downloads) SecurityWarnings() []Warning {
 	return w
 }
 
-// settingNames are the go env settings the download step reports, in order.
-var settingNames = []string{"GOPROXY", "GOPRIVATE", "GONOPROXY", "GONOSUMDB", "GOSUMDB", "GOINSECURE", "GOAUTH", "GOFLAGS", "GOEXPERIMENT", "GOTOOLCHAIN"}
-
 // AddImageEnv records the settings the builder image's env sets and neither the
 // Gopherfile nor a build arg overrides, so that a diagnosis can say a setting
 // came from the builder image.
 func (d *Downloads) AddImageEnv(env []string) {
-	for _, name := range settingNames {
+	for _, name := range goenv.Names() {
 		if _, ok := d.Setting(name); ok {
 			continue
 		}

@@ -106,14 +106,19 @@ type Modules struct {
 	// download the toolchain go.mod asks for. Build arg: GOTOOLCHAIN.
 	Toolchain string `yaml:"toolchain,omitempty" json:"toolchain,omitempty"`
 
-	// Retries is how many times a download that failed for a transient reason
-	// (network, DNS, 5xx, checksum database unreachable) is retried, with
-	// exponential backoff (1s doubling to 8s) and jitter. Default 6; 0 disables retries.
+	// Retries is how many times one request to a module proxy is retried
+	// after a transient failure (a connection error or reset, a timeout, a
+	// body that stops arriving for 30s, 5xx, or 429 after its Retry-After),
+	// with exponential backoff (0.2s doubling to 8s) and jitter; go mod download
+	// itself runs once. A failed direct fetch from version control (which no
+	// proxy sees) re-runs the command, as often. Default 6; 0 disables retries.
 	Retries *int `yaml:"retries,omitempty" json:"retries,omitempty"`
 
-	// Timeout bounds one attempt of go mod download (the go command sets no
-	// timeout on proxy requests, so a stalled proxy would hang the build): a
-	// Go duration, default 5m. A timed-out attempt counts as transient.
+	// Timeout is the deadline of each networked module step (go mod download,
+	// and the tidy check), retries included: a Go duration, default 5m. The
+	// go command sets no timeout on its requests; Gopherfile also gives each
+	// request 10s to connect, 60s for the response headers and 30s of
+	// silence in the body.
 	Timeout string `yaml:"timeout,omitempty" json:"timeout,omitempty"`
 
 	// Netrc says whether the secret "netrc" (--secret id=netrc,src=$HOME/.netrc)
@@ -327,6 +332,7 @@ const (
 	SecretOff      = "off"
 
 	DefaultRetries = 6
+	DefaultTimeout = "5m"
 
 	// Values of cache.modules.
 	CacheAuto  = "auto"

@@ -88,10 +88,12 @@ func planAndGraph(ctx context.Context, gopherfile, gomodData []byte) (int, error
 		Builder:       bk.Image("docker.io/library/golang:1.26", bk.Platform(build)),
 		Context:       bk.Local("context"),
 		DepFiles:      bk.Local("context", bk.FollowPaths(p.DepFiles), bk.SharedKeyHint("gopherfile-depfiles")),
+		Helper:        bk.Image("docker.io/gopherfile/frontend:1"),
+		HelperPath:    gfllb.HelperDir + "/bin/gopherfile-frontend",
 	}
-	deps := gfllb.Deps(p, in)
+	g := gfllb.New(p, in)
 	n := 0
-	def, err := gfllb.Tidy(p, in, deps).Marshal(ctx, bk.Platform(build))
+	def, err := g.Tidy().Marshal(ctx, bk.Platform(build))
 	if err != nil {
 		return 0, err
 	}
@@ -100,7 +102,7 @@ func planAndGraph(ctx context.Context, gopherfile, gomodData []byte) (int, error
 	for _, ps := range p.Platforms {
 		arch := strings.TrimPrefix(ps, "linux/")
 		target := ocispecs.Platform{OS: "linux", Architecture: arch}
-		bins, err := gfllb.Compile(p, in, deps, target)
+		bins, err := g.Compile(target)
 		if err != nil {
 			return 0, err
 		}

@@ -43,6 +43,11 @@ const (
 	// the proxy is closed or taken down, or the maximum stall time passes
 	// (SetMaxStall, 30s by default); then the connection is closed.
 	Stall
+	// StallBody sends the real response's headers and the first half of its
+	// body, then stalls like Stall.
+	StallBody
+	// Status429 answers 429 Too Many Requests with Retry-After: 1.
+	Status429
 )
 
 // String returns the name of the fault.
@@ -58,6 +63,10 @@ func (f Fault) String() string {
 		return "reset"
 	case Stall:
 		return "stall"
+	case StallBody:
+		return "stall-body"
+	case Status429:
+		return "429"
 	}
 	return fmt.Sprintf("Fault(%d)", int(f))
 }
@@ -438,13 +447,18 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		resetConn(w)
 		return
 	case Stall:
-		t := time.NewTimer(maxStall)
-		defer t.Stop()
-		select {
-		case <-r.Context().Done():
-		case <-stop:
-		case <-t.C:
+		stall(r, stop, maxStall)
+		resetConn(w)
+		return
+	case StallBody:
+		w.Header().Set("Content-Type", res.contentType)
+		w.Header().Set("Content-Length", fmt.Sprint(len(res.body)))
+		w.WriteHeader(res.code)
+		_, _ = w.Write(res.body[:len(res.body)/2])
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush()
 		}
+		stall(r, stop, maxStall)
 		resetConn(w)
 		return
 	}
@@ -464,9 +478,18 @@ func (p *Proxy) decideLocked(r *http.Request) response {
 	p.requests++
 	p.counts[urlPath]++
 
-	if f := p.pickFaultLocked(urlPath); f != 0 {
+	f := p.pickFaultLocked(urlPath)
+	if f == StallBody {
+		res := p.answerLocked(r)
+		res.fault = f
+		return res
+	}
+	if f != 0 {
 		var res response
 		switch f {
+		case Status429:
+			res = textResponse(http.StatusTooManyRequests, "")
+			res.header = map[string]string{"Retry-After": "1"}
 		case Status500:
 			res = textResponse(http.StatusInternalServerError, "")
 		case Status502:
@@ -477,7 +500,12 @@ func (p *Proxy) decideLocked(r *http.Request) response {
 		res.fault = f
 		return res
 	}
+	return p.answerLocked(r)
+}
 
+// answerLocked answers r as a healthy proxy would. p.mu must be held.
+func (p *Proxy) answerLocked(r *http.Request) response {
+	urlPath := r.URL.Path
 	if p.authOn {
 		user, pass, ok := r.BasicAuth()
 		if !ok || user != p.authUser || pass != p.authPass {
@@ -628,6 +656,17 @@ func parsePath(urlPath string) (modPath, file string, ok bool) {
 		return "", "", false
 	}
 	return modPath, file, true
+}
+
+// stall waits until the client gives up, the proxy goes down or max passes.
+func stall(r *http.Request, stop <-chan struct{}, max time.Duration) {
+	t := time.NewTimer(max)
+	defer t.Stop()
+	select {
+	case <-r.Context().Done():
+	case <-stop:
+	case <-t.C:
+	}
 }
 
 // resetConn closes the client connection without writing a response. It

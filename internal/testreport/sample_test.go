@@ -1,4 +1,4 @@
-package frontend
+package testreport
 
 import (
 	"strings"
@@ -21,12 +21,12 @@ const sampleTestJSON = `{"Action":"start","Package":"example.com/m/a"}
 not json
 `
 
-func TestTestReport(t *testing.T) {
-	r := parseTestJSON([]byte(sampleTestJSON))
-	if got := r.summary(); got != "1 passed, 1 failed, 1 skipped in 2 packages" {
+func TestSample(t *testing.T) {
+	r := Parse([]byte(sampleTestJSON), 0)
+	if got := r.Summary(); got != "1 passed, 1 failed, 1 skipped in 2 packages" {
 		t.Errorf("summary %q", got)
 	}
-	f := r.failures()
+	f := r.Failures()
 	for _, want := range []string{"--- FAIL: TestBad (example.com/m/a)", "want 2, got 3", "--- FAIL: package example.com/m/b", "syntax error"} {
 		if !strings.Contains(f, want) {
 			t.Errorf("failures lack %q:\n%s", want, f)
@@ -35,7 +35,7 @@ func TestTestReport(t *testing.T) {
 	if strings.Contains(f, "TestOK") {
 		t.Errorf("passing tests in failures:\n%s", f)
 	}
-	x, err := r.junit()
+	x, err := r.JUnit()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,565 @@
+// Package retryproxy runs loopback reverse proxies in front of the module
+// proxies named in GOPROXY, so that every request the go command makes is
+// retried on its own after a transient failure (connection errors, resets,
+// timeouts, a stalled body, 5xx and 429 with Retry-After), instead of the
+// whole go command being run again.
+//
+// Go's list semantics are kept exactly: each http(s) entry of GOPROXY is
+// replaced by its own loopback URL and the separators are left as they were,
+// so "," still falls through on 404/410 only and "|" on any error; "direct",
+// "off" and file:// entries are untouched. A response that is not worth a
+// retry (2xx, 3xx, 4xx other than 429) is passed to the go command as it is.
+// When the retries or the deadline are used up, the last response is passed
+// on, or, after a connection error, a 502 whose text/plain body carries the
+// error, which the go command prints as "server response:".
+package retryproxy
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/gopherfile/gopherfile/internal/goenv"
+)
+
+// Options configure the proxies.
+type Options struct {
+	// Retries is how many times one request is retried.
+	Retries int
+	// Deadline is when every request must be done, retries included; zero
+	// for none.
+	Deadline time.Time
+	// ConnectTimeout bounds the TCP connect and the TLS handshake,
+	// HeaderTimeout the wait for the response headers, IdleTimeout a body
+	// that stops arriving. Zero takes the defaults.
+	ConnectTimeout, HeaderTimeout, IdleTimeout time.Duration
+	// BaseDelay doubles after each retry up to MaxDelay; a random jitter of
+	// up to half the delay is added. Zero takes the defaults (0.2s, 8s).
+	BaseDelay, MaxDelay time.Duration
+	// MaxRetryAfter caps a server's Retry-After (default 30s).
+	MaxRetryAfter time.Duration
+	// RootCAs verifies the upstream servers; nil means the system pool.
+	RootCAs *x509.CertPool
+	// Credentials returns basic-auth credentials for a host that has none in
+	// its GOPROXY URL (from netrc); nil for none.
+	Credentials func(host string) (user, pass string, ok bool)
+	// TempDir holds large response bodies while they arrive ("" for the
+	// system's).
+	TempDir string
+	// Logf reports retries; nil for silence.
+	Logf func(format string, args ...any)
+}
+
+// Defaults of the per-request limits.
+const (
+	DefaultConnectTimeout = 10 * time.Second
+	DefaultHeaderTimeout  = 60 * time.Second
+	DefaultIdleTimeout    = 30 * time.Second
+	DefaultBaseDelay      = 200 * time.Millisecond
+	DefaultMaxDelay       = 8 * time.Second
+	DefaultMaxRetryAfter  = 30 * time.Second
+	// memBody is the largest body kept in memory; larger ones go to TempDir.
+	memBody = 1 << 20
+	// maxLoggedRetries is how many retries are reported one by one.
+	maxLoggedRetries = 12
+)
+
+func (o *Options) defaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&o.ConnectTimeout, DefaultConnectTimeout)
+	def(&o.HeaderTimeout, DefaultHeaderTimeout)
+	def(&o.IdleTimeout, DefaultIdleTimeout)
+	def(&o.BaseDelay, DefaultBaseDelay)
+	def(&o.MaxDelay, DefaultMaxDelay)
+	def(&o.MaxRetryAfter, DefaultMaxRetryAfter)
+}
+
+// Set is the proxies for one GOPROXY value.
+type Set struct {
+	goproxy string
+	proxies []*proxy
+	stats   *Stats
+}
+
+// Start starts a loopback proxy for each http(s) entry of goproxy.
+func Start(goproxy string, opt Options) (*Set, error) {
+	opt.defaults()
+	s := &Set{stats: newStats()}
+	tr := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: opt.ConnectTimeout, KeepAlive: 30 * time.Second}).DialContext,
+		TLSHandshakeTimeout:   opt.ConnectTimeout,
+		ResponseHeaderTimeout: opt.HeaderTimeout,
+		TLSClientConfig:       &tls.Config{RootCAs: opt.RootCAs},
+		MaxIdleConnsPerHost:   16,
+		IdleConnTimeout:       90 * time.Second,
+		ForceAttemptHTTP2:     true,
+	}
+	var b strings.Builder
+	for _, e := range splitList(goproxy) {
+		b.WriteString(e.sep)
+		u, err := url.Parse(e.value)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			b.WriteString(e.value) // direct, off, file://, or what go itself rejects
+			continue
+		}
+		p, err := startProxy(u, e.value, opt, tr, s.stats)
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
+		s.proxies = append(s.proxies, p)
+		b.WriteString(p.local)
+	}
+	s.goproxy = b.String()
+	return s, nil
+}
+
+// GOPROXY is the rewritten GOPROXY value.
+func (s *Set) GOPROXY() string { return s.goproxy }
+
+// Unrewrite replaces the loopback URLs in text (the go command's output) by
+// the upstream URLs they stand for, credentials redacted.
+func (s *Set) Unrewrite(text string) string {
+	for _, p := range s.proxies {
+		text = strings.ReplaceAll(text, p.local, p.shown)
+	}
+	return text
+}
+
+// Hosts are the upstream hosts of the proxies.
+func (s *Set) Hosts() []string {
+	var out []string
+	for _, p := range s.proxies {
+		out = append(out, p.host)
+	}
+	return out
+}
+
+// Stats returns the counters so far.
+func (s *Set) Stats() Snapshot { return s.stats.snapshot() }
+
+// Close stops the proxies.
+func (s *Set) Close() {
+	for _, p := range s.proxies {
+		p.srv.Close()
+	}
+}
+
+type entry struct{ sep, value string }
+
+// splitList splits a GOPROXY value into its entries, each with the
+// separator before it.
+func splitList(v string) []entry {
+	var out []entry
+	sep, start := "", 0
+	for i := 0; i <= len(v); i++ {
+		if i == len(v) || v[i] == ',' || v[i] == '|' {
+			out = append(out, entry{sep: sep, value: v[start:i]})
+			if i < len(v) {
+				sep = string(v[i])
+			}
+			start = i + 1
+		}
+	}
+	return out
+}
+
+type proxy struct {
+	upstream *url.URL
+	user     *url.Userinfo
+	host     string
+	local    string // http://127.0.0.1:PORT
+	shown    string // the upstream URL, redacted, without a trailing slash
+	opt      Options
+	client   *http.Client
+	srv      *http.Server
+	stats    *Stats
+}
+
+func startProxy(u *url.URL, raw string, opt Options, tr *http.Transport, st *Stats) (*proxy, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("starting the loopback proxy for %s: %w", goenv.RedactURL(raw), err)
+	}
+	up := *u
+	up.User = nil
+	p := &proxy{
+		upstream: &up,
+		user:     u.User,
+		host:     u.Host,
+		local:    "http://" + ln.Addr().String(),
+		shown:    strings.TrimSuffix(goenv.RedactURL(raw), "/"),
+		opt:      opt,
+		// Redirects are followed by the client, with the credentials only
+		// for the proxy's own host (Go drops Authorization across hosts).
+		client: &http.Client{Transport: tr},
+		stats:  st,
+	}
+	p.srv = &http.Server{Handler: p, ReadHeaderTimeout: 30 * time.Second}
+	go p.srv.Serve(ln)
+	return p, nil
+}
+
+// ServeHTTP answers one request of the go command.
+func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	target := *p.upstream
+	target.Path = strings.TrimSuffix(p.upstream.Path, "/") + r.URL.Path
+	target.RawPath = ""
+	if p.upstream.RawPath != "" || r.URL.RawPath != "" {
+		target.RawPath = strings.TrimSuffix(p.upstream.EscapedPath(), "/") + r.URL.EscapedPath()
+	}
+	target.RawQuery = r.URL.RawQuery
+	resp := p.fetch(r.Context(), r, &target)
+	defer resp.close()
+	for _, h := range []string{"Content-Type", "Last-Modified", "ETag", "Cache-Control", "Retry-After"} {
+		if v := resp.header.Get(h); v != "" {
+			w.Header().Set(h, v)
+		}
+	}
+	w.Header().Set("Content-Length", strconv.FormatInt(resp.size, 10))
+	w.WriteHeader(resp.status)
+	if r.Method == http.MethodGet && resp.body != nil {
+		n, _ := io.Copy(w, resp.body)
+		p.stats.served(r.URL.Path, resp.status, n)
+	}
+}
+
+// response is an upstream response with its whole body.
+type response struct {
+	status int
+	header http.Header
+	body   io.ReadSeeker
+	size   int64
+	file   *os.File
+}
+
+func (r *response) close() {
+	if r.file != nil {
+		r.file.Close()
+		os.Remove(r.file.Name())
+	}
+}
+
+// fetch gets target, retrying transient failures.
+func (p *proxy) fetch(ctx context.Context, in *http.Request, target *url.URL) *response {
+	if !p.opt.Deadline.IsZero() {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, p.opt.Deadline)
+		defer cancel()
+	}
+	delay := p.opt.BaseDelay
+	for attempt := 0; ; attempt++ {
+		resp, reason, err := p.attempt(ctx, in, target)
+		if reason == "" {
+			return resp
+		}
+		last := attempt >= p.opt.Retries || (reason == "dns" && attempt >= 2) || ctx.Err() != nil
+		wait := delay + rand.N(delay/2+1)
+		if resp != nil {
+			if ra := retryAfter(resp.header.Get("Retry-After")); ra > wait {
+				wait = min(ra, p.opt.MaxRetryAfter)
+			}
+		}
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
+			last = true
+		}
+		if last {
+			p.stats.failed(p.host, target.Path, reason)
+			if resp != nil {
+				return resp
+			}
+			msg := fmt.Sprintf("gopherfile: %s (after %d attempts)\n", redactErr(err, p), attempt+1)
+			if ctx.Err() != nil && in.Context().Err() == nil {
+				msg = fmt.Sprintf("gopherfile: %s: i/o timeout: the download step's deadline (modules.timeout) passed after %d attempts\n", redactErr(err, p), attempt+1)
+			}
+			return textResponse(http.StatusBadGateway, msg)
+		}
+		if resp != nil {
+			resp.close()
+		}
+		n := p.stats.retried(p.host, reason)
+		if p.opt.Logf != nil && n <= maxLoggedRetries {
+			p.opt.Logf("gopherfile: %s%s: %s; retry %d of %d in %.1fs", p.shown, strings.TrimPrefix(target.Path, strings.TrimSuffix(p.upstream.Path, "/")), reason, attempt+1, p.opt.Retries, wait.Seconds())
+			if n == maxLoggedRetries {
+				p.opt.Logf("gopherfile: (further retries are counted in the summary, not shown)")
+			}
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+		}
+		delay = min(delay*2, p.opt.MaxDelay)
+	}
+}
+
+// attempt makes one request. A non-empty reason means it is worth a retry;
+// the response (for a 5xx or 429) or the error says what happened.
+func (p *proxy) attempt(ctx context.Context, in *http.Request, target *url.URL) (*response, string, error) {
+	actx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	req, err := http.NewRequestWithContext(actx, in.Method, target.String(), nil)
+	if err != nil {
+		return textResponse(http.StatusBadGateway, "gopherfile: "+err.Error()+"\n"), "", nil
+	}
+	for k, vs := range in.Header {
+		switch http.CanonicalHeaderKey(k) {
+		case "Accept-Encoding", "Connection", "Authorization", "Proxy-Authorization", "Keep-Alive", "Te", "Upgrade":
+			continue
+		}
+		req.Header[k] = vs
+	}
+	if p.user != nil {
+		pw, _ := p.user.Password()
+		req.SetBasicAuth(p.user.Username(), pw)
+	} else if p.opt.Credentials != nil {
+		if u, pw, ok := p.opt.Credentials(p.upstream.Hostname()); ok {
+			req.SetBasicAuth(u, pw)
+		}
+	}
+	res, err := p.client.Do(req)
+	if err != nil {
+		return nil, reasonOf(err), err
+	}
+	defer res.Body.Close()
+	if res.StatusCode >= 500 || res.StatusCode == http.StatusTooManyRequests {
+		body, _ := io.ReadAll(io.LimitReader(res.Body, 4096))
+		return &response{status: res.StatusCode, header: res.Header, body: strings.NewReader(string(body)), size: int64(len(body))},
+			strconv.Itoa(res.StatusCode), fmt.Errorf("%s", res.Status)
+	}
+	// The whole body is read before anything is passed on, so that a body
+	// that stalls or breaks off can be fetched again.
+	idle := time.AfterFunc(p.opt.IdleTimeout, func() { cancel(errStall) })
+	defer idle.Stop()
+	src := &idleReader{r: res.Body, t: idle, d: p.opt.IdleTimeout}
+	out := &response{status: res.StatusCode, header: res.Header}
+	if res.ContentLength >= 0 && res.ContentLength <= memBody {
+		dt, err := io.ReadAll(src)
+		if err != nil {
+			return nil, bodyReason(actx, err), bodyErr(actx, err)
+		}
+		out.body, out.size = strings.NewReader(string(dt)), int64(len(dt))
+		return out, "", nil
+	}
+	f, err := os.CreateTemp(p.opt.TempDir, "gopherfile-proxy-*")
+	if err != nil {
+		return textResponse(http.StatusBadGateway, "gopherfile: buffering the response: "+err.Error()+"\n"), "", nil
+	}
+	out.file = f
+	n, err := io.Copy(f, src)
+	if err != nil {
+		out.close()
+		return nil, bodyReason(actx, err), bodyErr(actx, err)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		out.close()
+		return textResponse(http.StatusBadGateway, "gopherfile: "+err.Error()+"\n"), "", nil
+	}
+	out.body, out.size = f, n
+	return out, "", nil
+}
+
+var errStall = errors.New("the response body stopped arriving")
+
+type idleReader struct {
+	r io.Reader
+	t *time.Timer
+	d time.Duration
+}
+
+func (r *idleReader) Read(b []byte) (int, error) {
+	n, err := r.r.Read(b)
+	if n > 0 {
+		r.t.Reset(r.d)
+	}
+	return n, err
+}
+
+func bodyReason(ctx context.Context, err error) string {
+	if errors.Is(context.Cause(ctx), errStall) {
+		return "stall"
+	}
+	return reasonOf(err)
+}
+
+func bodyErr(ctx context.Context, err error) error {
+	if errors.Is(context.Cause(ctx), errStall) {
+		return fmt.Errorf("reading the response body: %w", errStall)
+	}
+	return fmt.Errorf("reading the response body: %w", err)
+}
+
+// reasonOf names a transient error, or returns "" for one not worth a retry
+// (an untrusted certificate, a malformed URL).
+func reasonOf(err error) string {
+	var uerr x509.UnknownAuthorityError
+	var herr x509.HostnameError
+	var cerr x509.CertificateInvalidError
+	var tlsErr *tls.CertificateVerificationError
+	switch {
+	case errors.As(err, &uerr), errors.As(err, &herr), errors.As(err, &cerr), errors.As(err, &tlsErr):
+		return ""
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "refused"
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF), errors.Is(err, syscall.EPIPE):
+		return "reset"
+	}
+	var dns *net.DNSError
+	if errors.As(err, &dns) {
+		return "dns"
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, context.DeadlineExceeded) {
+		return "timeout"
+	}
+	if strings.Contains(err.Error(), "connection reset") || strings.Contains(err.Error(), "broken pipe") {
+		return "reset"
+	}
+	var opErr *net.OpError
+	if errors.As(err, &opErr) {
+		return "network"
+	}
+	return ""
+}
+
+// redactErr is err's text with the proxy's credentials and its own error
+// wrapping (Get "URL": ...) reduced to what go would print.
+func redactErr(err error, p *proxy) string {
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		err = uerr.Err
+	}
+	return goenv.Redact("GOPROXY", err.Error())
+}
+
+func retryAfter(v string) time.Duration {
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && s >= 0 {
+		return time.Duration(s) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return time.Until(t)
+	}
+	return 0
+}
+
+func textResponse(code int, body string) *response {
+	h := http.Header{}
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	return &response{status: code, header: h, body: strings.NewReader(body), size: int64(len(body))}
+}
+
+// Stats counts what the proxies did.
+type Stats struct {
+	mu       sync.Mutex
+	requests int
+	bytes    int64
+	zips     int
+	retries  int
+	byReason map[string]map[string]int // host → reason → count
+	failures []Failure
+}
+
+// Failure is a request that failed after its retries.
+type Failure struct{ Host, Path, Reason string }
+
+// Snapshot is a copy of the counters.
+type Snapshot struct {
+	Requests, Zips, Retries int
+	Bytes                   int64
+	// ByReason counts retries per host and reason ("503", "reset", "timeout",
+	// "stall", "refused", "dns", ...).
+	ByReason map[string]map[string]int
+	Failures []Failure
+}
+
+// Summary says what was retried: "retried 10 requests (503 x8, reset x2)
+// on proxy.golang.org", "" when nothing was.
+func (s Snapshot) Summary() string {
+	if s.Retries == 0 {
+		return ""
+	}
+	var parts []string
+	for _, host := range slices.Sorted(maps.Keys(s.ByReason)) {
+		m := s.ByReason[host]
+		reasons := slices.Sorted(maps.Keys(m))
+		slices.SortStableFunc(reasons, func(a, b string) int { return m[b] - m[a] })
+		var rs []string
+		for _, r := range reasons {
+			rs = append(rs, fmt.Sprintf("%s x%d", r, m[r]))
+		}
+		parts = append(parts, fmt.Sprintf("(%s) on %s", strings.Join(rs, ", "), host))
+	}
+	noun := "requests"
+	if s.Retries == 1 {
+		noun = "request"
+	}
+	return fmt.Sprintf("retried %d %s %s", s.Retries, noun, strings.Join(parts, " and "))
+}
+
+func newStats() *Stats { return &Stats{byReason: map[string]map[string]int{}} }
+
+func (s *Stats) served(path string, status int, n int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.requests++
+	s.bytes += n
+	if status == http.StatusOK && strings.HasSuffix(path, ".zip") {
+		s.zips++
+	}
+}
+
+func (s *Stats) retried(host, reason string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.retries++
+	if s.byReason[host] == nil {
+		s.byReason[host] = map[string]int{}
+	}
+	s.byReason[host][reason]++
+	return s.retries
+}
+
+func (s *Stats) failed(host, path, reason string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failures = append(s.failures, Failure{Host: host, Path: path, Reason: reason})
+}
+
+func (s *Stats) snapshot() Snapshot {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := Snapshot{Requests: s.requests, Zips: s.zips, Retries: s.retries, Bytes: s.bytes, ByReason: map[string]map[string]int{}}
+	for h, m := range s.byReason {
+		out.ByReason[h] = maps.Clone(m)
+	}
+	out.Failures = append(out.Failures, s.failures...)
+	return out
+}
