@@ -8,8 +8,8 @@ import (
 	"github.com/moby/buildkit/client/llb"
 	gwpb "github.com/moby/buildkit/frontend/gateway/pb"
 
-	gfllb "github.com/gopherfile/gopherfile/llb"
 	"github.com/gopherfile/gopherfile/internal/stepconfig"
+	gfllb "github.com/gopherfile/gopherfile/llb"
 )
 
 // Frontend options by which a client that runs Build in-process (the

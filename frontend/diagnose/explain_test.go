@@ -303,7 +303,11 @@ func TestExplainAdvice(t *testing.T) {
 		{
 			name: "row 17 GOPROXY=off names its origin",
 			f:    Finding{Class: EnvConflict, Module: "example.com/m", Version: "v1.0.0", Detail: "GOPROXY=off"},
-			ctx:  func() Context { c := baseContext(); c.GOPROXY = Setting{Value: "off", Origin: "build arg GOPROXY"}; return c }(),
+			ctx: func() Context {
+				c := baseContext()
+				c.GOPROXY = Setting{Value: "off", Origin: "build arg GOPROXY"}
+				return c
+			}(),
 			want: []string{"GOPROXY=off (from build arg GOPROXY)", "row 17"},
 		},
 		{
