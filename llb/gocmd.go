@@ -105,6 +105,10 @@ func (g *Graph) run(s goStep) bk.ExecState {
 		cfg.OutDir = s.out
 	}
 	cfg.Diag.GoVersion, cfg.Diag.GoModGo = p.GoVersion, p.RequiredGo
+	// In a recovery every step is a new one: BuildKit would otherwise merge
+	// an offline step whose inputs have the same content with the one that
+	// just failed, and replay its failure.
+	cfg.Recovery = in.Recovery
 
 	o := []bk.RunOption{
 		bk.Args([]string{in.HelperPath, "step"}),

@@ -26,7 +26,7 @@ func (g *Graph) downloadStep() goStep {
 		field: field,
 		args:  []string{"mod", "download"},
 		src:   g.in.DepFiles,
-		cfg:   stepconfig.Config{Stage: "go mod download", Recovery: g.in.Recovery},
+		cfg:   stepconfig.Config{Stage: "go mod download"},
 	}
 	if g.in.RefreshDownload || g.in.Recovery {
 		s.extra = append(s.extra, bk.IgnoreCache)

@@ -65,8 +65,9 @@ type Config struct {
 	// shared cache mount, so that the next go.mod change fetches only new
 	// modules. "" for none.
 	ShareDownloads string `json:"shareDownloads,omitempty"`
-	// Recovery is set when the download step runs again because an offline
-	// step found the module cache mount without the recorded modules.
+	// Recovery is set when the build runs again because an offline step
+	// found the module cache mount without the recorded modules: the download
+	// step runs again, and every step is defined anew.
 	Recovery bool `json:"recovery,omitempty"`
 
 	Build *BuildOpts `json:"build,omitempty"`
