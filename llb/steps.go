@@ -6,6 +6,7 @@ import (
 
 	bk "github.com/moby/buildkit/client/llb"
 
+	"github.com/gopherfile/gopherfile/frontend/diagnose"
 	"github.com/gopherfile/gopherfile/frontend/plan"
 	"github.com/gopherfile/gopherfile/internal/stepconfig"
 )
@@ -26,7 +27,7 @@ func (g *Graph) downloadStep() goStep {
 		field: field,
 		args:  []string{"mod", "download"},
 		src:   g.in.DepFiles,
-		cfg:   stepconfig.Config{Stage: "go mod download"},
+		cfg:   stepconfig.Config{Stage: diagnose.StageDownload},
 	}
 	if g.in.RefreshDownload || g.in.Recovery {
 		s.extra = append(s.extra, bk.IgnoreCache)
@@ -53,7 +54,7 @@ func (g *Graph) Tidy() bk.State {
 		args:    []string{"mod", "tidy", "-diff"},
 		src:     g.in.Context,
 		gocache: &g.in.BuildPlatform,
-		cfg:     stepconfig.Config{Stage: "go mod tidy -diff"},
+		cfg:     stepconfig.Config{Stage: diagnose.StageTidy},
 	})
 	return es.Root()
 }
@@ -71,7 +72,7 @@ func (g *Graph) TidyFix() bk.State {
 		srcRW:   true,
 		gocache: &g.in.BuildPlatform,
 		out:     plan.OutDir,
-		cfg:     stepconfig.Config{Stage: "go mod tidy", OutDir: tidyOutDir(g.p)},
+		cfg:     stepconfig.Config{Stage: diagnose.StageTidyFix, OutDir: tidyOutDir(g.p)},
 	})
 	return es.GetMount(plan.OutDir)
 }
@@ -91,7 +92,7 @@ func (g *Graph) Test() bk.State {
 		src:     g.in.Context,
 		gocache: &g.in.BuildPlatform,
 		out:     plan.OutDir,
-		cfg:     stepconfig.Config{Stage: "go test", Test: &stepconfig.TestOpts{}},
+		cfg:     stepconfig.Config{Stage: diagnose.StageTest, Test: &stepconfig.TestOpts{}},
 	})
 	return es.GetMount(plan.OutDir)
 }
@@ -109,7 +110,7 @@ func (g *Graph) Vet() bk.State {
 		src:     g.in.Context,
 		gocache: &g.in.BuildPlatform,
 		out:     plan.OutDir,
-		cfg:     stepconfig.Config{Stage: "go vet"},
+		cfg:     stepconfig.Config{Stage: diagnose.StageVet},
 	})
 	return es.GetMount(plan.OutDir)
 }

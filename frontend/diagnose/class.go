@@ -7,9 +7,9 @@
 // which module failed, which setting was involved and where that setting came
 // from, and exactly what to change.
 //
-// The package is pure: it does no I/O. ShellPatterns exports the same
-// transient/permanent decision as two POSIX extended regular expressions for
-// the download step, which runs in a container that only has sh and grep.
+// The package is pure: it does no I/O. The step helper (package step) runs it
+// inside the build steps, on the go command's output, so the paragraph a user
+// sees is the one the unit tests and docs/troubleshooting.md check.
 package diagnose
 
 import "fmt"

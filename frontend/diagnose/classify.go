@@ -49,7 +49,6 @@ func Classify(output string) []Finding {
 
 // ShouldRetry reports the retry decision for a failed step: true when the
 // output shows at least one problem and every problem is transient.
-// ShellPatterns encodes exactly this decision for grep.
 func ShouldRetry(output string) bool {
 	fs := Classify(output)
 	if len(fs) == 0 {

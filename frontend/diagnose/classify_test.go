@@ -113,6 +113,7 @@ func TestClassifyFixtures(t *testing.T) {
 		{"05-gone.txt", []want{{PrivateModule, "git.acme.example/team/lib", "v1.0.0", "127.0.0.1:33011", "410 Gone"}}},
 		{"05-unauthorized.txt", []want{{PrivateModule, "git.acme.example/team/lib", "v1.0.0", "athens.acme.example", "401 Unauthorized"}}},
 		{"05-sumdb-private.txt", []want{{PrivateModule, "github.com/acme/private", "v1.2.0", "sum.golang.org", "404 Not Found"}}},
+		{"06-token-rejected.txt", []want{{GitCredentials, "git.acme.example/team/lib", "v1.0.0", "git.acme.example", ""}}},
 		{"06-git-username.txt", []want{{GitCredentials, "github.com/acme/private", "v1.2.0", "github.com", ""}}},
 		{"07-ssh-host-key.txt", []want{{SSHAuth, "github.com/acme/private", "v1.2.0", "github.com", ""}}},
 		{"07-ssh-publickey.txt", []want{{SSHAuth, "github.com/acme/private", "v1.2.0", "github.com", ""}}},

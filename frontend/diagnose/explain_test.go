@@ -14,7 +14,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/go
 // baseContext is the context of a typical download step.
 func baseContext() Context {
 	return Context{
-		Stage:       "download",
+		Stage:       StageDownload,
 		GOFLAGS:     Setting{Value: "-mod=readonly", Origin: "default"},
 		GOTOOLCHAIN: Setting{Value: "local", Origin: "builder image env"},
 		GoVersion:   "1.26.8",
@@ -37,7 +37,7 @@ func goldenCases() []struct {
 		name, fixture string
 		ctx           Context
 	}{
-		{"00-unrecognised", "00-unrecognised.txt", with(func(c *Context) { c.Stage = "compile" })},
+		{"00-unrecognised", "00-unrecognised.txt", with(func(c *Context) { c.Stage = StageBuild })},
 		{"01-connection-refused", "01-connection-refused.txt", with(func(c *Context) {
 			c.GOPROXY = Setting{Value: "http://127.0.0.1:42065", Origin: "Gopherfile line 7 (modules.proxy)"}
 		})},
@@ -75,6 +75,10 @@ func goldenCases() []struct {
 		{"05-unauthorized", "05-unauthorized.txt", with(func(c *Context) {
 			c.GOPROXY = Setting{Value: "https://athens.acme.example", Origin: "Gopherfile line 7 (modules.proxy)"}
 		})},
+		{"05-unauthorized-rejected", "05-unauthorized.txt", with(func(c *Context) {
+			c.GOPROXY = Setting{Value: "https://ci:s3cret-pass@athens.acme.example", Origin: "build arg GOPROXY"}
+			c.Credentials = map[string]string{"athens.acme.example": "the user name and password in GOPROXY (from build arg GOPROXY)"}
+		})},
 		{"05-sumdb-private", "05-sumdb-private.txt", with(func(c *Context) {
 			c.GOPROXY = Setting{Value: "direct", Origin: "build arg GOPROXY"}
 			c.GONOPROXY = Setting{Value: "github.com/acme/*", Origin: "build arg GONOPROXY"}
@@ -84,6 +88,13 @@ func goldenCases() []struct {
 		})},
 		{"06-git-username-not-private", "06-git-username.txt", with(func(c *Context) {
 			c.GOPROXY = Setting{Value: "direct", Origin: "builder image env"}
+		})},
+		{"06-git-token-rejected", "06-token-rejected.txt", with(func(c *Context) {
+			c.GOPRIVATE = Setting{Value: "git.acme.example", Origin: "Gopherfile modules.private"}
+			c.Credentials = map[string]string{"git.acme.example": "the secret GIT_AUTH_TOKEN.git.acme.example"}
+		})},
+		{"06-git-auth-failed-no-token", "06-token-rejected.txt", with(func(c *Context) {
+			c.GOPRIVATE = Setting{Value: "git.acme.example", Origin: "Gopherfile modules.private"}
 		})},
 		{"07-ssh-host-key", "07-ssh-host-key.txt", with(func(c *Context) {
 			c.GOPRIVATE = Setting{Value: "github.com/acme/*", Origin: "Gopherfile line 9 (modules.private)"}
@@ -108,20 +119,20 @@ func goldenCases() []struct {
 		{"12-dependency-too-new", "12-dependency-too-new.txt", with(func(c *Context) {
 			c.GoModToolchain = "go1.26.8"
 		})},
-		{"13-missing-sum-build", "13-missing-sum-build.txt", with(func(c *Context) { c.Stage = "compile" })},
-		{"13-missing-sum-test", "13-missing-sum-test.txt", with(func(c *Context) { c.Stage = "test" })},
+		{"13-missing-sum-build", "13-missing-sum-build.txt", with(func(c *Context) { c.Stage = StageBuild })},
+		{"13-missing-sum-test", "13-missing-sum-test.txt", with(func(c *Context) { c.Stage = StageTest })},
 		{"13-missing-sum-gomod", "13-missing-sum-gomod.txt", baseContext()},
-		{"14-tidy-diff", "14-tidy-diff.txt", with(func(c *Context) { c.Stage = "tidy" })},
-		{"14-missing-requirement", "14-missing-requirement.txt", with(func(c *Context) { c.Stage = "compile" })},
-		{"15-inconsistent-vendoring", "15-inconsistent-vendoring.txt", with(func(c *Context) { c.Stage = "compile" })},
+		{"14-tidy-diff", "14-tidy-diff.txt", with(func(c *Context) { c.Stage = StageTidy })},
+		{"14-missing-requirement", "14-missing-requirement.txt", with(func(c *Context) { c.Stage = StageBuild })},
+		{"15-inconsistent-vendoring", "15-inconsistent-vendoring.txt", with(func(c *Context) { c.Stage = StageBuild })},
 		{"15-inconsistent-vendoring-goflags", "15-inconsistent-vendoring.txt", with(func(c *Context) {
-			c.Stage = "compile"
+			c.Stage = StageBuild
 			c.GOFLAGS = Setting{Value: "-mod=vendor", Origin: "build arg GOFLAGS"}
 		})},
-		{"15-vendor-missing-package", "15-vendor-missing-package.txt", with(func(c *Context) { c.Stage = "compile" })},
-		{"16-replace-missing-build", "16-replace-missing-build.txt", with(func(c *Context) { c.Stage = "compile" })},
+		{"15-vendor-missing-package", "15-vendor-missing-package.txt", with(func(c *Context) { c.Stage = StageBuild })},
+		{"16-replace-missing-build", "16-replace-missing-build.txt", with(func(c *Context) { c.Stage = StageBuild })},
 		{"16-replace-missing-download", "16-replace-missing-download.txt", baseContext()},
-		{"16-replace-missing-tidy", "16-replace-missing-tidy.txt", with(func(c *Context) { c.Stage = "tidy" })},
+		{"16-replace-missing-tidy", "16-replace-missing-tidy.txt", with(func(c *Context) { c.Stage = StageTidy })},
 		{"17-goproxy-off", "17-goproxy-off.txt", with(func(c *Context) {
 			c.GOPROXY = Setting{Value: "off", Origin: "build arg GOPROXY"}
 		})},
@@ -129,17 +140,27 @@ func goldenCases() []struct {
 			c.GOFLAGS = Setting{Value: "-modcacherw -bogus", Origin: "builder image env"}
 		})},
 		{"17-mod-flag-invalid", "17-mod-flag-invalid.txt", with(func(c *Context) {
-			c.Stage = "compile"
+			c.Stage = StageBuild
 			c.GOFLAGS = Setting{Value: "-mod=vendr", Origin: "Gopherfile line 5 (env.GOFLAGS)"}
 		})},
 		{"17-mod-vendor-no-vendor", "17-mod-vendor-no-vendor.txt", with(func(c *Context) {
-			c.Stage = "compile"
+			c.Stage = StageBuild
 			c.GOFLAGS = Setting{Value: "-mod=vendor", Origin: "Gopherfile line 5 (env.GOFLAGS)"}
 		})},
 		{"18-cache-lost", "18-cache-lost.txt", baseContext()},
 		{"19-vcs-status", "19-vcs-status.txt", with(func(c *Context) {
-			c.Stage = "compile"
+			c.Stage = StageBuild
 			c.GOFLAGS = Setting{Value: "-buildvcs=true", Origin: "build arg GOFLAGS"}
+		})},
+		{"18-cache-lost-offline", "17-goproxy-off.txt", with(func(c *Context) {
+			c.Stage = StageBuild
+			c.Offline = true
+			c.GOPROXY = Setting{Value: "off", Origin: "Gopherfile: the go build step is offline"}
+		})},
+		{"18-cache-lost-unrecoverable", "17-goproxy-off.txt", with(func(c *Context) {
+			c.Stage = StageDownload
+			c.Recovery = true
+			c.GOPROXY = Setting{Value: "off", Origin: "Gopherfile modules.proxy"}
 		})},
 		{"mixed-transient", "mixed-transient.txt", with(func(c *Context) {
 			c.GOPROXY = Setting{Value: "https://goproxy.corp.example,direct", Origin: "build arg GOPROXY"}
@@ -342,13 +363,13 @@ func TestReportDedupeAndFallback(t *testing.T) {
 		header string
 		paras  int
 	}{
-		{"nothing recognised", "something odd\n", "gopherfile: download failed: 1 problem(s)", 1},
-		{"empty", "", "gopherfile: download failed: 1 problem(s)", 1},
+		{"nothing recognised", "something odd\n", "gopherfile: go mod download failed: 1 problem(s)", 1},
+		{"empty", "", "gopherfile: go mod download failed: 1 problem(s)", 1},
 		{"same class and module once",
 			"go: example.com/m@v1.0.0: reading https://proxy.golang.org/example.com/m/@v/v1.0.0.mod: 503 Service Unavailable\n" +
 				"go: example.com/m@v1.0.1: reading https://proxy.golang.org/example.com/m/@v/v1.0.1.mod: 503 Service Unavailable\n",
-			"gopherfile: download failed: 1 problem(s)", 1},
-		{"two problems", readFixture(t, "mixed-permanent.txt"), "gopherfile: download failed: 2 problem(s)", 2},
+			"gopherfile: go mod download failed: 1 problem(s)", 1},
+		{"two problems", readFixture(t, "mixed-permanent.txt"), "gopherfile: go mod download failed: 2 problem(s)", 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -363,10 +384,10 @@ func TestReportDedupeAndFallback(t *testing.T) {
 		})
 	}
 	testOut := "--- FAIL: TestDB (0.00s)\n    db_test.go:12: dial tcp 127.0.0.1:5432: connect: connection refused\nFAIL\n"
-	if r := Report(testOut, Context{Stage: "test"}); strings.Contains(r, "row 1") {
+	if r := Report(testOut, Context{Stage: StageTest}); strings.Contains(r, "row 1") {
 		t.Errorf("a test's own connection error was reported as row 1:\n%s", r)
 	}
-	if r := Report(testOut, Context{Stage: "download"}); !strings.Contains(r, "row 1") {
+	if r := Report(testOut, Context{Stage: StageDownload}); !strings.Contains(r, "row 1") {
 		t.Errorf("connection refused in the download step not reported:\n%s", r)
 	}
 	if r := Report("", Context{}); !strings.HasPrefix(r, "gopherfile: step failed: 1 problem(s)\n") {

@@ -2,18 +2,10 @@ package diagnose
 
 import (
 	"regexp"
-	"strings"
 )
 
-// A marker is a single-line pattern whose presence in the go command's output
-// is evidence of one catalogue class.
-//
-// Every pattern must stay within the common subset of POSIX ERE (grep -E)
-// and Go's RE2: literals, ., [...], *, +, ?, |, (...), ^, $ and backslash
-// escapes of punctuation only. It must not contain a single quote, so that
-// the joined patterns can be single-quoted in a shell script. The same table
-// drives both Classify and ShellPatterns, which is what keeps the Go and the
-// shell retry decisions identical.
+// A marker is a single-line pattern (POSIX leftmost-longest semantics) whose
+// presence in the go command's output is evidence of one catalogue class.
 type marker struct {
 	class   Class
 	pattern string
@@ -142,7 +134,7 @@ var markers = compileMarkers([]marker{
 
 // priority orders the classes from most to least specific. Every permanent
 // class ranks above every transient one, so a record with any permanent
-// evidence is permanent: the same rule ShellPatterns implements with grep.
+// evidence is permanent.
 var priority = func() [numClasses + 1]int {
 	order := []Class{
 		ChecksumMismatch, GoTooOld, ReplaceMissing, PathMismatch, VendorOutOfSync,
@@ -159,9 +151,6 @@ var priority = func() [numClasses + 1]int {
 
 func compileMarkers(ms []marker) []marker {
 	for i := range ms {
-		if strings.ContainsAny(ms[i].pattern, "'\n") {
-			panic("diagnose: marker pattern with a quote or newline: " + ms[i].pattern)
-		}
 		ms[i].re = regexp.MustCompilePOSIX(ms[i].pattern)
 	}
 	return ms

@@ -6,27 +6,6 @@ import (
 	"strings"
 )
 
-// ShellPatterns returns two POSIX extended regular expressions, for grep -E,
-// that reproduce ShouldRetry: a failed step's output should be retried when
-// some line matches transient and no line matches permanent.
-//
-//	if grep -Eq "$TRANSIENT" out.txt && ! grep -Eq "$PERMANENT" out.txt; then retry; fi
-//
-// The patterns contain no single quote and no newline, so they can be
-// embedded in a shell script between single quotes. They use only syntax
-// that POSIX ERE and Go's RE2 share.
-func ShellPatterns() (transient, permanent string) {
-	var t, p []string
-	for _, m := range markers {
-		if m.class.Transient() {
-			t = append(t, "("+m.pattern+")")
-		} else {
-			p = append(p, "("+m.pattern+")")
-		}
-	}
-	return strings.Join(t, "|"), strings.Join(p, "|")
-}
-
 // reDownloading matches the line the go command prints for every module it
 // fetches while building.
 var reDownloading = regexp.MustCompile(`^go: downloading (\S+) (\S+)$`)
