@@ -8,7 +8,8 @@ import (
 	"strconv"
 	"strings"
 
-	"gopkg.in/yaml.v3"
+	"github.com/moby/buildkit/util/suggest"
+	"go.yaml.in/yaml/v3"
 )
 
 // Limits that bound the work Parse does on hostile input. They are checked before
@@ -352,36 +353,26 @@ func unknownField(k *yaml.Node, path string, fields map[string]int) error {
 	return &Error{Pos: nodePos(k), Msg: fmt.Sprintf("unknown field %q %s", k.Value, where), Hint: hint}
 }
 
-// closest returns the name within edit distance 2 of s (case-insensitive), if any.
+// closest returns the field name the user probably meant: a case-insensitive
+// match, else one within edit distance 2 (BuildKit's suggest helper, the same
+// that the Dockerfile frontend uses), else "".
 func closest(s string, names []string) string {
-	best, bestD := "", 3
+	if len(s) > 64 {
+		return "" // not a typo; and edit distance is quadratic
+	}
 	for _, n := range names {
-		if d := editDistance(strings.ToLower(s), n); d < bestD {
-			best, bestD = n, d
+		if strings.EqualFold(s, n) {
+			return n
 		}
 	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
-		return 99
+	m, ok := suggest.Search(s, names, false)
+	if !ok {
+		return ""
 	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+	for _, n := range names {
+		if strings.EqualFold(n, m) {
+			return n // the name as declared, not in the user's case
 		}
-		prev, cur = cur, prev
 	}
-	return prev[len(b)]
+	return ""
 }
