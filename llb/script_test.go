@@ -15,7 +15,7 @@ func TestScriptsParse(t *testing.T) {
 	for _, gf := range []string{
 		"version: 1\n",
 		"version: 1\nmodules:\n  private: [github.com/acme/*, gitlab.acme.io/x]\n  netrc: required\n  cacert: required\n  ssh: required\n  knownHosts: [\"github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\"]\n  retries: 0\n",
-		"version: 1\nbuilds:\n  - {name: \"it's\", main: \"./cmd/a b\"}\n",
+		"version: 1\nbuilds:\n  - {name: \"it's\", main: \"./cmd/a+b\"}\n",
 	} {
 		p := testPlan(t, strings.ReplaceAll(gf, "it's", "its"), &gomod.Facts{Path: "example.com/m", Go: "1.26"}, false)
 		scripts := map[string]string{

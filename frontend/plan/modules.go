@@ -5,7 +5,6 @@ import (
 	"path"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/gopherfile/gopherfile/frontend/spec"
 )
@@ -21,9 +20,9 @@ type Setting struct {
 	Origin string `json:"origin"`
 }
 
-// Proxy build args BuildKit users pass for HTTP proxies; they reach the download
-// and tidy steps only, never the image and never a cache key.
-var ProxyArgs = []string{"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY", "FTP_PROXY"}
+// ProxyArgs are the build args BuildKit users pass for HTTP proxies; they reach
+// the download and tidy steps only, never the image and never a cache key.
+var ProxyArgs = spec.ProxyArgs
 
 // Downloads is how the download and tidy steps fetch modules.
 type Downloads struct {
@@ -36,9 +35,9 @@ type Downloads struct {
 	// Timeout of one download attempt, in seconds.
 	TimeoutSeconds int `json:"timeoutSeconds"`
 	// Netrc, CACert and SSH are "optional", "required" or "off".
-	Netrc  string `json:"netrc"`
-	CACert string `json:"cacert"`
-	SSH    string `json:"ssh"`
+	Netrc  spec.SecretMode `json:"netrc"`
+	CACert spec.SecretMode `json:"cacert"`
+	SSH    spec.SecretMode `json:"ssh"`
 	// GitHosts use GIT_AUTH_TOKEN.<host> secrets; SSHHosts are rewritten to git@.
 	GitHosts   []string `json:"gitHosts,omitempty"`
 	SSHHosts   []string `json:"sshHosts,omitempty"`
@@ -61,6 +60,7 @@ func (d *Downloads) Setting(name string) (Setting, bool) {
 	return Setting{}, false
 }
 
+// downloads resolves the download settings; s has its defaults.
 func downloads(s *spec.Spec, args map[string]string) Downloads {
 	m := s.Modules
 	d := Downloads{Proxy: map[string]string{}}
@@ -102,18 +102,9 @@ func downloads(s *spec.Spec, args map[string]string) Downloads {
 		d.Proxy = nil
 	}
 
-	d.Retries = spec.DefaultRetries
-	if m.Retries != nil {
-		d.Retries = *m.Retries
-	}
-	timeout, err := time.ParseDuration(orDefault(m.Timeout, "2m"))
-	if err != nil {
-		timeout = 2 * time.Minute
-	}
-	d.TimeoutSeconds = int(timeout.Seconds())
-	d.Netrc = orDefault(m.Netrc, spec.SecretOptional)
-	d.CACert = orDefault(m.CACert, spec.SecretOptional)
-	d.SSH = orDefault(m.SSH, spec.SecretOff)
+	d.Retries = int(*m.Retries)
+	d.TimeoutSeconds = int(m.Timeout.Value().Seconds())
+	d.Netrc, d.CACert, d.SSH = m.Netrc, m.CACert, m.SSH
 
 	private := m.Private
 	if p, ok := d.Setting("GOPRIVATE"); ok {
