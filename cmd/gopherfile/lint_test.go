@@ -70,8 +70,8 @@ func TestLint(t *testing.T) {
 			wantStderr: []string{"Gopherfile:3:3: unknown field \"bse\" in image (did you mean \"base\"?", "    3 |   bse: alpine:3.20\n      |   ^\n"},
 		},
 		{
-			name: "every problem, not the first",
-			files: map[string]string{"go.mod": goMod, "Gopherfile": "version: 1\ntidy: never\nimage:\n  bse: alpine:3.20\nbuilds:\n  - main: \"./x$(id)\"\n    output: /tmp\nenv:\n  GOPROXY: off\n"},
+			name:     "every problem, not the first",
+			files:    map[string]string{"go.mod": goMod, "Gopherfile": "version: 1\ntidy: never\nimage:\n  bse: alpine:3.20\nbuilds:\n  - main: \"./x$(id)\"\n    output: /tmp\nenv:\n  GOPROXY: off\n"},
 			wantCode: 1,
 			wantStderr: []string{
 				"Gopherfile:2:1: tidy: unknown value \"never\" (use \"check\" or \"off\")",
