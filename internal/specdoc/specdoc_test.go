@@ -151,7 +151,6 @@ func TestDeterministic(t *testing.T) {
 	}
 }
 
-
 func TestEscapeMarkdown(t *testing.T) {
 	for _, c := range []struct {
 		in      string
