@@ -58,7 +58,7 @@ func TestHostileInput(t *testing.T) {
 		{
 			name:       "a file replaces the binary",
 			gopherfile: "version: 1\nimage:\n  files:\n    - {src: main.go, dst: /usr/local/bin/hello}\n",
-			want:       []string{"Gopherfile line 4", "image.files[0].dst: /usr/local/bin/hello is /usr/local/bin/hello, the binary", "the copy would replace the binary"},
+			want:       []string{"Gopherfile line 4", "image.files[0].dst: /usr/local/bin/hello is /usr/local/bin/hello, the binary of the default build", "the copy would replace the binary"},
 		},
 		{
 			name:       "empty entrypoint",

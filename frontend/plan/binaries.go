@@ -85,10 +85,17 @@ func binaries(s *spec.Spec, modulePath string, stamp Stamp) ([]Binary, error) {
 // replace the binary), and a workdir or volume that is a binary.
 func checkImagePaths(s *spec.Spec, bins []Binary) error {
 	inside := func(p, dir string) bool { return strings.HasPrefix(p, dir+"/") }
+	// of names a binary: "of builds[1] (worker)", or "of the default build".
+	of := func(b Binary) string {
+		if b.Field == "version" {
+			return "of the default build"
+		}
+		return fmt.Sprintf("of %s (%s)", b.Field, b.Name)
+	}
 	for i, b := range bins {
 		for j, o := range bins {
 			if i != j && inside(b.Output, o.Output) {
-				return &Error{Field: b.Field + ".output", Msg: fmt.Sprintf("%s.output: %s is inside %s, the binary of %s: a file cannot hold another file", b.Field, b.Output, o.Output, o.Field)}
+				return &Error{Field: b.Field + ".output", Msg: fmt.Sprintf("%s.output: %s is inside %s, the binary %s: a file cannot hold another file", b.Field, b.Output, o.Output, of(o))}
 			}
 		}
 	}
@@ -101,18 +108,18 @@ func checkImagePaths(s *spec.Spec, bins []Binary) error {
 				if dst != b.Output {
 					what = "is inside"
 				}
-				return &Error{Field: field, Msg: fmt.Sprintf("%s: %s %s %s, the binary of %s: the copy would replace the binary: copy the file somewhere else, e.g. /etc/%s/", field, f.Dst, what, b.Output, b.Field, b.Name)}
+				return &Error{Field: field, Msg: fmt.Sprintf("%s: %s %s %s, the binary %s: the copy would replace the binary: copy the file somewhere else, e.g. /etc/%s/", field, f.Dst, what, b.Output, of(b), b.Name)}
 			}
 		}
 	}
 	for _, b := range bins {
 		if s.Image.Workdir != "" && path.Clean(s.Image.Workdir) == b.Output {
-			return &Error{Field: "image.workdir", Msg: fmt.Sprintf("image.workdir: %s is the binary of %s, not a directory: set workdir to a directory, e.g. /", s.Image.Workdir, b.Field)}
+			return &Error{Field: "image.workdir", Msg: fmt.Sprintf("image.workdir: %s is the binary %s, not a directory: set workdir to a directory, e.g. /", s.Image.Workdir, of(b))}
 		}
 		for i, v := range s.Image.Volumes {
 			if path.Clean(v) == b.Output || inside(b.Output, path.Clean(v)) {
 				field := fmt.Sprintf("image.volumes[%d]", i)
-				return &Error{Field: field, Msg: fmt.Sprintf("%s: the volume %s would hide the binary %s of %s at run time: put the binary outside the volume", field, v, b.Output, b.Field)}
+				return &Error{Field: field, Msg: fmt.Sprintf("%s: the volume %s would hide the binary %s %s at run time: put the binary outside the volume", field, v, b.Output, of(b))}
 			}
 		}
 	}
