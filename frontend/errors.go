@@ -8,6 +8,7 @@ import (
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/solver/errdefs"
 	"github.com/moby/buildkit/solver/pb"
+	"github.com/moby/buildkit/util/grpcerrors"
 
 	"github.com/gopherfile/gopherfile/frontend/gomod"
 	"github.com/gopherfile/gopherfile/frontend/plan"
@@ -66,6 +67,12 @@ func withSpecSource(err error, sm *llb.SourceMap) error {
 // that field's line, or line 1 when the field is not written).
 func (b *build) fieldError(field string, err error) error {
 	pos := b.pos.Of(field)
+	// BuildKit sends an error that wraps a gRPC status (an image that does not
+	// resolve) with the status's own message, dropping the context around it:
+	// keep the whole text instead.
+	if st, ok := grpcerrors.AsGRPCStatus(err); ok && st != nil {
+		err = errors.New(err.Error())
+	}
 	return sourceError(fmt.Errorf("Gopherfile line %d: %w", pos.Line, err), b.src.SourceMap, pos.Line)
 }
 
