@@ -3,10 +3,12 @@ package frontend
 import (
 	"errors"
 	"fmt"
+	"go/version"
 
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/solver/errdefs"
 	"github.com/moby/buildkit/solver/pb"
+	"github.com/moby/buildkit/util/grpcerrors"
 
 	"github.com/gopherfile/gopherfile/frontend/gomod"
 	"github.com/gopherfile/gopherfile/frontend/plan"
@@ -14,15 +16,29 @@ import (
 )
 
 func lineRange(line int) []*pb.Range {
-	if line < 1 {
-		line = 1
-	}
-	return []*pb.Range{{Start: &pb.Position{Line: int32(line)}, End: &pb.Position{Line: int32(line)}}}
+	return lineRanges([]int{line})
 }
 
-// sourceError attaches the Gopherfile and the line to err, so that buildx and the
-// CLI print the line under the message.
-func sourceError(err error, sm *llb.SourceMap, line int) error {
+// lineRanges is one source range per line, in order, each once.
+func lineRanges(lines []int) []*pb.Range {
+	var out []*pb.Range
+	seen := map[int]bool{}
+	for _, line := range lines {
+		if line < 1 {
+			line = 1
+		}
+		if seen[line] {
+			continue
+		}
+		seen[line] = true
+		out = append(out, &pb.Range{Start: &pb.Position{Line: int32(line)}, End: &pb.Position{Line: int32(line)}})
+	}
+	return out
+}
+
+// sourceError attaches the Gopherfile and the lines to err, so that buildx and
+// the CLI print those lines under the message.
+func sourceError(err error, sm *llb.SourceMap, lines ...int) error {
 	if sm == nil {
 		return err
 	}
@@ -30,22 +46,33 @@ func sourceError(err error, sm *llb.SourceMap, line int) error {
 	if sm.Definition != nil {
 		info.Definition = sm.Definition.ToPB()
 	}
-	return errdefs.WithSource(err, &errdefs.Source{Info: info, Ranges: lineRange(line)})
+	return errdefs.WithSource(err, &errdefs.Source{Info: info, Ranges: lineRanges(lines)})
 }
 
-// withSpecSource turns a spec.Error into an error that carries its line.
+// withSpecSource turns the spec.Error values of err into an error that
+// carries all their lines.
 func withSpecSource(err error, sm *llb.SourceMap) error {
-	var se *spec.Error
-	if errors.As(err, &se) {
-		return sourceError(err, sm, se.Pos.Line)
+	errs := spec.Errors(err)
+	if len(errs) == 0 {
+		return err
 	}
-	return err
+	lines := make([]int, len(errs))
+	for i, e := range errs {
+		lines[i] = e.Pos.Line
+	}
+	return sourceError(err, sm, lines...)
 }
 
 // fieldError is an error about a spec field (or about the context, reported at
 // that field's line, or line 1 when the field is not written).
 func (b *build) fieldError(field string, err error) error {
 	pos := b.pos.Of(field)
+	// BuildKit sends an error that wraps a gRPC status (an image that does not
+	// resolve) with the status's own message, dropping the context around it:
+	// keep the whole text instead.
+	if st, ok := grpcerrors.AsGRPCStatus(err); ok && st != nil {
+		err = errors.New(err.Error())
+	}
 	return sourceError(fmt.Errorf("Gopherfile line %d: %w", pos.Line, err), b.src.SourceMap, pos.Line)
 }
 
@@ -68,7 +95,7 @@ func (b *build) checkGoVersion(builder *imageConfig) error {
 	if s, ok := p.Downloads.Setting("GOTOOLCHAIN"); ok && s.Value != "local" {
 		return nil // the go command may switch toolchains
 	}
-	if gomod.Compare(have, p.RequiredGo) >= 0 {
+	if version.Compare("go"+have, "go"+p.RequiredGo) >= 0 {
 		return nil
 	}
 	field := "go"

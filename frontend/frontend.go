@@ -53,6 +53,7 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	b.mod = mod
 	opts := plan.Options{
 		BuildArgs:    bc.BuildArgs,
 		Target:       bc.Target,
@@ -60,9 +61,17 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 		VCSRevision:  bc.BuildOpts().Opts["vcs:revision"],
 		CacheImports: len(bc.CacheImports) > 0,
 	}
-	if epoch, err := bc.ResolveMainContextSourceDateEpoch(ctx); err == nil && epoch != nil {
-		opts.Epoch = epoch
+	epoch, err := plan.SourceDateEpoch(bc.BuildArgs)
+	if err != nil {
+		return nil, fmt.Errorf("gopherfile: %w", err)
 	}
+	if epoch == nil {
+		// Not given, or "context": the commit time of a git context, if any.
+		if e, err := bc.ResolveMainContextSourceDateEpoch(ctx); err == nil {
+			epoch = e
+		}
+	}
+	opts.Epoch = epoch
 	p, err := plan.New(s, *mod, opts)
 	if err != nil {
 		return nil, b.planError(err)
@@ -78,6 +87,7 @@ type build struct {
 	src  *dockerui.Source
 	spec *spec.Spec
 	pos  spec.Positions
+	mod  *plan.Module
 	plan *plan.Plan
 
 	imagesMu sync.Mutex
@@ -137,11 +147,17 @@ func (b *build) prepare(ctx context.Context) error {
 			bc.MultiPlatformRequested = true
 		}
 	}
+	seen := map[string]bool{}
 	for i, tp := range bc.TargetPlatforms {
 		if err := spec.CheckPlatform(platforms.Format(tp)); err != nil {
 			return fmt.Errorf("gopherfile: --platform: %w", err)
 		}
 		bc.TargetPlatforms[i] = platforms.Normalize(tp)
+		key := platforms.FormatAll(bc.TargetPlatforms[i])
+		if seen[key] {
+			return fmt.Errorf("gopherfile: --platform lists %s twice: list each platform once (two manifests for one platform would make the image index ambiguous)", key)
+		}
+		seen[key] = true
 	}
 	buildPlatform := platforms.Normalize(platforms.DefaultSpec())
 	if len(bc.BuildPlatforms) > 0 {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path"
+	"strings"
 	"sync"
 
 	"github.com/containerd/platforms"
@@ -128,7 +130,7 @@ func (b *build) resolveImage(ctx context.Context, ref string, pl ocispecs.Platfo
 		},
 	})
 	if err != nil {
-		return nil, nil, b.fieldError(field, fmt.Errorf("resolving the image %s: %w", ref, err))
+		return nil, nil, b.resolveError(ref, pl, field, err)
 	}
 	var img dockerspec.DockerOCIImage
 	if err := json.Unmarshal(dt, &img); err != nil {
@@ -153,4 +155,68 @@ func builderGoVersion(c *imageConfig) string {
 	}
 	v, _ := plan.EnvValue(c.img.Config.Env, "GOLANG_VERSION")
 	return v
+}
+
+// resolveError explains an image that cannot be resolved: for the builder,
+// which setting chose it (at that setting's line, or go.mod's); for the base,
+// the platform it lacks.
+func (b *build) resolveError(ref string, pl ocispecs.Platform, field string, err error) error {
+	platform := platforms.FormatAll(platforms.Normalize(pl))
+	noPlatform := strings.Contains(err.Error(), "no match for platform")
+	if field == "builder" {
+		field, why := b.builderChoice()
+		hint := "check that the tag exists (the official golang images are tagged like 1.26 and 1.26.8)"
+		if noPlatform {
+			hint = fmt.Sprintf("the image has no %s variant; the builder runs on the build platform", platform)
+		}
+		return b.fieldError(field, fmt.Errorf("resolving the builder image %s (chosen by %s): %w: %s; or choose another with go:, builder: or --build-arg %s=...",
+			ref, why, err, hint, plan.ArgBuilderImage))
+	}
+	if noPlatform {
+		return b.fieldError(field, fmt.Errorf("the runtime base image %s has no %s variant (%w): choose a base image that has one, or build for the platforms it has (platforms: or --platform)",
+			ref, platform, err))
+	}
+	return b.fieldError(field, fmt.Errorf("resolving the runtime base image %s for %s: %w", ref, platform, err))
+}
+
+// builderChoice says which spec field chose the builder image (for the error
+// line; "" when none did) and, in words, what chose it.
+func (b *build) builderChoice() (field, why string) {
+	p := b.plan
+	switch p.BuilderOrigin {
+	case "Gopherfile builder":
+		return "builder", "builder: in the Gopherfile"
+	case "Gopherfile go":
+		return "go", fmt.Sprintf("go: %q in the Gopherfile", p.GoVersion)
+	case "go.mod":
+		return "", b.goModChoice()
+	}
+	return "", p.BuilderOrigin
+}
+
+// goModChoice names the go.mod (or go.work) line the builder's Go version
+// came from.
+func (b *build) goModChoice() string {
+	p, m := b.plan, b.mod
+	if m == nil || m.Facts == nil {
+		return "go.mod"
+	}
+	line := func(file, kind, v string, n int) string {
+		if n > 0 {
+			return fmt.Sprintf("the %s line of %s (line %d: %s %s)", kind, file, n, kind, v)
+		}
+		return fmt.Sprintf("the %s line of %s", kind, file)
+	}
+	if w := m.Work; w != nil && (w.Toolchain != "" || w.Go != "") {
+		if w.Toolchain != "" && w.Toolchain == p.GoVersion {
+			return line("go.work", "toolchain", "go"+w.Toolchain, w.ToolchainLine)
+		}
+		return line("go.work", "go", w.Go, w.GoLine)
+	}
+	file := path.Join(p.ModuleDir, "go.mod")
+	f := m.Facts
+	if f.Toolchain != "" && f.Toolchain == p.GoVersion {
+		return line(file, "toolchain", "go"+f.Toolchain, f.ToolchainLine)
+	}
+	return line(file, "go", f.Go, f.GoLine)
 }

@@ -3,6 +3,7 @@ package frontend
 import (
 	"context"
 	"fmt"
+	"go/version"
 	"path"
 	"strings"
 	"sync"
@@ -46,7 +47,7 @@ func (b *build) readModule(ctx context.Context) (*plan.Module, error) {
 		}
 		m.Work = ws
 	}
-	if _, ok := files[vendorPath]; ok && m.Work == nil && (facts.Go == "" || gomod.Compare(facts.Go, "1.14") >= 0) {
+	if _, ok := files[vendorPath]; ok && m.Work == nil && (facts.Go == "" || version.Compare("go"+facts.Go, "go1.14") >= 0) {
 		m.Vendored = true
 	}
 

@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 
+	"golang.org/x/mod/module"
+
 	"github.com/gopherfile/gopherfile/frontend/gomod"
 	"github.com/gopherfile/gopherfile/frontend/spec"
 )
@@ -214,6 +216,9 @@ func initBuilds(modulePath string, dirs []string) []initBuild {
 	var out []initBuild
 	used := map[string]bool{}
 	for _, d := range dirs {
+		if d != "." && module.CheckImportPath(modulePath+"/"+d) != nil {
+			continue // go build refuses the package (a space, a non-ASCII letter): so does the Gopherfile
+		}
 		main := "."
 		name := gomod.BinaryName(modulePath)
 		if d != "." {

@@ -178,8 +178,10 @@ func TestInitBuilds(t *testing.T) {
 			[]initBuild{{"a", "./cmd/a"}, {"tools-a", "./tools/a"}, {"x-tools-a", "./x/tools/a"}}},
 		{"root and dir with its name", "example.com/srv", []string{".", "cmd/srv"},
 			[]initBuild{{"srv", "."}, {"cmd-srv", "./cmd/srv"}}},
-		{"odd directory names", "example.com/m", []string{"cmd/my tool", "cmd/ünï"},
-			[]initBuild{{"my-tool", "./cmd/my tool"}, {"n", "./cmd/ünï"}}},
+		{"odd directory names", "example.com/m", []string{"cmd/my+tool", "cmd/~x"},
+			[]initBuild{{"my-tool", "./cmd/my+tool"}, {"x", "./cmd/~x"}}},
+		{"directories go cannot build are skipped", "example.com/m", []string{"cmd/my tool", "cmd/ünï", "cmd/ok"},
+			[]initBuild{{"ok", "./cmd/ok"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

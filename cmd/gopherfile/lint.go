@@ -120,15 +120,26 @@ func plural(n int, word string) string {
 	return fmt.Sprintf("%d %ss", n, word)
 }
 
-// printSpecError prints a spec.Parse error like a compiler: FILE:LINE:COL: the
-// message, then the line of the Gopherfile with a caret under the column (the
-// first non-blank character when the column is unknown).
+// printSpecError prints the problems of a spec.Parse error like a compiler,
+// each as FILE:LINE:COL: the message, then the line of the Gopherfile with a
+// caret under the column (the first non-blank character when the column is
+// unknown).
 func printSpecError(w io.Writer, file string, data []byte, err error) {
-	var se *spec.Error
-	if !errors.As(err, &se) {
+	errs := spec.Errors(err)
+	if len(errs) == 0 {
 		fmt.Fprintf(w, "%s: %v\n", file, err)
 		return
 	}
+	lines := strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n")
+	for _, se := range errs {
+		printOne(w, file, lines, se)
+	}
+	if len(errs) > 1 {
+		fmt.Fprintf(w, "%s: %d problems\n", file, len(errs))
+	}
+}
+
+func printOne(w io.Writer, file string, lines []string, se *spec.Error) {
 	msg := se.Msg
 	if se.Field != "" {
 		msg = se.Field + ": " + msg
@@ -145,7 +156,6 @@ func printSpecError(w io.Writer, file string, data []byte, err error) {
 	}
 	fmt.Fprintf(w, "%s: %s\n", loc, msg)
 
-	lines := strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n")
 	if se.Pos.Line < 1 || se.Pos.Line > len(lines) {
 		return
 	}

@@ -70,6 +70,20 @@ func TestLint(t *testing.T) {
 			wantStderr: []string{"Gopherfile:3:3: unknown field \"bse\" in image (did you mean \"base\"?", "    3 |   bse: alpine:3.20\n      |   ^\n"},
 		},
 		{
+			name:     "every problem, not the first",
+			files:    map[string]string{"go.mod": goMod, "Gopherfile": "version: 1\ntidy: never\nimage:\n  bse: alpine:3.20\nbuilds:\n  - main: \"./x$(id)\"\n    output: /tmp\nenv:\n  GOPROXY: off\n"},
+			wantCode: 1,
+			wantStderr: []string{
+				"Gopherfile:2:1: tidy: unknown value \"never\" (use \"check\" or \"off\")",
+				"Gopherfile:4:3: unknown field \"bse\" in image (did you mean \"base\"?",
+				"Gopherfile:6:5: builds[0].main: \"./x$(id)\" contains '$'",
+				"Gopherfile:7:5: builds[0].output: /tmp is a directory or file the image needs",
+				"Gopherfile:9:3: env.GOPROXY: GOPROXY cannot be set here",
+				"    9 |   GOPROXY: off\n      |   ^\n",
+				"5 problems",
+			},
+		},
+		{
 			name:       "YAML syntax error",
 			files:      map[string]string{"go.mod": goMod, "Gopherfile": "version: 1\nimage:\n\tbase: alpine:3.20\n"},
 			wantCode:   1,

@@ -23,6 +23,10 @@ type Facts struct {
 	// Toolchain is the version of the toolchain line without the "go" prefix,
 	// e.g. "1.26.1"; empty when go.mod has none (or says "default").
 	Toolchain string
+	// GoLine and ToolchainLine are the lines of the go and toolchain lines
+	// in go.mod, 0 when there is none: errors about the Go version that
+	// go.mod chose name them.
+	GoLine, ToolchainLine int
 	// LocalReplaces are the directories of replace directives that point at local
 	// paths, relative to the module directory, cleaned, with forward slashes.
 	LocalReplaces []string
@@ -42,9 +46,11 @@ func Parse(filename string, data []byte) (*Facts, error) {
 	facts := &Facts{Path: f.Module.Mod.Path, Requires: len(f.Require)}
 	if f.Go != nil {
 		facts.Go = f.Go.Version
+		facts.GoLine = f.Go.Syntax.Start.Line
 	}
 	if f.Toolchain != nil && f.Toolchain.Name != "default" {
 		facts.Toolchain = strings.TrimPrefix(f.Toolchain.Name, "go")
+		facts.ToolchainLine = f.Toolchain.Syntax.Start.Line
 	}
 	seen := map[string]bool{}
 	for _, r := range f.Replace {
@@ -70,6 +76,8 @@ type Workspace struct {
 	Go string
 	// Toolchain is the toolchain line without "go".
 	Toolchain string
+	// GoLine and ToolchainLine are their lines in go.work, 0 when absent.
+	GoLine, ToolchainLine int
 	// Use lists the module directories, relative to go.work, cleaned.
 	Use []string
 	// LocalReplaces are go.work's own local replace directories.
@@ -85,9 +93,11 @@ func ParseWork(filename string, data []byte) (*Workspace, error) {
 	w := &Workspace{}
 	if f.Go != nil {
 		w.Go = f.Go.Version
+		w.GoLine = f.Go.Syntax.Start.Line
 	}
 	if f.Toolchain != nil && f.Toolchain.Name != "default" {
 		w.Toolchain = strings.TrimPrefix(f.Toolchain.Name, "go")
+		w.ToolchainLine = f.Toolchain.Syntax.Start.Line
 	}
 	for _, u := range f.Use {
 		if path.IsAbs(u.Path) {

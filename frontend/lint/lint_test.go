@@ -294,7 +294,6 @@ func toolchainLineIgnoredCases() []lintCase {
 		{name: "no toolchain line", file: "version: 1\ngo: \"1.25\"\n", facts: &gomod.Facts{Path: "example.com/m", Go: "1.24"}},
 		{name: "same minor tag", file: "version: 1\ngo: \"1.26\"\n", facts: facts},
 		{name: "toolchain auto", file: "version: 1\ngo: \"1.25\"\nmodules:\n  toolchain: auto\n", facts: facts},
-		{name: "toolchain auto in env", file: "version: 1\ngo: \"1.25\"\nenv:\n  GOTOOLCHAIN: auto\n", facts: facts},
 		{name: "toolchain build arg", file: "version: 1\ngo: \"1.25\"\n", facts: facts, opt: Options{BuildArgs: map[string]string{"GOTOOLCHAIN": "go1.26.1"}}},
 		{name: "newer builder", file: "version: 1\nbuilder: registry.acme/go:1\n", facts: facts, opt: Options{BuilderGo: "1.26.8"}},
 		{

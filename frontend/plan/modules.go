@@ -5,7 +5,6 @@ import (
 	"path"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/gopherfile/gopherfile/frontend/spec"
 	"github.com/gopherfile/gopherfile/internal/goenv"
@@ -27,9 +26,9 @@ type Downloads struct {
 	// Timeout of one download attempt, in seconds.
 	TimeoutSeconds int `json:"timeoutSeconds"`
 	// Netrc, CACert and SSH are "optional", "required" or "off".
-	Netrc  string `json:"netrc"`
-	CACert string `json:"cacert"`
-	SSH    string `json:"ssh"`
+	Netrc  spec.SecretMode `json:"netrc"`
+	CACert spec.SecretMode `json:"cacert"`
+	SSH    spec.SecretMode `json:"ssh"`
 	// GitHosts use GIT_AUTH_TOKEN.<host> secrets; SSHHosts are rewritten to git@.
 	GitHosts   []string `json:"gitHosts,omitempty"`
 	SSHHosts   []string `json:"sshHosts,omitempty"`
@@ -52,6 +51,7 @@ func (d *Downloads) Setting(name string) (Setting, bool) {
 	return Setting{}, false
 }
 
+// downloads resolves the download settings; s has its defaults.
 func downloads(s *spec.Spec, args map[string]string) Downloads {
 	m := s.Modules
 	d := Downloads{Proxy: map[string]string{}}
@@ -85,18 +85,9 @@ func downloads(s *spec.Spec, args map[string]string) Downloads {
 		d.Proxy = nil
 	}
 
-	d.Retries = spec.DefaultRetries
-	if m.Retries != nil {
-		d.Retries = *m.Retries
-	}
-	timeout, err := time.ParseDuration(orDefault(m.Timeout, spec.DefaultTimeout))
-	if err != nil {
-		timeout, _ = time.ParseDuration(spec.DefaultTimeout)
-	}
-	d.TimeoutSeconds = int(timeout.Seconds())
-	d.Netrc = orDefault(m.Netrc, spec.SecretOptional)
-	d.CACert = orDefault(m.CACert, spec.SecretOptional)
-	d.SSH = orDefault(m.SSH, spec.SecretOff)
+	d.Retries = int(*m.Retries)
+	d.TimeoutSeconds = int(m.Timeout.Value().Seconds())
+	d.Netrc, d.CACert, d.SSH = m.Netrc, m.CACert, m.SSH
 
 	private := m.Private
 	if p, ok := d.Setting("GOPRIVATE"); ok {

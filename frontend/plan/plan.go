@@ -7,6 +7,7 @@ package plan
 import (
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -210,18 +211,20 @@ func New(s *spec.Spec, m Module, opt Options) (*Plan, error) {
 		return nil, &Error{Field: "module", Msg: "no go.mod facts"}
 	}
 	args := opt.BuildArgs
+	written := s
+	s = s.Defaults()
 	p := &Plan{
 		ModuleDir:  cleanDir(s.Module),
 		ModulePath: m.Facts.Path,
 		Vendored:   m.Vendored,
 		Tidy:       s.Tidy != spec.TidyOff,
-		Platforms:  s.Platforms,
+		Platforms:  platformStrings(s.Platforms),
 	}
 	// go mod tidy ignores go.work (golang/go#50750): in a workspace it looks the
 	// other workspace modules up on the proxy and fails; and for a vendored module
 	// it needs the network the vendor directory is there to avoid. In both, the
 	// check runs only when the Gopherfile says tidy: check.
-	if (m.Work != nil || m.Vendored) && s.Tidy == "" {
+	if (m.Work != nil || m.Vendored) && written.Tidy == "" {
 		p.Tidy = false
 	}
 
@@ -287,24 +290,10 @@ func New(s *spec.Spec, m Module, opt Options) (*Plan, error) {
 		p.CGO = true
 	}
 	p.CC = s.CC
-	// auto (the default): layers when the build imports a cache (a runner
-	// that may be fresh), cache mounts otherwise.
-	inLayer := func(arg, field string) (bool, error) {
-		switch v := orDefault(args[arg], field); v {
-		case "", spec.CacheAuto:
-			return opt.CacheImports, nil
-		case spec.CacheMount:
-			return false, nil
-		case spec.CacheLayer:
-			return true, nil
-		default:
-			return false, &Error{Msg: fmt.Sprintf("--build-arg %s=%s: use auto, mount or layer", arg, v)}
-		}
-	}
-	if p.ModulesInLayer, err = inLayer(ArgModuleCache, s.Cache.Modules); err != nil {
+	if p.ModulesInLayer, err = cacheInLayer(args, ArgModuleCache, s.Cache.Modules, opt.CacheImports); err != nil {
 		return nil, err
 	}
-	if p.DepsInLayer, err = inLayer(ArgBuildCache, s.Cache.Build); err != nil {
+	if p.DepsInLayer, err = cacheInLayer(args, ArgBuildCache, s.Cache.Build, opt.CacheImports); err != nil {
 		return nil, err
 	}
 	p.Epoch = opt.Epoch
@@ -322,6 +311,9 @@ func New(s *spec.Spec, m Module, opt Options) (*Plan, error) {
 	p.Binaries = bins
 
 	p.Image = image(s, bins, args, p.CGO)
+	if err := checkImagePaths(s, bins); err != nil {
+		return nil, err
+	}
 	p.Image.Labels = ociLabels(p, bins, args, opt)
 	p.Test = testPlan(s)
 
@@ -398,151 +390,37 @@ func depFiles(moduleDir string, m Module) ([]string, error) {
 	return out, nil
 }
 
-func binaries(s *spec.Spec, modulePath string, stamp Stamp) ([]Binary, error) {
-	builds := s.Builds
-	fields := make([]string, len(builds))
-	for i := range builds {
-		fields[i] = fmt.Sprintf("builds[%d]", i)
-	}
-	if len(builds) == 0 {
-		builds = []spec.Build{{}}
-		fields = []string{"version"}
-	}
-	var out []Binary
-	names := map[string]bool{}
-	outputs := map[string]bool{}
-	for i, b := range builds {
-		main := b.Main
-		if main == "" {
-			main = "."
-		}
-		main = path.Clean(main)
-		if main != "." {
-			main = "./" + main
-		}
-		name := b.Name
-		if name == "" {
-			if main == "." {
-				name = gomod.BinaryName(modulePath)
-			} else {
-				name = gomod.BinaryName(main)
+// cacheInLayer resolves cache.modules or cache.build (mode, after defaults) and
+// its build arg: auto (the default) is layers when the build imports a cache
+// (a runner that may be fresh), cache mounts otherwise.
+func cacheInLayer(args map[string]string, arg string, mode spec.CacheMode, imports bool) (bool, error) {
+	if v := args[arg]; v != "" {
+		mode = spec.CacheMode(v)
+		if !slices.Contains(mode.Values(), mode) {
+			var names []string
+			for _, m := range mode.Values() {
+				names = append(names, string(m))
 			}
+			last := len(names) - 1
+			return false, &Error{Msg: fmt.Sprintf("--build-arg %s=%s: use %s or %s", arg, v, strings.Join(names[:last], ", "), names[last])}
 		}
-		if names[name] {
-			return nil, &Error{Field: fields[i], Msg: fmt.Sprintf("two builds make a binary named %q: give them different name: fields", name)}
-		}
-		names[name] = true
-		output := b.Output
-		if output == "" {
-			output = path.Join(spec.DefaultBinDir, name)
-		}
-		output = path.Clean(output)
-		if outputs[output] {
-			return nil, &Error{Field: fields[i], Msg: fmt.Sprintf("two builds write %s: give them different output: fields", output)}
-		}
-		outputs[output] = true
-		var flags []string
-		ld := ""
-		if b.Strip == nil || *b.Strip {
-			ld = "-s -w"
-		}
-		if b.Ldflags != "" {
-			user, err := stamp.render(b.Ldflags)
-			if err != nil {
-				return nil, &Error{Field: fields[i] + ".ldflags", Msg: err.Error()}
-			}
-			ld = strings.TrimSpace(ld + " " + user)
-		}
-		if ld != "" {
-			flags = append(flags, "-ldflags="+ld)
-		}
-		if b.Gcflags != "" {
-			flags = append(flags, "-gcflags="+b.Gcflags)
-		}
-		if len(b.Tags) > 0 {
-			flags = append(flags, "-tags="+strings.Join(b.Tags, ","))
-		}
-		flags = append(flags, b.Flags...)
-		out = append(out, Binary{Name: name, Main: main, Output: output, Flags: flags, Env: sortedEnv(b.Env), Field: fields[i]})
 	}
-	return out, nil
+	switch mode {
+	case spec.CacheMount:
+		return false, nil
+	case spec.CacheLayer:
+		return true, nil
+	}
+	return imports, nil
 }
 
-func image(s *spec.Spec, bins []Binary, args map[string]string, cgo bool) Image {
-	img := Image{
-		Base:       s.Image.Base,
-		Cmd:        s.Image.Cmd,
-		Env:        sortedEnv(s.Image.Env),
-		User:       s.Image.User,
-		Workdir:    s.Image.Workdir,
-		Labels:     s.Image.Labels,
-		Volumes:    s.Image.Volumes,
-		StopSignal: s.Image.StopSignal,
-		Files:      s.Image.Files,
-	}
-	if v := args[ArgBaseImage]; v != "" {
-		img.Base = v
-	}
-	if img.Base == "" {
-		img.Base = spec.DefaultBase
-		if cgo {
-			img.Base = spec.DefaultCGOBase
-		}
-	}
-	if img.Base == spec.Scratch {
-		img.ScratchExtras = true
-		img.Tzdata = s.Image.Tzdata == nil || *s.Image.Tzdata
-	}
-	if h := s.Image.Healthcheck; h != nil {
-		hc := &Healthcheck{Test: append([]string{"CMD"}, h.Cmd...), Retries: h.Retries}
-		hc.Interval, _ = time.ParseDuration(orDefault(h.Interval, "0s"))
-		hc.Timeout, _ = time.ParseDuration(orDefault(h.Timeout, "0s"))
-		hc.StartPeriod, _ = time.ParseDuration(orDefault(h.StartPeriod, "0s"))
-		img.Healthcheck = hc
-	}
-	img.Entrypoint = s.Image.Entrypoint
-	if len(img.Entrypoint) == 0 {
-		img.Entrypoint = []string{bins[0].Output}
-	}
-	for _, p := range s.Image.Expose {
-		if n, err := spec.NormalizePort(p); err == nil {
-			img.Expose = append(img.Expose, n)
-		}
-	}
-	return img
-}
-
-func sortedEnv(m map[string]string) []string {
-	if len(m) == 0 {
+func platformStrings(list []spec.Platform) []string {
+	if len(list) == 0 {
 		return nil
 	}
-	out := make([]string, 0, len(m))
-	for k, v := range m {
-		out = append(out, k+"="+v)
+	out := make([]string, len(list))
+	for i, p := range list {
+		out[i] = string(p)
 	}
-	sort.Strings(out)
-	return out
-}
-
-// EnvValue returns the value of key in a KEY=VALUE list, and whether it is set.
-func EnvValue(env []string, key string) (string, bool) {
-	for i := len(env) - 1; i >= 0; i-- {
-		if k, v, ok := strings.Cut(env[i], "="); ok && k == key {
-			return v, true
-		}
-	}
-	return "", false
-}
-
-// setEnv sets KEY=VALUE in a sorted env list.
-func setEnv(env []string, key, value string) []string {
-	out := []string{}
-	for _, kv := range env {
-		if k, _, _ := strings.Cut(kv, "="); k != key {
-			out = append(out, kv)
-		}
-	}
-	out = append(out, key+"="+value)
-	sort.Strings(out)
 	return out
 }

@@ -2,13 +2,16 @@ package spec
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"reflect"
 	"sort"
 	"strconv"
 	"strings"
 
-	"gopkg.in/yaml.v3"
+	"github.com/moby/buildkit/util/suggest"
+	"go.yaml.in/yaml/v3"
 )
 
 // Limits that bound the work Parse does on hostile input. They are checked before
@@ -20,66 +23,11 @@ const (
 	MaxDepth     = 32        // nesting of YAML collections
 )
 
-// Pos is a position in the Gopherfile, 1-based. The zero Pos means "the whole file".
-type Pos struct {
-	Line   int
-	Column int
-}
-
-// Positions maps field paths ("builds[0].main", "image.base") to where they are
-// written in the Gopherfile.
-type Positions map[string]Pos
-
-// Of returns the position of the field at path, or of its closest written parent,
-// or line 1.
-func (p Positions) Of(path string) Pos {
-	for path != "" {
-		if pos, ok := p[path]; ok {
-			return pos
-		}
-		i := strings.LastIndexAny(path, ".[")
-		if i < 0 {
-			break
-		}
-		path = path[:i]
-	}
-	return Pos{Line: 1, Column: 1}
-}
-
-// Error is a problem with a Gopherfile: where it is, what is wrong and what to do.
-type Error struct {
-	Pos   Pos
-	Field string // field path, e.g. builds[0].main; empty for the whole file
-	Msg   string
-	Hint  string // what the user should do; may be empty
-}
-
-func (e *Error) Error() string {
-	var b strings.Builder
-	b.WriteString("Gopherfile")
-	if e.Pos.Line > 0 {
-		fmt.Fprintf(&b, " line %d", e.Pos.Line)
-		if e.Pos.Column > 0 {
-			fmt.Fprintf(&b, ", column %d", e.Pos.Column)
-		}
-	}
-	b.WriteString(": ")
-	if e.Field != "" {
-		b.WriteString(e.Field)
-		b.WriteString(": ")
-	}
-	b.WriteString(e.Msg)
-	if e.Hint != "" {
-		b.WriteString(" (")
-		b.WriteString(e.Hint)
-		b.WriteString(")")
-	}
-	return b.String()
-}
-
 // Parse reads a Gopherfile, checks every field and returns the spec and where
 // each field was written. It does not apply defaults that depend on go.mod; the
-// plan does that.
+// plan does that. The error holds every problem found, in the order of their
+// lines (see Errors), up to MaxErrors; the limits on size and nesting stop at
+// once.
 func Parse(data []byte) (*Spec, Positions, error) {
 	if len(data) > MaxFileSize {
 		return nil, nil, &Error{Msg: fmt.Sprintf("the file is %d bytes, more than the limit of %d", len(data), MaxFileSize),
@@ -88,25 +36,58 @@ func Parse(data []byte) (*Spec, Positions, error) {
 	if bytes.IndexByte(data, 0) >= 0 {
 		return nil, nil, &Error{Msg: "the file contains a NUL byte; it is not a text file", Hint: "is -f pointing at the right file?"}
 	}
+	root, err := document(data)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkSize(root); err != nil {
+		return nil, nil, err
+	}
+	d := &decoder{r: &report{pos: Positions{}}}
+	var s Spec
+	top, err := d.decode(root, reflect.ValueOf(&s).Elem(), "", 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	if top {
+		s.validate(d.r)
+	}
+	if err := d.r.err(); err != nil {
+		return nil, nil, err
+	}
+	return &s, d.r.pos, nil
+}
+
+// document returns the one YAML document of data. A second document (after a
+// --- line) is an error: its settings would be silently ignored.
+func document(data []byte) (*yaml.Node, error) {
+	empty := &Error{Pos: Pos{Line: 1}, Msg: "the Gopherfile is empty", Hint: "the smallest Gopherfile is the line `version: 1`"}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, nil, yamlError(err)
+	if err := dec.Decode(&root); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, empty
+		}
+		return nil, yamlError(err)
 	}
 	if root.Kind == 0 || (root.Kind == yaml.DocumentNode && len(root.Content) == 0) {
-		return nil, nil, &Error{Pos: Pos{Line: 1}, Msg: "the Gopherfile is empty", Hint: "the smallest Gopherfile is the line `version: 1`"}
+		return nil, empty
 	}
-	if err := checkSize(&root); err != nil {
-		return nil, nil, err
+	for {
+		var next yaml.Node
+		err := dec.Decode(&next)
+		if errors.Is(err, io.EOF) {
+			return &root, nil
+		}
+		if err != nil {
+			return nil, yamlError(err)
+		}
+		if len(next.Content) == 0 || (next.Content[0].Kind == yaml.ScalarNode && next.Content[0].Tag == "!!null") {
+			continue // a trailing --- with nothing after it
+		}
+		return nil, &Error{Pos: nodePos(&next), Msg: "a second YAML document starts here: a Gopherfile is one document, and the settings after this --- would be ignored",
+			Hint: "remove the --- line and merge the settings into the first document, or put them in a Gopherfile of their own"}
 	}
-	d := &decoder{pos: Positions{}}
-	var s Spec
-	if err := d.decode(&root, reflect.ValueOf(&s).Elem(), "", 0); err != nil {
-		return nil, nil, err
-	}
-	if err := validate(&s, d.pos, d.seen); err != nil {
-		return nil, nil, err
-	}
-	return &s, d.pos, nil
 }
 
 // yamlError turns a yaml.v3 syntax error ("yaml: line 3: did not find expected key")
@@ -155,10 +136,17 @@ func checkSize(root *yaml.Node) error {
 	return walk(root, 0)
 }
 
+// decoder fills a Spec from YAML nodes. A node of the wrong shape is
+// reported and skipped, so that one Parse reports every such problem; only
+// the limits stop decoding.
 type decoder struct {
-	pos   Positions
-	seen  map[string]bool // field paths that were written (even as null)
+	r     *report
 	nodes int
+}
+
+// fail reports a problem at node n and skips the node.
+func (d *decoder) fail(n *yaml.Node, field, msg, hint string) {
+	d.r.addError(&Error{Pos: nodePos(n), Field: field, Msg: msg, Hint: hint})
 }
 
 func nodePos(n *yaml.Node) Pos { return Pos{Line: n.Line, Column: n.Column} }
@@ -183,124 +171,154 @@ func kindName(n *yaml.Node) string {
 	return "something else"
 }
 
-func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string, depth int) error {
+// decode fills v from n. ok is false when n was skipped for its shape; err is
+// a limit that stops the whole Parse.
+func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string, depth int) (ok bool, err error) {
 	d.nodes++
 	if d.nodes > MaxNodes {
-		return &Error{Pos: nodePos(n), Msg: fmt.Sprintf("the YAML has more than %d nodes (counting alias expansions)", MaxNodes),
+		return false, &Error{Pos: nodePos(n), Msg: fmt.Sprintf("the YAML has more than %d nodes (counting alias expansions)", MaxNodes),
 			Hint: "do not use YAML anchors and aliases to repeat large blocks"}
 	}
 	if depth > MaxDepth {
-		return &Error{Pos: nodePos(n), Field: path, Msg: fmt.Sprintf("nested more than %d levels deep", MaxDepth)}
+		return false, &Error{Pos: nodePos(n), Field: path, Msg: fmt.Sprintf("nested more than %d levels deep", MaxDepth)}
 	}
 	switch n.Kind {
 	case yaml.DocumentNode:
 		if len(n.Content) == 0 {
-			return nil
+			return true, nil
 		}
 		return d.decode(n.Content[0], v, path, depth)
 	case yaml.AliasNode:
 		return d.decode(n.Alias, v, path, depth+1)
 	}
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
-		return nil // an empty value leaves the default
+		return true, nil // an empty value leaves the default
 	}
 	switch v.Kind() {
 	case reflect.Pointer:
 		elem := reflect.New(v.Type().Elem())
-		if err := d.decode(n, elem.Elem(), path, depth); err != nil {
-			return err
+		ok, err := d.decode(n, elem.Elem(), path, depth)
+		if ok && err == nil {
+			v.Set(elem)
 		}
-		v.Set(elem)
+		return ok, err
 	case reflect.Struct:
 		return d.decodeStruct(n, v, path, depth)
 	case reflect.String:
 		if n.Kind != yaml.ScalarNode {
-			return &Error{Pos: nodePos(n), Field: path, Msg: "must be a string, not " + kindName(n)}
+			d.fail(n, path, "must be a string, not "+kindName(n), "")
+			return false, nil
 		}
 		v.SetString(n.Value)
 	case reflect.Int:
 		if n.Kind != yaml.ScalarNode || n.Tag != "!!int" {
-			return &Error{Pos: nodePos(n), Field: path, Msg: fmt.Sprintf("must be a whole number, not %s %q", kindName(n), n.Value)}
+			d.fail(n, path, fmt.Sprintf("must be a whole number, not %s %s", kindName(n), quote(n.Value)), "")
+			return false, nil
 		}
 		i, err := strconv.ParseInt(n.Value, 0, 32)
 		if err != nil {
-			return &Error{Pos: nodePos(n), Field: path, Msg: fmt.Sprintf("%q is not a valid number", n.Value)}
+			d.fail(n, path, fmt.Sprintf("%s is not a valid number", quote(n.Value)), "")
+			return false, nil
 		}
 		v.SetInt(i)
 	case reflect.Bool:
 		if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
-			return &Error{Pos: nodePos(n), Field: path, Msg: fmt.Sprintf("must be true or false, not %s %q", kindName(n), n.Value)}
+			d.fail(n, path, fmt.Sprintf("must be true or false, not %s %s", kindName(n), quote(n.Value)), "")
+			return false, nil
 		}
 		v.SetBool(n.Value == "true" || n.Value == "True" || n.Value == "TRUE")
 	case reflect.Slice:
-		if n.Kind != yaml.SequenceNode {
-			hint := ""
-			if n.Kind == yaml.ScalarNode {
-				hint = fmt.Sprintf("write a list, e.g. [%q]", n.Value)
-			}
-			return &Error{Pos: nodePos(n), Field: path, Msg: "must be a list, not " + kindName(n), Hint: hint}
-		}
-		if len(n.Content) > MaxListItems {
-			return &Error{Pos: nodePos(n), Field: path, Msg: fmt.Sprintf("has %d items, more than the limit of %d", len(n.Content), MaxListItems)}
-		}
-		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
-		for i, item := range n.Content {
-			p := fmt.Sprintf("%s[%d]", path, i)
-			d.pos[p] = nodePos(item)
-			if err := d.decode(item, s.Index(i), p, depth+1); err != nil {
-				return err
-			}
-		}
-		v.Set(s)
+		return d.decodeList(n, v, path, depth)
 	case reflect.Map:
-		if n.Kind != yaml.MappingNode {
-			return &Error{Pos: nodePos(n), Field: path, Msg: "must be a map of names to values, not " + kindName(n)}
-		}
-		if len(n.Content)/2 > MaxListItems {
-			return &Error{Pos: nodePos(n), Field: path, Msg: fmt.Sprintf("has %d entries, more than the limit of %d", len(n.Content)/2, MaxListItems)}
-		}
-		m := reflect.MakeMapWithSize(v.Type(), len(n.Content)/2)
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, val := n.Content[i], n.Content[i+1]
-			if k.Kind != yaml.ScalarNode || k.Value == "" {
-				return &Error{Pos: nodePos(k), Field: path, Msg: "map keys must be non-empty strings"}
-			}
-			if m.MapIndex(reflect.ValueOf(k.Value)).IsValid() {
-				return &Error{Pos: nodePos(k), Field: path, Msg: fmt.Sprintf("the key %q is written twice", k.Value), Hint: "keep one of them"}
-			}
-			p := path + "." + k.Value
-			d.pos[p] = nodePos(k)
-			ev := reflect.New(v.Type().Elem()).Elem()
-			if err := d.decode(val, ev, p, depth+1); err != nil {
-				return err
-			}
-			m.SetMapIndex(reflect.ValueOf(k.Value), ev)
-		}
-		v.Set(m)
+		return d.decodeMap(n, v, path, depth)
 	default:
-		return &Error{Pos: nodePos(n), Field: path, Msg: fmt.Sprintf("internal error: cannot decode into %s", v.Type())}
+		d.fail(n, path, fmt.Sprintf("internal error: cannot decode into %s", v.Type()), "")
+		return false, nil
 	}
-	return nil
+	return true, nil
 }
 
-func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string, depth int) error {
+func (d *decoder) decodeList(n *yaml.Node, v reflect.Value, path string, depth int) (bool, error) {
+	if n.Kind != yaml.SequenceNode {
+		hint := ""
+		if n.Kind == yaml.ScalarNode {
+			hint = fmt.Sprintf("write a list, e.g. [%s]", quote(n.Value))
+		}
+		d.fail(n, path, "must be a list, not "+kindName(n), hint)
+		return false, nil
+	}
+	if len(n.Content) > MaxListItems {
+		d.fail(n, path, fmt.Sprintf("has %d items, more than the limit of %d", len(n.Content), MaxListItems), "")
+		return false, nil
+	}
+	s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
+	for i, item := range n.Content {
+		p := fmt.Sprintf("%s[%d]", path, i)
+		d.r.pos[p] = nodePos(item)
+		if _, err := d.decode(item, s.Index(i), p, depth+1); err != nil {
+			return false, err
+		}
+	}
+	v.Set(s)
+	return true, nil
+}
+
+func (d *decoder) decodeMap(n *yaml.Node, v reflect.Value, path string, depth int) (bool, error) {
+	if n.Kind != yaml.MappingNode {
+		d.fail(n, path, "must be a map of names to values, not "+kindName(n), "")
+		return false, nil
+	}
+	if len(n.Content)/2 > MaxListItems {
+		d.fail(n, path, fmt.Sprintf("has %d entries, more than the limit of %d", len(n.Content)/2, MaxListItems), "")
+		return false, nil
+	}
+	m := reflect.MakeMapWithSize(v.Type(), len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], n.Content[i+1]
+		if k.Kind != yaml.ScalarNode || k.Value == "" {
+			d.fail(k, path, "map keys must be non-empty strings", "")
+			continue
+		}
+		key := reflect.ValueOf(k.Value).Convert(v.Type().Key())
+		if m.MapIndex(key).IsValid() {
+			d.fail(k, path, fmt.Sprintf("the key %s is written twice", quote(k.Value)), "keep one of them")
+			continue
+		}
+		p := path + "." + k.Value
+		d.r.pos[p] = nodePos(k)
+		ev := reflect.New(v.Type().Elem()).Elem()
+		ok, err := d.decode(val, ev, p, depth+1)
+		if err != nil {
+			return false, err
+		}
+		if ok {
+			m.SetMapIndex(key, ev)
+		}
+	}
+	v.Set(m)
+	return true, nil
+}
+
+func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string, depth int) (bool, error) {
 	if n.Kind != yaml.MappingNode {
 		what := "the Gopherfile"
 		if path != "" {
 			what = path
 		}
-		return &Error{Pos: nodePos(n), Msg: fmt.Sprintf("%s must be a map of fields, not %s", what, kindName(n)),
-			Hint: "write `field: value` lines"}
+		d.fail(n, "", fmt.Sprintf("%s must be a map of fields, not %s", what, kindName(n)), "write `field: value` lines")
+		return false, nil
 	}
 	fields := structFields(v.Type())
 	written := map[string]int{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, val := n.Content[i], n.Content[i+1]
 		if k.Kind != yaml.ScalarNode {
-			return &Error{Pos: nodePos(k), Field: path, Msg: "field names must be plain strings"}
+			d.fail(k, path, "field names must be plain strings", "")
+			continue
 		}
 		if line, dup := written[k.Value]; dup {
-			return &Error{Pos: nodePos(k), Field: path, Msg: fmt.Sprintf("the field %q is written twice (first on line %d)", k.Value, line), Hint: "keep one of them"}
+			d.fail(k, path, fmt.Sprintf("the field %s is written twice (first on line %d)", quote(k.Value), line), "keep one of them")
+			continue
 		}
 		written[k.Value] = k.Line
 		p := k.Value
@@ -309,18 +327,15 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string, depth
 		}
 		idx, ok := fields[k.Value]
 		if !ok {
-			return unknownField(k, path, fields)
+			d.r.addError(unknownField(k, path, fields))
+			continue
 		}
-		d.pos[p] = nodePos(k)
-		if d.seen == nil {
-			d.seen = map[string]bool{}
-		}
-		d.seen[p] = true
-		if err := d.decode(val, v.Field(idx), p, depth+1); err != nil {
-			return err
+		d.r.pos[p] = nodePos(k)
+		if _, err := d.decode(val, v.Field(idx), p, depth+1); err != nil {
+			return false, err
 		}
 	}
-	return nil
+	return true, nil
 }
 
 // structFields maps yaml names to field indexes.
@@ -335,7 +350,7 @@ func structFields(t reflect.Type) map[string]int {
 	return m
 }
 
-func unknownField(k *yaml.Node, path string, fields map[string]int) error {
+func unknownField(k *yaml.Node, path string, fields map[string]int) *Error {
 	names := make([]string, 0, len(fields))
 	for name := range fields {
 		names = append(names, name)
@@ -349,39 +364,29 @@ func unknownField(k *yaml.Node, path string, fields map[string]int) error {
 	if best := closest(k.Value, names); best != "" {
 		hint = fmt.Sprintf("did you mean %q? known fields: %s", best, strings.Join(names, ", "))
 	}
-	return &Error{Pos: nodePos(k), Msg: fmt.Sprintf("unknown field %q %s", k.Value, where), Hint: hint}
+	return &Error{Pos: nodePos(k), Msg: fmt.Sprintf("unknown field %s %s", quote(k.Value), where), Hint: hint}
 }
 
-// closest returns the name within edit distance 2 of s (case-insensitive), if any.
+// closest returns the field name the user probably meant: a case-insensitive
+// match, else one within edit distance 2 (BuildKit's suggest helper, the same
+// that the Dockerfile frontend uses), else "".
 func closest(s string, names []string) string {
-	best, bestD := "", 3
+	if len(s) > 64 {
+		return "" // not a typo; and edit distance is quadratic
+	}
 	for _, n := range names {
-		if d := editDistance(strings.ToLower(s), n); d < bestD {
-			best, bestD = n, d
+		if strings.EqualFold(s, n) {
+			return n
 		}
 	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
-		return 99
+	m, ok := suggest.Search(s, names, false)
+	if !ok {
+		return ""
 	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+	for _, n := range names {
+		if strings.EqualFold(n, m) {
+			return n // the name as declared, not in the user's case
 		}
-		prev, cur = cur, prev
 	}
-	return prev[len(b)]
+	return ""
 }

@@ -3,13 +3,12 @@ package spec
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // More properties of Parse on hostile input, beyond FuzzParse (no panic, typed
@@ -61,13 +60,14 @@ func FuzzParseDeterministic(f *testing.F) {
 	})
 }
 
-// maxErrorLen bounds an error message: it quotes the offending value, but a
-// hostile file must not make it echo kilobytes back into a build log.
+// maxErrorLen bounds one problem's message: it quotes the offending value,
+// but a hostile file must not make it echo kilobytes back into a build log.
 const maxErrorLen = 2048
 
-// FuzzParseErrorBounded: an error's line is a line of the file (or 0 for the
-// whole file), its message is short, valid UTF-8 and reads like a message,
-// not a crash.
+// FuzzParseErrorBounded: every problem's line is a line of the file (or 0 for
+// the whole file), its message is short, valid UTF-8 and reads like a
+// message, not a crash; there are at most MaxErrors of them (and a count of
+// the rest).
 func FuzzParseErrorBounded(f *testing.F) {
 	for _, s := range moreSeeds {
 		f.Add([]byte(s))
@@ -77,26 +77,31 @@ func FuzzParseErrorBounded(f *testing.F) {
 		if err == nil {
 			return
 		}
-		var se *Error
-		if !errors.As(err, &se) {
+		errs := Errors(err)
+		if len(errs) == 0 {
 			t.Fatalf("error of type %T: %v", err, err)
+		}
+		if len(errs) > MaxErrors+1 {
+			t.Errorf("%d problems reported, more than %d", len(errs), MaxErrors+1)
 		}
 		// YAML breaks lines at \n, \r and \r\n.
 		lines := bytes.Count(bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n")), []byte{'\n'}) +
 			bytes.Count(bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n")), []byte{'\r'}) + 1
-		if se.Pos.Line < 0 || se.Pos.Line > lines+1 {
-			t.Errorf("error at line %d of a %d-line file: %v", se.Pos.Line, lines, err)
-		}
-		msg := err.Error()
-		if len(msg) > maxErrorLen {
-			t.Errorf("the error is %d bytes long (limit %d): %.300s...", len(msg), maxErrorLen, msg)
-		}
-		if !utf8.ValidString(msg) {
-			t.Errorf("the error is not valid UTF-8: %q", msg)
-		}
-		for _, bad := range []string{"goroutine ", "panic", "runtime error", "reflect:"} {
-			if strings.Contains(msg, bad) {
-				t.Errorf("the error looks like a crash (%q): %s", bad, msg)
+		for _, se := range errs {
+			if se.Pos.Line < 0 || se.Pos.Line > lines+1 {
+				t.Errorf("error at line %d of a %d-line file: %v", se.Pos.Line, lines, se)
+			}
+			msg := se.Error()
+			if len(msg) > maxErrorLen {
+				t.Errorf("a problem is %d bytes long (limit %d): %.300s...", len(msg), maxErrorLen, msg)
+			}
+			if !utf8.ValidString(msg) {
+				t.Errorf("the error is not valid UTF-8: %q", msg)
+			}
+			for _, bad := range []string{"goroutine ", "panic", "runtime error", "reflect:"} {
+				if strings.Contains(msg, bad) {
+					t.Errorf("the error looks like a crash (%q): %s", bad, msg)
+				}
 			}
 		}
 	})

@@ -25,11 +25,21 @@ type Spec struct {
 	Module string `yaml:"module,omitempty" json:"module,omitempty"`
 
 	// Platforms to build when --platform is not given, e.g. [linux/amd64, linux/arm64].
-	// Default: the platform of the builder (buildkitd).
-	Platforms []string `yaml:"platforms,omitempty" json:"platforms,omitempty"`
+	// Default: the platform of the builder (buildkitd). Each is listed once.
+	Platforms []Platform `yaml:"platforms,omitempty" json:"platforms,omitempty"`
 
 	// Env is set for every go command (download, tidy, test and build), e.g.
-	// CGO_ENABLED: "1" or GOEXPERIMENT: "...". It never reaches the runtime image.
+	// CGO_ENABLED: "1", GOFLAGS: "-tags=netgo" or GOEXPERIMENT: "...". It never
+	// reaches the runtime image. Reserved, and refused here: names starting
+	// with GOPHERFILE_; what the build steps set (HOME, GOMODCACHE, GOCACHE,
+	// GOROOT, GOENV, GIT_TERMINAL_PROMPT, GIT_CONFIG_GLOBAL, SSH_AUTH_SOCK);
+	// the module download settings (GOPROXY, GOPRIVATE, GONOPROXY, GONOSUMDB,
+	// GOSUMDB, GOINSECURE, GOAUTH, GOTOOLCHAIN), which go in modules:; the
+	// target platform (GOOS, GOARCH, GOARM, GOAMD64), which comes from
+	// platforms: or --platform; the download step's credentials (NETRC,
+	// SSL_CERT_FILE, GIT_SSL_CAINFO, GIT_SSH_COMMAND), which come from
+	// secrets and modules:; and HTTP proxies (HTTP_PROXY, HTTPS_PROXY,
+	// NO_PROXY, ALL_PROXY, FTP_PROXY, in either case), which are build args.
 	Env map[string]string `yaml:"env,omitempty" json:"env,omitempty"`
 
 	// CGO builds with cgo (CGO_ENABLED=1) and the builder's C compiler. The
@@ -46,7 +56,7 @@ type Spec struct {
 	// the build with the diff when go.mod or go.sum is not tidy; "off" skips it.
 	// For vendored modules and go.work workspaces the default is off (go mod tidy
 	// needs the network there and ignores go.work).
-	Tidy string `yaml:"tidy,omitempty" json:"tidy,omitempty"`
+	Tidy TidyMode `yaml:"tidy,omitempty" json:"tidy,omitempty"`
 
 	// Builds lists the binaries to build. Default: one binary from the main
 	// package at the module root, named after the module path.
@@ -109,27 +119,28 @@ type Modules struct {
 	// Retries is how many times one request to a module proxy is retried
 	// after a transient failure (a connection error or reset, a timeout, a
 	// body that stops arriving for 30s, 5xx, or 429 after its Retry-After),
-	// with exponential backoff (0.2s doubling to 8s) and jitter; go mod download
-	// itself runs once. A failed direct fetch from version control (which no
-	// proxy sees) re-runs the command, as often. Default 6; 0 disables retries.
-	Retries *int `yaml:"retries,omitempty" json:"retries,omitempty"`
+	// with exponential backoff (0.2s doubling to 8s) and jitter: 0 to 20.
+	// go mod download itself runs once; a failed direct fetch from version
+	// control (which no proxy sees) re-runs the command, as often. Default 6;
+	// 0 disables retries.
+	Retries *RetryCount `yaml:"retries,omitempty" json:"retries,omitempty"`
 
 	// Timeout is the deadline of each networked module step (go mod download,
 	// and the tidy check), retries included: a Go duration, default 5m. The
 	// go command sets no timeout on its requests; Gopherfile also gives each
 	// request 10s to connect, 60s for the response headers and 30s of
 	// silence in the body.
-	Timeout string `yaml:"timeout,omitempty" json:"timeout,omitempty"`
+	Timeout Duration `yaml:"timeout,omitempty" json:"timeout,omitempty"`
 
 	// Netrc says whether the secret "netrc" (--secret id=netrc,src=$HOME/.netrc)
 	// holds credentials for private proxies and HTTPS git: "optional" (default),
 	// "required" (the build fails without it) or "off".
-	Netrc string `yaml:"netrc,omitempty" json:"netrc,omitempty"`
+	Netrc SecretMode `yaml:"netrc,omitempty" json:"netrc,omitempty"`
 
 	// CACert says whether the secret "cacert" (--secret id=cacert,src=ca.pem) is
 	// a CA bundle to trust, for TLS-intercepting corporate proxies: "optional"
 	// (default), "required" or "off". It is used by the go command and git.
-	CACert string `yaml:"cacert,omitempty" json:"cacert,omitempty"`
+	CACert SecretMode `yaml:"cacert,omitempty" json:"cacert,omitempty"`
 
 	// GitHosts are hosts whose HTTPS git fetches use a token from the secret
 	// GIT_AUTH_TOKEN.<host> (--secret id=GIT_AUTH_TOKEN.github.com,env=TOKEN).
@@ -139,35 +150,44 @@ type Modules struct {
 	// SSH forwards the SSH agent (--ssh default) for git@ modules: "off"
 	// (default), "optional" or "required". With it, HTTPS URLs of sshHosts are
 	// rewritten to git@ URLs.
-	SSH string `yaml:"ssh,omitempty" json:"ssh,omitempty"`
+	SSH SecretMode `yaml:"ssh,omitempty" json:"ssh,omitempty"`
 
 	// SSHHosts are the git hosts reached over SSH when ssh is on. Default: the
 	// hosts named by private.
 	SSHHosts []string `yaml:"sshHosts,omitempty" json:"sshHosts,omitempty"`
 
-	// KnownHosts are known_hosts lines (public host keys) for the SSH git hosts.
-	// Without them, the host key is taken on first use.
+	// KnownHosts are known_hosts lines (public host keys) for the SSH git hosts,
+	// one line per item. Without them, the host key is taken on first use.
 	KnownHosts []string `yaml:"knownHosts,omitempty" json:"knownHosts,omitempty"`
 }
 
 // Build is one binary.
 type Build struct {
-	// Name of the binary. Default: the last element of main (or of the module
-	// path, for the module root), without a /vN suffix.
+	// Name of the binary: a plain file name of letters, digits, ".", "_" and
+	// "-". Default: the last element of main (or of the module path, for the
+	// module root), without a /vN suffix.
 	Name string `yaml:"name,omitempty" json:"name,omitempty"`
 
 	// Main is the main package, as a path relative to the module root, e.g.
-	// "./cmd/server". Default: ".".
+	// "./cmd/server", inside the module, of letters, digits and "/", ".", "_",
+	// "-", "~", "+". Default: ".".
 	Main string `yaml:"main,omitempty" json:"main,omitempty"`
 
-	// Output is where the binary goes in the image. Default: /usr/local/bin/<name>.
+	// Output is where the binary goes in the image: a clean absolute path, of
+	// letters, digits and "/", ".", "_", "-", "~", "+", that is not a directory
+	// or a file the base image or Gopherfile needs (/, /tmp, /etc,
+	// /usr/local/bin, /etc/passwd, ...). Default: /usr/local/bin/<name>.
 	Output string `yaml:"output,omitempty" json:"output,omitempty"`
 
 	// Ldflags passed to go build with -ldflags, e.g. "-s -w -X main.version={{.Version}}".
 	// It is a Go template with .Version (build arg VERSION, else "dev"), .Commit
 	// (the git revision BuildKit reports for the context, else build arg
 	// COMMIT), .Date (SOURCE_DATE_EPOCH as RFC 3339, else empty) and
-	// {{.Arg "NAME"}} (any build arg).
+	// {{.Arg "NAME"}} (any build arg), with if/else, eq/ne/and/or/not, print
+	// and printf (widths and precisions up to 999); no range, with, define or
+	// variables. A value with whitespace, quotes
+	// or control characters is refused, since it would split the flag or add
+	// linker flags of its own; the expanded ldflags is at most 64 KiB.
 	Ldflags string `yaml:"ldflags,omitempty" json:"ldflags,omitempty"`
 
 	// Tags are build tags, passed with -tags.
@@ -187,6 +207,8 @@ type Build struct {
 	Strip *bool `yaml:"strip,omitempty" json:"strip,omitempty"`
 
 	// Env is set for this binary's go build only, on top of the top-level env.
+	// The reserved names of env are refused here too, and so is GOFLAGS (the
+	// build's own flags replace it): use flags: instead.
 	Env map[string]string `yaml:"env,omitempty" json:"env,omitempty"`
 }
 
@@ -196,7 +218,8 @@ type Image struct {
 	// Default: gcr.io/distroless/static-debian12:nonroot.
 	Base string `yaml:"base,omitempty" json:"base,omitempty"`
 
-	// Entrypoint of the image. Default: the first binary.
+	// Entrypoint of the image; its first element is the program, not empty.
+	// Default: the first binary.
 	Entrypoint []string `yaml:"entrypoint,omitempty" json:"entrypoint,omitempty"`
 
 	// Cmd is the default arguments to the entrypoint.
@@ -243,16 +266,16 @@ type Healthcheck struct {
 	Cmd []string `yaml:"cmd" json:"cmd"`
 
 	// Interval between checks, e.g. 30s.
-	Interval string `yaml:"interval,omitempty" json:"interval,omitempty"`
+	Interval Duration `yaml:"interval,omitempty" json:"interval,omitempty"`
 
 	// Timeout of one check, e.g. 5s.
-	Timeout string `yaml:"timeout,omitempty" json:"timeout,omitempty"`
+	Timeout Duration `yaml:"timeout,omitempty" json:"timeout,omitempty"`
 
 	// StartPeriod during which failures do not count, e.g. 10s.
-	StartPeriod string `yaml:"startPeriod,omitempty" json:"startPeriod,omitempty"`
+	StartPeriod Duration `yaml:"startPeriod,omitempty" json:"startPeriod,omitempty"`
 
 	// Retries is how many failed checks in a row make the container unhealthy.
-	Retries int `yaml:"retries,omitempty" json:"retries,omitempty"`
+	Retries Count `yaml:"retries,omitempty" json:"retries,omitempty"`
 }
 
 // File is a file or folder copied from the build context into the image.
@@ -260,7 +283,8 @@ type File struct {
 	// Src is the path in the build context (relative, inside the context).
 	Src string `yaml:"src" json:"src"`
 
-	// Dst is the absolute path in the image.
+	// Dst is the absolute path in the image. It may not be a binary's output or
+	// inside one, nor a directory or file the image needs (see builds[].output).
 	Dst string `yaml:"dst" json:"dst"`
 
 	// Mode is the octal file mode, e.g. "0644"; default: as in the context.
@@ -280,7 +304,7 @@ type Cache struct {
 	// or "auto" (default): "layer" when the build imports a cache
 	// (--cache-from), else "mount". The build arg GOPHERFILE_MODULE_CACHE
 	// overrides it.
-	Modules string `yaml:"modules,omitempty" json:"modules,omitempty"`
+	Modules CacheMode `yaml:"modules,omitempty" json:"modules,omitempty"`
 
 	// Build is "mount": GOCACHE, the compiled packages, is a BuildKit cache
 	// mount per project, Go version and platform; or "layer":
@@ -292,7 +316,7 @@ type Cache struct {
 	// `go list -deps` (a fraction of a second) on every build. Or "auto"
 	// (default): "layer" when the build imports a cache (--cache-from), else
 	// "mount". The build arg GOPHERFILE_BUILD_CACHE overrides it.
-	Build string `yaml:"build,omitempty" json:"build,omitempty"`
+	Build CacheMode `yaml:"build,omitempty" json:"build,omitempty"`
 }
 
 // Test configures go test (the test target) and go vet (the vet target).
@@ -316,26 +340,11 @@ type Test struct {
 	Network bool `yaml:"network,omitempty" json:"network,omitempty"`
 }
 
-// Defaults used when a field is empty.
+// Defaults used when a field is empty (see also Defaults).
 const (
 	DefaultBase    = "gcr.io/distroless/static-debian12:nonroot"
 	DefaultCGOBase = "gcr.io/distroless/base-debian12:nonroot"
 	DefaultBinDir  = "/usr/local/bin"
 	NonrootUser    = "65532"
-	TidyCheck      = "check"
-	TidyOff        = "off"
 	Scratch        = "scratch"
-
-	// Values of the netrc, cacert and ssh settings.
-	SecretOptional = "optional"
-	SecretRequired = "required"
-	SecretOff      = "off"
-
-	DefaultRetries = 6
-	DefaultTimeout = "5m"
-
-	// Values of cache.modules.
-	CacheAuto  = "auto"
-	CacheMount = "mount"
-	CacheLayer = "layer"
 )

@@ -67,12 +67,28 @@ func anchor(path string) string {
 func (m *model) markdownType(t *typ) string {
 	switch t.kind {
 	case kindString:
+		if len(t.enum) > 0 {
+			q := make([]string, len(t.enum))
+			for i, v := range t.enum {
+				q[i] = "`" + v + "`"
+			}
+			return "string: " + strings.Join(q, ", ")
+		}
 		return "string"
 	case kindInt:
+		switch {
+		case t.min != nil && t.max != nil:
+			return fmt.Sprintf("integer, %d to %d", *t.min, *t.max)
+		case t.min != nil:
+			return fmt.Sprintf("integer, %d or more", *t.min)
+		}
 		return "integer"
 	case kindBool:
 		return "boolean"
 	case kindList:
+		if t.elem.kind == kindString && len(t.elem.enum) > 0 {
+			return "list of " + strings.Replace(m.markdownType(t.elem), "string:", "strings:", 1)
+		}
 		if t.elem.kind == kindStruct {
 			return "list of " + m.markdownType(t.elem)
 		}

@@ -22,7 +22,10 @@ const (
 // with two spaces and ends with a newline.
 //
 // String fields also accept YAML numbers and booleans, as the Gopherfile parser
-// does (it keeps the scalar as written: CGO_ENABLED: 0, expose: [8080]).
+// does (it keeps the scalar as written: CGO_ENABLED: 0, expose: [8080]),
+// except those of a named type with values or a pattern, which are strings of
+// those values or that pattern; integers of a named type with Min/Max
+// constants get a minimum and maximum.
 func Schema(specDir string) ([]byte, error) {
 	m, err := load(specDir)
 	if err != nil {
@@ -70,9 +73,6 @@ func (m *model) objectSchema(st *structType, top bool) object {
 		if top && f.name == "version" && f.typ.kind == kindInt {
 			p = append(p, member{"const", SchemaVersion})
 		}
-		if len(f.enum) > 0 {
-			p = append(p, member{"enum", f.enum})
-		}
 		props = append(props, member{f.name, p})
 	}
 	if len(required) > 0 {
@@ -85,9 +85,22 @@ func (m *model) objectSchema(st *structType, top bool) object {
 func (m *model) typeSchema(t *typ) object {
 	switch t.kind {
 	case kindString:
+		if t.pattern != "" {
+			return object{{"type", "string"}, {"pattern", t.pattern}}
+		}
+		if len(t.enum) > 0 {
+			return object{{"type", "string"}, {"enum", t.enum}}
+		}
 		return object{{"type", []string{"string", "number", "boolean"}}}
 	case kindInt:
-		return object{{"type", "integer"}}
+		o := object{{"type", "integer"}}
+		if t.min != nil {
+			o = append(o, member{"minimum", *t.min})
+		}
+		if t.max != nil {
+			o = append(o, member{"maximum", *t.max})
+		}
+		return o
 	case kindBool:
 		return object{{"type", "boolean"}}
 	case kindList:

@@ -9,10 +9,15 @@
 //
 //   - A field whose yaml tag has no omitempty option is required.
 //   - The top-level integer field "version" must be SchemaVersion.
-//   - A string field whose doc comment lists its values as
-//     `"a" (default), "b" or "c"` (after a colon, separated by commas, semicolons
-//     or "or") gets an enum of those values. When the list is in any doubt (a
-//     quoted example, an unquoted alternative) no enum is emitted.
+//   - A named string type's values are the constants declared with that type
+//     (`const TidyCheck TidyMode = "check"`): the schema gets an enum, in
+//     declaration order, and the reference lists them.
+//   - A constant of a named integer type whose name starts with Min or Max is
+//     the type's minimum or maximum.
+//   - Constants whose name starts with Default are defaults, not values.
+//   - A string constant named after a named string type plus "Pattern"
+//     (`const DurationPattern = ...`) is the pattern its values match; such a
+//     type is a JSON string only.
 //
 // Supported field types: string, integer and boolean kinds, pointers to them,
 // structs of the package, slices of scalars or structs, and maps from string to
@@ -28,6 +33,8 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -51,7 +58,12 @@ const (
 type typ struct {
 	kind kind
 	elem *typ   // kindList and kindMap
-	name string // kindStruct: the Go type name
+	name string // kindStruct: the Go type name; a scalar: its named type, if any
+
+	// The facts of a named scalar type, from the constants declared for it.
+	enum     []string
+	min, max *int64
+	pattern  string
 }
 
 // field is one documented struct field.
@@ -60,7 +72,6 @@ type field struct {
 	doc      string // one paragraph
 	typ      *typ
 	required bool
-	enum     []string
 }
 
 // structType is a documented struct type.
@@ -84,11 +95,21 @@ type model struct {
 	byType   map[string]int // struct type name -> index in sections
 }
 
-// parsedPkg holds the type declarations of the spec package.
+// parsedPkg holds the type and constant declarations of the spec package.
 type parsedPkg struct {
 	fset  *token.FileSet
 	types map[string]*ast.TypeSpec
 	docs  map[string]*ast.CommentGroup
+	// consts are the constants of each named type, in declaration order.
+	consts map[string][]constant
+	// strings are the untyped (or string) constants with a string literal value.
+	strings map[string]string
+}
+
+// constant is a declared constant with a literal value.
+type constant struct {
+	name  string
+	value ast.Expr
 }
 
 // load parses the Go files of specDir (without tests) and builds the model.
@@ -113,7 +134,8 @@ func parsePkg(specDir string) (*parsedPkg, error) {
 		return nil, fmt.Errorf("listing %s: %w", specDir, err)
 	}
 	sort.Strings(paths)
-	p := &parsedPkg{fset: token.NewFileSet(), types: map[string]*ast.TypeSpec{}, docs: map[string]*ast.CommentGroup{}}
+	p := &parsedPkg{fset: token.NewFileSet(), types: map[string]*ast.TypeSpec{}, docs: map[string]*ast.CommentGroup{},
+		consts: map[string][]constant{}, strings: map[string]string{}}
 	pkgName := ""
 	for _, path := range paths {
 		if strings.HasSuffix(path, "_test.go") {
@@ -134,6 +156,10 @@ func parsePkg(specDir string) (*parsedPkg, error) {
 		}
 		for _, decl := range f.Decls {
 			gd, ok := decl.(*ast.GenDecl)
+			if ok && gd.Tok == token.CONST {
+				p.addConsts(gd)
+				continue
+			}
 			if !ok || gd.Tok != token.TYPE {
 				continue
 			}
@@ -205,9 +231,6 @@ func (m *model) walk(p *parsedPkg, name, path string) error {
 			if fd.doc == "" {
 				return fmt.Errorf("%s: field %s.%s has no doc comment", where, name, id.Name)
 			}
-			if t.kind == kindString {
-				fd.enum = parseEnum(fd.doc)
-			}
 			st.fields = append(st.fields, fd)
 			childPath := yamlName
 			if path != "" {
@@ -260,7 +283,16 @@ func resolve(p *parsedPkg, e ast.Expr, depth int) (*typ, error) {
 		if _, ok := ts.Type.(*ast.StructType); ok {
 			return &typ{kind: kindStruct, name: e.Name}, nil
 		}
-		return resolve(p, ts.Type, depth+1)
+		t, err := resolve(p, ts.Type, depth+1)
+		if err != nil || t.name != "" || (t.kind != kindString && t.kind != kindInt) {
+			return t, err
+		}
+		named := *t
+		named.name = e.Name
+		if err := p.facts(&named); err != nil {
+			return nil, fmt.Errorf("type %s: %w", e.Name, err)
+		}
+		return &named, nil
 	case *ast.StarExpr:
 		return resolve(p, e.X, depth+1)
 	case *ast.ArrayType:
@@ -299,108 +331,79 @@ func paragraph(cg *ast.CommentGroup) string {
 	return strings.Join(strings.Fields(cg.Text()), " ")
 }
 
-// parseEnum returns the allowed values of a string field when its doc comment
-// lists them in the form `: "a" (default), "b" (what it does) or "c"`, and nil
-// when there is no such list or when it cannot be read with certainty.
-//
-// The list is the clause from the last ": " before the value marked (default)
-// to the end of that sentence. Every quoted string in the clause must start an
-// item (follow the colon, ", ", "; " or " or "), there must be at least two, and
-// nothing after the last one may add another alternative.
-func parseEnum(doc string) []string {
-	const marker = `" (default)`
-	mi := strings.Index(doc, marker)
-	if mi < 0 {
-		return nil
-	}
-	open := strings.LastIndex(doc[:mi], `"`) // the opening quote of the default value
-	if open < 0 {
-		return nil
-	}
-	start := strings.LastIndex(doc[:open], ": ")
-	if start < 0 {
-		return nil
-	}
-	start += len(": ")
-	if start != open {
-		return nil // the default value does not start the clause
-	}
-	clause := doc[start:]
-	if end := sentenceEnd(clause); end >= 0 {
-		clause = clause[:end]
-	}
-	var values []string
-	lastEnd := 0
-	for i := 0; i < len(clause); {
-		switch clause[i] {
-		case '`': // skip code spans
-			j := strings.IndexByte(clause[i+1:], '`')
-			if j < 0 {
-				return nil
-			}
-			i += j + 2
-			continue
-		case '"':
-			j := strings.IndexByte(clause[i+1:], '"')
-			if j < 0 {
-				return nil
-			}
-			before := clause[:i]
-			if i != 0 && !strings.HasSuffix(before, ", ") && !strings.HasSuffix(before, "; ") && !strings.HasSuffix(before, " or ") {
-				return nil
-			}
-			v := clause[i+1 : i+1+j]
-			if v == "" || strings.ContainsAny(v, " \t") {
-				return nil
-			}
-			values = append(values, v)
-			i += j + 2
-			lastEnd = i
-			continue
+// addConsts records the constants of a const declaration that have a literal
+// value: by their type when it is named, and the string ones by name.
+func (p *parsedPkg) addConsts(gd *ast.GenDecl) {
+	for _, spec := range gd.Specs {
+		vs := spec.(*ast.ValueSpec)
+		if len(vs.Values) != len(vs.Names) {
+			continue // iota-style repetition: no literal
 		}
-		i++
-	}
-	rest := clause[lastEnd:]
-	if strings.HasPrefix(rest, " (") {
-		if j := strings.IndexByte(rest, ')'); j >= 0 {
-			rest = rest[j+1:]
+		for i, id := range vs.Names {
+			lit, ok := vs.Values[i].(*ast.BasicLit)
+			if !ok {
+				continue
+			}
+			if t, ok := vs.Type.(*ast.Ident); ok && t.Name != "string" && t.Name != "int" {
+				p.consts[t.Name] = append(p.consts[t.Name], constant{id.Name, lit})
+			}
+			if lit.Kind == token.STRING && (vs.Type == nil || isIdent(vs.Type, "string")) {
+				if v, err := strconv.Unquote(lit.Value); err == nil {
+					p.strings[id.Name] = v
+				}
+			}
 		}
 	}
-	if strings.Contains(rest, ", ") || strings.Contains(rest, "; ") || strings.Contains(rest, " or ") {
-		return nil
-	}
-	if len(values) < 2 {
-		return nil
-	}
-	seen := map[string]bool{}
-	for _, v := range values {
-		if seen[v] {
-			return nil
-		}
-		seen[v] = true
-	}
-	return values
 }
 
-// sentenceEnd returns the index of the "." that ends the first sentence of s
-// (a period at the end, or followed by a space and an upper-case letter), or -1.
-// Periods inside quotes and code spans do not count.
-func sentenceEnd(s string) int {
-	var inQuote, inCode bool
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '`' && !inQuote:
-			inCode = !inCode
-		case c == '"' && !inCode:
-			inQuote = !inQuote
-		case c == '.' && !inQuote && !inCode:
-			if i == len(s)-1 {
-				return i
+func isIdent(e ast.Expr, name string) bool {
+	id, ok := e.(*ast.Ident)
+	return ok && id.Name == name
+}
+
+// facts fills in the enum, bounds and pattern of the named scalar type t.name
+// from its constants.
+func (p *parsedPkg) facts(t *typ) error {
+	if pat, ok := p.strings[t.name+"Pattern"]; ok && t.kind == kindString {
+		if _, err := regexp.Compile(pat); err != nil {
+			return fmt.Errorf("%sPattern: %w", t.name, err)
+		}
+		t.pattern = pat
+	}
+	for _, c := range p.consts[t.name] {
+		lit := c.value.(*ast.BasicLit)
+		if strings.HasPrefix(c.name, "Default") {
+			continue // a default, not a value of its own
+		}
+		switch {
+		case t.kind == kindString && t.pattern != "":
+			// a value of a patterned type (an example), not an enum
+		case t.kind == kindString && lit.Kind == token.STRING:
+			v, err := strconv.Unquote(lit.Value)
+			if err != nil {
+				return fmt.Errorf("%s: %w", c.name, err)
 			}
-			if i+2 < len(s) && s[i+1] == ' ' && s[i+2] >= 'A' && s[i+2] <= 'Z' {
-				return i
+			if slices.Contains(t.enum, v) {
+				return fmt.Errorf("%s: the value %q is declared twice", c.name, v)
 			}
+			t.enum = append(t.enum, v)
+		case t.kind == kindInt && lit.Kind == token.INT:
+			v, err := strconv.ParseInt(lit.Value, 0, 64)
+			if err != nil {
+				return fmt.Errorf("%s: %w", c.name, err)
+			}
+			switch {
+			case strings.HasPrefix(c.name, "Min"):
+				t.min = &v
+			case strings.HasPrefix(c.name, "Max"):
+				t.max = &v
+			}
+		default:
+			return fmt.Errorf("the constant %s is not a %s literal", c.name, map[kind]string{kindString: "string", kindInt: "integer"}[t.kind])
 		}
 	}
-	return -1
+	if len(t.enum) == 1 {
+		return fmt.Errorf("one constant is not an enum: declare every value, or none")
+	}
+	return nil
 }

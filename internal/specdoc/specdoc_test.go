@@ -95,6 +95,13 @@ func TestSchemaShape(t *testing.T) {
 		{"required", []any{"version"}},
 		{"properties.version.const", 1.0},
 		{"properties.mode.enum", []any{"fast", "safe", "off"}},
+		{"properties.mode.type", "string"},
+		{"properties.wait.type", "string"},
+		{"properties.wait.pattern", "^[0-9]+[smh]$"},
+		{"properties.waits.items.pattern", "^[0-9]+[smh]$"},
+		{"$defs.Item.properties.tries.minimum", 1.0},
+		{"$defs.Item.properties.tries.maximum", 9.0},
+		{"$defs.Item.properties.retries.minimum", nil},
 		{"properties.level.enum", nil},
 		{"properties.name.enum", nil},
 		{"properties.items.items.$ref", "#/$defs/Item"},
@@ -140,36 +147,6 @@ func TestDeterministic(t *testing.T) {
 		}
 		if md1 != md2 || string(s1) != string(s2) {
 			t.Fatal("two runs gave different output")
-		}
-	}
-}
-
-func TestParseEnum(t *testing.T) {
-	for _, c := range []struct {
-		doc  string
-		want []string
-	}{
-		{`Tidy is the go.mod check: "check" (default) runs ` + "`go mod tidy -diff`" + ` and fails the build with the diff when go.mod or go.sum is not tidy; "off" skips it.`, []string{"check", "off"}},
-		{`Netrc says whether the secret "netrc" (--secret id=netrc,src=$HOME/.netrc) holds credentials for private proxies and HTTPS git: "optional" (default), "required" (the build fails without it) or "off".`, []string{"optional", "required", "off"}},
-		{`CACert says whether ... proxies: "optional" (default), "required" or "off". It is used by the go command and git.`, []string{"optional", "required", "off"}},
-		{`SSH forwards the SSH agent (--ssh default) for git@ modules: "off" (default), "optional" or "required". With it, HTTPS URLs of sshHosts are rewritten.`, []string{"off", "optional", "required"}},
-		{`Mode: "a" (default) or "b".`, []string{"a", "b"}},
-		// Not a closed list, or not certain: no enum.
-		{`Auth is GOAUTH: "netrc" (the default), "git DIR", "off" or a command.`, nil},
-		{`Auth is GOAUTH: "netrc" (default), "off" or a command.`, nil},
-		{`Toolchain is GOTOOLCHAIN. Default "local": a go.mod fails; "auto" downloads.`, nil},
-		{`Go is the Go version, e.g. "1.26" or "1.26.8".`, nil},
-		{`Mode: "a" (default), e.g. "b".`, nil},
-		{`Mode: "a" (default) only.`, nil},
-		{`Mode: "a" (default), "a".`, nil},
-		{`Mode: "a" (default), "b c" or "d".`, nil},
-		{`Mode "a" (default), "b".`, nil},
-		{`Mode: "a" (default) runs "x"; "b" skips.`, nil},
-		{`Mode: "a (default)`, nil},
-		{``, nil},
-	} {
-		if got := parseEnum(c.doc); !reflect.DeepEqual(got, c.want) {
-			t.Errorf("parseEnum(%q) = %q, want %q", c.doc, got, c.want)
 		}
 	}
 }

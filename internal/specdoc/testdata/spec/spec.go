@@ -11,7 +11,13 @@ type Spec struct {
 
 	// Mode picks the behaviour: "fast" (default) skips checks; "safe" runs
 	// them; "off" does nothing. Modes are not "levels".
-	Mode string `yaml:"mode,omitempty"`
+	Mode Mode `yaml:"mode,omitempty"`
+
+	// Wait is how long to wait.
+	Wait Duration `yaml:"wait,omitempty"`
+
+	// Waits are more of them.
+	Waits []Duration `yaml:"waits,omitempty"`
 
 	// Level is a named string type: "low" (the default), "high" or a number.
 	Level Level `yaml:"level,omitempty"`
@@ -41,6 +47,35 @@ type Spec struct {
 // Level is a level.
 type Level string
 
+// Mode is a mode.
+type Mode string
+
+// The modes.
+const (
+	ModeFast Mode = "fast"
+	ModeSafe Mode = "safe"
+	ModeOff  Mode = "off"
+)
+
+// Duration is a duration.
+type Duration string
+
+// DurationPattern is its shape.
+const DurationPattern = `^[0-9]+[smh]$`
+
+// Tries counts attempts.
+type Tries int
+
+// Bounds of Tries; DefaultTries is neither.
+const (
+	MinTries     Tries = 1
+	MaxTries     Tries = 9
+	DefaultTries Tries = 3
+)
+
+// untyped constants of other names are ignored.
+const other = "x"
+
 // Item is one thing.
 type Item struct {
 	// ID of the item.
@@ -48,6 +83,9 @@ type Item struct {
 
 	// Retries is a pointer, so that 0 differs from unset. Default 3.
 	Retries *int `yaml:"retries,omitempty"`
+
+	// Tries is bounded.
+	Tries *Tries `yaml:"tries,omitempty"`
 
 	// Limits of the item.
 	Limits Limits `yaml:"limits,omitempty"`

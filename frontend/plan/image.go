@@ -1,0 +1,75 @@
+package plan
+
+import (
+	"time"
+
+	"github.com/gopherfile/gopherfile/frontend/spec"
+)
+
+func image(s *spec.Spec, bins []Binary, args map[string]string, cgo bool) Image {
+	img := Image{
+		Base:       s.Image.Base,
+		Cmd:        s.Image.Cmd,
+		Env:        sortedEnv(s.Image.Env),
+		User:       s.Image.User,
+		Workdir:    s.Image.Workdir,
+		Labels:     s.Image.Labels,
+		Volumes:    s.Image.Volumes,
+		StopSignal: s.Image.StopSignal,
+		Files:      s.Image.Files,
+	}
+	if v := args[ArgBaseImage]; v != "" {
+		img.Base = v
+	}
+	if img.Base == "" {
+		img.Base = spec.DefaultBase
+		if cgo {
+			img.Base = spec.DefaultCGOBase
+		}
+	}
+	if img.Base == spec.Scratch {
+		img.ScratchExtras = true
+		img.Tzdata = *s.Image.Tzdata
+	}
+	if h := s.Image.Healthcheck; h != nil {
+		img.Healthcheck = &Healthcheck{
+			Test:        append([]string{"CMD"}, h.Cmd...),
+			Retries:     int(h.Retries),
+			Interval:    h.Interval.Value(),
+			Timeout:     h.Timeout.Value(),
+			StartPeriod: h.StartPeriod.Value(),
+		}
+	}
+	img.Entrypoint = s.Image.Entrypoint
+	if len(img.Entrypoint) == 0 {
+		img.Entrypoint = []string{bins[0].Output}
+	}
+	for _, p := range s.Image.Expose {
+		if n, err := spec.NormalizePort(p); err == nil {
+			img.Expose = append(img.Expose, n)
+		}
+	}
+	return img
+}
+
+// ociLabels are the org.opencontainers.image.* labels Gopherfile knows, under
+// the user's labels (which win).
+func ociLabels(p *Plan, bins []Binary, args map[string]string, opt Options) map[string]string {
+	l := map[string]string{"org.opencontainers.image.title": bins[0].Name}
+	if opt.VCSSource != "" {
+		l["org.opencontainers.image.source"] = opt.VCSSource
+	}
+	if opt.VCSRevision != "" {
+		l["org.opencontainers.image.revision"] = opt.VCSRevision
+	}
+	if v := args["VERSION"]; v != "" {
+		l["org.opencontainers.image.version"] = v
+	}
+	if opt.Epoch != nil {
+		l["org.opencontainers.image.created"] = opt.Epoch.UTC().Format(time.RFC3339)
+	}
+	for k, v := range p.Image.Labels {
+		l[k] = v
+	}
+	return l
+}
