@@ -192,7 +192,8 @@ func (c Context) isProxyHost(host string) bool {
 }
 
 // privatePattern suggests a GOPRIVATE pattern covering mod: the
-// organisation on the big public code hosts, the whole host otherwise.
+// organisation on the big public code hosts, the whole host otherwise (a
+// company's own host serves only its private modules).
 func privatePattern(mod string) string {
 	if mod == "" {
 		return "<your module path prefix>"

@@ -218,14 +218,26 @@ func summary(stage string, st retryproxy.Snapshot, d time.Duration) string {
 	if st.Requests == 0 {
 		return ""
 	}
-	s := fmt.Sprintf("gopherfile: %s: %d requests, %d modules (%s) in %s", stage, st.Requests, st.Zips, mb(st.Bytes), d.Round(100*time.Millisecond))
+	s := fmt.Sprintf("gopherfile: %s: %s, %s (%s) in %s", stage, plural(st.Requests, "request"), plural(st.Zips, "module"), mb(st.Bytes), d.Round(100*time.Millisecond))
 	if st.Retries > 0 {
 		s += "; " + st.Summary()
 	}
 	return s
 }
 
-func mb(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }
+func mb(n int64) string {
+	if n < 1e6 {
+		return fmt.Sprintf("%.0f kB", float64(n)/1e3)
+	}
+	return fmt.Sprintf("%.1f MB", float64(n)/1e6)
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
 
 // goSumModules counts the module zips go.sum lists (an estimate of what go
 // mod download fetches).
