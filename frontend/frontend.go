@@ -6,6 +6,8 @@ package frontend
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"sync"
@@ -124,7 +126,7 @@ func (b *build) solve(ctx context.Context) (*gwclient.Result, error) {
 	}
 	res, err := b.solveGraph(ctx)
 	if isCacheLost(err) && !b.in.Recovery {
-		b.in.Recovery = true
+		b.in.Recovery, b.in.Nonce = true, nonce()
 		res, err = b.solveGraph(ctx)
 	}
 	return res, err
@@ -206,9 +208,9 @@ func (b *build) prepare(ctx context.Context) error {
 		Helper:        helper,
 		HelperPath:    helperPath,
 		Location:      b.location,
-		// A registry cache import carries the download step's result but not
-		// the module cache mount: download again (a no-op on a warm builder).
-		RefreshDownload: len(bc.CacheImports) > 0,
+	}
+	if bc.IsNoCache("gopherfile") {
+		b.in.Nonce = nonce()
 	}
 	b.builderImg = builderImg
 	b.created = time.Now().UTC().Truncate(time.Second)
@@ -354,12 +356,18 @@ func (b *build) compileError(err error) error {
 	return err
 }
 
-// marshalOpts are the constraints of every build graph: the platform, and
-// --no-cache (which BuildKit leaves to the frontend) as IgnoreCache on every step.
+// marshalOpts are the constraints of every build graph: the platform.
+// --no-cache (which BuildKit leaves to the frontend) is a nonce in every go
+// step (Inputs.Nonce), not IgnoreCache: on a step with a cache mount,
+// IgnoreCache makes BuildKit empty that cache mount, and the module cache
+// mount is shared by every build on the builder.
 func (b *build) marshalOpts(pl ocispecs.Platform) []llb.ConstraintsOpt {
-	o := []llb.ConstraintsOpt{llb.Platform(pl)}
-	if b.bc.IsNoCache("gopherfile") {
-		o = append(o, llb.IgnoreCache)
-	}
-	return o
+	return []llb.ConstraintsOpt{llb.Platform(pl)}
+}
+
+// nonce is a fresh random value for Inputs.Nonce.
+func nonce() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }

@@ -37,6 +37,8 @@ func TestNoGoroutineLeakAcrossSubrequests(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
 		attrs["filename"] = "Gopherfile"
+		// The test binary is not a step helper: the frontend image's is.
+		attrs[frontend.OptHelperImage] = frontImg
 		_, err := c.Build(ctx, client.SolveOpt{
 			LocalMounts:   map[string]fsutil.FS{"context": fs, "dockerfile": fs},
 			FrontendAttrs: attrs,

@@ -105,10 +105,10 @@ func (g *Graph) run(s goStep) bk.ExecState {
 		cfg.OutDir = s.out
 	}
 	cfg.Diag.GoVersion, cfg.Diag.GoModGo = p.GoVersion, p.RequiredGo
-	// In a recovery every step is a new one: BuildKit would otherwise merge
-	// an offline step whose inputs have the same content with the one that
-	// just failed, and replay its failure.
-	cfg.Recovery = in.Recovery
+	// With a nonce every step is a new one. In a recovery that matters for
+	// the offline steps too: BuildKit would merge one whose inputs have the
+	// same content with the one that just failed, and replay the failure.
+	cfg.Recovery, cfg.Nonce = in.Recovery, in.Nonce
 
 	o := []bk.RunOption{
 		bk.Args([]string{in.HelperPath, "step"}),

@@ -40,13 +40,13 @@ type Inputs struct {
 	// go step; HelperPath is the helper binary's path there.
 	Helper     bk.State
 	HelperPath string
-	// RefreshDownload re-runs go mod download even when its result is cached:
-	// with the module cache on a cache mount, a result imported from a registry
-	// cache says "downloaded" while the builder's cache mount may be empty.
-	RefreshDownload bool
-	// Recovery re-runs go mod download because an offline step found the
-	// module cache mount without the recorded modules (stepconfig.ExitCacheLost).
+	// Recovery is set when the build runs again because an offline step found
+	// the module cache mount without the recorded modules
+	// (stepconfig.ExitCacheLost); it comes with a Nonce.
 	Recovery bool
+	// Nonce, when set, goes into every go step's Config, so that every step
+	// runs again (--no-cache, a recovery) without BuildKit's IgnoreCache.
+	Nonce string
 	// Location attaches a Gopherfile location (a spec field path) to a step so
 	// that its failure points at the right line. It may be nil.
 	Location func(field string) bk.ConstraintsOpt

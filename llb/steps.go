@@ -29,9 +29,6 @@ func (g *Graph) downloadStep() goStep {
 		src:   g.in.DepFiles,
 		cfg:   stepconfig.Config{Stage: diagnose.StageDownload},
 	}
-	if g.in.RefreshDownload || g.in.Recovery {
-		s.extra = append(s.extra, bk.IgnoreCache)
-	}
 	return s
 }
 

@@ -365,7 +365,8 @@ func (e explainer) checksumMismatch() string {
 	s := e.lead(fmt.Sprintf("the downloaded module does not match %s %s. This is never retried.", against, e.row()))
 	if e.c.noSumDB(e.f.Module) {
 		return s + fmt.Sprintf(" %s is private (it matches %s), so go.sum is the only record: the version on your server changed after go.sum was written (a moved or re-created tag?)."+
-			" Stop and find out who changed it; publish a new version instead of re-tagging, then update go.sum with the tidy target.",
+			" Stop and find out who changed it; publish a new version instead of re-tagging, then update go.sum with the tidy target."+
+			" Do not switch checksum verification off to get past it.",
 			e.f.Module, e.c.describe("GONOSUMDB"))
 	}
 	s += " Somebody changed a published version, the go.sum line is wrong, or something between the builder and the server altered the download. Stop and find out which"

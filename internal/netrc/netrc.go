@@ -1,7 +1,8 @@
-// Package netrc reads .netrc files the way the go command and curl do:
-// "machine HOST login USER password PASS" entries (in any order, across
-// lines), a "default" entry that matches every host, and "macdef" blocks,
-// which are skipped.
+// Package netrc reads .netrc files and finds credentials in them the way
+// the go command does (cmd/go/internal/auth): "machine HOST login USER
+// password PASS" entries (in any order, across lines), where HOST may carry
+// a port and a path prefix; "macdef" blocks are skipped, and so is the
+// "default" entry, which the go command does not use.
 package netrc
 
 import (
@@ -61,25 +62,24 @@ func Parse(data string) []Entry {
 	return out
 }
 
-// Lookup returns the credentials for host: the first machine entry that
-// names it, else the default entry.
-func Lookup(entries []Entry, host string) (Entry, bool) {
-	var def *Entry
-	for i, e := range entries {
-		if e.Machine == "" {
-			if def == nil {
-				def = &entries[i]
+// Lookup returns the credentials the go command would send to a URL whose
+// host (with its port, as in url.URL.Host) and path are hostPath: those of
+// the first machine entry equal to hostPath or to a prefix of it ending at a
+// "/" (example.com/org matches example.com/org/repo), the longest first.
+func Lookup(entries []Entry, hostPath string) (Entry, bool) {
+	prefix := strings.TrimSuffix(hostPath, "/")
+	for {
+		for _, e := range entries {
+			if e.Machine != "" && e.Login != "" && e.Password != "" && strings.EqualFold(e.Machine, prefix) {
+				return e, true
 			}
-			continue
 		}
-		if strings.EqualFold(e.Machine, host) {
-			return e, true
+		i := strings.LastIndexByte(prefix, '/')
+		if i < 0 {
+			return Entry{}, false
 		}
+		prefix = prefix[:i]
 	}
-	if def != nil {
-		return *def, true
-	}
-	return Entry{}, false
 }
 
 type token struct {

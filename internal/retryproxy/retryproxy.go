@@ -21,12 +21,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -55,9 +57,10 @@ type Options struct {
 	MaxRetryAfter time.Duration
 	// RootCAs verifies the upstream servers; nil means the system pool.
 	RootCAs *x509.CertPool
-	// Credentials returns basic-auth credentials for a host that has none in
-	// its GOPROXY URL (from netrc); nil for none.
-	Credentials func(host string) (user, pass string, ok bool)
+	// Credentials returns basic-auth credentials for an https request to
+	// hostPath (url.URL.Host and the path) when the GOPROXY URL has none (from
+	// netrc, as the go command would); nil for none.
+	Credentials func(hostPath string) (user, pass string, ok bool)
 	// TempDir holds large response bodies while they arrive ("" for the
 	// system's).
 	TempDir string
@@ -155,6 +158,19 @@ func (s *Set) Hosts() []string {
 	return out
 }
 
+// reLoopbackError matches what the go command prints for the 502 a
+// loopback proxy answers after a connection error: the status line and the
+// server response that carries the error.
+var reLoopbackError = regexp.MustCompile(`: 502 Bad Gateway\n\s*server response: gopherfile: ([^\n]*)`)
+
+// Unwrap replaces, in go's output, each 502 that a loopback proxy answered
+// for a connection error by the error itself ("reading URL: dial tcp ...:
+// connection refused (after 7 attempts)"), as the go command would have
+// printed it without the proxy in between; the diagnosis reads that.
+func Unwrap(output string) string {
+	return reLoopbackError.ReplaceAllString(output, ": $1")
+}
+
 // Stats returns the counters so far.
 func (s *Set) Stats() Snapshot { return s.stats.snapshot() }
 
@@ -215,13 +231,19 @@ func startProxy(u *url.URL, raw string, opt Options, tr *http.Transport, st *Sta
 		client: &http.Client{Transport: tr},
 		stats:  st,
 	}
-	p.srv = &http.Server{Handler: p, ReadHeaderTimeout: 30 * time.Second}
+	p.srv = &http.Server{Handler: p, ReadHeaderTimeout: 30 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
 	go p.srv.Serve(ln)
 	return p, nil
 }
 
 // ServeHTTP answers one request of the go command.
 func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		// A bug here must not print a stack trace into the build output.
+		if v := recover(); v != nil && v != http.ErrAbortHandler {
+			http.Error(w, fmt.Sprintf("gopherfile: internal error in the loopback proxy: %v", v), http.StatusBadGateway)
+		}
+	}()
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
@@ -275,6 +297,12 @@ func (p *proxy) fetch(ctx context.Context, in *http.Request, target *url.URL) *r
 	for attempt := 0; ; attempt++ {
 		resp, reason, err := p.attempt(ctx, in, target)
 		if reason == "" {
+			if resp == nil {
+				// Not worth a retry (an untrusted certificate, say): pass the
+				// error on as the go command would have seen it.
+				p.stats.failed(p.host, target.Path, "error")
+				return textResponse(http.StatusBadGateway, fmt.Sprintf("gopherfile: %s\n", redactErr(err, p)))
+			}
 			return resp
 		}
 		last := attempt >= p.opt.Retries || (reason == "dns" && attempt >= 2) || ctx.Err() != nil
@@ -337,8 +365,9 @@ func (p *proxy) attempt(ctx context.Context, in *http.Request, target *url.URL) 
 	if p.user != nil {
 		pw, _ := p.user.Password()
 		req.SetBasicAuth(p.user.Username(), pw)
-	} else if p.opt.Credentials != nil {
-		if u, pw, ok := p.opt.Credentials(p.upstream.Hostname()); ok {
+	} else if p.opt.Credentials != nil && target.Scheme == "https" {
+		// Like the go command, netrc credentials go over https only.
+		if u, pw, ok := p.opt.Credentials(target.Host + target.Path); ok {
 			req.SetBasicAuth(u, pw)
 		}
 	}

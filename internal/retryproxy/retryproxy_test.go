@@ -1,6 +1,7 @@
 package retryproxy
 
 import (
+	"crypto/x509"
 	"fmt"
 	"net"
 	"os"
@@ -195,10 +196,19 @@ func TestCredentials(t *testing.T) {
 	if out, err := goModDownload(t, s.GOPROXY(), sums(up, a), a); err != nil {
 		t.Fatalf("credentials in the URL: %v\n%s", err, out)
 	}
-	s = start(t, up.URL(), fast(Options{Credentials: func(host string) (string, string, bool) {
-		return "ci", "s3cret", host == "127.0.0.1"
+	// netrc credentials go over https only, as the go command sends them.
+	tls, caPEM, err := testproxy.StartTLSWithNewCA(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(tls.Close)
+	tls.RequireBasicAuth("ci", "s3cret")
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(caPEM)
+	s = start(t, tls.URL(), fast(Options{RootCAs: pool, Credentials: func(hostPath string) (string, string, bool) {
+		return "ci", "s3cret", strings.HasPrefix(hostPath, tls.Addr()+"/")
 	}}))
-	if out, err := goModDownload(t, s.GOPROXY(), sums(up, a), a); err != nil {
+	if out, err := goModDownload(t, s.GOPROXY(), sums(tls, a), a); err != nil {
 		t.Fatalf("credentials from netrc: %v\n%s", err, out)
 	}
 	wrong := strings.Replace(up.URL(), "http://", "http://ci:WRONGPASS@", 1)
@@ -208,8 +218,23 @@ func TestCredentials(t *testing.T) {
 	if err == nil || !strings.Contains(out, "401 Unauthorized") || strings.Contains(out, "WRONGPASS") || !strings.Contains(out, "ci:xxxxx@") {
 		t.Errorf("a wrong password: want the 401 with the URL redacted: %v\n%s", err, out)
 	}
-	if up.Failures() != 0 && false {
-		t.Log("unused")
+}
+
+// An upstream whose certificate is not trusted fails at once (never
+// retried), with the x509 error in what go prints.
+func TestUntrustedCertificate(t *testing.T) {
+	up, _, err := testproxy.StartTLSWithNewCA(mods[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(up.Close)
+	s := start(t, up.URL(), fast(Options{}))
+	out, err := goModDownload(t, s.GOPROXY(), sums(up, mods[0]), mods[0])
+	if err == nil || !strings.Contains(out, "x509: ") || s.Stats().Retries != 0 {
+		t.Errorf("want an x509 failure without retries (%d): %v\n%s", s.Stats().Retries, err, out)
+	}
+	if strings.Contains(out, "panic") || strings.Contains(out, "goroutine") {
+		t.Errorf("the proxy crashed:\n%s", out)
 	}
 }
 
@@ -256,5 +281,17 @@ func TestSplitList(t *testing.T) {
 	got := splitList("a,b|c")
 	if len(got) != 3 || got[0] != (entry{"", "a"}) || got[1] != (entry{",", "b"}) || got[2] != (entry{"|", "c"}) {
 		t.Fatalf("%q", got)
+	}
+}
+
+func TestUnwrap(t *testing.T) {
+	in := "go: example.com/a@v1.0.0: reading http://h/example.com/a/@v/v1.0.0.mod: 502 Bad Gateway\n\tserver response: gopherfile: dial tcp 10.0.0.1:443: connect: connection refused (after 7 attempts)\n"
+	want := "go: example.com/a@v1.0.0: reading http://h/example.com/a/@v/v1.0.0.mod: dial tcp 10.0.0.1:443: connect: connection refused (after 7 attempts)\n"
+	if got := Unwrap(in); got != want {
+		t.Errorf("Unwrap:\n%q\nwant\n%q", got, want)
+	}
+	real := "go: example.com/a@v1.0.0: reading http://h/x: 502 Bad Gateway\n\tserver response: upstream broke\n"
+	if Unwrap(real) != real {
+		t.Error("Unwrap changed an upstream's own 502")
 	}
 }

@@ -118,7 +118,7 @@ func (h *helper) moduleStep(ctx context.Context) int {
 	}
 	if !res.ok() {
 		eff["GOPROXY"] = goproxy
-		h.explain(ctx, res.output, eff)
+		h.explain(ctx, retryproxy.Unwrap(res.output), eff)
 		return exitCode(res)
 	}
 	switch h.cfg.Kind {
@@ -161,7 +161,7 @@ func loopbackOK(goauth string) bool {
 // transient failures the loopback proxies could not retry themselves
 // (direct version-control fetches, a checksum database reached directly).
 func (h *helper) wholeRetry(output string, set *retryproxy.Set) (string, bool) {
-	fs := diagnose.Classify(output)
+	fs := diagnose.Classify(retryproxy.Unwrap(output))
 	if len(fs) == 0 {
 		return "", false
 	}

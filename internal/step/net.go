@@ -142,13 +142,10 @@ func gitQuote(s string) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
 }
 
-// proxyCredentials returns the netrc credentials for a proxy host.
-func (h *helper) proxyCredentials(host string) (string, string, bool) {
-	e, ok := netrc.Lookup(h.netrc, host)
-	if !ok || e.Login == "" {
-		return "", "", false
-	}
-	return e.Login, e.Password, true
+// proxyCredentials returns the netrc credentials for a proxy request.
+func (h *helper) proxyCredentials(hostPath string) (string, string, bool) {
+	e, ok := netrc.Lookup(h.netrc, hostPath)
+	return e.Login, e.Password, ok
 }
 
 // noteURLCredentials records which GOPROXY hosts carry credentials in

@@ -66,9 +66,13 @@ type Config struct {
 	// modules. "" for none.
 	ShareDownloads string `json:"shareDownloads,omitempty"`
 	// Recovery is set when the build runs again because an offline step
-	// found the module cache mount without the recorded modules: the download
-	// step runs again, and every step is defined anew.
+	// found the module cache mount without the recorded modules.
 	Recovery bool `json:"recovery,omitempty"`
+	// Nonce, when set, makes the step a new one, so that it runs again:
+	// for --no-cache and for a recovery. (BuildKit's own IgnoreCache is never
+	// used on a go step: on a step with a cache mount it also empties that
+	// cache mount, for every build on the builder that shares it.)
+	Nonce string `json:"nonce,omitempty"`
 
 	Build *BuildOpts `json:"build,omitempty"`
 	Test  *TestOpts  `json:"test,omitempty"`
