@@ -125,7 +125,10 @@ func (b *build) solve(ctx context.Context) (*gwclient.Result, error) {
 		return nil, err
 	}
 	res, err := b.solveGraph(ctx)
-	if isCacheLost(err) && !b.in.Recovery {
+	// Twice at most: another build on the builder may empty the cache mount
+	// again while this one refills it (BuildKit does that for a step with
+	// the same cache mount and --no-cache).
+	for i := 0; i < maxRecoveries && isCacheLost(err); i++ {
 		b.in.Recovery, b.in.Nonce = true, nonce()
 		res, err = b.solveGraph(ctx)
 	}
@@ -364,6 +367,10 @@ func (b *build) compileError(err error) error {
 func (b *build) marshalOpts(pl ocispecs.Platform) []llb.ConstraintsOpt {
 	return []llb.ConstraintsOpt{llb.Platform(pl)}
 }
+
+// maxRecoveries is how often a build runs again after an offline step found
+// the module cache mount without the recorded modules.
+const maxRecoveries = 2
 
 // nonce is a fresh random value for Inputs.Nonce.
 func nonce() string {

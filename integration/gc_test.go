@@ -109,8 +109,11 @@ func TestSurvivesCacheMountGC(t *testing.T) {
 	})
 
 	t.Run("unrecoverable", func(t *testing.T) {
-		// A build with a proxy fills the module cache mount; then a build
-		// with GOPROXY=off succeeds from it, until the mount is pruned.
+		// A build with a proxy fills the module cache mount (a module of
+		// its own, so that it really downloads); then a build with
+		// GOPROXY=off succeeds from it, until the mount is pruned.
+		mod := privateModule(t)
+		p := startProxy(t, mod)
 		dir := moduleUsing(t, p, mod, fmt.Sprintf("  proxy: %s\n  nosumdb: [example.com/*]\n", p.URL()))
 		mustOK(t, build(dir, "--target", "binaries", "-o", "type=local,dest="+t.TempDir(), "."))
 		writeFile(t, filepath.Join(dir, "Gopherfile"), "version: 1\nmodules:\n  proxy: \"off\"\n  nosumdb: [example.com/*]\n")

@@ -67,6 +67,8 @@ func TestVendorNoDownload(t *testing.T) {
 	if dep == "" {
 		t.Errorf("no build info line for golang.org/x/sync:\n%s", info)
 	}
+	// go vet and go test read vendor/ too (no module cache, no network).
+	mustOK(t, cli(t, dir, "--progress", "plain", "--build-arg", "GOPROXY=off", "--target", "vet", "."))
 }
 
 // TestWorkspaceBuildAndCache: examples/workspace, built from the workspace

@@ -20,11 +20,11 @@ import (
 
 // TestProxyPasswordNeverLeaks: a private TLS proxy whose GOPROXY URL carries
 // a password (the Artifactory/Athens set-up). Given as a build arg, the
-// password is in no output, no --call outline, no blob of the image and no
-// step of the LLB definition in a mode=max provenance (only in BuildKit's own
-// record of the build args, which BuildKit writes for every build arg);
-// changing only the password re-runs the download but not the compile.
-// Given as the GOPROXY secret, it is nowhere at all.
+// password is in no output, no --call outline and no layer or config of the
+// image; changing only the password re-runs the download but not the
+// compile. (BuildKit records every build arg, and the download step that
+// needs it, in a provenance attestation: the build warns about that.) Given
+// as the GOPROXY secret, it is nowhere at all, provenance included.
 func TestProxyPasswordNeverLeaks(t *testing.T) {
 	mod := privateModule(t)
 	p, caPEM, err := testproxy.StartTLSWithNewCA(mod)
@@ -62,7 +62,10 @@ func TestProxyPasswordNeverLeaks(t *testing.T) {
 	mustOK(t, r)
 	noLeak("the build output", r.out, pass1)
 	img := loadOCI(t, tarball)
-	scanImageExceptBuildArgs(t, img.Dir, pass1)
+	scanImageExceptProvenance(t, img.Dir, pass1)
+	if !strings.Contains(r.out, "--secret id=GOPROXY") {
+		t.Errorf("no warning that a password in a build arg reaches the provenance:\n%s", tail(r.out, 30))
+	}
 
 	o := buildx(t, dir, "--call", "outline", "-f", "Gopherfile", "--build-arg", "BUILDKIT_SYNTAX="+frontImg, "--build-arg", "GOPROXY="+proxyURL(pass1), ".")
 	mustOK(t, o)
@@ -94,12 +97,11 @@ func TestProxyPasswordNeverLeaks(t *testing.T) {
 	scanForSecret(t, loadOCI(t, tarball).Dir, pass3)
 }
 
-// scanImageExceptBuildArgs is scanForSecret, except that the provenance's
-// record of the build args (BuildKit records every build arg there) may hold
-// the secret; the rest of the provenance (the LLB definition of every step,
-// in mode=max) must not.
-func scanImageExceptBuildArgs(t *testing.T, layout, secret string) {
+// scanImageExceptProvenance is scanForSecret for every blob of the image
+// except a provenance attestation.
+func scanImageExceptProvenance(t *testing.T, layout, secret string) {
 	t.Helper()
+	n := 0
 	filepath.Walk(layout, func(p string, info os.FileInfo, err error) error {
 		if err != nil || info.IsDir() {
 			return err
@@ -110,36 +112,20 @@ func scanImageExceptBuildArgs(t *testing.T, layout, secret string) {
 				dt, _ = io.ReadAll(zr)
 			}
 		}
+		n++
 		if !bytes.Contains(dt, []byte(secret)) {
 			return nil
 		}
 		var stmt struct {
-			PredicateType string         `json:"predicateType"`
-			Predicate     map[string]any `json:"predicate"`
+			PredicateType string `json:"predicateType"`
 		}
-		if json.Unmarshal(dt, &stmt) != nil || !strings.Contains(stmt.PredicateType, "slsa.dev/provenance") {
-			t.Errorf("the secret is in %s", p)
+		if json.Unmarshal(dt, &stmt) == nil && strings.Contains(stmt.PredicateType, "slsa.dev/provenance") {
 			return nil
 		}
-		// Drop BuildKit's record of the build args, then nothing may hold it.
-		if bd, ok := stmt.Predicate["buildDefinition"].(map[string]any); ok {
-			if ep, ok := bd["externalParameters"].(map[string]any); ok {
-				if req, ok := ep["request"].(map[string]any); ok {
-					delete(req, "args")
-				}
-			}
-		}
-		if inv, ok := stmt.Predicate["invocation"].(map[string]any); ok {
-			if params, ok := inv["parameters"].(map[string]any); ok {
-				delete(params, "args")
-			}
-		}
-		rest, _ := json.Marshal(stmt.Predicate)
-		if bytes.Contains(rest, []byte(secret)) {
-			t.Errorf("the provenance holds the secret outside BuildKit's record of the build args (in the LLB definition?): %s", relGrep(string(rest), secret))
-		}
+		t.Errorf("the secret is in %s", p)
 		return nil
 	})
+	t.Logf("scanned %d blobs", n)
 }
 
 // TestMainIsNotShell: a main path with shell syntax is refused before any

@@ -209,6 +209,20 @@ func (d *Downloads) SecurityWarnings() []Warning {
 			}
 		}
 	}
+	if s, ok := d.Setting("GOPROXY"); ok && goenv.HasCredentials("GOPROXY", s.Value) {
+		if s.Field != "" {
+			w = append(w, Warning{Field: s.Field, Msg: fmt.Sprintf("GOPROXY=%s (%s) has a password in the Gopherfile, which is committed with the code: "+
+				"remove it and pass the URL as a secret, --secret id=GOPROXY,env=GOPROXY, or the credentials in a netrc secret.", goenv.Redact("GOPROXY", s.Value), s.Origin)})
+		} else {
+			w = append(w, Warning{Msg: fmt.Sprintf("GOPROXY=%s (%s) has a password in a build arg: BuildKit records every build arg, and the download step's settings, in the provenance attestation. "+
+				"Pass the URL as a secret instead, --secret id=GOPROXY,env=GOPROXY, or the credentials in a netrc secret; both stay out of the image, the cache keys and the provenance.", goenv.Redact("GOPROXY", s.Value), s.Origin)})
+		}
+	}
+	for _, k := range goenv.ProxyArgs {
+		if v := d.Proxy[k]; goenv.HasCredentials(k, v) {
+			w = append(w, Warning{Msg: fmt.Sprintf("%s=%s (build arg %s) has a password: BuildKit records every build arg in the provenance attestation; keep the proxy's credentials out of the URL where the proxy allows it.", k, goenv.Redact(k, v), k)})
+		}
+	}
 	if s, ok := d.Setting("GOFLAGS"); ok && strings.Contains(" "+s.Value, " -insecure") {
 		w = append(w, Warning{Field: where(s), Msg: fmt.Sprintf("GOFLAGS=%s (%s) uses -insecure: use GOINSECURE for your own hosts instead.", s.Value, s.Origin)})
 	}
