@@ -49,6 +49,9 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 		return res, err
 	}
 
+	if err := checkGateway(c.BuildOpts().Caps); err != nil {
+		return nil, err
+	}
 	mod, err := b.readModule(ctx)
 	if err != nil {
 		return nil, err
@@ -59,6 +62,7 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 		VCSSource:    bc.BuildOpts().Opts["vcs:source"],
 		VCSRevision:  bc.BuildOpts().Opts["vcs:revision"],
 		CacheImports: len(bc.CacheImports) > 0,
+		Network:      networkMode(bc.NetworkMode),
 	}
 	if epoch, err := bc.ResolveMainContextSourceDateEpoch(ctx); err == nil && epoch != nil {
 		opts.Epoch = epoch
@@ -163,6 +167,7 @@ func (b *build) solve(ctx context.Context) (*gwclient.Result, error) {
 		// A registry cache import carries the download step's result but not
 		// the module cache mount: download again (a no-op on a warm builder).
 		RefreshDownload: len(bc.CacheImports) > 0,
+		NoMergeOp:       !hasMergeOp(b.c.BuildOpts().LLBCaps),
 	}
 	deps := gfllb.Deps(p, in)
 
@@ -265,9 +270,12 @@ func (b *build) solveRef(ctx context.Context, st llb.State, pl ocispecs.Platform
 	if err != nil {
 		return nil, fmt.Errorf("gopherfile: marshaling the build graph: %w", err)
 	}
+	if err := checkDefinition(def, b.c.BuildOpts().LLBCaps); err != nil {
+		return nil, err
+	}
 	res, err := b.c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB(), Evaluate: evaluate, CacheImports: b.bc.CacheImports})
 	if err != nil {
-		return nil, err
+		return nil, entitlementError(b.plan, err)
 	}
 	return res.SingleRef()
 }
@@ -301,10 +309,10 @@ func (b *build) compileError(err error) error {
 	return err
 }
 
-// marshalOpts are the constraints of every build graph: the platform, and
-// --no-cache (which BuildKit leaves to the frontend) as IgnoreCache on every step.
+// marshalOpts are the constraints of every build graph: the platform, the
+// builder's capabilities, and --no-cache (which BuildKit leaves to the frontend) as IgnoreCache on every step.
 func (b *build) marshalOpts(pl ocispecs.Platform) []llb.ConstraintsOpt {
-	o := []llb.ConstraintsOpt{llb.Platform(pl)}
+	o := []llb.ConstraintsOpt{llb.Platform(pl), llb.WithCaps(b.c.BuildOpts().LLBCaps)}
 	if b.bc.IsNoCache("gopherfile") {
 		o = append(o, llb.IgnoreCache)
 	}

@@ -1,10 +1,14 @@
 package llb
 
 import (
+	"os"
+	"path"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
+	bk "github.com/moby/buildkit/client/llb"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
@@ -139,3 +143,136 @@ func copySet(m map[string]struct{}) map[string]struct{} {
 	}
 	return out
 }
+
+// DefaultFileTime is the time of every file and directory Gopherfile writes
+// into an image when the build has no SOURCE_DATE_EPOCH: fixed, so that the
+// layer is byte-identical across rebuilds of the same binaries and registries
+// store it once. Only the image config's created time then changes.
+var DefaultFileTime = time.Unix(0, 0).UTC()
+
+// FileTime is the time of the files and directories Gopherfile writes into an
+// image: SOURCE_DATE_EPOCH, or DefaultFileTime.
+func FileTime(p *plan.Plan) time.Time {
+	if p.Epoch != nil {
+		return p.Epoch.UTC()
+	}
+	return DefaultFileTime
+}
+
+// Image puts the binaries on the runtime base. Everything Gopherfile adds (every
+// binary at its output path, mode 0755, owned by root; the extra files; and on
+// scratch the CA certificates, time zones, passwd/group with the nonroot user,
+// /tmp and the nonroot home) is one layer built on scratch, where every file and
+// directory carries FileTime, and merged onto the base: the layer depends on
+// nothing but its content, so two builds of the same source give the same layer
+// and, with SOURCE_DATE_EPOCH, the same image digest, on any builder and
+// without exporter options. Without MergeOp (in.NoMergeOp) the layer is copied
+// onto the base instead; the base's directories it writes into then carry the
+// build time.
+func Image(p *plan.Plan, in Inputs, base, bins bk.State) bk.State {
+	names := make([]string, len(p.Binaries))
+	for i, b := range p.Binaries {
+		names[i] = b.Name
+	}
+	o := []bk.ConstraintsOpt{bk.WithCustomName("[image] add " + strings.Join(names, ", "))}
+	if in.Location != nil {
+		o = append(o, in.Location("image"))
+	}
+	layer := imageLayer(p, in, bins)
+	if in.NoMergeOp {
+		return base.File(bk.Copy(layer, "/", "/", &bk.CopyInfo{CopyDirContentsOnly: true}, bk.WithCreatedTime(FileTime(p))), o...)
+	}
+	return bk.Merge([]bk.State{base, layer}, o...)
+}
+
+// imageLayer is what Gopherfile adds to the runtime base, on scratch. The files
+// are assembled first; then the whole tree is copied once more with its time
+// set, because adding a file to a directory changes the directory's time and
+// only a tree copy sets each directory's time after its content.
+func imageLayer(p *plan.Plan, in Inputs, bins bk.State) bk.State {
+	f := &fileActions{}
+	if p.Image.ScratchExtras {
+		f.copy(in.Builder, "/etc/ssl/certs/ca-certificates.crt", "/etc/ssl/certs/ca-certificates.crt", &bk.CopyInfo{CreateDestPath: true, FollowSymlinks: true})
+		if p.Image.Tzdata {
+			f.copy(in.Builder, "/usr/share/zoneinfo", "/usr/share/zoneinfo", &bk.CopyInfo{CreateDestPath: true, CopyDirContentsOnly: true})
+		}
+		f.mkfile("/etc/passwd", 0o644, passwd)
+		f.mkfile("/etc/group", 0o644, group)
+		f.mkdir("/tmp", 0o1777, bk.WithParents(true))
+		f.mkdir("/home/nonroot", 0o700, bk.WithParents(true), bk.WithUIDGID(65532, 65532))
+	}
+	for _, b := range p.Binaries {
+		f.copy(bins, "/"+b.Name, b.Output, &bk.CopyInfo{CreateDestPath: true})
+	}
+	for _, file := range p.Image.Files {
+		info := &bk.CopyInfo{CreateDestPath: true}
+		if file.Mode != "" {
+			m, _ := strconv.ParseUint(file.Mode, 8, 32)
+			info.Mode = &bk.ChmodOpt{Mode: os.FileMode(m)}
+		}
+		if file.Owner != "" {
+			u, g, _ := strings.Cut(file.Owner, ":")
+			uid, _ := strconv.Atoi(u)
+			gid := uid
+			if g != "" {
+				gid, _ = strconv.Atoi(g)
+			}
+			info.ChownOpt = &bk.ChownOpt{User: &bk.UserOpt{UID: uid}, Group: &bk.UserOpt{UID: gid}}
+		}
+		f.copy(in.Context, path.Join("/", p.ModuleDir, file.Src), file.Dst, info)
+	}
+	files := bk.Scratch().File(f.fa, bk.WithCustomName("[image] assemble the layer"))
+	t := FileTime(p)
+	return bk.Scratch().File(
+		bk.Copy(files, "/", "/", &bk.CopyInfo{CopyDirContentsOnly: true}, bk.WithCreatedTime(t)),
+		bk.WithCustomName("[image] layer, every file and directory dated "+t.Format(time.RFC3339)))
+}
+
+// collectBinaries puts binaries built in steps of their own into one state,
+// each at /<name>: a MergeOp, or file copies on a builder without MergeOp.
+func collectBinaries(in Inputs, bins []plan.Binary, outs []bk.State) bk.State {
+	if len(outs) == 1 {
+		return outs[0]
+	}
+	name := bk.WithCustomName("[build] collect binaries")
+	if !in.NoMergeOp {
+		return bk.Merge(outs, name)
+	}
+	f := &fileActions{}
+	for i, st := range outs {
+		f.copy(st, "/"+bins[i].Name, "/"+bins[i].Name)
+	}
+	return bk.Scratch().File(f.fa, name)
+}
+
+// fileActions chains file actions into one FileOp (one layer).
+type fileActions struct{ fa *bk.FileAction }
+
+func (f *fileActions) copy(src bk.State, from, to string, opts ...bk.CopyOption) {
+	if f.fa == nil {
+		f.fa = bk.Copy(src, from, to, opts...)
+		return
+	}
+	f.fa = f.fa.Copy(src, from, to, opts...)
+}
+
+func (f *fileActions) mkfile(p string, mode os.FileMode, data string, opts ...bk.MkfileOption) {
+	if f.fa == nil {
+		f.fa = bk.Mkfile(p, mode, []byte(data), opts...)
+		return
+	}
+	f.fa = f.fa.Mkfile(p, mode, []byte(data), opts...)
+}
+
+func (f *fileActions) mkdir(p string, mode os.FileMode, opts ...bk.MkdirOption) {
+	if f.fa == nil {
+		f.fa = bk.Mkdir(p, mode, opts...)
+		return
+	}
+	f.fa = f.fa.Mkdir(p, mode, opts...)
+}
+
+const (
+	passwd = "root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n"
+	group  = "root:x:0:\nnonroot:x:65532:\nnobody:x:65534:\n"
+)
