@@ -64,8 +64,8 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 		CacheImports: len(bc.CacheImports) > 0,
 		Network:      networkMode(bc.NetworkMode),
 	}
-	if epoch, err := bc.ResolveMainContextSourceDateEpoch(ctx); err == nil && epoch != nil {
-		opts.Epoch = epoch
+	if opts.Epoch, err = sourceDateEpoch(ctx, bc); err != nil {
+		return nil, err
 	}
 	p, err := plan.New(s, *mod, opts)
 	if err != nil {

@@ -159,16 +159,15 @@ func FileTime(p *plan.Plan) time.Time {
 	return DefaultFileTime
 }
 
-// Image puts the binaries on the runtime base. Everything Gopherfile adds (every
-// binary at its output path, mode 0755, owned by root; the extra files; and on
-// scratch the CA certificates, time zones, passwd/group with the nonroot user,
-// /tmp and the nonroot home) is one layer built on scratch, where every file and
-// directory carries FileTime, and merged onto the base: the layer depends on
-// nothing but its content, so two builds of the same source give the same layer
-// and, with SOURCE_DATE_EPOCH, the same image digest, on any builder and
-// without exporter options. Without MergeOp (in.NoMergeOp) the layer is copied
-// onto the base instead; the base's directories it writes into then carry the
-// build time.
+// Image puts the binaries on the runtime base: every binary at its output
+// path (mode 0755, owned by root), the extra files, and on scratch the CA
+// certificates, time zones, passwd/group with the nonroot user, /tmp and the
+// nonroot home. What Gopherfile adds is one layer in which every file and
+// directory carries FileTime, merged onto the base: the layer depends on
+// nothing but its content, so two builds of the same source give the same
+// layer and, with SOURCE_DATE_EPOCH, the same image digest, on any builder and
+// without exporter options. Without MergeOp (in.NoMergeOp) the files are
+// written onto the base instead, dated by the build.
 func Image(p *plan.Plan, in Inputs, base, bins bk.State) bk.State {
 	names := make([]string, len(p.Binaries))
 	for i, b := range p.Binaries {
@@ -178,30 +177,44 @@ func Image(p *plan.Plan, in Inputs, base, bins bk.State) bk.State {
 	if in.Location != nil {
 		o = append(o, in.Location("image"))
 	}
-	layer := imageLayer(p, in, bins)
 	if in.NoMergeOp {
-		return base.File(bk.Copy(layer, "/", "/", &bk.CopyInfo{CopyDirContentsOnly: true}, bk.WithCreatedTime(FileTime(p))), o...)
+		return base.File(imageFiles(p, in, bins), o...)
 	}
+	// The files are written onto the base (so that the directories they go
+	// into keep the base's owner and mode), the difference is taken, and that
+	// tree is copied once more with its time set: adding a file to a directory
+	// changes the directory's time, and only a tree copy sets each directory's
+	// time after its content.
+	written := base.File(imageFiles(p, in, bins), bk.WithCustomName("[image] write "+strings.Join(names, ", ")))
+	t := FileTime(p)
+	layer := bk.Scratch().File(
+		bk.Copy(bk.Diff(base, written), "/", "/", &bk.CopyInfo{CopyDirContentsOnly: true}, bk.WithCreatedTime(t)),
+		bk.WithCustomName("[image] layer, every file and directory dated "+t.Format(time.RFC3339)))
 	return bk.Merge([]bk.State{base, layer}, o...)
 }
 
-// imageLayer is what Gopherfile adds to the runtime base, on scratch. The files
-// are assembled first; then the whole tree is copied once more with its time
-// set, because adding a file to a directory changes the directory's time and
-// only a tree copy sets each directory's time after its content.
-func imageLayer(p *plan.Plan, in Inputs, bins bk.State) bk.State {
+// imageFiles are the file actions that write what Gopherfile adds to the base.
+// Missing parent directories are made first, owned by root with mode 0755
+// (BuildKit would give them the owner and mode of the file copied into them).
+func imageFiles(p *plan.Plan, in Inputs, bins bk.State) *bk.FileAction {
 	f := &fileActions{}
+	parents := func(dst string) { f.mkdir(path.Dir(dst), 0o755, bk.WithParents(true)) }
 	if p.Image.ScratchExtras {
-		f.copy(in.Builder, "/etc/ssl/certs/ca-certificates.crt", "/etc/ssl/certs/ca-certificates.crt", &bk.CopyInfo{CreateDestPath: true, FollowSymlinks: true})
+		parents("/etc/ssl/certs/ca-certificates.crt")
+		f.copy(in.Builder, "/etc/ssl/certs/ca-certificates.crt", "/etc/ssl/certs/ca-certificates.crt", &bk.CopyInfo{FollowSymlinks: true})
 		if p.Image.Tzdata {
+			parents("/usr/share/zoneinfo")
 			f.copy(in.Builder, "/usr/share/zoneinfo", "/usr/share/zoneinfo", &bk.CopyInfo{CreateDestPath: true, CopyDirContentsOnly: true})
 		}
 		f.mkfile("/etc/passwd", 0o644, passwd)
 		f.mkfile("/etc/group", 0o644, group)
-		f.mkdir("/tmp", 0o1777, bk.WithParents(true))
-		f.mkdir("/home/nonroot", 0o700, bk.WithParents(true), bk.WithUIDGID(65532, 65532))
+		// A mkdir drops the sticky bit; a copy with a mode keeps it.
+		f.copy(emptyDir, "/d", "/tmp", &bk.CopyInfo{Mode: &bk.ChmodOpt{Mode: 0o1777}})
+		f.mkdir("/home", 0o755)
+		f.mkdir("/home/nonroot", 0o700, bk.WithUIDGID(65532, 65532))
 	}
 	for _, b := range p.Binaries {
+		parents(b.Output)
 		f.copy(bins, "/"+b.Name, b.Output, &bk.CopyInfo{CreateDestPath: true})
 	}
 	for _, file := range p.Image.Files {
@@ -219,14 +232,14 @@ func imageLayer(p *plan.Plan, in Inputs, bins bk.State) bk.State {
 			}
 			info.ChownOpt = &bk.ChownOpt{User: &bk.UserOpt{UID: uid}, Group: &bk.UserOpt{UID: gid}}
 		}
+		parents(file.Dst)
 		f.copy(in.Context, path.Join("/", p.ModuleDir, file.Src), file.Dst, info)
 	}
-	files := bk.Scratch().File(f.fa, bk.WithCustomName("[image] assemble the layer"))
-	t := FileTime(p)
-	return bk.Scratch().File(
-		bk.Copy(files, "/", "/", &bk.CopyInfo{CopyDirContentsOnly: true}, bk.WithCreatedTime(t)),
-		bk.WithCustomName("[image] layer, every file and directory dated "+t.Format(time.RFC3339)))
+	return f.fa
 }
+
+// emptyDir holds the empty directory /d.
+var emptyDir = bk.Scratch().File(bk.Mkdir("/d", 0o755), bk.WithCustomName("[image] empty directory"))
 
 // collectBinaries puts binaries built in steps of their own into one state,
 // each at /<name>: a MergeOp, or file copies on a builder without MergeOp.
