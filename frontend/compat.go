@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -139,22 +140,16 @@ func networkMode(m pb.NetMode) string {
 // without the network.host entitlement.
 const errHostNotAllowed = "network.host is not allowed"
 
-// entitlementError explains BuildKit's refusal of --network host.
+// entitlementError explains BuildKit's refusal of --network host. The result
+// carries BuildKit's message as text, not as a wrapped error: BuildKit's gRPC
+// error conversion would keep only the wrapped status's message.
 func entitlementError(p *plan.Plan, err error) error {
 	if err == nil || p == nil || p.Network != plan.NetworkHost || !strings.Contains(err.Error(), errHostNotAllowed) {
 		return err
 	}
-	return &hostNetworkError{err: err}
-}
-
-type hostNetworkError struct{ err error }
-
-func (e *hostNetworkError) Error() string {
-	return "gopherfile: --network host runs the module steps (go mod download, the tidy check, go test with test.network) in the host's network, " +
+	return errors.New("gopherfile: --network host runs the module steps (go mod download, the tidy check, go test with test.network) in the host's network, " +
 		"which BuildKit allows only with the network.host entitlement: add --allow network.host to the build command " +
 		"(docker build and docker buildx build add it for --network host; buildctl and gopherfile build need it), " +
 		"and start buildkitd with --allow-insecure-entitlement network.host (Docker Engine allows it unless its builder config turns it off): " +
-		e.err.Error()
+		err.Error())
 }
-
-func (e *hostNetworkError) Unwrap() error { return e.err }

@@ -3,7 +3,6 @@ package frontend
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"testing"
 
@@ -11,6 +10,9 @@ import (
 	gwpb "github.com/moby/buildkit/frontend/gateway/pb"
 	"github.com/moby/buildkit/solver/pb"
 	"github.com/moby/buildkit/util/apicaps"
+	"github.com/moby/buildkit/util/grpcerrors"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/gopherfile/gopherfile/frontend/plan"
 )
@@ -83,12 +85,16 @@ func TestNetworkMode(t *testing.T) {
 }
 
 func TestEntitlementError(t *testing.T) {
-	refused := fmt.Errorf("solve: %w", errors.New(errHostNotAllowed))
+	// As the gateway returns it: a gRPC status error.
+	refused := grpcerrors.FromGRPC(status.Error(codes.Unknown, "failed to load LLB: "+errHostNotAllowed))
 	host := &plan.Plan{Network: plan.NetworkHost}
 	err := entitlementError(host, refused)
-	if !strings.Contains(err.Error(), "--network host") || !strings.Contains(err.Error(), "--allow network.host") ||
-		!strings.Contains(err.Error(), "--allow-insecure-entitlement network.host") || !errors.Is(err, errors.Unwrap(refused)) {
-		t.Errorf("refused host network: %v", err)
+	// As BuildKit sends it back to the client.
+	sent := grpcerrors.FromGRPC(grpcerrors.ToGRPC(context.Background(), err)).Error()
+	for _, want := range []string{"gopherfile: --network host", "--allow network.host", "--allow-insecure-entitlement network.host", "failed to load LLB: network.host is not allowed"} {
+		if !strings.Contains(sent, want) {
+			t.Errorf("the client gets %q, which lacks %q", sent, want)
+		}
 	}
 	other := errors.New("exit code: 1")
 	if err := entitlementError(host, other); err != other {

@@ -41,7 +41,7 @@ func TestOldBuildKit(t *testing.T) {
 		checkHello(t, tarball)
 	})
 
-	t.Run("two binaries, two platforms", func(t *testing.T) {
+	t.Run("two binaries for two platforms", func(t *testing.T) {
 		dir := copyDir(t, "examples/multi")
 		tarball := filepath.Join(t.TempDir(), "multi.tar")
 		mustOK(t, buildxOn(t, oldBuilder, dir, frontendArgs("-o", "type=oci,dest="+tarball, ".")...))
