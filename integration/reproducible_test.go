@@ -83,7 +83,8 @@ func TestReproducibleSourceDateEpoch(t *testing.T) {
 	}{
 		{"--no-cache", func() string { return addr }, []string{"--no-cache"}},
 		{"a fresh buildkitd", func() string { return startBuildkitd(t, "buildkitd") }, nil},
-		{"buildkitd " + oldVersion, func() string { return oldAddr }, []string{"--no-cache"}},
+		// (Its cache may hold this build from an earlier run: still its own result.)
+		{"buildkitd " + oldVersion, func() string { return oldAddr }, nil},
 	} {
 		start := time.Now()
 		img := build(b.addr(), b.extra...)
