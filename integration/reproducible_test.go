@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -57,8 +58,8 @@ func checkLayerTimes(t *testing.T, img *ociImage, want time.Time) {
 
 // TestReproducibleSourceDateEpoch: with SOURCE_DATE_EPOCH and no exporter
 // option, a multi-binary image has the same digest across --no-cache, on a
-// fresh buildkitd with no cache at all, and on the older BuildKit; every file
-// and directory Gopherfile writes carries that time.
+// fresh buildkitd with no cache at all, on the older BuildKit and on Docker
+// Engine; every file and directory Gopherfile writes carries that time.
 func TestReproducibleSourceDateEpoch(t *testing.T) {
 	requireOldBuildKit(t)
 	const epoch = 1700000000
@@ -93,6 +94,19 @@ func TestReproducibleSourceDateEpoch(t *testing.T) {
 			t.Errorf("%s: image digest %s, want %s (the first build's)", b.name, got, want)
 		}
 		t.Logf("%s: %s in %s", b.name, got, time.Since(start).Round(time.Second))
+	}
+
+	// Docker Engine's BuildKit, through the frontend image. docker build adds
+	// a provenance attestation with the build's start time to the index by
+	// default; without it the digest is the same.
+	requireDocker(t)
+	src := readFile(t, filepath.Join(dir, "Gopherfile"))
+	syntaxLine(t, dir, src[strings.Index(src, "\n")+1:])
+	tarball := filepath.Join(t.TempDir(), "multi.tar")
+	mustOK(t, docker(t, dir, "build", "--provenance=false", "--platform", "linux/amd64", "--build-arg", "SOURCE_DATE_EPOCH=1700000000",
+		"-f", "Gopherfile", "-o", "type=oci,dest="+tarball, "."))
+	if got := loadOCI(t, tarball).Index.Manifests[0].Digest; got != want {
+		t.Errorf("Docker Engine: image digest %s, want %s", got, want)
 	}
 }
 
