@@ -14,7 +14,7 @@ build:
 	$(GO) build ./...
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/gopherfile ./cmd/gopherfile
 
-## env: tools, registry, buildkitd, test base images, buildx builder (idempotent, cached)
+## env: tools, registry, buildkitd v0.33.1 and v0.20.2, dockerd, test base images, buildx builders (idempotent, cached)
 env:
 	bash hack/up.sh
 
@@ -22,7 +22,7 @@ env:
 frontend-image: env
 	bash hack/frontend-image.sh
 
-## demo: build examples/hello with the frontend and run the binary it produced
+## demo: build examples/hello on the test Docker Engine (docker build --load) and docker run it
 demo: env frontend-image build
 	bash hack/demo.sh
 
@@ -37,7 +37,7 @@ test-integration: env frontend-image build
 fuzz:
 	FUZZTIME=$${FUZZTIME:-10s} bash hack/fuzz.sh
 
-## test: unit tests, bounded fuzzing, then integration tests against a real buildkitd (never skipped)
+## test: unit tests, bounded fuzzing, then integration tests against real buildkitds and a Docker Engine (never skipped)
 test: test-unit fuzz test-integration
 
 ## generate: regenerate the README reference, the JSON schema and docs/troubleshooting.md

@@ -51,6 +51,9 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 		return res, err
 	}
 
+	if err := checkGateway(c.BuildOpts().Caps); err != nil {
+		return nil, err
+	}
 	mod, err := b.readModule(ctx)
 	if err != nil {
 		return nil, err
@@ -62,6 +65,7 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 		VCSSource:    bc.BuildOpts().Opts["vcs:source"],
 		VCSRevision:  bc.BuildOpts().Opts["vcs:revision"],
 		CacheImports: len(bc.CacheImports) > 0,
+		Network:      networkMode(bc.NetworkMode),
 	}
 	epoch, err := plan.SourceDateEpoch(bc.BuildArgs)
 	if err != nil {
@@ -211,6 +215,7 @@ func (b *build) prepare(ctx context.Context) error {
 		Helper:        helper,
 		HelperPath:    helperPath,
 		Location:      b.location,
+		NoMergeOp:     !hasMergeOp(b.c.BuildOpts().LLBCaps),
 	}
 	if bc.IsNoCache("gopherfile") {
 		b.in.Nonce = nonce()
@@ -323,9 +328,12 @@ func (b *build) solveRef(ctx context.Context, st llb.State, pl ocispecs.Platform
 	if err != nil {
 		return nil, fmt.Errorf("gopherfile: marshaling the build graph: %w", err)
 	}
+	if err := checkDefinition(def, b.c.BuildOpts().LLBCaps); err != nil {
+		return nil, err
+	}
 	res, err := b.c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB(), Evaluate: evaluate, CacheImports: b.bc.CacheImports})
 	if err != nil {
-		return nil, err
+		return nil, entitlementError(b.plan, err)
 	}
 	return res.SingleRef()
 }
@@ -359,13 +367,14 @@ func (b *build) compileError(err error) error {
 	return err
 }
 
-// marshalOpts are the constraints of every build graph: the platform.
+// marshalOpts are the constraints of every build graph: the platform and
+// the builder's capabilities.
 // --no-cache (which BuildKit leaves to the frontend) is a nonce in every go
 // step (Inputs.Nonce), not IgnoreCache: on a step with a cache mount,
 // IgnoreCache makes BuildKit empty that cache mount, and the module cache
 // mount is shared by every build on the builder.
 func (b *build) marshalOpts(pl ocispecs.Platform) []llb.ConstraintsOpt {
-	return []llb.ConstraintsOpt{llb.Platform(pl)}
+	return []llb.ConstraintsOpt{llb.Platform(pl), llb.WithCaps(b.c.BuildOpts().LLBCaps)}
 }
 
 // maxRecoveries is how often a build runs again after an offline step found

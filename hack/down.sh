@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Stops what hack/up.sh started: the buildx builder entry, buildkitd and the registry
-# (by their pid files in $GF_RUN). Keeps all state and caches ($GF_STATE, $GF_CACHE), so
+# Stops what hack/up.sh started: the buildx builder entries, dockerd (and the containerd
+# it runs), both buildkitds and the registry (by their pid files in $GF_RUN). Keeps all state and caches ($GF_STATE, $GF_CACHE), so
 # the next hack/up.sh is quick. Usage: bash hack/down.sh [--purge]
 #   --purge  also deletes $GF_STATE (registry data, buildkit cache); $GF_CACHE stays.
 set -euo pipefail
@@ -28,10 +28,16 @@ stop() {
 	rm -f "$GF_RUN/$name.pid"
 }
 
-if command -v docker >/dev/null && docker buildx inspect "$GF_BUILDX_BUILDER" >/dev/null 2>&1; then
-	log "removing buildx builder $GF_BUILDX_BUILDER"
-	docker buildx rm "$GF_BUILDX_BUILDER" >/dev/null 2>&1 || true
-fi
+for b in "$GF_BUILDX_BUILDER" "$GF_OLD_BUILDX_BUILDER"; do
+	if command -v docker >/dev/null && docker buildx inspect "$b" >/dev/null 2>&1; then
+		log "removing buildx builder $b"
+		docker buildx rm "$b" >/dev/null 2>&1 || true
+	fi
+done
+stop dockerd "dockerd --config-file $GF_STATE/dockerd.json"
+rm -f "${GF_DOCKER_HOST#unix://}"
+stop "$GF_OLD_BUILDKITD" "$GF_OLD_BUILDKITD --config $GF_STATE/$GF_OLD_BUILDKITD.toml --root $GF_STATE/$GF_OLD_BUILDKITD --addr $GF_OLD_BUILDKIT_ADDR --oci-worker-net=host"
+rm -f "$GF_OLD_BUILDKIT_SOCK"
 stop buildkitd "buildkitd --config $GF_STATE/buildkitd.toml --root $GF_STATE/buildkitd --addr $GF_BUILDKIT_ADDR --oci-worker-net=host"
 rm -f "$GF_BUILDKIT_SOCK"
 stop registry "registry serve $GF_STATE/registry.yml"

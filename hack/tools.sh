@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the tools the test environment needs from the Go module proxy, once, into
-# $GF_CACHE/bin (buildkitd, buildctl, docker-buildx, registry, crane), and installs
-# runc and debootstrap from Debian. Idempotent: a tool already built at the pinned
-# version is not rebuilt.
+# $GF_CACHE/bin (buildkitd, buildctl, docker-buildx, registry, crane, dockerd, and
+# buildkitd-$OLD_BUILDKIT_VERSION, the older BuildKit the suite also runs against), and
+# installs runc, containerd and debootstrap from Debian. Idempotent: a tool already
+# built at the pinned version is not rebuilt (dockerd takes ~5 minutes the first time).
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
@@ -35,6 +36,8 @@ go_tool() {
 
 apt_need=()
 command -v runc >/dev/null || apt_need+=(runc)
+# dockerd runs its own (managed) containerd from PATH, with containerd-shim-runc-v2.
+{ command -v containerd >/dev/null && command -v containerd-shim-runc-v2 >/dev/null; } || apt_need+=(containerd)
 command -v debootstrap >/dev/null || apt_need+=(debootstrap)
 [ -x /usr/sbin/sshd ] || apt_need+=(openssh-server) # the SSH agent-forwarding tests run sshd on 127.0.0.1
 command -v ssh-agent >/dev/null || apt_need+=(openssh-client)
@@ -63,6 +66,14 @@ p2=$!
 wait $p1; wait $p2
 go_tool docker-buildx github.com/docker/buildx@$BUILDX_VERSION github.com/docker/buildx/cmd/buildx \
 	"-X github.com/docker/buildx/version.Version=$BUILDX_VERSION"
+
+# The older BuildKit (Docker Engine 28.0's), a second buildkitd for the compatibility tests.
+go_tool "buildkitd-$OLD_BUILDKIT_VERSION" github.com/moby/buildkit@$OLD_BUILDKIT_VERSION github.com/moby/buildkit/cmd/buildkitd \
+	"-X github.com/moby/buildkit/version.Version=$OLD_BUILDKIT_VERSION"
+# A real Docker Engine (its BuildKit is embedded): the docker tests build through the
+# default docker driver. Stamped with its module version, which `docker version` shows.
+go_tool dockerd github.com/moby/moby/v2@$DOCKERD_VERSION github.com/moby/moby/v2/cmd/dockerd \
+	"-X github.com/moby/moby/v2/dockerversion.Version=$DOCKERD_VERSION -X github.com/moby/moby/v2/dockerversion.PlatformName=gopherfile-test"
 
 mkdir -p "$HOME/.docker/cli-plugins"
 if ! cmp -s "$GF_BIN/docker-buildx" "$HOME/.docker/cli-plugins/docker-buildx"; then

@@ -3,14 +3,17 @@
 #   1. tools (hack/tools.sh: buildkitd, buildctl, docker-buildx, registry, crane, runc, ...)
 #   2. a registry on $GF_REGISTRY (storage in $GF_STATE/registry, deletes enabled)
 #   3. a rootful buildkitd (OCI/runc worker, host network) on $GF_BUILDKIT_ADDR that
-#      mirrors docker.io and gcr.io to that registry
+#      mirrors docker.io and gcr.io to that registry, and the same for the older BuildKit
+#      ($OLD_BUILDKIT_VERSION) on $GF_OLD_BUILDKIT_ADDR
+#   3b. a Docker Engine (dockerd $DOCKERD_VERSION with its own containerd) on
+#      $GF_DOCKER_HOST, mirroring docker.io and gcr.io to that registry
 #   4. the test base images in the registry (hack/images.sh)
-#   5. a docker buildx builder $GF_BUILDX_BUILDER (remote driver -> $GF_BUILDKIT_ADDR)
+#   5. docker buildx builders $GF_BUILDX_BUILDER and $GF_OLD_BUILDX_BUILDER (remote driver)
 #
 # Usage: bash hack/up.sh        (hack/down.sh stops it; hack/smoke.sh checks it)
 # Idempotent and cached: what already runs or exists is kept, so a second run takes
 # seconds. Daemons are detached (setsid) and outlive this script; their logs are
-# $GF_STATE/registry.log and $GF_STATE/buildkitd.log, their pids $GF_RUN/*.pid.
+# $GF_STATE/NAME.log, their pids $GF_RUN/NAME.pid.
 set -euo pipefail
 HACK=$(cd "$(dirname "$0")" && pwd)
 . "$HACK/env.sh"
@@ -132,21 +135,22 @@ else
 fi
 
 # --- buildkitd -------------------------------------------------------------------------
-BK_CONFIG=$GF_STATE/buildkitd.toml
-buildkit_ok() { timeout 10 buildctl --addr "$GF_BUILDKIT_ADDR" debug workers; }
+buildkit_ok() { timeout 10 buildctl --addr "$1" debug workers; }
 
-bk_changed=0
-write_if_changed "$BK_CONFIG" <<EOF && bk_changed=1
+# buildkitd_config ROOT ADDR ENTITLEMENTS: a rootful buildkitd with the OCI (runc) worker
+# whose docker.io and gcr.io pulls go to the local test registry (no internet here).
+buildkitd_config() {
+	cat <<EOF
 # Written by hack/up.sh. Rootful buildkitd with the OCI (runc) worker only; image pulls
 # from docker.io and gcr.io go to the local test registry (no internet here).
-root = "$GF_STATE/buildkitd"
-insecure-entitlements = ["network.host", "security.insecure"]
+root = "$1"
+insecure-entitlements = [$3]
 
 [log]
   level = "info"
 
 [grpc]
-  address = ["$GF_BUILDKIT_ADDR"]
+  address = ["$2"]
 
 [worker.oci]
   enabled = true
@@ -169,36 +173,109 @@ insecure-entitlements = ["network.host", "security.insecure"]
 [registry."127.0.0.1:$GF_REGISTRY_PORT"]
   http = true
 EOF
-if { [ $bk_changed = 1 ] && running buildkitd; } || stale buildkitd; then
-	log "buildkitd config or binary changed: restarting buildkitd"
-	stop_daemon buildkitd
-fi
-if buildkit_ok >/dev/null 2>&1; then
-	log "buildkitd answers on $GF_BUILDKIT_ADDR"
-else
-	running buildkitd && die "buildkitd (pid $(cat "$GF_RUN/buildkitd.pid")) runs but does not answer on $GF_BUILDKIT_ADDR (log: $GF_STATE/buildkitd.log)"
+}
+
+# up_buildkitd NAME BINARY ADDR SOCK ENTITLEMENTS: starts (or keeps, or restarts after a
+# config or binary change) the buildkitd NAME with its own root, config, log and socket.
+up_buildkitd() {
+	local name=$1 bin=$2 addr=$3 sock=$4 ent=$5
+	local conf=$GF_STATE/$name.toml root=$GF_STATE/$name logf=$GF_STATE/$name.log changed=0
+	buildkitd_config "$root" "$addr" "$ent" | write_if_changed "$conf" && changed=1
+	if { [ $changed = 1 ] && running "$name"; } || stale "$name"; then
+		log "$name config or binary changed: restarting $name"
+		stop_daemon "$name"
+	fi
+	if buildkit_ok "$addr" >/dev/null 2>&1; then
+		log "$name answers on $addr"
+		return 0
+	fi
+	running "$name" && die "$name (pid $(cat "$GF_RUN/$name.pid")) runs but does not answer on $addr (log: $logf)"
 	command -v runc >/dev/null || die "runc not found (hack/tools.sh installs it)"
-	log "starting buildkitd on $GF_BUILDKIT_ADDR"
-	rm -f "$GF_BUILDKIT_SOCK"
-	mkdir -p "$GF_STATE/buildkitd"
-	start_daemon buildkitd "$GF_STATE/buildkitd.log" buildkitd --config "$BK_CONFIG" \
-		--root "$GF_STATE/buildkitd" --addr "$GF_BUILDKIT_ADDR" --oci-worker-net=host
-	wait_for buildkitd "$GF_STATE/buildkitd.log" 60 buildkit_ok
+	log "starting $name on $addr"
+	rm -f "$sock"
+	mkdir -p "$root"
+	start_daemon "$name" "$logf" "$bin" --config "$conf" --root "$root" --addr "$addr" --oci-worker-net=host
+	wait_for "$name" "$logf" 60 buildkit_ok "$addr"
+}
+
+up_buildkitd buildkitd buildkitd "$GF_BUILDKIT_ADDR" "$GF_BUILDKIT_SOCK" '"network.host", "security.insecure"'
+# The older BuildKit. network.host is not granted here, so that a test sees what a
+# daemon that refuses --network host says.
+up_buildkitd "$GF_OLD_BUILDKITD" "$GF_OLD_BUILDKITD" "$GF_OLD_BUILDKIT_ADDR" "$GF_OLD_BUILDKIT_SOCK" '"security.insecure"'
+
+# --- dockerd ---------------------------------------------------------------------------
+# A real Docker Engine with its own data root, exec root, pidfile and socket (never
+# /var/run/docker.sock): it runs its own containerd (Debian's package) and runc.
+# With Debian's runc 1.1.5 it needs time namespaces off; without iptables, no userland
+# proxy. docker.io pulls go to the local registry (registry-mirrors); gcr.io pulls too,
+# through a hosts.toml in /etc/docker/certs.d (dockerd's BuildKit reads that directory;
+# registry-mirrors covers docker.io only).
+DOCKERD_CONFIG=$GF_STATE/dockerd.json
+docker_ok() { DOCKER_HOST=$GF_DOCKER_HOST DOCKER_CONFIG=$GF_DOCKER_CONFIG timeout 10 docker version --format '{{.Server.Version}}'; }
+dk_changed=0
+write_if_changed "$DOCKERD_CONFIG" <<EOF && dk_changed=1
+{
+  "data-root": "$GF_STATE/docker",
+  "exec-root": "$GF_RUN/docker",
+  "pidfile": "$GF_RUN/docker/dockerd.pid",
+  "hosts": ["$GF_DOCKER_HOST"],
+  "iptables": false,
+  "ip6tables": false,
+  "ip-forward": false,
+  "userland-proxy": false,
+  "features": {"time-namespaces": false},
+  "registry-mirrors": ["http://127.0.0.1:$GF_REGISTRY_PORT"],
+  "insecure-registries": ["127.0.0.1:$GF_REGISTRY_PORT", "localhost:$GF_REGISTRY_PORT"],
+  "builder": {"gc": {"enabled": true, "defaultKeepStorage": "20GB"}}
+}
+EOF
+mkdir -p /etc/docker/certs.d/gcr.io
+write_if_changed /etc/docker/certs.d/gcr.io/hosts.toml <<EOF && dk_changed=1
+# Written by Gopherfile's hack/up.sh: gcr.io images come from the local test registry.
+server = "https://gcr.io"
+
+[host."http://127.0.0.1:$GF_REGISTRY_PORT"]
+  capabilities = ["pull", "resolve"]
+EOF
+if { [ $dk_changed = 1 ] && running dockerd; } || stale dockerd; then
+	log "dockerd config or binary changed: restarting dockerd"
+	stop_daemon dockerd
+fi
+# The docker CLI gets a config directory of its own: just the buildx plugin and no
+# builder selection, so `docker build` uses the engine's own BuildKit (docker driver).
+mkdir -p "$GF_DOCKER_CONFIG/cli-plugins"
+ln -sfn "$GF_BIN/docker-buildx" "$GF_DOCKER_CONFIG/cli-plugins/docker-buildx"
+if docker_ok >/dev/null 2>&1; then
+	log "dockerd answers on $GF_DOCKER_HOST"
+else
+	running dockerd && die "dockerd (pid $(cat "$GF_RUN/dockerd.pid")) runs but does not answer on $GF_DOCKER_HOST (log: $GF_STATE/dockerd.log)"
+	command -v containerd >/dev/null || die "containerd not found (hack/tools.sh installs it)"
+	log "starting dockerd ($DOCKERD_VERSION) on $GF_DOCKER_HOST"
+	mkdir -p "$GF_STATE/docker" "$GF_RUN/docker"
+	rm -f "${GF_DOCKER_HOST#unix://}"
+	start_daemon dockerd "$GF_STATE/dockerd.log" dockerd --config-file "$DOCKERD_CONFIG"
+	wait_for dockerd "$GF_STATE/dockerd.log" 90 docker_ok
 fi
 
 # --- test images -----------------------------------------------------------------------
 bash "$HACK/images.sh"
 
-# --- docker buildx builder -------------------------------------------------------------
-command -v docker >/dev/null || die "docker CLI not found (needed for the buildx builder; no engine needed)"
-info=$(docker buildx inspect "$GF_BUILDX_BUILDER" 2>/dev/null || true)
-if ! grep -q "Endpoint:.*$GF_BUILDKIT_ADDR\$" <<<"$info"; then
-	log "creating buildx builder $GF_BUILDX_BUILDER (remote driver, $GF_BUILDKIT_ADDR)"
-	docker buildx rm "$GF_BUILDX_BUILDER" >/dev/null 2>&1 || true
-	docker buildx create --name "$GF_BUILDX_BUILDER" --driver remote "$GF_BUILDKIT_ADDR" >/dev/null
-fi
-out=$(timeout 60 docker buildx inspect --bootstrap "$GF_BUILDX_BUILDER" 2>&1) ||
-	{ echo "$out" >&2; die "buildx builder $GF_BUILDX_BUILDER does not work"; }
-grep -q 'Status: *running' <<<"$out" || { echo "$out" >&2; die "buildx builder $GF_BUILDX_BUILDER is not running"; }
+# --- docker buildx builders ------------------------------------------------------------
+command -v docker >/dev/null || die "docker CLI not found (needed for the buildx builders)"
+# up_builder NAME ADDR: a buildx builder NAME (remote driver) for the buildkitd at ADDR.
+up_builder() {
+	local info out
+	info=$(docker buildx inspect "$1" 2>/dev/null || true)
+	if ! grep -q "Endpoint:.*$2\$" <<<"$info"; then
+		log "creating buildx builder $1 (remote driver, $2)"
+		docker buildx rm "$1" >/dev/null 2>&1 || true
+		docker buildx create --name "$1" --driver remote "$2" >/dev/null
+	fi
+	out=$(timeout 60 docker buildx inspect --bootstrap "$1" 2>&1) ||
+		{ echo "$out" >&2; die "buildx builder $1 does not work"; }
+	grep -q 'Status: *running' <<<"$out" || { echo "$out" >&2; die "buildx builder $1 is not running"; }
+}
+up_builder "$GF_BUILDX_BUILDER" "$GF_BUILDKIT_ADDR"
+up_builder "$GF_OLD_BUILDX_BUILDER" "$GF_OLD_BUILDKIT_ADDR"
 
-log "environment up in $(($(date +%s) - start))s: registry $GF_REGISTRY, buildkitd $GF_BUILDKIT_ADDR, buildx builder $GF_BUILDX_BUILDER"
+log "environment up in $(($(date +%s) - start))s: registry $GF_REGISTRY, buildkitd $GF_BUILDKIT_ADDR (builder $GF_BUILDX_BUILDER), $GF_OLD_BUILDKITD $GF_OLD_BUILDKIT_ADDR (builder $GF_OLD_BUILDX_BUILDER), dockerd $GF_DOCKER_HOST"

@@ -222,27 +222,6 @@ func TestScratchBase(t *testing.T) {
 	}
 }
 
-// TestReproducible: two builds with the same SOURCE_DATE_EPOCH give the same
-// image digest, also after the build cache is pruned.
-func TestReproducible(t *testing.T) {
-	dir := copyDir(t, "examples/hello")
-	digest := func() string {
-		tarball := filepath.Join(t.TempDir(), "r.tar")
-		mustOK(t, cli(t, dir, "--build-arg", "SOURCE_DATE_EPOCH=1700000000", "-o", "type=oci,dest="+tarball+",rewrite-timestamp=true", "."))
-		img := loadOCI(t, tarball)
-		return img.Index.Manifests[0].Digest.String()
-	}
-	a := digest()
-	b := digest()
-	if a != b {
-		t.Fatalf("two builds with the same SOURCE_DATE_EPOCH differ: %s vs %s", a, b)
-	}
-	mustOK(t, run(t, repoRoot, nil, "buildctl", "--addr", addr, "prune", "--all"))
-	if c := digest(); c != a {
-		t.Errorf("after a cache prune the image differs: %s vs %s", c, a)
-	}
-}
-
 // TestNoCacheAndVet: --no-cache runs every step again; the vet target fails on
 // a vet finding with go vet's message.
 func TestNoCacheAndVet(t *testing.T) {

@@ -51,10 +51,7 @@ func (g *Graph) Compile(target ocispecs.Platform) (bk.State, error) {
 		}
 		outs = append(outs, g.compileOne(target, b, cc, seed))
 	}
-	if len(outs) == 1 {
-		return outs[0], nil
-	}
-	return bk.Merge(outs, bk.WithCustomName("[build] collect binaries")), nil
+	return collectBinaries(g.in, p.Binaries, outs), nil
 }
 
 func samePlatform(a, b ocispecs.Platform) bool {

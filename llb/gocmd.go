@@ -192,6 +192,7 @@ func (g *Graph) run(s goStep) bk.ExecState {
 		}
 		cfg.Net = g.netConfig()
 		o = append(o, downloadOpts(p)...)
+		o = append(o, ModuleNetwork(p)...)
 	}
 	compiles := s.kind == stepconfig.Build || s.kind == stepconfig.ListDeps || s.kind == stepconfig.BuildDeps
 	if compiles {
@@ -217,8 +218,11 @@ func (g *Graph) run(s goStep) bk.ExecState {
 	if gf := goflags(p, s.kind); gf != "" {
 		set("GOFLAGS", gf)
 	}
-	offline := !s.networked() && !(s.kind == stepconfig.Test && p.Test.Network)
-	if offline {
+	testNet := s.kind == stepconfig.Test && p.Test.Network
+	if testNet {
+		o = append(o, ModuleNetwork(p)...)
+	}
+	if !s.networked() && !testNet {
 		set("GOPROXY", "off")
 		o = append(o, bk.Network(bk.NetModeNone))
 	}

@@ -14,9 +14,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"os"
-	"path"
-	"strconv"
 	"strings"
 
 	"github.com/containerd/platforms"
@@ -50,6 +47,9 @@ type Inputs struct {
 	// Location attaches a Gopherfile location (a spec field path) to a step so
 	// that its failure points at the right line. It may be nil.
 	Location func(field string) bk.ConstraintsOpt
+	// NoMergeOp is true on a builder without MergeOp (BuildKit before v0.10,
+	// Docker Engine 20.10): file copies stand in for it.
+	NoMergeOp bool
 }
 
 // ModCacheID is the cache mount id of the module cache. It is shared by every
@@ -91,104 +91,4 @@ func GoPlatformEnv(target ocispecs.Platform) []string {
 		}
 	}
 	return env
-}
-
-// Image puts the binaries on the runtime base: one layer with every binary at its
-// output path (mode 0755, owned by root), the extra files, and on scratch the CA
-// certificates, time zones, passwd/group with the nonroot user and /tmp.
-func Image(p *plan.Plan, in Inputs, base, bins bk.State) bk.State {
-	f := &fileActions{}
-	created := createdOpt(p)
-	if p.Image.ScratchExtras {
-		f.copy(in.Builder, "/etc/ssl/certs/ca-certificates.crt", "/etc/ssl/certs/ca-certificates.crt", append([]bk.CopyOption{&bk.CopyInfo{CreateDestPath: true, FollowSymlinks: true}}, created...)...)
-		if p.Image.Tzdata {
-			f.copy(in.Builder, "/usr/share/zoneinfo", "/usr/share/zoneinfo", append([]bk.CopyOption{&bk.CopyInfo{CreateDestPath: true, CopyDirContentsOnly: true}}, created...)...)
-		}
-		f.mkfile("/etc/passwd", 0o644, passwd, mkfileCreated(p)...)
-		f.mkfile("/etc/group", 0o644, group, mkfileCreated(p)...)
-		f.mkdir("/tmp", 0o1777, append([]bk.MkdirOption{bk.WithParents(true)}, mkdirCreated(p)...)...)
-		f.mkdir("/home/nonroot", 0o700, append([]bk.MkdirOption{bk.WithParents(true), bk.WithUIDGID(65532, 65532)}, mkdirCreated(p)...)...)
-	}
-	for _, b := range p.Binaries {
-		f.copy(bins, "/"+b.Name, b.Output, append([]bk.CopyOption{&bk.CopyInfo{CreateDestPath: true}}, created...)...)
-	}
-	for _, file := range p.Image.Files {
-		info := &bk.CopyInfo{CreateDestPath: true}
-		if file.Mode != "" {
-			m, _ := strconv.ParseUint(file.Mode, 8, 32)
-			info.Mode = &bk.ChmodOpt{Mode: os.FileMode(m)}
-		}
-		if file.Owner != "" {
-			u, g, _ := strings.Cut(file.Owner, ":")
-			uid, _ := strconv.Atoi(u)
-			gid := uid
-			if g != "" {
-				gid, _ = strconv.Atoi(g)
-			}
-			info.ChownOpt = &bk.ChownOpt{User: &bk.UserOpt{UID: uid}, Group: &bk.UserOpt{UID: gid}}
-		}
-		f.copy(in.Context, path.Join("/", p.ModuleDir, file.Src), file.Dst, append([]bk.CopyOption{info}, created...)...)
-	}
-	names := make([]string, len(p.Binaries))
-	for i, b := range p.Binaries {
-		names[i] = b.Name
-	}
-	o := []bk.ConstraintsOpt{bk.WithCustomName("[image] add " + strings.Join(names, ", "))}
-	if in.Location != nil {
-		o = append(o, in.Location("image"))
-	}
-	return base.File(f.fa, o...)
-}
-
-// fileActions chains file actions into one FileOp (one layer).
-type fileActions struct{ fa *bk.FileAction }
-
-func (f *fileActions) copy(src bk.State, from, to string, opts ...bk.CopyOption) {
-	if f.fa == nil {
-		f.fa = bk.Copy(src, from, to, opts...)
-		return
-	}
-	f.fa = f.fa.Copy(src, from, to, opts...)
-}
-
-func (f *fileActions) mkfile(p string, mode os.FileMode, data string, opts ...bk.MkfileOption) {
-	if f.fa == nil {
-		f.fa = bk.Mkfile(p, mode, []byte(data), opts...)
-		return
-	}
-	f.fa = f.fa.Mkfile(p, mode, []byte(data), opts...)
-}
-
-func (f *fileActions) mkdir(p string, mode os.FileMode, opts ...bk.MkdirOption) {
-	if f.fa == nil {
-		f.fa = bk.Mkdir(p, mode, opts...)
-		return
-	}
-	f.fa = f.fa.Mkdir(p, mode, opts...)
-}
-
-const (
-	passwd = "root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n"
-	group  = "root:x:0:\nnonroot:x:65532:\nnobody:x:65534:\n"
-)
-
-func createdOpt(p *plan.Plan) []bk.CopyOption {
-	if p.Epoch == nil {
-		return nil
-	}
-	return []bk.CopyOption{bk.WithCreatedTime(*p.Epoch)}
-}
-
-func mkfileCreated(p *plan.Plan) []bk.MkfileOption {
-	if p.Epoch == nil {
-		return nil
-	}
-	return []bk.MkfileOption{bk.WithCreatedTime(*p.Epoch)}
-}
-
-func mkdirCreated(p *plan.Plan) []bk.MkdirOption {
-	if p.Epoch == nil {
-		return nil
-	}
-	return []bk.MkdirOption{bk.WithCreatedTime(*p.Epoch)}
 }

@@ -109,6 +109,8 @@ func describe(t *testing.T, st bk.State, pl ocispecs.Platform) string {
 			lines = append(lines, fmt.Sprintf("SOURCE %s %s\n", v.Source.Identifier, strings.Join(attrs, " ")))
 		case *pb.Op_Merge:
 			lines = append(lines, fmt.Sprintf("MERGE %q inputs=%d\n", name, len(op.Inputs)))
+		case *pb.Op_Diff:
+			lines = append(lines, fmt.Sprintf("DIFF %q\n", name))
 		}
 	}
 	sort.Strings(lines)

@@ -14,6 +14,7 @@ import (
 	"github.com/moby/buildkit/session"
 	"github.com/moby/buildkit/session/auth/authprovider"
 	"github.com/moby/buildkit/session/sshforward/sshprovider"
+	"github.com/moby/buildkit/util/entitlements"
 	"github.com/moby/buildkit/util/progress/progressui"
 	"github.com/tonistiigi/fsutil"
 	"golang.org/x/sync/errgroup"
@@ -35,6 +36,7 @@ type buildOptions struct {
 	addr      string
 	progress  string
 	noCache   bool
+	network   string
 	dir       string
 	helper    string
 }
@@ -71,6 +73,7 @@ func parseBuildFlags(args []string, stdout, stderr io.Writer) (*buildOptions, er
 	fs.StringVar(&o.progress, "progress", "auto", "progress output: auto, plain, tty, rawjson, quiet")
 	fs.BoolVar(&o.noCache, "no-cache", false, "do not use the build cache")
 	fs.StringVar(&o.helper, "helper-image", "", "frontend image whose binary runs in the build steps (default: this binary when it is a static linux binary for the builder, else the frontend image of this version)")
+	fs.StringVar(&o.network, "network", "default", "network of the module steps (download, tidy, networked tests): default, host or none; host needs buildkitd's network.host entitlement")
 	positional, err := c.parse(args)
 	if err != nil {
 		return nil, err
@@ -121,6 +124,18 @@ func buildCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if o.noCache {
 		attrs["no-cache"] = ""
+	}
+	var allow []string
+	switch o.network {
+	case "default", "":
+	case "host":
+		// Like docker buildx: --network host asks for the entitlement.
+		attrs["force-network-mode"] = o.network
+		allow = append(allow, string(entitlements.EntitlementNetworkHost))
+	case "none":
+		attrs["force-network-mode"] = o.network
+	default:
+		return fmt.Errorf("--network %s: use default, host or none", o.network)
 	}
 
 	contextFS, err := fsutil.NewFS(o.dir)
@@ -183,6 +198,8 @@ func buildCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		CacheImports:  cacheImports,
 		CacheExports:  cacheExports,
 		Session:       attachable,
+
+		AllowedEntitlements: allow,
 	}
 
 	display, err := progressui.NewDisplay(os.Stderr, progressui.DisplayMode(o.progress))
@@ -193,6 +210,9 @@ func buildCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	eg, ctx := errgroup.WithContext(ctx)
 	eg.Go(func() error {
 		_, err := c.Build(ctx, solveOpt, "gopherfile", frontend.Build, ch)
+		if err != nil && len(allow) > 0 && strings.Contains(err.Error(), "granting entitlement network.host is not allowed") {
+			return fmt.Errorf("--network host: the buildkitd at %s does not grant the network.host entitlement: start it with --allow-insecure-entitlement network.host (or insecure-entitlements = [\"network.host\"] in buildkitd.toml), or build without --network host: %w", o.addr, err)
+		}
 		return err
 	})
 	eg.Go(func() error {

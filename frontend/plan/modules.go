@@ -51,6 +51,18 @@ func (d *Downloads) Setting(name string) (Setting, bool) {
 	return Setting{}, false
 }
 
+// Override sets a setting, replacing it where it already is, for a build
+// option that decides it (origin names the option).
+func (d *Downloads) Override(name, value, origin string) {
+	for i, s := range d.Settings {
+		if s.Name == name {
+			d.Settings[i] = Setting{Name: name, Value: value, Origin: origin}
+			return
+		}
+	}
+	d.Settings = append(d.Settings, Setting{Name: name, Value: value, Origin: origin})
+}
+
 // downloads resolves the download settings; s has its defaults.
 func downloads(s *spec.Spec, args map[string]string) Downloads {
 	m := s.Modules

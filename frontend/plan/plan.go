@@ -82,7 +82,18 @@ type Options struct {
 	Epoch *time.Time
 	// CacheImports is true when the build imports a cache (--cache-from).
 	CacheImports bool
+	// Network is the build's network mode (--network): NetworkDefault,
+	// NetworkHost or NetworkNone.
+	Network string
 }
+
+// Network modes of the networked module steps (download, tidy, and tests with
+// test.network), as --network names them. The compile is always offline.
+const (
+	NetworkDefault = ""
+	NetworkHost    = "host"
+	NetworkNone    = "none"
+)
 
 // Module is what the plan needs to know about the context's Go files.
 type Module struct {
@@ -140,6 +151,9 @@ type Plan struct {
 	Test Test `json:"test"`
 	// Epoch is SOURCE_DATE_EPOCH: file times and the image creation time.
 	Epoch *time.Time `json:"epoch,omitempty"`
+	// Network is the network mode of the networked module steps (--network):
+	// NetworkDefault (BuildKit's sandbox network), NetworkHost or NetworkNone.
+	Network string `json:"network,omitempty"`
 }
 
 // Test is the go test and go vet configuration.
@@ -298,6 +312,16 @@ func New(s *spec.Spec, m Module, opt Options) (*Plan, error) {
 	}
 	p.Epoch = opt.Epoch
 	p.Downloads = downloads(s, args)
+	switch p.Network = opt.Network; p.Network {
+	case NetworkDefault, NetworkHost:
+	case NetworkNone:
+		// Without a network the go command can only use the module cache:
+		// GOPROXY=off makes it name the missing module at once instead of
+		// retrying DNS lookups, and the diagnosis names the flag.
+		p.Downloads.Override("GOPROXY", "off", "--network none")
+	default:
+		return nil, &Error{Msg: fmt.Sprintf("--network %s: Gopherfile supports --network default, host and none", p.Network)}
+	}
 	for _, name := range []string{"GOFLAGS", "GOEXPERIMENT"} {
 		if v, ok := args[name]; ok {
 			p.Env = setEnv(p.Env, name, v)

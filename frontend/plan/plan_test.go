@@ -193,3 +193,50 @@ func TestCacheModes(t *testing.T) {
 		})
 	}
 }
+
+func TestNetwork(t *testing.T) {
+	facts := &gomod.Facts{Path: "example.com/m", Go: "1.26"}
+	for _, tt := range []struct {
+		network, goproxy, origin, err string
+	}{
+		{network: NetworkDefault},
+		{network: NetworkHost, goproxy: "https://proxy.internal", origin: "build arg GOPROXY"},
+		{network: NetworkNone, goproxy: "off", origin: "--network none"},
+		{network: "bridge", err: "--network bridge: Gopherfile supports --network default, host and none"},
+	} {
+		t.Run(tt.network, func(t *testing.T) {
+			p, err := New(mustSpec(t, "version: 1\n"), Module{Facts: facts}, Options{
+				Network:   tt.network,
+				BuildArgs: map[string]string{"GOPROXY": "https://proxy.internal"},
+			})
+			if tt.err != "" {
+				if err == nil || err.Error() != tt.err {
+					t.Fatalf("error %v, want %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Network != tt.network {
+				t.Errorf("network %q", p.Network)
+			}
+			if tt.goproxy == "" {
+				return
+			}
+			s, _ := p.Downloads.Setting("GOPROXY")
+			if s.Value != tt.goproxy || s.Origin != tt.origin {
+				t.Errorf("GOPROXY %+v, want %s from %s", s, tt.goproxy, tt.origin)
+			}
+			n := 0
+			for _, s := range p.Downloads.Settings {
+				if s.Name == "GOPROXY" {
+					n++
+				}
+			}
+			if n != 1 {
+				t.Errorf("GOPROXY set %d times", n)
+			}
+		})
+	}
+}
