@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+
+	goldenfile "github.com/gopherfile/gopherfile/internal/golden"
 
 	bk "github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/solver/pb"
@@ -21,8 +21,6 @@ import (
 	"github.com/gopherfile/gopherfile/frontend/spec"
 	"github.com/gopherfile/gopherfile/internal/stepconfig"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 func testPlan(t *testing.T, gopherfile string, facts *gomod.Facts, vendored bool) *plan.Plan {
 	t.Helper()
@@ -119,19 +117,7 @@ func describe(t *testing.T, st bk.State, pl ocispecs.Platform) string {
 
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./llb -update)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs from the golden file (run go test ./llb -update and review the diff):\n%s", path, got)
-	}
+	goldenfile.Check(t, filepath.Join("testdata", name+".golden"), got)
 }
 
 var facts = &gomod.Facts{Path: "github.com/acme/tool", Go: "1.26"}

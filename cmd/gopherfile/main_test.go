@@ -4,17 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
 
+	goldenfile "github.com/gopherfile/gopherfile/internal/golden"
+
 	"github.com/gopherfile/gopherfile/schema"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // gopherfile runs the command line in-process and returns the exit status,
 // stdout and stderr.
@@ -42,20 +41,7 @@ func writeFiles(t *testing.T, dir string, files map[string]string) {
 // golden compares got with testdata/name, or rewrites it with -update.
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s (run go test -update to accept):\n--- got\n%s--- want\n%s", path, got, want)
-	}
+	goldenfile.Check(t, filepath.Join("testdata", name), got)
 }
 
 func TestHelp(t *testing.T) {

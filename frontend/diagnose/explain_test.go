@@ -1,15 +1,13 @@
 package diagnose
 
 import (
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+	goldenfile "github.com/gopherfile/gopherfile/internal/golden"
+)
 
 // baseContext is the context of a typical download step.
 func baseContext() Context {
@@ -182,23 +180,7 @@ func TestReportGolden(t *testing.T) {
 	for _, tt := range goldenCases() {
 		t.Run(tt.name, func(t *testing.T) {
 			got := goldenReport(readFixture(t, tt.fixture), tt.ctx)
-			path := filepath.Join("testdata", "golden", tt.name+".golden")
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("Report differs from %s (run go test -update to accept):\n--- got\n%s--- want\n%s", path, got, want)
-			}
+			goldenfile.Check(t, filepath.Join("testdata", "golden", tt.name+".golden"), got)
 		})
 	}
 }

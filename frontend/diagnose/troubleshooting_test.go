@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	goldenfile "github.com/gopherfile/gopherfile/internal/golden"
 )
 
 // TestTroubleshootingDoc keeps docs/troubleshooting.md, the page that maps every
@@ -62,17 +64,7 @@ func TestTroubleshootingDoc(t *testing.T) {
 			filepath.Base(f), strings.TrimSpace(trunc(string(dt), 1200)), strings.TrimSpace(Report(string(dt), Context{Stage: StageDownload})))
 	}
 	got := b.String()
-	path := filepath.Join("..", "..", "docs", "troubleshooting.md")
-	if *update {
-		os.MkdirAll(filepath.Dir(path), 0o755)
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil || string(want) != got {
-		t.Errorf("docs/troubleshooting.md is stale: run go test ./frontend/diagnose -run TestTroubleshootingDoc -update")
-	}
+	goldenfile.Check(t, filepath.Join("..", "..", "docs", "troubleshooting.md"), got)
 }
 
 func trunc(s string, n int) string {

@@ -1,17 +1,16 @@
 package lint
 
 import (
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	goldenfile "github.com/gopherfile/gopherfile/internal/golden"
+
 	"github.com/gopherfile/gopherfile/frontend/gomod"
 	"github.com/gopherfile/gopherfile/frontend/spec"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // want is one expected warning: its rule, line, field, level and a part of
 // its message.
@@ -483,20 +482,7 @@ func TestGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := list(Check(s, pos, tt.facts, tt.opt))
-			path := filepath.Join("testdata", tt.name+".golden")
-			if *update {
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			wantB, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if got != string(wantB) {
-				t.Errorf("output differs from %s (run go test -update to accept):\n--- got\n%s--- want\n%s", path, got, wantB)
-			}
+			goldenfile.Check(t, filepath.Join("testdata", tt.name+".golden"), got)
 		})
 	}
 }

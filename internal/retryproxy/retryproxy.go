@@ -18,22 +18,17 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"errors"
 	"fmt"
 	"io"
 	"log"
-	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"time"
 
 	"github.com/gopherfile/gopherfile/internal/goenv"
@@ -413,182 +408,8 @@ func (p *proxy) attempt(ctx context.Context, in *http.Request, target *url.URL) 
 	return out, "", nil
 }
 
-var errStall = errors.New("the response body stopped arriving")
-
-type idleReader struct {
-	r io.Reader
-	t *time.Timer
-	d time.Duration
-}
-
-func (r *idleReader) Read(b []byte) (int, error) {
-	n, err := r.r.Read(b)
-	if n > 0 {
-		r.t.Reset(r.d)
-	}
-	return n, err
-}
-
-func bodyReason(ctx context.Context, err error) string {
-	if errors.Is(context.Cause(ctx), errStall) {
-		return "stall"
-	}
-	return reasonOf(err)
-}
-
-func bodyErr(ctx context.Context, err error) error {
-	if errors.Is(context.Cause(ctx), errStall) {
-		return fmt.Errorf("reading the response body: %w", errStall)
-	}
-	return fmt.Errorf("reading the response body: %w", err)
-}
-
-// reasonOf names a transient error, or returns "" for one not worth a retry
-// (an untrusted certificate, a malformed URL).
-func reasonOf(err error) string {
-	var uerr x509.UnknownAuthorityError
-	var herr x509.HostnameError
-	var cerr x509.CertificateInvalidError
-	var tlsErr *tls.CertificateVerificationError
-	switch {
-	case errors.As(err, &uerr), errors.As(err, &herr), errors.As(err, &cerr), errors.As(err, &tlsErr):
-		return ""
-	case errors.Is(err, syscall.ECONNREFUSED):
-		return "refused"
-	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF), errors.Is(err, syscall.EPIPE):
-		return "reset"
-	}
-	var dns *net.DNSError
-	if errors.As(err, &dns) {
-		return "dns"
-	}
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, context.DeadlineExceeded) {
-		return "timeout"
-	}
-	if strings.Contains(err.Error(), "connection reset") || strings.Contains(err.Error(), "broken pipe") {
-		return "reset"
-	}
-	var opErr *net.OpError
-	if errors.As(err, &opErr) {
-		return "network"
-	}
-	return ""
-}
-
-// redactErr is err's text with the proxy's credentials and its own error
-// wrapping (Get "URL": ...) reduced to what go would print.
-func redactErr(err error, p *proxy) string {
-	var uerr *url.Error
-	if errors.As(err, &uerr) {
-		err = uerr.Err
-	}
-	return goenv.Redact("GOPROXY", err.Error())
-}
-
-func retryAfter(v string) time.Duration {
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && s >= 0 {
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return time.Until(t)
-	}
-	return 0
-}
-
 func textResponse(code int, body string) *response {
 	h := http.Header{}
 	h.Set("Content-Type", "text/plain; charset=utf-8")
 	return &response{status: code, header: h, body: strings.NewReader(body), size: int64(len(body))}
-}
-
-// Stats counts what the proxies did.
-type Stats struct {
-	mu       sync.Mutex
-	requests int
-	bytes    int64
-	zips     int
-	retries  int
-	byReason map[string]map[string]int // host → reason → count
-	failures []Failure
-}
-
-// Failure is a request that failed after its retries.
-type Failure struct{ Host, Path, Reason string }
-
-// Snapshot is a copy of the counters.
-type Snapshot struct {
-	Requests, Zips, Retries int
-	Bytes                   int64
-	// ByReason counts retries per host and reason ("503", "reset", "timeout",
-	// "stall", "refused", "dns", ...).
-	ByReason map[string]map[string]int
-	Failures []Failure
-}
-
-// Summary says what was retried: "retried 10 requests (503 x8, reset x2)
-// on proxy.golang.org", "" when nothing was.
-func (s Snapshot) Summary() string {
-	if s.Retries == 0 {
-		return ""
-	}
-	var parts []string
-	for _, host := range slices.Sorted(maps.Keys(s.ByReason)) {
-		m := s.ByReason[host]
-		reasons := slices.Sorted(maps.Keys(m))
-		slices.SortStableFunc(reasons, func(a, b string) int { return m[b] - m[a] })
-		var rs []string
-		for _, r := range reasons {
-			rs = append(rs, fmt.Sprintf("%s x%d", r, m[r]))
-		}
-		parts = append(parts, fmt.Sprintf("(%s) on %s", strings.Join(rs, ", "), host))
-	}
-	noun := "requests"
-	if s.Retries == 1 {
-		noun = "request"
-	}
-	return fmt.Sprintf("retried %d %s %s", s.Retries, noun, strings.Join(parts, " and "))
-}
-
-func newStats() *Stats { return &Stats{byReason: map[string]map[string]int{}} }
-
-func (s *Stats) served(path string, status int, n int64) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.requests++
-	s.bytes += n
-	if status == http.StatusOK && strings.HasSuffix(path, ".zip") {
-		s.zips++
-	}
-}
-
-func (s *Stats) retried(host, reason string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.retries++
-	if s.byReason[host] == nil {
-		s.byReason[host] = map[string]int{}
-	}
-	s.byReason[host][reason]++
-	return s.retries
-}
-
-func (s *Stats) failed(host, path, reason string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.failures = append(s.failures, Failure{Host: host, Path: path, Reason: reason})
-}
-
-func (s *Stats) snapshot() Snapshot {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := Snapshot{Requests: s.requests, Zips: s.zips, Retries: s.retries, Bytes: s.bytes, ByReason: map[string]map[string]int{}}
-	for h, m := range s.byReason {
-		out.ByReason[h] = maps.Clone(m)
-	}
-	out.Failures = append(out.Failures, s.failures...)
-	return out
 }
