@@ -23,6 +23,7 @@ import (
 
 	"github.com/gopherfile/gopherfile/frontend/plan"
 	"github.com/gopherfile/gopherfile/frontend/spec"
+	"github.com/gopherfile/gopherfile/internal/stepconfig"
 	gfllb "github.com/gopherfile/gopherfile/llb"
 )
 
@@ -233,6 +234,11 @@ func (b *build) solveGraph(ctx context.Context) (*gwclient.Result, error) {
 	bc, p := b.bc, b.plan
 	b.graph = gfllb.New(p, b.in)
 	buildPlatform := b.in.BuildPlatform
+	if p.Target != plan.TargetDeps {
+		if err := b.solveDownload(ctx); err != nil {
+			return nil, err
+		}
+	}
 	switch p.Target {
 	case plan.TargetTest:
 		return b.runTests(ctx, buildPlatform)
@@ -270,6 +276,26 @@ func (b *build) solveGraph(ctx context.Context) (*gwclient.Result, error) {
 		return nil, err
 	}
 	return res, nil
+}
+
+// solveDownload solves the download step first and hands its record to the
+// later steps (Graph.UseRecord), so that their definitions depend on the
+// record's content, not on the download step's settings.
+func (b *build) solveDownload(ctx context.Context) error {
+	st, ok := b.graph.DownloadOutput()
+	if !ok {
+		return nil
+	}
+	ref, err := b.solveRef(ctx, st, b.in.BuildPlatform, true)
+	if err != nil {
+		return err
+	}
+	dt, err := ref.ReadFile(ctx, gwclient.ReadRequest{Filename: stepconfig.RecordFile})
+	if err != nil {
+		return fmt.Errorf("gopherfile: reading the download record: %w", err)
+	}
+	b.graph.UseRecord(dt)
+	return nil
 }
 
 // buildPlatform builds the target for one platform.

@@ -76,6 +76,8 @@ type Graph struct {
 	in Inputs
 	// download is the download step's exec (nil for a vendored module).
 	download *bk.ExecState
+	// recordState is a copy of the download record (UseRecord), or nil.
+	recordState *bk.State
 }
 
 // New returns the graph of a plan. The download step is defined at once
@@ -93,6 +95,38 @@ func New(p *plan.Plan, in Inputs) *Graph {
 // mode).
 func (g *Graph) downloadOut() bk.State {
 	return g.download.GetMount(DownloadDir)
+}
+
+// DownloadOutput is the download step's output, for a frontend that solves
+// the download first and reads its record (UseRecord). It is false for a
+// vendored module, and with the module cache in the layer, where the
+// later steps need the whole output.
+func (g *Graph) DownloadOutput() (bk.State, bool) {
+	if g.download == nil || g.p.ModulesInLayer {
+		return bk.State{}, false
+	}
+	return g.downloadOut(), true
+}
+
+// UseRecord makes the later steps mount a copy of the download record
+// (data, read from the solved download step) instead of the download step's
+// output. The frontend has solved the download step by then, so the order
+// holds; and the later steps' definitions then depend on the record's
+// content only: a changed proxy password, retry setting or step helper
+// re-runs the download but not the compile, and the download step's
+// settings stay out of the build result's provenance.
+func (g *Graph) UseRecord(data []byte) {
+	st := bk.Scratch().File(bk.Mkfile("/"+stepconfig.RecordFile, 0o644, data, bk.WithCreatedTime(DefaultFileTime)),
+		bk.WithCustomName("[deps] download record"))
+	g.recordState = &st
+}
+
+// afterDownload is what the later steps mount at DownloadDir.
+func (g *Graph) afterDownload() bk.State {
+	if g.recordState != nil {
+		return *g.recordState
+	}
+	return g.downloadOut()
 }
 
 // run defines the exec of a go step.
@@ -141,14 +175,14 @@ func (g *Graph) run(s goStep) bk.ExecState {
 		// The tidy steps fetch what the download step did not (test-only
 		// dependencies of other platforms, say) into the shared cache,
 		// after the download step (the mounted record orders them).
-		o = append(o, shared(), bk.AddMount(DownloadDir, g.downloadOut(), bk.Readonly))
+		o = append(o, shared(), bk.AddMount(DownloadDir, g.afterDownload(), bk.Readonly))
 		if p.ModulesInLayer {
 			cfg.LocalProxies = []string{DownloadDir + "/gomodcache/cache/download"}
 		}
 	default:
 		// Offline steps read the module cache and never write it: one
 		// build's compile cannot plant files that another build reads.
-		o = append(o, bk.AddMount(DownloadDir, g.downloadOut(), bk.Readonly))
+		o = append(o, bk.AddMount(DownloadDir, g.afterDownload(), bk.Readonly))
 		cfg.Record = g.record()
 		if p.ModulesInLayer {
 			gomodcache = DownloadDir + "/gomodcache"

@@ -283,3 +283,45 @@ func TestDepsLayerKeyedByPackageList(t *testing.T) {
 		t.Errorf("dependency step:\n%s", step)
 	}
 }
+
+// TestCompileIndependentOfDownloadSettings: with the record handed over
+// (UseRecord), the compile step's definition does not change with the
+// download settings, so a new proxy password re-runs only the download.
+func TestCompileIndependentOfDownloadSettings(t *testing.T) {
+	digests := map[string]bool{}
+	for _, pw := range []string{"one", "two"} {
+		s, _, err := spec.Parse([]byte("version: 1\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := plan.New(s, plan.Module{Facts: facts}, plan.Options{BuildArgs: map[string]string{"GOPROXY": "https://ci:" + pw + "@proxy.example"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := testInputs(p)
+		g := New(p, in)
+		g.UseRecord([]byte("gopherfile download record\nabc\ngo.mod\n"))
+		bins, err := g.Compile(in.BuildPlatform)
+		if err != nil {
+			t.Fatal(err)
+		}
+		def, err := bins.Marshal(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, dt := range def.Def {
+			if strings.Contains(string(dt), pw+"@") {
+				t.Errorf("the compile graph holds the proxy password")
+			}
+		}
+		out := describe(t, bins, in.BuildPlatform)
+		if strings.Contains(out, "go mod download") {
+			t.Errorf("the compile graph holds the download step:\n%s", out)
+		}
+		// local.unique differs per process; everything else must not.
+		digests[out] = true
+	}
+	if len(digests) != 1 {
+		t.Errorf("the compile graph changed with the proxy password")
+	}
+}

@@ -226,7 +226,7 @@ func (d *Downloads) SecurityWarnings() []Warning {
 			w = append(w, Warning{Field: s.Field, Msg: fmt.Sprintf("GOPROXY=%s (%s) has a password in the Gopherfile, which is committed with the code: "+
 				"remove it and pass the URL as a secret, --secret id=GOPROXY,env=GOPROXY, or the credentials in a netrc secret.", goenv.Redact("GOPROXY", s.Value), s.Origin)})
 		} else {
-			w = append(w, Warning{Msg: fmt.Sprintf("GOPROXY=%s (%s) has a password in a build arg: BuildKit records every build arg, and the download step's settings, in the provenance attestation. "+
+			w = append(w, Warning{Msg: fmt.Sprintf("GOPROXY=%s (%s) has a password in a build arg: BuildKit records every build arg in the provenance attestation. "+
 				"Pass the URL as a secret instead, --secret id=GOPROXY,env=GOPROXY, or the credentials in a netrc secret; both stay out of the image, the cache keys and the provenance.", goenv.Redact("GOPROXY", s.Value), s.Origin)})
 		}
 	}

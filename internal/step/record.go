@@ -22,7 +22,7 @@ import (
 // named after that hash into the cache mount. An offline step that finds
 // the record but not the marker exits with stepconfig.ExitCacheLost.
 
-const recordFile = "record"
+const recordFile = stepconfig.RecordFile
 
 // recordHash is the hash of the dependency files.
 func recordHash(r *stepconfig.Record) string {

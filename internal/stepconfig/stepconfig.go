@@ -125,6 +125,9 @@ type Diag struct {
 	SSHHost string `json:"sshHost,omitempty"`
 }
 
+// RecordFile is the download record's file name in Record.Dir.
+const RecordFile = "record"
+
 // Record is the download record.
 type Record struct {
 	// Files are the dependency files (go.mod, go.sum, go.work...) relative
