@@ -87,7 +87,7 @@ const (
 
 // Rules lists every rule Check applies, in the order they are documented.
 var Rules = []Rule{
-	{RulePlanError, LevelError, "the Gopherfile and go.mod cannot be planned (e.g. two builds make the same binary, go.mod has no go line); the build fails the same way"},
+	{RulePlanError, LevelError, "the Gopherfile and go.mod cannot be planned (e.g. two builds make the same binary, a local replace outside the build context); the build fails the same way"},
 	{RuleWeakenedChecksums, LevelWarning, "download settings that weaken module security: GOSUMDB=off, GONOSUMDB, GOPRIVATE, GONOPROXY or GOINSECURE covering public hosts, GOFLAGS=-insecure"},
 	{RuleRootUser, LevelWarning, "image.user is root (root, 0, 0:0)"},
 	{RuleUnpinnedBase, LevelWarning, "image.base or builder (or BASE_IMAGE, BUILDER_IMAGE) has no tag or the tag latest"},

@@ -22,7 +22,7 @@ func TestDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Builder != "golang:1.25" || p.BuilderOrigin != "go.mod" {
+	if p.Builder != "golang:"+NewestGo() || p.BuilderOrigin != "go.mod" {
 		t.Errorf("builder %s from %s", p.Builder, p.BuilderOrigin)
 	}
 	if len(p.Binaries) != 1 || p.Binaries[0].Name != "tool" || p.Binaries[0].Output != "/usr/local/bin/tool" || p.Binaries[0].Main != "." {
@@ -105,7 +105,6 @@ func TestErrors(t *testing.T) {
 		want string
 	}{
 		{"unknown target", "version: 1\n", Module{Facts: &gomod.Facts{Path: "m", Go: "1.26"}}, Options{Target: "lint"}, `unknown target "lint"`},
-		{"no go line", "version: 1\n", Module{Facts: &gomod.Facts{Path: "m"}}, Options{}, "no go line"},
 		{"same default name", "version: 1\nbuilds: [{main: ./a/x}, {main: ./b/x}]\n", Module{Facts: &gomod.Facts{Path: "m", Go: "1.26"}}, Options{}, `binary named "x"`},
 		{"replace outside", "version: 1\n", Module{Facts: &gomod.Facts{Path: "m", Go: "1.26", LocalReplaces: []string{"../lib"}}}, Options{}, "outside the build context"},
 		{"work use outside", "version: 1\n", Module{Facts: &gomod.Facts{Path: "m", Go: "1.26"}, Work: &gomod.Workspace{Use: []string{"../x"}}}, Options{}, "outside the build context"},
