@@ -4,14 +4,17 @@
 // moves under you, a go.mod toolchain line the builder ignores, cgo binaries on
 // a base without a C library, and the like.
 //
-// It is pure: it reads no files and no images. Check returns warnings tied to
-// Gopherfile lines, for the `gopherfile lint` command and the frontend's
-// `--call check` subrequest. Every rule is listed in Rules.
+// It reads no images, and files only through Options.Tree (the build
+// context, for the checks that read the source tree: that each main is a main
+// package for linux). Check returns every finding, tied to Gopherfile lines,
+// for the `gopherfile lint` command and the frontend's `--call check`
+// subrequest. Every rule is listed in Rules.
 package lint
 
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"sort"
 	"strings"
 
@@ -22,6 +25,9 @@ import (
 
 // Levels of a Warning, as BuildKit's warnings use them.
 const (
+	// LevelInfo is informational: worth knowing, not a problem. It does not
+	// fail `gopherfile lint --strict`.
+	LevelInfo = 0
 	// LevelWarning is a setting that works but is risky or likely a mistake.
 	LevelWarning = 1
 	// LevelError is a setting the build fails with.
@@ -35,6 +41,9 @@ type Options struct {
 	BuilderGo string
 	// BuildArgs as given with --build-arg.
 	BuildArgs map[string]string
+	// Tree reads the build context (slash paths relative to its root); nil
+	// skips the checks that read the source tree.
+	Tree fs.FS
 }
 
 // Warning is one finding.
@@ -49,7 +58,7 @@ type Warning struct {
 	Line int `json:"line"`
 	// Msg says what is wrong and what to do.
 	Msg string `json:"msg"`
-	// Level is LevelWarning or LevelError.
+	// Level is LevelInfo, LevelWarning or LevelError.
 	Level int `json:"level"`
 }
 
@@ -83,6 +92,11 @@ const (
 	RuleDeprecatedField      = "deprecated-fields"
 	RuleTidyOff              = "tidy-off"
 	RuleCgoWithStaticBase    = "cgo-with-static-base"
+	RuleMainNotMain          = "main-not-a-main-package"
+	RuleEntrypointNotBuilt   = "entrypoint-not-built"
+	RuleCCWithoutCGO         = "cc-without-cgo"
+	RuleEnvSetsPlatform      = "env-sets-platform"
+	RuleTidyNeedsGo123       = "tidy-needs-go-1.23"
 )
 
 // Rules lists every rule Check applies, in the order they are documented.
@@ -91,12 +105,17 @@ var Rules = []Rule{
 	{RuleWeakenedChecksums, LevelWarning, "download settings that weaken module security: GOSUMDB=off, GONOSUMDB, GOPRIVATE, GONOPROXY or GOINSECURE covering public hosts, GOFLAGS=-insecure"},
 	{RuleRootUser, LevelWarning, "image.user is root (root, 0, 0:0)"},
 	{RuleUnpinnedBase, LevelWarning, "image.base or builder (or BASE_IMAGE, BUILDER_IMAGE) has no tag or the tag latest"},
-	{RuleGoLineOlder, LevelWarning, "informational: go.mod's go line is an older minor than the builder's Go, which hides newer language features"},
+	{RuleGoLineOlder, LevelInfo, "informational: go.mod's go line is an older minor than the builder's Go, which hides newer language features"},
 	{RuleBuilderGoTooOld, LevelError, "go.mod's go line needs a newer Go than the chosen builder has, and GOTOOLCHAIN is local"},
 	{RuleToolchainLineIgnored, LevelWarning, "go.mod's toolchain line asks for a newer Go than the chosen builder has, and GOTOOLCHAIN is local, so it is ignored"},
 	{RuleDeprecatedField, LevelWarning, "a field that still works but is deprecated"},
-	{RuleTidyOff, LevelWarning, "informational: tidy: off skips the go mod tidy check"},
+	{RuleTidyOff, LevelInfo, "informational: tidy: off skips the go mod tidy check"},
 	{RuleCgoWithStaticBase, LevelWarning, "CGO_ENABLED=1 while the runtime base has no C library (distroless static, scratch)"},
+	{RuleMainNotMain, LevelError, "a build's main is not a main package for linux with its build tags (missing, a library, or every file excluded by build constraints); needs the source tree"},
+	{RuleEntrypointNotBuilt, LevelError, "image.entrypoint runs a program that no build makes and image.files does not add, on a base without programs of its own (distroless static, scratch)"},
+	{RuleCCWithoutCGO, LevelWarning, "cc names C compilers, but cgo is off, so they are not used"},
+	{RuleEnvSetsPlatform, LevelError, "env or a build's env sets GOOS, GOARCH or GOARM, which silently changes the target platform: use --platform or platforms:"},
+	{RuleTidyNeedsGo123, LevelError, "the tidy check is on, but the builder's Go is older than 1.23, whose go mod tidy has no -diff"},
 }
 
 // Check returns the warnings for a parsed Gopherfile, sorted by line. facts may
@@ -141,6 +160,11 @@ var checks = []func(*checker){
 	(*checker).deprecatedFields,
 	(*checker).tidyOff,
 	(*checker).cgoWithStaticBase,
+	(*checker).mainPackages,
+	(*checker).entrypoint,
+	(*checker).ccWithoutCGO,
+	(*checker).envSetsPlatform,
+	(*checker).tidyNeedsGo,
 }
 
 type checker struct {

@@ -47,6 +47,21 @@ var ruleCases = map[string]func() []lintCase{
 	RuleDeprecatedField:      deprecatedFieldsCases,
 	RuleTidyOff:              tidyOffCases,
 	RuleCgoWithStaticBase:    cgoWithStaticBaseCases,
+	RuleMainNotMain:          mainNotMainCases,
+	RuleEntrypointNotBuilt:   entrypointNotBuiltCases,
+	RuleCCWithoutCGO:         ccWithoutCGOCases,
+	RuleEnvSetsPlatform:      envSetsPlatformCases,
+	RuleTidyNeedsGo123:       tidyNeedsGoCases,
+}
+
+// ruleLevel is the level Rules gives the rule.
+func ruleLevel(name string) int {
+	for _, r := range Rules {
+		if r.Name == name {
+			return r.Level
+		}
+	}
+	return -1
 }
 
 // TestRules runs the table of each rule: it checks the warnings of that rule
@@ -88,7 +103,7 @@ func runRule(t *testing.T, rule string, tests []lintCase) {
 			for i, w := range tt.want {
 				g := got[i]
 				if w.level == 0 {
-					w.level = LevelWarning
+					w.level = ruleLevel(rule)
 				}
 				if g.Line != w.line || g.Field != w.field || g.Level != w.level || !strings.Contains(g.Msg, w.msg) {
 					t.Errorf("warning %d:\n got line %d field %q level %d: %s\nwant line %d field %q level %d, message containing %q",
@@ -401,7 +416,7 @@ func TestEveryRuleTested(t *testing.T) {
 	known := map[string]bool{}
 	for _, r := range Rules {
 		known[r.Name] = true
-		if r.Level != LevelWarning && r.Level != LevelError {
+		if r.Level != LevelInfo && r.Level != LevelWarning && r.Level != LevelError {
 			t.Errorf("rule %s has level %d", r.Name, r.Level)
 		}
 		cases, ok := ruleCases[r.Name]
@@ -416,7 +431,7 @@ func TestEveryRuleTested(t *testing.T) {
 				}
 				level := w.level
 				if level == 0 {
-					level = LevelWarning
+					level = r.Level
 				}
 				if level != r.Level {
 					t.Errorf("table of %s, case %q: expects level %d, Rules says %d", r.Name, c.name, level, r.Level)

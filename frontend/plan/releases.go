@@ -65,10 +65,10 @@ func LookupGo(v string) Release {
 	return r
 }
 
-// compareGo compares two Go versions with or without the "go" prefix, the
+// CompareGo compares two Go versions with or without the "go" prefix, the
 // way the go command does ("1.22" < "1.22rc1" < "1.22.0"); an invalid
 // version sorts before every valid one.
-func compareGo(a, b string) int {
+func CompareGo(a, b string) int {
 	return version.Compare("go"+strings.TrimPrefix(a, "go"), "go"+strings.TrimPrefix(b, "go"))
 }
 
@@ -97,11 +97,11 @@ func defaultGo(m Module) choice {
 	if base, _, ok := strings.Cut(toolchain, "-"); ok && version.IsValid("go"+base) {
 		toolchain = base
 	}
-	if toolchain != "" && version.IsValid("go"+toolchain) && (goLine == "" || compareGo(toolchain, goLine) >= 0) {
+	if toolchain != "" && version.IsValid("go"+toolchain) && (goLine == "" || CompareGo(toolchain, goLine) >= 0) {
 		return choice{toolchain, fmt.Sprintf("%s's toolchain line go%s", tcFile, toolchain)}
 	}
 	newest := NewestGo()
-	if goLine != "" && compareGo(goLine, newest) > 0 {
+	if goLine != "" && CompareGo(goLine, newest) > 0 {
 		return choice{goLine, fmt.Sprintf("%s's go line %s, newer than Go %s, the newest release this frontend knows", goFile, goLine, newest)}
 	}
 	why := fmt.Sprintf("the newest Go release this frontend knows (%s has no toolchain line", goFile)
