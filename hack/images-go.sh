@@ -6,8 +6,9 @@
 # (built by hack/images.sh) plus that Go release from the module proxy
 # (golang.org/toolchain@v0.0.1-goX.Y.Z.linux-amd64), with GOLANG_VERSION=X.Y.Z.
 #
-# Usage: bash hack/images-go.sh [--force] [X.Y.Z...]
-#   (no versions: the frontend's default builder only)
+# Usage: bash hack/images-go.sh [--force] [X.Y.Z | X.Y ...]
+#   (no versions: the frontend's default builder only; X.Y pushes golang:X.Y too, with the
+#   newest X.Y release in frontend/plan/releases.go, as Docker Hub's golang:X.Y has)
 # Idempotent and cached: an image whose config carries the current recipe (label
 # dev.gopherfile.recipe) is not pushed again; Go layers are kept in $GF_CACHE/images/go.
 set -euo pipefail
@@ -26,11 +27,12 @@ LABEL=dev.gopherfile.recipe
 BASE=$GF_REGISTRY/library/golang:${TEST_GO_VERSION%.*}
 export GOTOOLCHAIN=local
 
-# newest_go prints the last row of goReleases in frontend/plan/releases.go as X.Y.Z.
-newest_go() {
+# releases prints the rows of goReleases in frontend/plan/releases.go as X.Y.Z.
+releases() {
 	awk '/^var goReleases/,/^}$/' "$HACK/../frontend/plan/releases.go" |
-		sed -n 's/^[[:space:]]*{"\(1\.[0-9][0-9]*\)", \([0-9][0-9]*\)},$/\1.\2/p' | tail -n1
+		sed -n 's/^[[:space:]]*{"\(1\.[0-9][0-9]*\)", \([0-9][0-9]*\)},$/\1.\2/p'
 }
+newest_go() { releases | tail -n1; }
 
 VERSIONS=("$@")
 if [ ${#VERSIONS[@]} = 0 ]; then
@@ -97,11 +99,22 @@ flock -w 1800 9 || die "another hack/images-go.sh holds $GO_CACHE/.lock"
 : >"$CRANE_LOG"
 rootfs=
 for v in "${VERSIONS[@]}"; do
-	[[ $v =~ ^1\.[0-9]+\.[0-9]+$ ]] || die "$v: give Go releases as X.Y.Z"
+	alias=
+	if [[ $v =~ ^1\.[0-9]+$ ]]; then
+		alias=$v
+		v=$(releases | grep "^$alias\." || true)
+		[ -n "$v" ] || die "golang:$alias: Go $alias is not in frontend/plan/releases.go"
+	fi
+	[[ $v =~ ^1\.[0-9]+\.[0-9]+$ ]] || die "$v: give Go releases as X.Y.Z or X.Y"
 	ref=$GF_REGISTRY/library/golang:$v
+	if [ -n "$alias" ] && crane manifest "$GF_REGISTRY/library/golang:$alias" >/dev/null 2>&1 && ! current "$ref" "$(recipe "$v")"; then
+		log "$GF_REGISTRY/library/golang:$alias exists (not from this script): kept"
+		continue
+	fi
 	r=$(recipe "$v")
 	if [ -z "$FORCE" ] && current "$ref" "$r"; then
-		log "$ref up to date (recipe $r)"
+		[ -z "$alias" ] || crane tag "$ref" "$alias"
+		log "$ref up to date (recipe $r)${alias:+, tagged $alias}"
 		continue
 	fi
 	go_layer "$v"
@@ -117,5 +130,6 @@ for v in "${VERSIONS[@]}"; do
 		--env GOTOOLCHAIN=local --env GOPATH=/go --workdir /go --cmd bash --repo "$GF_REGISTRY/library/golang")
 	crane index append -m "$m" -t "$ref" >/dev/null
 	crane delete "$scratch" 2>/dev/null || true
-	log "pushed $ref ($(crane digest "$ref"))"
+	[ -z "$alias" ] || crane tag "$ref" "$alias"
+	log "pushed $ref ($(crane digest "$ref"))${alias:+, tagged $alias}"
 done

@@ -36,7 +36,8 @@ type Config struct {
 type Package struct {
 	// Dir is the slash path of the directory in the tree ("." for the root).
 	Dir string
-	// Name is the package name of the files that build; empty when none do.
+	// Name is the package name of the files that build (tests excluded);
+	// empty when none do.
 	Name string
 	// Files are the .go files that build (cgo ones included), CgoFiles those
 	// of them that import "C".
@@ -136,9 +137,11 @@ func (t Tree) Load(dir string, cfg Config) (*Package, error) {
 	if err != nil {
 		return p, fmt.Errorf("reading the Go package in %s: %w", dir, err)
 	}
-	p.Name = bp.Name
 	p.Files = append(append([]string{}, bp.GoFiles...), bp.CgoFiles...)
 	sort.Strings(p.Files)
+	if len(p.Files) > 0 { // (test files alone give a name too)
+		p.Name = bp.Name
+	}
 	p.CgoFiles = bp.CgoFiles
 	for _, imp := range bp.Imports {
 		if imp != "C" {

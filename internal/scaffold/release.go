@@ -94,6 +94,9 @@ type koFile struct {
 }
 
 type promuFile struct {
+	Repository struct {
+		Path string `yaml:"path"`
+	} `yaml:"repository"`
 	Go struct {
 		Version string `yaml:"version"`
 		CGO     bool   `yaml:"cgo"`
@@ -268,8 +271,12 @@ func parsePromu(name string, data []byte) (*releaseConfig, error) {
 	}
 	rc := &releaseConfig{File: name, GoVersion: f.Go.Version}
 	bins := f.Build.Binaries
-	if len(bins) == 0 {
-		return rc, nil
+	if len(bins) == 0 && f.Repository.Path != "" {
+		// promu's default: one binary named after the repository, from the root.
+		bins = append(bins, struct {
+			Name string `yaml:"name"`
+			Path string `yaml:"path"`
+		}{Name: path.Base(f.Repository.Path), Path: "."})
 	}
 	flags := strings.Fields(f.Build.Flags)
 	tags := append(append([]string{}, f.Build.Tags.All...), f.Build.Tags.Linux...)

@@ -46,30 +46,43 @@ func translateTemplate(s, projectName string) (string, bool) {
 	return out, ok
 }
 
-// splitFlags splits a flag string like the go command does (quotes group).
+// splitFlags splits a flag string like the go command does (quotes group),
+// keeping template actions ({{ .Version }}, {{date "2006"}}) whole.
 func splitFlags(s string) []string {
 	var out []string
 	var cur strings.Builder
-	quote := rune(0)
-	in := false
-	for _, r := range s {
+	quote := byte(0)
+	in, depth := false, 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
 		switch {
+		case strings.HasPrefix(s[i:], "{{"):
+			depth++
+			cur.WriteString("{{")
+			i++
+			in = true
+		case depth > 0 && strings.HasPrefix(s[i:], "}}"):
+			depth--
+			cur.WriteString("}}")
+			i++
+		case depth > 0:
+			cur.WriteByte(c)
 		case quote != 0:
-			if r == quote {
+			if c == quote {
 				quote = 0
 			} else {
-				cur.WriteRune(r)
+				cur.WriteByte(c)
 			}
-		case r == '\'' || r == '"':
-			quote, in = r, true
-		case r == ' ' || r == '\t' || r == '\n':
+		case c == '\'' || c == '"':
+			quote, in = c, true
+		case c == ' ' || c == '\t' || c == '\n':
 			if in {
 				out = append(out, cur.String())
 				cur.Reset()
 				in = false
 			}
 		default:
-			cur.WriteRune(r)
+			cur.WriteByte(c)
 			in = true
 		}
 	}
