@@ -56,6 +56,7 @@ type result struct {
 	DockerOK bool     `json:"dockerfileOK"`
 	DockSec  float64  `json:"dockerfileSeconds,omitempty"`
 	DockErr  string   `json:"dockerfileError,omitempty"`
+	Retried  string   `json:"retried,omitempty"`
 }
 
 // OK reports whether init → build → run worked with no edits.
@@ -70,6 +71,7 @@ func main() {
 	mdOut := flag.String("md", "", "write the table to this markdown file (docs/corpus.md)")
 	work := flag.String("work", "", "work directory (default: a temp dir, removed at the end)")
 	list := flag.Bool("list", false, "print the corpus and exit")
+	keep := flag.String("keep", "", "results JSON of an earlier run: the repositories not run now keep their rows from it in the table")
 	flag.Parse()
 
 	repos, err := selectRepos(*only)
@@ -107,6 +109,12 @@ func main() {
 		}
 	}
 	took := time.Since(start)
+	if *keep != "" {
+		var err error
+		if results, err = merge(*keep, results); err != nil {
+			log.Fatal(err)
+		}
+	}
 	if *jsonOut != "" {
 		data, _ := json.MarshalIndent(results, "", "  ")
 		if err := os.WriteFile(*jsonOut, data, 0o644); err != nil {
@@ -128,6 +136,33 @@ func main() {
 	if ok < len(results) {
 		os.Exit(1)
 	}
+}
+
+// merge puts this run's results in place of the rows of an earlier run's,
+// in corpus order.
+func merge(file string, now []*result) ([]*result, error) {
+	var old []*result
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(data, &old); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	by := map[string]*result{}
+	for _, r := range old {
+		by[r.Name] = r
+	}
+	for _, r := range now {
+		by[r.Name] = r
+	}
+	var out []*result
+	for _, r := range corpus {
+		if res, ok := by[r.Name]; ok {
+			out = append(out, res)
+		}
+	}
+	return out, nil
 }
 
 func selectRepos(only string) ([]repo, error) {
@@ -237,6 +272,16 @@ func (e *env) run(ctx context.Context, r repo, runID string, dockerfile bool) *r
 	br := e.buildx(ctx, src, "Gopherfile", tarball, filepath.Join(base, "build.log"),
 		"--build-arg", "BUILDKIT_SYNTAX="+e.frontend, "--build-arg", "BUILDKIT_CACHE_MOUNT_NS=corpus-"+r.Name+"-"+runID)
 	res.BuildSec = br.took.Seconds()
+	if br.err != nil && strings.Contains(br.out, "module lookup disabled by GOPROXY=off") {
+		// The compile found modules missing that the download step had
+		// fetched: the shared builder's module cache mount changed between
+		// the steps. Say so and try once more.
+		log.Printf("%s: modules missing from the module cache mount after the download step; building once more", r.Name)
+		res.Retried = "the first build found modules missing from the module cache mount that its download step had fetched (the shared test builder's cache changed between the steps); the second passed: " + buildError(br.out)
+		br = e.buildx(ctx, src, "Gopherfile", tarball, filepath.Join(base, "build.log"),
+			"--build-arg", "BUILDKIT_SYNTAX="+e.frontend, "--build-arg", "BUILDKIT_CACHE_MOUNT_NS=corpus-"+r.Name+"-"+runID)
+		res.BuildSec = br.took.Seconds()
+	}
 	if br.err != nil {
 		return fail("build", fmt.Errorf("docker buildx build: %v: %s", br.err, buildError(br.out)))
 	}

@@ -70,6 +70,9 @@ func report(results []*result, e *env, took time.Duration, dockerfile bool) stri
 			cgo = "yes"
 		}
 		result := "✅ `" + cell(firstLine(r.Output), 60) + "`"
+		if r.Retried != "" {
+			result = "✅ (2nd try) `" + cell(firstLine(r.Output), 60) + "`"
+		}
 		if !r.OK() {
 			result = "❌ " + r.Stage + " failed"
 		}
@@ -97,7 +100,7 @@ func report(results []*result, e *env, took time.Duration, dockerfile bool) stri
 	}
 	var failed []*result
 	for _, r := range results {
-		if !r.OK() || (dockerfile && !r.DockerOK && r.DockSec > 0) {
+		if !r.OK() || (dockerfile && !r.DockerOK && r.DockSec > 0) || r.Retried != "" {
 			failed = append(failed, r)
 		}
 	}
@@ -110,6 +113,9 @@ func report(results []*result, e *env, took time.Duration, dockerfile bool) stri
 	for _, r := range failed {
 		if !r.OK() {
 			w("- **%s**: %s failed: %s", r.Name, r.Stage, cell(r.Error, 1200))
+		}
+		if r.Retried != "" {
+			w("- **%s**: built on the second try: %s", r.Name, cell(r.Retried, 600))
 		}
 		if r.DockErr != "" {
 			w("- **%s** (best-practice Dockerfile): %s", r.Name, cell(r.DockErr, 600))

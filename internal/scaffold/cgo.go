@@ -72,7 +72,7 @@ func cgoByGoList(root string, m *module, b Build, work, vendored bool, opt Optio
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	args := []string{"list", "-e", "-deps", "-f", "{{.ImportPath}}\t{{.Standard}}\t{{with .Error}}{{.Err}}{{end}}"}
+	args := []string{"list", "-e", "-deps", "-f", "{{.ImportPath}}\t{{.Standard}}\t{{len .GoFiles}}\t{{with .Error}}{{.Err}}{{end}}"}
 	if len(b.Tags) > 0 {
 		args = append(args, "-tags="+strings.Join(b.Tags, ","))
 	}
@@ -94,16 +94,18 @@ func cgoByGoList(root string, m *module, b Build, work, vendored bool, opt Optio
 	}
 	var need []string
 	for _, line := range strings.Split(out.String(), "\n") {
-		f := strings.SplitN(line, "\t", 3)
-		if len(f) < 3 || f[1] == "true" {
+		f := strings.SplitN(line, "\t", 4)
+		if len(f) < 4 || f[1] == "true" {
 			continue
 		}
 		if w, known := knownCgo(f[0]); known {
 			return fmt.Sprintf("%s (go list -deps %s)", w, b.Main), true
 		}
 		switch {
-		case f[2] == "":
-		case strings.Contains(f[2], "build constraints exclude all Go files"):
+		case f[3] == "" && f[2] == "0": // (only test files build)
+			need = append(need, f[0])
+		case f[3] == "":
+		case strings.Contains(f[3], "build constraints exclude all Go files"):
 			need = append(need, f[0])
 		default:
 			return "", false // a module missing from the cache: go list cannot tell

@@ -41,16 +41,16 @@ func rank(c *candidate, mentions map[string]string) (int, string) {
 		rel = "."
 	}
 	name := gomod.BinaryName(c.mod.facts.Path)
-	for _, e := range strings.Split(rel, "/") {
-		if skipDirs[e] {
-			return 0, fmt.Sprintf("in a %s/ directory (examples, tests, tools and generators are not ranked)", e)
-		}
-	}
 	switch {
 	case rel == ".":
 		return scoreRoot, "the main package at the module root"
 	case rel == "cmd/"+name:
 		return scoreCmdName, fmt.Sprintf("cmd/%s, named like the module %s", name, c.mod.facts.Path)
+	}
+	for _, e := range strings.Split(rel, "/") {
+		if skipDirs[e] {
+			return 0, fmt.Sprintf("in a %s/ directory (examples, tests, tools and generators are not ranked)", e)
+		}
 	}
 	if src, ok := mentions[c.dir]; ok {
 		if strings.HasPrefix(strings.ToUpper(path.Base(src)), "README") {

@@ -289,7 +289,9 @@ func (p *Project) fromRelease(tree gosrc.Tree, rc *releaseConfig, mods []*module
 		}
 		switch rb.CGO {
 		case "1":
-			p.CGO, p.CGOWhy = true, rb.Where+" sets CGO_ENABLED=1"
+			if !p.CGO {
+				p.CGO, p.CGOWhy = true, rb.Where+" sets CGO_ENABLED=1"
+			}
 		case "0":
 			if p.CGOWhy == "" {
 				p.CGOWhy = rb.Where + " sets CGO_ENABLED=0"

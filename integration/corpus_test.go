@@ -1,0 +1,86 @@
+//go:build integration
+
+package integration
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestCorpusSubset runs the three-repo subset of the corpus (hack/corpus,
+// `make corpus` runs all of it): real programs fetched from the Go module
+// proxy at pinned versions, `gopherfile init`, docker buildx build with the
+// frontend image, and the image's entrypoint run with its version flag. The
+// subset covers an old go line (esbuild, go 1.13), a toolchain line and a
+// cmd/<name> among other mains (age), and a cgo SQLite program (litestream
+// v0.3.14, github.com/mattn/go-sqlite3).
+func TestCorpusSubset(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "results.json")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "go", "run", "./hack/corpus", "-repos", "subset", "-dockerfile=false", "-json", out, "-work", t.TempDir())
+	cmd.Dir = repoRoot
+	cmd.Env = append(os.Environ(), "GF_FRONTEND_IMAGE="+frontImg)
+	combined, err := cmd.CombinedOutput()
+	t.Logf("go run ./hack/corpus -repos subset: %v", err)
+	r := result{out: string(combined), err: err}
+	var results []struct {
+		Name    string   `json:"name"`
+		Builds  []string `json:"builds"`
+		Builder string   `json:"builder"`
+		Why     string   `json:"builderWhy"`
+		CGO     bool     `json:"cgo"`
+		Stage   string   `json:"stage"`
+		Error   string   `json:"error"`
+		Output  string   `json:"versionOutput"`
+		Retried string   `json:"retried"`
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatalf("the corpus wrote no results (%v):\n%s", err, r.out)
+	}
+	if err := json.Unmarshal(data, &results); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]struct {
+		build, builder, why string
+		cgo                 bool
+		output              string
+	}{
+		"esbuild":        {"esbuild (./cmd/esbuild)", "golang:1.27.4", "newest Go release this frontend knows", false, "0.28.2"},
+		"age":            {"age (./cmd/age)", "golang:1.27.0", "go.mod's toolchain line go1.27.0", false, ""},
+		"litestream-0.3": {"litestream (./cmd/litestream)", "golang:1.27.4", "its go line 1.21", true, ""},
+	}
+	if len(results) != len(want) {
+		t.Fatalf("%d results, want %d:\n%s", len(results), len(want), r.out)
+	}
+	for _, res := range results {
+		w, ok := want[res.Name]
+		if !ok {
+			t.Errorf("unexpected repository %s", res.Name)
+			continue
+		}
+		if res.Stage != "" {
+			t.Errorf("%s: %s failed: %s", res.Name, res.Stage, res.Error)
+			continue
+		}
+		if res.Retried != "" {
+			t.Logf("%s: %s", res.Name, res.Retried)
+		}
+		if strings.Join(res.Builds, ",") != w.build || res.Builder != w.builder || !strings.Contains(res.Why, w.why) || res.CGO != w.cgo {
+			t.Errorf("%s: builds %v, builder %s (%s), cgo %v; want %s, %s (%s), cgo %v", res.Name, res.Builds, res.Builder, res.Why, res.CGO, w.build, w.builder, w.why, w.cgo)
+		}
+		if !strings.Contains(res.Output, w.output) {
+			t.Errorf("%s: version output %q does not contain %q", res.Name, res.Output, w.output)
+		}
+	}
+	if t.Failed() {
+		t.Logf("corpus output:\n%s", r.out)
+	}
+}
