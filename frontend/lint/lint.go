@@ -15,12 +15,14 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"path"
 	"sort"
 	"strings"
 
 	"github.com/gopherfile/gopherfile/frontend/gomod"
 	"github.com/gopherfile/gopherfile/frontend/plan"
 	"github.com/gopherfile/gopherfile/frontend/spec"
+	"github.com/gopherfile/gopherfile/internal/gosrc"
 )
 
 // Levels of a Warning, as BuildKit's warnings use them.
@@ -127,7 +129,11 @@ func Check(s *spec.Spec, pos spec.Positions, facts *gomod.Facts, opt Options) []
 	}
 	c := &checker{s: s, pos: pos, facts: facts, opt: opt}
 	if facts != nil {
-		p, err := plan.New(s, plan.Module{Facts: facts}, plan.Options{BuildArgs: opt.BuildArgs})
+		m := plan.Module{Facts: facts}
+		if opt.Tree != nil && len(s.Builds) == 0 {
+			m.DefaultMain = gosrc.Tree{FS: opt.Tree}.DefaultMain(path.Clean("./"+s.Module), gomod.BinaryName(facts.Path))
+		}
+		p, err := plan.New(s, m, plan.Options{BuildArgs: opt.BuildArgs})
 		if err != nil {
 			c.planError(err)
 		} else {

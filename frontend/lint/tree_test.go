@@ -27,6 +27,7 @@ func mainNotMainCases() []lintCase {
 	tree := Options{Tree: srcTree}
 	return []lintCase{
 		{name: "root main", file: "version: 1\n", facts: defaultFacts, opt: tree},
+		{name: "no builds: cmd/<module name> when the root is no main", file: "version: 1\nmodule: svc\n", facts: &gomod.Facts{Path: "github.com/acme/api", Go: "1.26"}, opt: tree},
 		{name: "no tree: not checked", file: "version: 1\nbuilds:\n  - main: ./lib\n", facts: defaultFacts},
 		{name: "cmd and tagged main with its tag", file: "version: 1\nbuilds:\n  - main: ./cmd/srv\n  - main: ./plugins\n    tags: [plugins]\n", facts: defaultFacts, opt: tree},
 		{name: "module dir", file: "version: 1\nmodule: svc\nbuilds:\n  - main: ./cmd/api\n", facts: &gomod.Facts{Path: "github.com/acme/svc", Go: "1.26"}, opt: tree},

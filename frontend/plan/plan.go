@@ -91,6 +91,10 @@ type Module struct {
 	Work *gomod.Workspace
 	// Vendored is true when vendor/modules.txt exists next to go.mod.
 	Vendored bool
+	// DefaultMain is the main package built when the Gopherfile lists no
+	// builds: "." (also when empty) or "./cmd/<module name>" when the module
+	// root has no main package and that directory has one (gosrc.DefaultMain).
+	DefaultMain string
 }
 
 // Plan is one resolved build, independent of the target platform.
@@ -325,7 +329,7 @@ func New(s *spec.Spec, m Module, opt Options) (*Plan, error) {
 		}
 	}
 
-	bins, err := binaries(s, m.Facts.Path, stampValues(args, opt))
+	bins, err := binaries(s, m.Facts.Path, m.DefaultMain, stampValues(args, opt))
 	if err != nil {
 		return nil, err
 	}
@@ -398,14 +402,14 @@ func depFiles(moduleDir string, m Module) ([]string, error) {
 	return out, nil
 }
 
-func binaries(s *spec.Spec, modulePath string, stamp Stamp) ([]Binary, error) {
+func binaries(s *spec.Spec, modulePath, defaultMain string, stamp Stamp) ([]Binary, error) {
 	builds := s.Builds
 	fields := make([]string, len(builds))
 	for i := range builds {
 		fields[i] = fmt.Sprintf("builds[%d]", i)
 	}
 	if len(builds) == 0 {
-		builds = []spec.Build{{}}
+		builds = []spec.Build{{Main: defaultMain}}
 		fields = []string{"version"}
 	}
 	var out []Binary

@@ -39,6 +39,24 @@ func TestDefaults(t *testing.T) {
 	}
 }
 
+func TestDefaultMain(t *testing.T) {
+	p, err := New(mustSpec(t, "version: 1\n"), Module{Facts: &gomod.Facts{Path: "github.com/acme/tool/v2", Go: "1.25"}, DefaultMain: "./cmd/tool"}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := p.Binaries[0]; b.Main != "./cmd/tool" || b.Name != "tool" || b.Output != "/usr/local/bin/tool" {
+		t.Errorf("binary %+v", b)
+	}
+	// Listed builds win.
+	p, err = New(mustSpec(t, "version: 1\nbuilds: [{main: .}]\n"), Module{Facts: &gomod.Facts{Path: "github.com/acme/tool", Go: "1.25"}, DefaultMain: "./cmd/tool"}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := p.Binaries[0]; b.Main != "." {
+		t.Errorf("binary %+v", b)
+	}
+}
+
 func TestOverrides(t *testing.T) {
 	facts := &gomod.Facts{Path: "example.com/m", Go: "1.22", Toolchain: "1.26.1"}
 	tests := []struct {

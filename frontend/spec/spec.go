@@ -51,7 +51,8 @@ type Spec struct {
 	Tidy string `yaml:"tidy,omitempty" json:"tidy,omitempty"`
 
 	// Builds lists the binaries to build. Default: one binary from the main
-	// package at the module root, named after the module path.
+	// package at the module root, or from cmd/<last element of the module
+	// path> when the root is no main package, named after the module path.
 	Builds []Build `yaml:"builds,omitempty" json:"builds,omitempty"`
 
 	// Image configures the runtime image.

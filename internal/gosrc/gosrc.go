@@ -223,3 +223,18 @@ func (t Tree) Dirs(dir string) ([]string, error) {
 	sort.Strings(out)
 	return out, nil
 }
+
+// DefaultMain is the main package a Gopherfile without builds: builds, for
+// the module in modDir (a slash path in the tree) whose binary name (the
+// last element of the module path) is name: "." when the module root is a
+// main package for linux or cmd/<name> is not one, else "./cmd/<name>".
+func (t Tree) DefaultMain(modDir, name string) string {
+	if t.WhyNotMain(modDir, Config{CGO: true}) == "" {
+		return "."
+	}
+	cmd := path.Join("cmd", name)
+	if t.WhyNotMain(path.Join(modDir, cmd), Config{CGO: true}) == "" {
+		return "./" + cmd
+	}
+	return "."
+}

@@ -102,3 +102,25 @@ func TestDirs(t *testing.T) {
 		t.Errorf("Dirs = %s\nwant   %s", got, want)
 	}
 }
+
+func TestDefaultMain(t *testing.T) {
+	tests := []struct {
+		files map[string]string
+		want  string
+	}{
+		{map[string]string{"main.go": "package main\n", "cmd/tool/main.go": "package main\n"}, "."},
+		{map[string]string{"lib.go": "package tool\n", "cmd/tool/main.go": "package main\n"}, "./cmd/tool"},
+		{map[string]string{"build.go": "//go:build ignore_build_go\n\npackage main\n", "cmd/tool/main.go": "package main\n"}, "./cmd/tool"},
+		{map[string]string{"lib.go": "package tool\n", "cmd/other/main.go": "package main\n"}, "."},
+		{map[string]string{"lib.go": "package tool\n", "cmd/tool/doc.go": "package tool\n"}, "."},
+	}
+	for _, tt := range tests {
+		fsys := fstest.MapFS{}
+		for k, v := range tt.files {
+			fsys[k] = file(v)
+		}
+		if got := (Tree{FS: fsys}).DefaultMain(".", "tool"); got != tt.want {
+			t.Errorf("%v: DefaultMain = %q, want %q", tt.files, got, tt.want)
+		}
+	}
+}
