@@ -84,3 +84,45 @@ func TestCorpusSubset(t *testing.T) {
 		t.Logf("corpus output:\n%s", r.out)
 	}
 }
+
+// TestBuilderChoiceAndDefaultMain: `version: 1` alone builds cmd/<module
+// name> when the module root is a library; --call outline says which builder
+// and why; a pinned builder older than Go 1.23 with the tidy check fails with
+// a clear error before any go command runs.
+func TestBuilderChoiceAndDefaultMain(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "go.mod"), "module example.com/hello\n\ngo 1.24\n")
+	writeFile(t, filepath.Join(dir, "hello.go"), "package hello\n")
+	writeFile(t, filepath.Join(dir, "cmd/hello/main.go"), "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"hello from cmd/hello\") }\n")
+	writeFile(t, filepath.Join(dir, "cmd/other/main.go"), "package main\n\nfunc main() {}\n")
+	writeFile(t, filepath.Join(dir, "Gopherfile"), "version: 1\n")
+
+	out := filepath.Join(t.TempDir(), "out")
+	mustOK(t, buildx(t, dir, "--progress", "plain", "-f", "Gopherfile", "--build-arg", "BUILDKIT_SYNTAX="+frontImg, "--target", "binaries", "-o", "type=local,dest="+out, "."))
+	if got := runBinary(t, filepath.Join(out, "hello")); !strings.Contains(got, "hello from cmd/hello") {
+		t.Errorf("the binary printed %q", got)
+	}
+
+	r := buildx(t, dir, "--call", "outline", "-f", "Gopherfile", "--build-arg", "BUILDKIT_SYNTAX="+frontImg, ".")
+	mustOK(t, r)
+	if !strings.Contains(r.out, "chosen: golang:1.27.4, from the newest Go release this frontend knows (go.mod has no toolchain line; its go line 1.24 is the oldest Go that may build it)") {
+		t.Errorf("the outline does not say which builder and why:\n%s", r.out)
+	}
+
+	// Go 1.22 has no go mod tidy -diff.
+	images := run(t, repoRoot, nil, "bash", "hack/images-go.sh", "1.22")
+	mustOK(t, images)
+	writeFile(t, filepath.Join(dir, "Gopherfile"), "version: 1\ngo: \"1.22\"\n")
+	r = buildx(t, dir, "--progress", "plain", "-f", "Gopherfile", "--build-arg", "BUILDKIT_SYNTAX="+frontImg, "--target", "binaries", "-o", "type=local,dest="+t.TempDir(), ".")
+	if r.err == nil {
+		t.Fatalf("the build with Go 1.22 and the tidy check passed:\n%s", r.out)
+	}
+	for _, want := range []string{"Gopherfile line 2", "the tidy check runs `go mod tidy -diff`, which Go 1.23 added, but the builder golang:1.22 has Go 1.22.12", `the Gopherfile's go: "1.22"`, "or set tidy: off"} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("the error does not say %q:\n%s", want, r.out)
+		}
+	}
+	if strings.Contains(r.out, "flag provided but not defined") {
+		t.Errorf("the go command ran and printed its usage:\n%s", r.out)
+	}
+}

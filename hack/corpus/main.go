@@ -96,6 +96,29 @@ func main() {
 	runID := time.Now().UTC().Format("20060102-150405")
 	start := time.Now()
 	var results []*result
+	// write saves the results so far (merged with -keep's), after each
+	// repository, so that an interrupted run keeps what it did.
+	write := func() []*result {
+		all := results
+		if *keep != "" {
+			var err error
+			if all, err = merge(*keep, results); err != nil {
+				log.Fatal(err)
+			}
+		}
+		if *jsonOut != "" {
+			data, _ := json.MarshalIndent(all, "", "  ")
+			if err := os.WriteFile(*jsonOut, data, 0o644); err != nil {
+				log.Fatal(err)
+			}
+		}
+		if *mdOut != "" {
+			if err := os.WriteFile(*mdOut, []byte(report(all, e, time.Since(start), *dockerfile)), 0o644); err != nil {
+				log.Fatal(err)
+			}
+		}
+		return all
+	}
 	for _, r := range repos {
 		res := e.run(ctx, r, runID, *dockerfile)
 		results = append(results, res)
@@ -104,28 +127,13 @@ func main() {
 			status = res.Stage + " failed: " + firstLine(res.Error)
 		}
 		log.Printf("%s: %s (build %.0fs)", r.Name, status, res.BuildSec)
+		write()
 		if ctx.Err() != nil {
 			break
 		}
 	}
 	took := time.Since(start)
-	if *keep != "" {
-		var err error
-		if results, err = merge(*keep, results); err != nil {
-			log.Fatal(err)
-		}
-	}
-	if *jsonOut != "" {
-		data, _ := json.MarshalIndent(results, "", "  ")
-		if err := os.WriteFile(*jsonOut, data, 0o644); err != nil {
-			log.Fatal(err)
-		}
-	}
-	if *mdOut != "" {
-		if err := os.WriteFile(*mdOut, []byte(report(results, e, took, *dockerfile)), 0o644); err != nil {
-			log.Fatal(err)
-		}
-	}
+	results = write()
 	ok := 0
 	for _, r := range results {
 		if r.OK() {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"runtime"
 	"strings"
 	"time"
@@ -50,7 +51,12 @@ func report(results []*result, e *env, took time.Duration, dockerfile bool) stri
 	if both > 0 {
 		w("Build time, summed over the %d that both built: Gopherfile %s, best-practice Dockerfile %s.", both, secs(gfSum), secs(dfSum))
 	}
-	w("Run of %s on %d cores (%s), %s in all.", time.Now().UTC().Format("2006-01-02"), runtime.NumCPU(), runtime.GOOS+"/"+runtime.GOARCH, took.Round(time.Second))
+	load := "unknown"
+	if data, err := os.ReadFile("/proc/loadavg"); err == nil {
+		load = strings.Join(strings.Fields(string(data))[:3], " ")
+	}
+	w("Run of %s on %d cores (%s), %s in all; the builder is shared, so times vary with what else runs (load average %s at the end).",
+		time.Now().UTC().Format("2006-01-02"), runtime.NumCPU(), runtime.GOOS+"/"+runtime.GOARCH, took.Round(time.Second), load)
 	w("")
 	w("| repository | version | builds chosen (why) | builder (why) | cgo | result | Gopherfile build | Dockerfile build |")
 	w("| --- | --- | --- | --- | --- | --- | --- | --- |")
@@ -104,6 +110,10 @@ func report(results []*result, e *env, took time.Duration, dockerfile bool) stri
 			failed = append(failed, r)
 		}
 	}
+	w("")
+	w("To add a program: a row in `hack/corpus/repos.go` (module, pinned version, version flag,")
+	w("what it covers), then `make corpus`, or `bash hack/corpus.sh -repos NAME -keep FILE -json FILE")
+	w("-md docs/corpus.md` to run just it and keep the other rows of an earlier run.")
 	w("")
 	w("## Failures")
 	w("")
