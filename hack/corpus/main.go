@@ -312,7 +312,7 @@ func (e *env) run(ctx context.Context, r repo, runID string, dockerfile bool) *r
 	if dockerfile {
 		log.Printf("%s: building the best-practice Dockerfile", r.Name)
 		df := filepath.Join(base, "Dockerfile.best-practice")
-		os.WriteFile(df, []byte(bestPractice(p, runID+"-"+r.Name, src, p.DepFiles != nil && hasWork(src))), 0o644)
+		os.WriteFile(df, []byte(bestPractice(p, runID+"-"+r.Name, src, hasWork(src))), 0o644)
 		tb := filepath.Join(base, "df.tar")
 		dr := e.buildx(ctx, src, df, tb, filepath.Join(base, "dockerfile.log"))
 		os.Remove(tb)
