@@ -83,6 +83,14 @@ func initCmd(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("writing %s: %w", out, err)
 	}
 
+	if p.Ignore != "" {
+		ignore := filepath.Join(dir, scaffold.GopherfileIgnore)
+		if err := os.WriteFile(ignore, []byte(p.Ignore), 0o644); err != nil {
+			return fmt.Errorf("writing %s: %w", ignore, err)
+		}
+		fmt.Fprintf(stdout, "wrote %s: the project's .dockerignore leaves the sources out of the build context\n", ignore)
+	}
+
 	names := p.Names()
 	switch len(p.Builds) {
 	case 0:

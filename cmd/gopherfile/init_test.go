@@ -268,6 +268,21 @@ func TestInitProjects(t *testing.T) {
 			want: []string{"go: \"1.25\"\n", ".github/workflows/ci.yml says"},
 		},
 		{
+			name: "a .dockerignore for a prebuilt binary",
+			files: map[string]string{
+				"go.mod": "module example.com/app\n\ngo 1.24\n", "main.go": mainGo, ".dockerignore": "*\n!app\n",
+			},
+			want:   []string{"# Note: .dockerignore leaves go.mod out of the build context, so init"},
+			stdout: []string{"wrote ", "Gopherfile.dockerignore: the project's .dockerignore leaves the sources out"},
+		},
+		{
+			name: "a .dockerignore that keeps the sources",
+			files: map[string]string{
+				"go.mod": "module example.com/app\n\ngo 1.24\n", "main.go": mainGo, ".dockerignore": ".git\nbin/\n*.md\n",
+			},
+			not: []string{"Gopherfile.dockerignore"},
+		},
+		{
 			name: "a replace outside the directory is said",
 			files: map[string]string{
 				"go.mod":  "module example.com/app\n\ngo 1.24\n\nrequire example.com/lib v0.0.0\n\nreplace example.com/lib => ../lib\n",

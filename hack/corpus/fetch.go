@@ -107,7 +107,16 @@ func fetch(ctx context.Context, r repo, dir string) (string, error) {
 		if err := os.WriteFile(filepath.Join(dir, "go.work"), []byte(work), 0o644); err != nil {
 			return "", err
 		}
-		notes = append(notes, fmt.Sprintf("assembled from %d published modules with a go.work", len(mods)))
+		// The repository commits a go.work.sum (the checksums of the
+		// modules the workspace needs beyond each module's go.sum);
+		// go mod download in the workspace writes the same.
+		cmd := exec.CommandContext(ctx, "go", "mod", "download")
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return "", fmt.Errorf("go mod download in the workspace (for go.work.sum): %v\n%s", err, out)
+		}
+		notes = append(notes, fmt.Sprintf("assembled from %d published modules with a go.work, and the go.work.sum the repository commits made with go mod download", len(mods)))
 	}
 	if r.Vendor {
 		cmd := exec.CommandContext(ctx, "go", "mod", "vendor")

@@ -75,6 +75,9 @@ type Project struct {
 	Go     *GoVersion
 	// Notes are for the user: printed and written as comments.
 	Notes []string
+	// Ignore is the text of a Gopherfile.dockerignore to write, when the
+	// project's .dockerignore leaves the sources out; empty otherwise.
+	Ignore string
 }
 
 // module is one module of the tree.
@@ -193,6 +196,7 @@ func Analyze(root string, opt Options) (*Project, error) {
 	p.detectCgo(root, tree, mods, chosen, opt)
 	p.Go = goVersionHint(fsys, p, rc)
 	p.checkReplaces(chosen)
+	p.checkDockerignore(fsys)
 	return p, nil
 }
 
