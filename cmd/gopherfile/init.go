@@ -109,6 +109,9 @@ func initCmd(args []string, stdout, stderr io.Writer) error {
 	if p.CGO {
 		fmt.Fprintf(stdout, "  cgo: %s\n", p.CGOWhy)
 	}
+	if p.TidyOff {
+		fmt.Fprintf(stdout, "  tidy: off (go.mod says go %s, older than Go 1.17)\n", p.Facts.Go)
+	}
 	if g := p.Go; g != nil && g.Use {
 		fmt.Fprintf(stdout, "  go: %s (from %s)\n", g.Version, g.File)
 	}

@@ -268,6 +268,17 @@ func TestInitProjects(t *testing.T) {
 			want: []string{"go: \"1.25\"\n", ".github/workflows/ci.yml says"},
 		},
 		{
+			name:   "a module older than Go 1.17: the tidy check is off",
+			files:  map[string]string{"go.mod": "module example.com/app\n\ngo 1.13\n", "main.go": mainGo},
+			want:   []string{"\ntidy: \"off\"\n", "# The go mod tidy check is off: go.mod says go 1.13"},
+			stdout: []string{"tidy: off (go.mod says go 1.13, older than Go 1.17)"},
+		},
+		{
+			name:  "Go 1.17 keeps the tidy check",
+			files: map[string]string{"go.mod": "module example.com/app\n\ngo 1.17\n", "main.go": mainGo},
+			not:   []string{"tidy:"},
+		},
+		{
 			name: "a .dockerignore for a prebuilt binary",
 			files: map[string]string{
 				"go.mod": "module example.com/app\n\ngo 1.24\n", "main.go": mainGo, ".dockerignore": "*\n!app\n",

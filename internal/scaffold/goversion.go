@@ -70,7 +70,7 @@ func goVersionHint(fsys fs.FS, p *Project, rc *releaseConfig) *GoVersion {
 	if len(found) == 0 {
 		return nil
 	}
-	tidy := p.Work == nil && !p.Vendored
+	tidy := p.Work == nil && !p.Vendored && !p.TidyOff
 	for i := range found {
 		g := &found[i]
 		r := plan.LookupGo(g.Version)

@@ -123,6 +123,11 @@ func (p *Project) Render() string {
 		comment("", "Without cgo: "+p.CGOWhy+".")
 		w("")
 	}
+	if p.TidyOff {
+		comment("", "The go mod tidy check is off: "+p.TidyWhy+".")
+		w("tidy: \"off\"")
+		w("")
+	}
 	w("# Platforms to build when --platform is not given. Default: the builder's.")
 	w("# platforms: [linux/amd64, linux/arm64]")
 	w("")

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/gopherfile/gopherfile/frontend/gomod"
+	"github.com/gopherfile/gopherfile/frontend/plan"
 	"github.com/gopherfile/gopherfile/internal/gosrc"
 )
 
@@ -75,6 +76,9 @@ type Project struct {
 	Go     *GoVersion
 	// Notes are for the user: printed and written as comments.
 	Notes []string
+	// TidyOff turns the tidy check off, because of TidyWhy.
+	TidyOff bool
+	TidyWhy string
 	// Ignore is the text of a Gopherfile.dockerignore to write, when the
 	// project's .dockerignore leaves the sources out; empty otherwise.
 	Ignore string
@@ -194,6 +198,7 @@ func Analyze(root string, opt Options) (*Project, error) {
 	}
 
 	p.detectCgo(root, tree, mods, chosen, opt)
+	p.checkTidy()
 	p.Go = goVersionHint(fsys, p, rc)
 	p.checkReplaces(chosen)
 	p.checkDockerignore(fsys)
@@ -319,6 +324,22 @@ func (p *Project) fromRanking(cands []*candidate) *module {
 	c := cands[0]
 	p.Builds = []Build{{Main: relMain(c.mod.dir, c.dir), Why: c.why}}
 	return c.mod
+}
+
+// oldestTidyGo is the oldest go line whose go.sum today's go mod tidy
+// leaves as it is: Go 1.17 (module graph pruning) changed which go.sum lines
+// tidy keeps, so the go.sum of an older module almost always has lines
+// today's tidy removes, which do not matter to the build.
+const oldestTidyGo = "1.17"
+
+// checkTidy turns the tidy check off for a module older than Go 1.17.
+func (p *Project) checkTidy() {
+	if p.Work != nil || p.Vendored || p.Facts.Go == "" || plan.CompareGo(p.Facts.Go, oldestTidyGo) >= 0 {
+		return // (workspaces and vendored modules have it off by default)
+	}
+	p.TidyOff = true
+	p.TidyWhy = fmt.Sprintf("go.mod says go %s: since Go %s, go mod tidy keeps fewer go.sum lines than the Go this module was tidied with, "+
+		"so the check fails on most such modules over go.sum lines the build does not need. Turn it on (remove tidy:) after go mod tidy with a newer Go", p.Facts.Go, oldestTidyGo)
 }
 
 // checkReplaces notes local replaces that point outside the tree.
