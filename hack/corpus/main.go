@@ -72,6 +72,7 @@ func main() {
 	work := flag.String("work", "", "work directory (default: a temp dir, removed at the end)")
 	list := flag.Bool("list", false, "print the corpus and exit")
 	keep := flag.String("keep", "", "results JSON of an earlier run: the repositories not run now keep their rows from it in the table")
+	render := flag.String("render", "", "write the table (-md) of the results in this JSON file (of one run or several merged) and exit")
 	flag.Parse()
 
 	repos, err := selectRepos(*only)
@@ -81,6 +82,16 @@ func main() {
 	if *list {
 		for _, r := range repos {
 			fmt.Printf("%-16s %s@%s\t%s\n", r.Name, r.Module, r.Version, r.Covers)
+		}
+		return
+	}
+	if *render != "" {
+		var results []*result
+		if err := readJSONFile(*render, &results); err != nil {
+			log.Fatal(err)
+		}
+		if err := os.WriteFile(*mdOut, []byte(report(results, nil, 0, *dockerfile)), 0o644); err != nil {
+			log.Fatal(err)
 		}
 		return
 	}
@@ -144,6 +155,17 @@ func main() {
 	if ok < len(results) {
 		os.Exit(1)
 	}
+}
+
+func readJSONFile(file string, v any) error {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	return nil
 }
 
 // merge puts this run's results in place of the rows of an earlier run's,

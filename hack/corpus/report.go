@@ -55,8 +55,12 @@ func report(results []*result, e *env, took time.Duration, dockerfile bool) stri
 	if data, err := os.ReadFile("/proc/loadavg"); err == nil {
 		load = strings.Join(strings.Fields(string(data))[:3], " ")
 	}
-	w("Run of %s on %d cores (%s), %s in all; the builder is shared, so times vary with what else runs (load average %s at the end).",
-		time.Now().UTC().Format("2006-01-02"), runtime.NumCPU(), runtime.GOOS+"/"+runtime.GOARCH, took.Round(time.Second), load)
+	inAll := took.Round(time.Second).String() + " in all"
+	if took == 0 {
+		inAll = "results of several runs merged"
+	}
+	w("Run of %s on %d cores (%s), %s; the builder is shared, so times vary with what else runs (load average %s when this was written).",
+		time.Now().UTC().Format("2006-01-02"), runtime.NumCPU(), runtime.GOOS+"/"+runtime.GOARCH, inAll, load)
 	w("")
 	w("| repository | version | builds chosen (why) | builder (why) | cgo | result | Gopherfile build | Dockerfile build |")
 	w("| --- | --- | --- | --- | --- | --- | --- | --- |")
