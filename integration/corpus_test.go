@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -22,13 +23,19 @@ import (
 // v0.3.14, github.com/mattn/go-sqlite3).
 func TestCorpusSubset(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "results.json")
+	bin := filepath.Join(t.TempDir(), "corpus")
+	mustOK(t, run(t, repoRoot, nil, "go", "build", "-o", bin, "./hack/corpus"))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", "run", "./hack/corpus", "-repos", "subset", "-dockerfile=false", "-json", out, "-work", t.TempDir())
+	cmd := exec.CommandContext(ctx, bin, "-repos", "subset", "-dockerfile=false", "-json", out, "-work", t.TempDir())
 	cmd.Dir = repoRoot
 	cmd.Env = append(os.Environ(), "GF_FRONTEND_IMAGE="+frontImg)
+	// On the deadline, end the corpus and the builds it started, together.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 30 * time.Second
 	combined, err := cmd.CombinedOutput()
-	t.Logf("go run ./hack/corpus -repos subset: %v", err)
+	t.Logf("hack/corpus -repos subset: %v", err)
 	r := result{out: string(combined), err: err}
 	var results []struct {
 		Name    string   `json:"name"`
