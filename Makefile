@@ -6,7 +6,7 @@ GO ?= go
 GOTEST_FLAGS ?=
 HACK := . hack/env.sh &&
 
-.PHONY: all build env frontend-image demo test test-unit test-integration fuzz lint fmt generate clean-env bench
+.PHONY: all build env frontend-image demo test test-unit test-integration fuzz lint fmt generate clean-env bench corpus
 
 all: build
 
@@ -48,6 +48,10 @@ generate:
 ## bench: the benchmark against Dockerfiles, ko and host go build on three real projects (~25 min on 2 cores; results in bench/results)
 bench:
 	bash hack/bench.sh
+
+## corpus: gopherfile init → build → run the version flag on real Go programs, vs a best-practice Dockerfile (~1 h on 2 cores; writes docs/corpus.md)
+corpus:
+	bash hack/corpus.sh
 
 lint:
 	@bad=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$bad" ]; then echo "gofmt: $$bad"; exit 1; fi

@@ -89,7 +89,20 @@ func (b *build) planError(err error) error {
 func (b *build) checkGoVersion(builder *imageConfig) error {
 	have := builderGoVersion(builder)
 	p := b.plan
-	if have == "" || p == nil || p.RequiredGo == "" {
+	if have == "" || p == nil {
+		return nil
+	}
+	if p.Tidy && (p.Target == plan.TargetImage || p.Target == plan.TargetBinaries) && gomod.Compare(have, plan.MinTidyGo) < 0 {
+		field := "tidy"
+		if _, ok := b.pos[field]; !ok {
+			field = b.goField()
+		}
+		return b.fieldError(field, fmt.Errorf(
+			"the tidy check runs `go mod tidy -diff`, which Go %s added, but the builder %s has Go %s (chosen by %s): "+
+				"use a builder with Go %s or newer (remove go:/builder: to get golang:%s), or set tidy: off",
+			plan.MinTidyGo, p.Builder, have, p.BuilderReason, plan.MinTidyGo, plan.NewestGo()))
+	}
+	if p.RequiredGo == "" {
 		return nil
 	}
 	if s, ok := p.Downloads.Setting("GOTOOLCHAIN"); ok && s.Value != "local" {
@@ -98,12 +111,18 @@ func (b *build) checkGoVersion(builder *imageConfig) error {
 	if version.Compare("go"+have, "go"+p.RequiredGo) >= 0 {
 		return nil
 	}
-	field := "go"
-	if b.spec.Go == "" {
-		field = "version"
-	}
-	return b.fieldError(field, fmt.Errorf(
+	return b.fieldError(b.goField(), fmt.Errorf(
 		"go.mod requires go >= %s, but the builder image %s has go %s (catalogue row 12, Go too old in the builder; chosen by %s): "+
 			"use a builder matching go.mod (remove go:/builder: from the Gopherfile to follow go.mod, or set go: %q), or --build-arg GO_VERSION=%s",
-		p.RequiredGo, p.Builder, have, p.BuilderOrigin, gomod.MajorMinor(p.RequiredGo), gomod.MajorMinor(p.RequiredGo)))
+		p.RequiredGo, p.Builder, have, p.BuilderReason, gomod.MajorMinor(p.RequiredGo), gomod.MajorMinor(p.RequiredGo)))
+}
+
+// goField is the Gopherfile field an error about the builder's Go points at.
+func (b *build) goField() string {
+	for _, f := range []string{"go", "builder"} {
+		if _, ok := b.pos[f]; ok {
+			return f
+		}
+	}
+	return "version"
 }

@@ -181,7 +181,8 @@ func (b *build) prepare(ctx context.Context) error {
 	}
 	builder, builderImg, err := b.loadImage(ctx, p.Builder, buildPlatform, "builder")
 	if err != nil {
-		return err
+		return fmt.Errorf("%w (the builder %s is chosen by %s; set go: or builder: in the Gopherfile, or --build-arg %s, to use another)",
+			err, p.Builder, p.BuilderReason, plan.ArgGoVersion)
 	}
 	for _, w := range p.Downloads.SecurityWarnings() {
 		b.src.Warn(ctx, w.Msg, gwclient.WarnOpts{Range: lineRange(b.pos.Of(w.Field).Line), Level: 1})

@@ -7,6 +7,7 @@ import (
 	"path"
 	"strings"
 	"sync"
+	"testing/fstest"
 
 	"github.com/moby/buildkit/client/llb"
 	gwclient "github.com/moby/buildkit/frontend/gateway/client"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/gopherfile/gopherfile/frontend/gomod"
 	"github.com/gopherfile/gopherfile/frontend/plan"
+	"github.com/gopherfile/gopherfile/internal/gosrc"
 )
 
 // readModule reads go.mod (and go.work, vendor/modules.txt) from the build
@@ -49,6 +51,11 @@ func (b *build) readModule(ctx context.Context) (*plan.Module, error) {
 	}
 	if _, ok := files[vendorPath]; ok && m.Work == nil && (facts.Go == "" || version.Compare("go"+facts.Go, "go1.14") >= 0) {
 		m.Vendored = true
+	}
+	if len(b.spec.Builds) == 0 {
+		if m.DefaultMain, err = b.defaultMain(ctx, dir, facts.Path); err != nil {
+			return nil, err
+		}
 	}
 
 	// Every local module the download step needs must be in the context.
@@ -130,4 +137,50 @@ func (b *build) readContextFiles(ctx context.Context, key string, names []string
 		return nil, err
 	}
 	return out, nil
+}
+
+// defaultMain is the main package a Gopherfile without builds: builds: the
+// module root, or cmd/<module name> when the root is no main package for
+// linux and that directory is one. It reads the .go files of both
+// directories only.
+func (b *build) defaultMain(ctx context.Context, dir, modulePath string) (string, error) {
+	name := gomod.BinaryName(modulePath)
+	dirs := []string{dir, path.Join(dir, "cmd", name)}
+	st, err := b.bc.MainContext(ctx,
+		llb.IncludePatterns([]string{path.Join(dirs[0], "*.go"), path.Join(dirs[1], "*.go")}),
+		llb.SharedKeyHint("gopherfile-mains"),
+		llb.WithCustomName("[internal] load the .go files of "+strings.Join(dirs, " and ")),
+		llb.Differ(llb.DiffNone, false),
+	)
+	if err != nil {
+		return "", fmt.Errorf("gopherfile: loading the build context: %w", err)
+	}
+	def, err := st.Marshal(ctx)
+	if err != nil {
+		return "", err
+	}
+	res, err := b.c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB()})
+	if err != nil {
+		return "", fmt.Errorf("gopherfile: reading the .go files of %s from the build context: %w", dir, err)
+	}
+	ref, err := res.SingleRef()
+	if err != nil {
+		return "", err
+	}
+	fsys := fstest.MapFS{}
+	for _, d := range dirs {
+		entries, err := ref.ReadDir(ctx, gwclient.ReadDirRequest{Path: d, IncludePattern: "*.go"})
+		if err != nil {
+			continue // no such directory
+		}
+		for _, e := range entries {
+			p := path.Join(d, e.GetPath())
+			data, err := ref.ReadFile(ctx, gwclient.ReadRequest{Filename: p})
+			if err != nil {
+				return "", fmt.Errorf("gopherfile: reading %s from the build context: %w", p, err)
+			}
+			fsys[p] = &fstest.MapFile{Data: data}
+		}
+	}
+	return gosrc.Tree{FS: fsys}.DefaultMain(dir, name), nil
 }

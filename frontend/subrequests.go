@@ -48,8 +48,8 @@ func (b *build) outline(ctx context.Context) (*outline.Outline, error) {
 		}
 		o.Args = append(o.Args, a)
 	}
-	arg(plan.ArgGoVersion, "Go version of the builder image golang:<GO_VERSION>", p.GoVersion, "go")
-	arg(plan.ArgBuilderImage, "the builder image", p.Builder, "builder")
+	arg(plan.ArgGoVersion, fmt.Sprintf("Go version of the builder image golang:<GO_VERSION>; chosen: %s, from %s", p.GoVersion, p.BuilderReason), p.GoVersion, "go")
+	arg(plan.ArgBuilderImage, fmt.Sprintf("the builder image; chosen: %s, from %s", p.Builder, p.BuilderReason), p.Builder, "builder")
 	arg(plan.ArgBaseImage, "the runtime base image (scratch allowed)", p.Image.Base, "image.base")
 	arg("VERSION", "version for ldflags templates ({{.Version}}) and the OCI version label", b.bc.BuildArgs["VERSION"], "")
 	arg("COMMIT", "git revision for {{.Commit}} when BuildKit reports none", b.bc.BuildArgs["COMMIT"], "")

@@ -259,6 +259,7 @@ fi
 
 # --- test images -----------------------------------------------------------------------
 bash "$HACK/images.sh"
+bash "$HACK/images-go.sh" # golang:<the frontend's default Go>
 
 # --- docker buildx builders ------------------------------------------------------------
 command -v docker >/dev/null || die "docker CLI not found (needed for the buildx builders)"

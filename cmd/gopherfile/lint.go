@@ -20,8 +20,13 @@ Checks DIR/Gopherfile (DIR defaults to ".") and the go.mod it builds for
 mistakes and risky settings, without building: the same checks the frontend
 runs. Findings are printed as FILE:LINE: [rule] message.
 
-Exit status: 0 when there are only warnings, 1 when the Gopherfile does not
-parse or a finding is an error (with --strict: any finding), 2 for bad usage.
+Every finding is reported, errors first by line. The checks read the source
+tree too: each build's main must be a main package for linux with its tags.
+Notes are informational and never fail the run.
+
+Exit status: 0 when there are only warnings and notes, 1 when the Gopherfile
+does not parse or a finding is an error (with --strict: or a warning), 2 for
+bad usage.
 `
 
 func lintCmd(args []string, stdout, stderr io.Writer) error {
@@ -68,23 +73,43 @@ func lintCmd(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "note: no go.mod in %s, so the checks that need it are skipped\n", modDir)
 	}
 
-	warnings := lint.Check(s, pos, facts, lint.Options{BuilderGo: builderGo, BuildArgs: buildArgs(args0)})
-	var nWarn, nErr int
-	for _, w := range warnings {
-		if w.Level >= lint.LevelError {
-			nErr++
-		} else {
-			nWarn++
-		}
-		fmt.Fprintln(stdout, formatWarning(file, w))
-	}
-	if nErr+nWarn > 0 {
-		fmt.Fprintf(stderr, "%s: %s, %s\n", file, plural(nErr, "error"), plural(nWarn, "warning"))
-	}
-	if nErr > 0 || (strict && nWarn > 0) {
+	warnings := lint.Check(s, pos, facts, lint.Options{BuilderGo: builderGo, BuildArgs: buildArgs(args0), Tree: os.DirFS(dir)})
+	n := printFindings(stdout, stderr, file, warnings)
+	if n.errors > 0 || (strict && n.warnings > 0) {
 		return exitError(1)
 	}
 	return nil
+}
+
+// counts are the findings of a lint run by level.
+type counts struct{ errors, warnings, infos int }
+
+// printFindings prints every finding, then a summary line: on stderr when
+// there are findings, on stdout ("FILE: no problems found") when there are
+// none.
+func printFindings(stdout, stderr io.Writer, file string, warnings []lint.Warning) counts {
+	var n counts
+	for _, w := range warnings {
+		switch {
+		case w.Level >= lint.LevelError:
+			n.errors++
+		case w.Level == lint.LevelInfo:
+			n.infos++
+		default:
+			n.warnings++
+		}
+		fmt.Fprintln(stdout, formatWarning(file, w))
+	}
+	if len(warnings) == 0 {
+		fmt.Fprintf(stdout, "%s: no problems found (%d checks)\n", file, len(lint.Rules))
+		return n
+	}
+	summary := fmt.Sprintf("%s: %s, %s", file, plural(n.errors, "error"), plural(n.warnings, "warning"))
+	if n.infos > 0 {
+		summary += ", " + plural(n.infos, "note")
+	}
+	fmt.Fprintln(stderr, summary)
+	return n
 }
 
 // readFacts reads dir/go.mod; nil without error when there is none.
@@ -101,11 +126,14 @@ func readFacts(dir string) (*gomod.Facts, error) {
 }
 
 // formatWarning prints a finding like a compiler: FILE:LINE: [rule] msg, with
-// "error: " before the rule of an error.
+// "error: " before the rule of an error and "note: " before an informational one.
 func formatWarning(file string, w lint.Warning) string {
 	level := ""
-	if w.Level >= lint.LevelError {
+	switch {
+	case w.Level >= lint.LevelError:
 		level = "error: "
+	case w.Level == lint.LevelInfo:
+		level = "note: "
 	}
 	if w.Line <= 0 {
 		return fmt.Sprintf("%s: %s[%s] %s", file, level, w.Rule, w.Msg)

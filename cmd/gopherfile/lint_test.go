@@ -17,9 +17,10 @@ func TestLint(t *testing.T) {
 		wantStderr []string
 	}{
 		{
-			name:     "clean",
-			files:    map[string]string{"go.mod": goMod, "Gopherfile": "version: 1\n"},
-			wantCode: 0,
+			name:       "clean says so in one line",
+			files:      map[string]string{"go.mod": goMod, "Gopherfile": "version: 1\n"},
+			wantCode:   0,
+			wantStdout: []string{"Gopherfile: no problems found ("},
 		},
 		{
 			name:       "warning",
@@ -30,17 +31,37 @@ func TestLint(t *testing.T) {
 		},
 		{
 			name:       "warning with --strict",
-			files:      map[string]string{"go.mod": goMod, "Gopherfile": "version: 1\ntidy: \"off\"\n"},
+			files:      map[string]string{"go.mod": goMod, "Gopherfile": "version: 1\nimage:\n  user: root\n"},
 			args:       []string{"--strict"},
 			wantCode:   1,
-			wantStdout: []string{"Gopherfile:2: [tidy-off]"},
+			wantStdout: []string{"Gopherfile:3: [root-user]"},
+		},
+		{
+			name:       "notes do not fail --strict",
+			files:      map[string]string{"go.mod": goMod, "Gopherfile": "version: 1\ntidy: \"off\"\n"},
+			args:       []string{"--strict"},
+			wantCode:   0,
+			wantStdout: []string{"Gopherfile:2: note: [tidy-off]"},
+			wantStderr: []string{"0 errors, 0 warnings, 1 note"},
 		},
 		{
 			name:       "flags after DIR",
-			files:      map[string]string{"go.mod": goMod, "Gopherfile": "version: 1\ntidy: \"off\"\n"},
+			files:      map[string]string{"go.mod": goMod, "Gopherfile": "version: 1\nimage:\n  user: root\n"},
 			args:       []string{"DIR", "--strict"},
 			wantCode:   1,
-			wantStdout: []string{"[tidy-off]"},
+			wantStdout: []string{"[root-user]"},
+		},
+		{
+			name: "every error is reported",
+			files: map[string]string{"go.mod": goMod, "lib/lib.go": "package lib\n", "gen/gen.go": "//go:build ignore\n\npackage main\n",
+				"Gopherfile": "version: 1\ngo: \"1.25\"\nbuilds:\n  - main: ./lib\n  - main: ./gen\n"},
+			wantCode: 1,
+			wantStdout: []string{
+				"Gopherfile:2: error: [builder-go-too-old]",
+				"Gopherfile:4: error: [main-not-a-main-package] main ./lib does not build a program: lib is package lib",
+				"Gopherfile:5: error: [main-not-a-main-package] main ./gen does not build a program: no Go file in gen builds for linux with no build tags (build constraints exclude gen.go)",
+			},
+			wantStderr: []string{"3 errors, 0 warnings"},
 		},
 		{
 			name:       "error",
@@ -126,6 +147,7 @@ func TestLint(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			writeFiles(t, dir, tt.files)
+			withMain(t, dir, tt.files)
 			args := []string{"lint"}
 			hasDir := false
 			for _, a := range tt.args {
@@ -154,9 +176,25 @@ func TestLint(t *testing.T) {
 					t.Errorf("stderr does not contain %q:\n%s", w, stderr)
 				}
 			}
-			if len(tt.wantStdout) == 0 && stdout != "" {
+			if len(tt.wantStdout) == 0 && stdout != "" && !strings.Contains(stdout, "no problems found") {
 				t.Errorf("unexpected stdout:\n%s", stdout)
 			}
 		})
+	}
+}
+
+// withMain adds a main package next to each go.mod of a test tree that has
+// no .go file, so that the checks that read the tree find the program.
+func withMain(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name := range files {
+		if strings.HasSuffix(name, ".go") {
+			return
+		}
+	}
+	for name := range files {
+		if filepath.Base(name) == "go.mod" {
+			writeFiles(t, dir, map[string]string{filepath.Join(filepath.Dir(name), "main.go"): mainGo})
+		}
 	}
 }

@@ -43,7 +43,7 @@ func (e explainer) goTooOld() string {
 	}
 	if e.f.Detail == "" {
 		return fmt.Sprintf("go.mod or a dependency requires a newer Go than the builder's go %s %s. %s. "+
-			"Use a builder image with that Go version or newer: by default Gopherfile picks it from the go and toolchain lines of go.mod%s, "+
+			"Use a builder image with that Go version or newer: by default Gopherfile picks the toolchain line of go.mod, else the newest Go release it knows, never older than the go line%s; "+
 			"so check what pins the builder image or Go version.", running, e.row(), e.c.describe("GOTOOLCHAIN"), lines)
 	}
 	who := "go.mod"
@@ -56,7 +56,7 @@ func (e explainer) goTooOld() string {
 		return s + fmt.Sprintf(" Raise the go line of go.mod to %s%s with go get go@%s (the tidy target does it), so that Gopherfile picks a builder image with Go %s or newer; "+
 			"or require an older version of %s.", e.f.Detail, lines, e.f.Detail, e.f.Detail, e.f.Module)
 	}
-	return s + fmt.Sprintf(" Use a builder image with Go %s or newer: by default Gopherfile picks it from the go and toolchain lines of go.mod%s, "+
+	return s + fmt.Sprintf(" Use a builder image with Go %s or newer: by default Gopherfile picks the toolchain line of go.mod, else the newest Go release it knows, never older than the go line%s; "+
 		"so check what pins the builder image or Go version.", e.f.Detail, lines)
 }
 

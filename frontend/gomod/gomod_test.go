@@ -86,7 +86,7 @@ func TestBinaryName(t *testing.T) {
 		"github.com/acme/tool":    "tool",
 		"github.com/acme/tool/v2": "tool",
 		"./cmd/server":            "server",
-		"gopkg.in/yaml.v3":        "yaml",
+		"go.yaml.in/yaml/v3":      "yaml",
 		"example.com/m/cmd/x/":    "x",
 		"v2":                      "v2",
 		"github.com/acme/v2/v3":   "v2",

@@ -47,7 +47,7 @@ func (c *checker) tidyOff() {
 	if c.s.Tidy != spec.TidyOff {
 		return
 	}
-	c.add(RuleTidyOff, LevelWarning, "tidy",
+	c.add(RuleTidyOff, LevelInfo, "tidy",
 		"tidy: off skips the `go mod tidy -diff` check (informational): a go.mod or go.sum that is out of date then shows up later, in the build step, as \"missing go.sum entry\". "+
 			"Fix them with `docker buildx build --target tidy -o . -f Gopherfile .`, or remove tidy: off.")
 }

@@ -107,7 +107,7 @@ func (c *checker) goVersions() {
 	if c.opt.BuilderGo != "" && f.Go != "" &&
 		gomod.Compare(gomod.MajorMinor(f.Go), gomod.MajorMinor(c.opt.BuilderGo)) < 0 {
 		newer := gomod.MajorMinor(c.opt.BuilderGo)
-		c.add(RuleGoLineOlder, LevelWarning, c.firstWritten("go", "version"),
+		c.add(RuleGoLineOlder, LevelInfo, c.firstWritten("go", "version"),
 			"go.mod's go line is %s and the builder has Go %s (informational): a newer Go builds the module fine, but the go line sets the language version, so features of Go %s and later stay off in this module. "+
 				"Raise it with `go get go@%s` when you want them.",
 			f.Go, c.opt.BuilderGo, nextMinor(f.Go), newer)

@@ -4,24 +4,32 @@
 // moves under you, a go.mod toolchain line the builder ignores, cgo binaries on
 // a base without a C library, and the like.
 //
-// It is pure: it reads no files and no images. Check returns warnings tied to
-// Gopherfile lines, for the `gopherfile lint` command and the frontend's
-// `--call check` subrequest. Every rule is listed in Rules.
+// It reads no images, and files only through Options.Tree (the build
+// context, for the checks that read the source tree: that each main is a main
+// package for linux). Check returns every finding, tied to Gopherfile lines,
+// for the `gopherfile lint` command and the frontend's `--call check`
+// subrequest. Every rule is listed in Rules.
 package lint
 
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"path"
 	"sort"
 	"strings"
 
 	"github.com/gopherfile/gopherfile/frontend/gomod"
 	"github.com/gopherfile/gopherfile/frontend/plan"
 	"github.com/gopherfile/gopherfile/frontend/spec"
+	"github.com/gopherfile/gopherfile/internal/gosrc"
 )
 
 // Levels of a Warning, as BuildKit's warnings use them.
 const (
+	// LevelInfo is informational: worth knowing, not a problem. It does not
+	// fail `gopherfile lint --strict`.
+	LevelInfo = 0
 	// LevelWarning is a setting that works but is risky or likely a mistake.
 	LevelWarning = 1
 	// LevelError is a setting the build fails with.
@@ -35,6 +43,9 @@ type Options struct {
 	BuilderGo string
 	// BuildArgs as given with --build-arg.
 	BuildArgs map[string]string
+	// Tree reads the build context (slash paths relative to its root); nil
+	// skips the checks that read the source tree.
+	Tree fs.FS
 }
 
 // Warning is one finding.
@@ -49,7 +60,7 @@ type Warning struct {
 	Line int `json:"line"`
 	// Msg says what is wrong and what to do.
 	Msg string `json:"msg"`
-	// Level is LevelWarning or LevelError.
+	// Level is LevelInfo, LevelWarning or LevelError.
 	Level int `json:"level"`
 }
 
@@ -83,20 +94,28 @@ const (
 	RuleDeprecatedField      = "deprecated-fields"
 	RuleTidyOff              = "tidy-off"
 	RuleCgoWithStaticBase    = "cgo-with-static-base"
+	RuleMainNotMain          = "main-not-a-main-package"
+	RuleEntrypointNotBuilt   = "entrypoint-not-built"
+	RuleCCWithoutCGO         = "cc-without-cgo"
+	RuleTidyNeedsGo123       = "tidy-needs-go-1.23"
 )
 
 // Rules lists every rule Check applies, in the order they are documented.
 var Rules = []Rule{
-	{RulePlanError, LevelError, "the Gopherfile and go.mod cannot be planned (e.g. two builds make the same binary, go.mod has no go line); the build fails the same way"},
+	{RulePlanError, LevelError, "the Gopherfile and go.mod cannot be planned (e.g. two builds make the same binary, a local replace outside the build context); the build fails the same way"},
 	{RuleWeakenedChecksums, LevelWarning, "download settings that weaken module security: GOSUMDB=off, GONOSUMDB, GOPRIVATE, GONOPROXY or GOINSECURE covering public hosts, GOFLAGS=-insecure"},
 	{RuleRootUser, LevelWarning, "image.user is root (root, 0, 0:0)"},
 	{RuleUnpinnedBase, LevelWarning, "image.base or builder (or BASE_IMAGE, BUILDER_IMAGE) has no tag or the tag latest"},
-	{RuleGoLineOlder, LevelWarning, "informational: go.mod's go line is an older minor than the builder's Go, which hides newer language features"},
+	{RuleGoLineOlder, LevelInfo, "informational: go.mod's go line is an older minor than the builder's Go, which hides newer language features"},
 	{RuleBuilderGoTooOld, LevelError, "go.mod's go line needs a newer Go than the chosen builder has, and GOTOOLCHAIN is local"},
 	{RuleToolchainLineIgnored, LevelWarning, "go.mod's toolchain line asks for a newer Go than the chosen builder has, and GOTOOLCHAIN is local, so it is ignored"},
 	{RuleDeprecatedField, LevelWarning, "a field that still works but is deprecated"},
-	{RuleTidyOff, LevelWarning, "informational: tidy: off skips the go mod tidy check"},
+	{RuleTidyOff, LevelInfo, "informational: tidy: off skips the go mod tidy check"},
 	{RuleCgoWithStaticBase, LevelWarning, "CGO_ENABLED=1 while the runtime base has no C library (distroless static, scratch)"},
+	{RuleMainNotMain, LevelError, "a build's main is not a main package for linux with its build tags (missing, a library, or every file excluded by build constraints); needs the source tree"},
+	{RuleEntrypointNotBuilt, LevelError, "image.entrypoint runs a program that no build makes and image.files does not add, on a base without programs of its own (distroless static, scratch)"},
+	{RuleCCWithoutCGO, LevelWarning, "cc names C compilers, but cgo is off, so they are not used"},
+	{RuleTidyNeedsGo123, LevelError, "the tidy check is on, but the builder's Go is older than 1.23, whose go mod tidy has no -diff"},
 }
 
 // Check returns the warnings for a parsed Gopherfile, sorted by line. facts may
@@ -108,7 +127,11 @@ func Check(s *spec.Spec, pos spec.Positions, facts *gomod.Facts, opt Options) []
 	}
 	c := &checker{s: s, pos: pos, facts: facts, opt: opt}
 	if facts != nil {
-		p, err := plan.New(s, plan.Module{Facts: facts}, plan.Options{BuildArgs: opt.BuildArgs})
+		m := plan.Module{Facts: facts}
+		if opt.Tree != nil && len(s.Builds) == 0 {
+			m.DefaultMain = gosrc.Tree{FS: opt.Tree}.DefaultMain(path.Clean("./"+s.Module), gomod.BinaryName(facts.Path))
+		}
+		p, err := plan.New(s, m, plan.Options{BuildArgs: opt.BuildArgs})
 		if err != nil {
 			c.planError(err)
 		} else {
@@ -141,6 +164,10 @@ var checks = []func(*checker){
 	(*checker).deprecatedFields,
 	(*checker).tidyOff,
 	(*checker).cgoWithStaticBase,
+	(*checker).mainPackages,
+	(*checker).entrypoint,
+	(*checker).ccWithoutCGO,
+	(*checker).tidyNeedsGo,
 }
 
 type checker struct {

@@ -9,14 +9,14 @@ import (
 	"github.com/gopherfile/gopherfile/frontend/spec"
 )
 
-func binaries(s *spec.Spec, modulePath string, stamp Stamp) ([]Binary, error) {
+func binaries(s *spec.Spec, modulePath, defaultMain string, stamp Stamp) ([]Binary, error) {
 	builds := s.Builds
 	fields := make([]string, len(builds))
 	for i := range builds {
 		fields[i] = fmt.Sprintf("builds[%d]", i)
 	}
 	if len(builds) == 0 {
-		builds = []spec.Build{{}}
+		builds = []spec.Build{{Main: defaultMain}}
 		fields = []string{"version"}
 	}
 	var out []Binary

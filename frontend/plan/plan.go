@@ -103,6 +103,10 @@ type Module struct {
 	Work *gomod.Workspace
 	// Vendored is true when vendor/modules.txt exists next to go.mod.
 	Vendored bool
+	// DefaultMain is the main package built when the Gopherfile lists no
+	// builds: "." (also when empty) or "./cmd/<module name>" when the module
+	// root has no main package and that directory has one (gosrc.DefaultMain).
+	DefaultMain string
 }
 
 // Plan is one resolved build, independent of the target platform.
@@ -111,6 +115,10 @@ type Plan struct {
 	// Builder is the builder image reference and where it came from.
 	Builder       string `json:"builder"`
 	BuilderOrigin string `json:"builderOrigin"`
+	// BuilderReason says why this builder, for --call outline and errors:
+	// "go.mod's toolchain line go1.25.3", "the newest Go release this
+	// frontend knows (...)", "Gopherfile go: 1.24".
+	BuilderReason string `json:"builderReason"`
 	// GoVersion is the Go version the builder was chosen for.
 	GoVersion string `json:"goVersion"`
 	// RequiredGo is the go line of go.mod (or go.work): the oldest Go that can
@@ -254,34 +262,40 @@ func New(s *spec.Spec, m Module, opt Options) (*Plan, error) {
 		return nil, &Error{Msg: fmt.Sprintf("unknown target %q: this Gopherfile has the targets %s", p.Target, strings.Join(names, ", "))}
 	}
 
-	// Builder image: build arg, then spec, then go.mod.
+	// Builder image: build arg, then spec, then go.mod (see defaultGo).
 	switch {
 	case args[ArgBuilderImage] != "":
 		p.Builder, p.BuilderOrigin = args[ArgBuilderImage], "build arg "+ArgBuilderImage
+		p.BuilderReason = fmt.Sprintf("--build-arg %s=%s", ArgBuilderImage, p.Builder)
 	case s.Builder != "":
 		p.Builder, p.BuilderOrigin = s.Builder, "Gopherfile builder"
+		p.BuilderReason = "the Gopherfile's builder: " + s.Builder
 	}
 	switch {
 	case args[ArgGoVersion] != "":
 		p.GoVersion = args[ArgGoVersion]
 		if p.BuilderOrigin == "" {
 			p.BuilderOrigin = "build arg " + ArgGoVersion
+			p.BuilderReason = fmt.Sprintf("--build-arg %s=%s", ArgGoVersion, p.GoVersion)
 		}
 	case s.Go != "":
 		p.GoVersion = s.Go
 		if p.BuilderOrigin == "" {
 			p.BuilderOrigin = "Gopherfile go"
+			p.BuilderReason = fmt.Sprintf("the Gopherfile's go: %q", s.Go)
 		}
 	default:
-		p.GoVersion = goVersionFrom(m)
+		c := defaultGo(m)
+		p.GoVersion = c.version
 		if p.BuilderOrigin == "" {
 			p.BuilderOrigin = "go.mod"
+			if m.Work != nil && (m.Work.Go != "" || m.Work.Toolchain != "") {
+				p.BuilderOrigin = "go.work"
+			}
+			p.BuilderReason = c.why
 		}
 	}
 	if p.Builder == "" {
-		if p.GoVersion == "" {
-			return nil, &Error{Field: "go", Msg: "go.mod has no go line, so the Go version of the builder is unknown: add `go: \"1.26\"` to the Gopherfile or a go line to go.mod"}
-		}
 		p.Builder = "golang:" + p.GoVersion
 	}
 
@@ -328,7 +342,7 @@ func New(s *spec.Spec, m Module, opt Options) (*Plan, error) {
 		}
 	}
 
-	bins, err := binaries(s, m.Facts.Path, stampValues(args, opt))
+	bins, err := binaries(s, m.Facts.Path, m.DefaultMain, stampValues(args, opt))
 	if err != nil {
 		return nil, err
 	}
@@ -355,16 +369,6 @@ func knownTarget(t string) bool {
 		}
 	}
 	return false
-}
-
-func goVersionFrom(m Module) string {
-	if m.Work != nil && (m.Work.Toolchain != "" || m.Work.Go != "") {
-		if m.Work.Toolchain != "" {
-			return m.Work.Toolchain
-		}
-		return gomod.MajorMinor(m.Work.Go)
-	}
-	return m.Facts.BuilderVersion()
 }
 
 func cleanDir(d string) string {

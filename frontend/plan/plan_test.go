@@ -22,7 +22,7 @@ func TestDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Builder != "golang:1.25" || p.BuilderOrigin != "go.mod" {
+	if p.Builder != "golang:"+NewestGo() || p.BuilderOrigin != "go.mod" {
 		t.Errorf("builder %s from %s", p.Builder, p.BuilderOrigin)
 	}
 	if len(p.Binaries) != 1 || p.Binaries[0].Name != "tool" || p.Binaries[0].Output != "/usr/local/bin/tool" || p.Binaries[0].Main != "." {
@@ -36,6 +36,24 @@ func TestDefaults(t *testing.T) {
 	}
 	if strings.Join(p.DepFiles, ",") != "go.mod,go.sum" {
 		t.Errorf("dep files %v", p.DepFiles)
+	}
+}
+
+func TestDefaultMain(t *testing.T) {
+	p, err := New(mustSpec(t, "version: 1\n"), Module{Facts: &gomod.Facts{Path: "github.com/acme/tool/v2", Go: "1.25"}, DefaultMain: "./cmd/tool"}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := p.Binaries[0]; b.Main != "./cmd/tool" || b.Name != "tool" || b.Output != "/usr/local/bin/tool" {
+		t.Errorf("binary %+v", b)
+	}
+	// Listed builds win.
+	p, err = New(mustSpec(t, "version: 1\nbuilds: [{main: .}]\n"), Module{Facts: &gomod.Facts{Path: "github.com/acme/tool", Go: "1.25"}, DefaultMain: "./cmd/tool"}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := p.Binaries[0]; b.Main != "." {
+		t.Errorf("binary %+v", b)
 	}
 }
 
@@ -105,7 +123,6 @@ func TestErrors(t *testing.T) {
 		want string
 	}{
 		{"unknown target", "version: 1\n", Module{Facts: &gomod.Facts{Path: "m", Go: "1.26"}}, Options{Target: "lint"}, `unknown target "lint"`},
-		{"no go line", "version: 1\n", Module{Facts: &gomod.Facts{Path: "m"}}, Options{}, "no go line"},
 		{"same default name", "version: 1\nbuilds: [{main: ./a/x}, {main: ./b/x}]\n", Module{Facts: &gomod.Facts{Path: "m", Go: "1.26"}}, Options{}, `binary named "x"`},
 		{"replace outside", "version: 1\n", Module{Facts: &gomod.Facts{Path: "m", Go: "1.26", LocalReplaces: []string{"../lib"}}}, Options{}, "outside the build context"},
 		{"work use outside", "version: 1\n", Module{Facts: &gomod.Facts{Path: "m", Go: "1.26"}, Work: &gomod.Workspace{Use: []string{"../x"}}}, Options{}, "outside the build context"},

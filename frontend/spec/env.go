@@ -28,6 +28,13 @@ var reservedEnv = map[string][2]string{
 	"GOARCH":     {"the target platform sets GOARCH", "remove it; list the target platforms in platforms: (e.g. linux/arm64) or pass --platform"},
 	"GOARM":      {"the target platform's variant sets GOARM", "remove it; write the variant in the platform, e.g. linux/arm/v6"},
 	"GOAMD64":    {"the target platform's variant sets GOAMD64", "remove it; write the variant in the platform, e.g. linux/amd64/v3"},
+	"GOARM64":    {"the target platform's variant sets GOARM64", "remove it; list the target platforms in platforms: or pass --platform"},
+	"GO386":      {"GO386 changes the code for the target platform behind the image's back", "remove it; list the target platforms in platforms: or pass --platform"},
+	"GOMIPS":     {"GOMIPS changes the code for the target platform behind the image's back", "remove it; list the target platforms in platforms: or pass --platform"},
+	"GOMIPS64":   {"GOMIPS64 changes the code for the target platform behind the image's back", "remove it; list the target platforms in platforms: or pass --platform"},
+	"GOPPC64":    {"GOPPC64 changes the code for the target platform behind the image's back", "remove it; list the target platforms in platforms: or pass --platform"},
+	"GORISCV64":  {"GORISCV64 changes the code for the target platform behind the image's back", "remove it; list the target platforms in platforms: or pass --platform"},
+	"GOWASM":     {"GOWASM changes the code for the target platform behind the image's back", "remove it; list the target platforms in platforms: or pass --platform"},
 
 	"NETRC":               {"the download step points NETRC at the netrc secret", "pass --secret id=netrc,src=$HOME/.netrc; modules.netrc says whether it is required"},
 	"SSL_CERT_FILE":       {"the download step points SSL_CERT_FILE at the cacert secret", "pass --secret id=cacert,src=ca.pem; modules.cacert says whether it is required"},

@@ -12,8 +12,10 @@ type Spec struct {
 	Version int `yaml:"version" json:"version"`
 
 	// Go is the Go version of the builder image, e.g. "1.26" or "1.26.8".
-	// Default: the toolchain line of go.mod, else its go line (as major.minor).
-	// The build arg GO_VERSION overrides it.
+	// Default: the toolchain line of go.work or go.mod, else the newest Go
+	// release this frontend version knows (never older than the go line,
+	// which is the oldest Go that may build the module). The build arg
+	// GO_VERSION overrides it.
 	Go string `yaml:"go,omitempty" json:"go,omitempty"`
 
 	// Builder is the image that runs the go commands. Default: golang:<go>.
@@ -59,7 +61,8 @@ type Spec struct {
 	Tidy TidyMode `yaml:"tidy,omitempty" json:"tidy,omitempty"`
 
 	// Builds lists the binaries to build. Default: one binary from the main
-	// package at the module root, named after the module path.
+	// package at the module root, or from cmd/<last element of the module
+	// path> when the root is no main package, named after the module path.
 	Builds []Build `yaml:"builds,omitempty" json:"builds,omitempty"`
 
 	// Image configures the runtime image.
