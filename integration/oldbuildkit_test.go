@@ -152,7 +152,7 @@ func TestNoMergeOpFallback(t *testing.T) {
 			return os.Create(tarball)
 		}}},
 		LocalMounts:   map[string]fsutil.FS{"context": fsys, "dockerfile": fsys},
-		FrontendAttrs: map[string]string{"filename": "Gopherfile", "platform": "linux/amd64"},
+		FrontendAttrs: map[string]string{"filename": "Gopherfile", "platform": "linux/amd64", frontend.OptHelperImage: frontImg},
 	}
 	_, err = c.Build(context.Background(), opt, "gopherfile-test", func(ctx context.Context, gc gwclient.Client) (*gwclient.Result, error) {
 		return frontend.Build(ctx, withoutMergeOp{Client: gc, merges: &merges})
