@@ -42,7 +42,9 @@ type loadedImage struct {
 
 // prefetchBases loads, in parallel, the builder image for the build platform
 // and the runtime base for every target platform (when the target is an
-// image), so that the per-platform builds find them resolved.
+// image), so that the per-platform builds find them resolved. A runtime base
+// that cannot be loaded (no variant for a platform, a wrong name) is an error
+// now, before any step runs; the builder's error is the caller's to word.
 func (b *build) prefetchBases(ctx context.Context, targets []ocispecs.Platform, buildPlatform ocispecs.Platform) error {
 	p := b.plan
 	type job struct {
@@ -58,16 +60,25 @@ func (b *build) prefetchBases(ctx context.Context, targets []ocispecs.Platform, 
 			jobs = append(jobs, job{p.Image.Base, "image.base", t})
 		}
 	}
+	errs := make([]error, len(jobs))
 	var wg sync.WaitGroup
-	for _, j := range jobs {
+	for i, j := range jobs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, _, _ = b.loadImage(ctx, j.ref, j.pl, j.field)
+			_, _, errs[i] = b.loadImage(ctx, j.ref, j.pl, j.field)
 		}()
 	}
 	wg.Wait()
-	return ctx.Err()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for i, j := range jobs {
+		if j.field == "image.base" && errs[i] != nil {
+			return errs[i]
+		}
+	}
+	return nil
 }
 
 // loadImage returns the state and config of an image for a platform,
