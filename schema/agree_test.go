@@ -82,6 +82,10 @@ func TestSchemaAgreesWithValidation(t *testing.T) {
 	for _, d := range []string{"30s", "1m30s", "1.5h", ".5s", "0", "100ms", "2us", "5", "-1s", "+1s", "1d", "s", "1 s", "abc"} {
 		cases = append(cases, fmt.Sprintf("version: 1\nimage:\n  healthcheck:\n    cmd: [/x]\n    interval: %q\n", d))
 	}
+	// Go versions, quoted and as YAML numbers.
+	for _, v := range []string{`"1.26"`, `"1.26.8"`, `"1.27rc1"`, "1.26", "1.20", `"1.x"`, `"go1.26"`, `"2.0"`, `"1.26.8-alpine"`, "true"} {
+		cases = append(cases, fmt.Sprintf("version: 1\ngo: %s\n", v))
+	}
 	// Platforms.
 	for _, p := range []string{"linux/amd64", "linux/arm64", "linux/arm/v7", "linux/arm/v6", "linux/amd64/v3", "linux/386", "linux/riscv64",
 		"linux/s390x", "linux/ppc64le", "linux/loong64", "linux/mips64le", "linux/x86_64", "linux/aarch64",

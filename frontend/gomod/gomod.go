@@ -6,12 +6,12 @@ package gomod
 
 import (
 	"fmt"
+	"go/version"
 	"path"
 	"strings"
 
 	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/module"
-	"golang.org/x/mod/semver"
 )
 
 // Facts is what go.mod says that matters to an image build.
@@ -177,26 +177,12 @@ func MajorMinor(v string) string {
 	return parts[0] + "." + minor
 }
 
-// Compare compares two Go versions ("1.22", "1.22.3", "1.23rc1") the way the go
-// command does: -1, 0 or +1.
+// Compare compares two Go versions with or without the "go" prefix ("1.22",
+// "1.22.3", "go1.23rc1") the way the go command does (go/version): -1, 0 or
+// +1. A language version sorts before its releases ("1.22" < "1.22rc1" <
+// "1.22.0"); an invalid version sorts before every valid one.
 func Compare(a, b string) int {
-	return semver.Compare(goSemver(a), goSemver(b))
-}
-
-func goSemver(v string) string {
-	v = strings.TrimPrefix(v, "go")
-	pre := ""
-	for _, tag := range []string{"rc", "beta"} {
-		if i := strings.Index(v, tag); i > 0 {
-			pre = "-" + v[i:]
-			v = v[:i]
-		}
-	}
-	parts := strings.Split(v, ".")
-	for len(parts) < 3 {
-		parts = append(parts, "0")
-	}
-	return "v" + strings.Join(parts[:3], ".") + pre
+	return version.Compare("go"+strings.TrimPrefix(a, "go"), "go"+strings.TrimPrefix(b, "go"))
 }
 
 // CheckPath reports whether p is a valid module path.

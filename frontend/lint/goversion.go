@@ -2,14 +2,12 @@ package lint
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/gopherfile/gopherfile/frontend/gomod"
 	"github.com/gopherfile/gopherfile/frontend/plan"
+	"github.com/gopherfile/gopherfile/frontend/spec"
 )
-
-var goVersionRE = regexp.MustCompile(`^1\.[0-9]+(\.[0-9]+)?((rc|beta)[0-9]+)?$`)
 
 // builderGo is the Go version of the builder as far as it is known.
 type builderGo struct {
@@ -43,13 +41,13 @@ func (c *checker) builderGo() (b builderGo, ok bool) {
 	case c.opt.BuildArgs[plan.ArgGoVersion] != "":
 		v = c.opt.BuildArgs[plan.ArgGoVersion]
 	case c.s.Go != "":
-		v = c.s.Go
+		v = string(c.s.Go)
 	}
 	if c.plan == nil {
 		desc = "the builder golang:" + v
 	}
 	v, _, _ = strings.Cut(v, "-") // golang:1.26-alpine has Go 1.26
-	if !goVersionRE.MatchString(v) {
+	if !spec.IsGoVersion(v) {
 		return builderGo{}, false
 	}
 	exact := strings.Count(v, ".") >= 2 || strings.Contains(v, "rc") || strings.Contains(v, "beta")

@@ -279,7 +279,7 @@ func New(s *spec.Spec, m Module, opt Options) (*Plan, error) {
 			p.BuilderReason = fmt.Sprintf("--build-arg %s=%s", ArgGoVersion, p.GoVersion)
 		}
 	case s.Go != "":
-		p.GoVersion = s.Go
+		p.GoVersion = string(s.Go)
 		if p.BuilderOrigin == "" {
 			p.BuilderOrigin = "Gopherfile go"
 			p.BuilderReason = fmt.Sprintf("the Gopherfile's go: %q", s.Go)

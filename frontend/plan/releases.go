@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"go/version"
 	"strings"
+
+	"github.com/gopherfile/gopherfile/frontend/gomod"
 )
 
 // goReleases is the newest patch release of each Go minor line since 1.21 (the
@@ -65,13 +67,6 @@ func LookupGo(v string) Release {
 	return r
 }
 
-// CompareGo compares two Go versions with or without the "go" prefix, the
-// way the go command does ("1.22" < "1.22rc1" < "1.22.0"); an invalid
-// version sorts before every valid one.
-func CompareGo(a, b string) int {
-	return version.Compare("go"+strings.TrimPrefix(a, "go"), "go"+strings.TrimPrefix(b, "go"))
-}
-
 // choice is the Go version the default builder is chosen for, and why.
 type choice struct {
 	version, why string
@@ -97,11 +92,11 @@ func defaultGo(m Module) choice {
 	if base, _, ok := strings.Cut(toolchain, "-"); ok && version.IsValid("go"+base) {
 		toolchain = base
 	}
-	if toolchain != "" && version.IsValid("go"+toolchain) && (goLine == "" || CompareGo(toolchain, goLine) >= 0) {
+	if toolchain != "" && version.IsValid("go"+toolchain) && (goLine == "" || gomod.Compare(toolchain, goLine) >= 0) {
 		return choice{toolchain, fmt.Sprintf("%s's toolchain line go%s", tcFile, toolchain)}
 	}
 	newest := NewestGo()
-	if goLine != "" && CompareGo(goLine, newest) > 0 {
+	if goLine != "" && gomod.Compare(goLine, newest) > 0 {
 		return choice{goLine, fmt.Sprintf("%s's go line %s, newer than Go %s, the newest release this frontend knows", goFile, goLine, newest)}
 	}
 	why := fmt.Sprintf("the newest Go release this frontend knows (%s has no toolchain line", goFile)

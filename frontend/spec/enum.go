@@ -92,6 +92,16 @@ type Duration string
 // unit, or 0, without a sign.
 const DurationPattern = `^(0|(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+)$`
 
+// GoVersion is a Go release as the golang image tags name them: "1.26",
+// "1.26.8", "1.27rc1".
+type GoVersion string
+
+// GoVersionPattern is the shape of a GoVersion.
+const GoVersionPattern = `^1\.[0-9]+(\.[0-9]+)?((rc|beta)[0-9]+)?$`
+
+// IsGoVersion reports whether v is written as a GoVersion.
+func IsGoVersion(v string) bool { return goVersionRE.MatchString(v) }
+
 // Platform is a target platform, OS/ARCH[/VARIANT].
 type Platform string
 
@@ -101,8 +111,9 @@ type Platform string
 const PlatformPattern = `^linux/(amd64|x86_64|x86-64|arm64|aarch64|arm|armhf|armel|386|i386|ppc64le|s390x|riscv64|mips64le|loong64)(/[a-z0-9.]+)?$`
 
 var (
-	durationRE = regexp.MustCompile(DurationPattern)
-	platformRE = regexp.MustCompile(PlatformPattern)
+	durationRE  = regexp.MustCompile(DurationPattern)
+	goVersionRE = regexp.MustCompile(GoVersionPattern)
+	platformRE  = regexp.MustCompile(PlatformPattern)
 )
 
 // Value is the duration, 0 when empty. Validate has checked it.

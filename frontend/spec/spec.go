@@ -16,7 +16,7 @@ type Spec struct {
 	// release this frontend version knows (never older than the go line,
 	// which is the oldest Go that may build the module). The build arg
 	// GO_VERSION overrides it.
-	Go string `yaml:"go,omitempty" json:"go,omitempty"`
+	Go GoVersion `yaml:"go,omitempty" json:"go,omitempty"`
 
 	// Builder is the image that runs the go commands. Default: golang:<go>.
 	// The build arg BUILDER_IMAGE overrides it.

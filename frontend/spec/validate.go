@@ -14,11 +14,10 @@ import (
 )
 
 var (
-	goVersionRE = regexp.MustCompile(`^1\.[0-9]+(\.[0-9]+)?((rc|beta)[0-9]+)?$`)
-	portRE      = regexp.MustCompile(`^([0-9]{1,5})(/(tcp|udp|sctp))?$`)
-	signalRE    = regexp.MustCompile(`^(SIG[A-Z0-9+-]+|[0-9]{1,2})$`)
-	ownerRE     = regexp.MustCompile(`^[0-9]{1,10}(:[0-9]{1,10})?$`)
-	hostRE      = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]+)?$`)
+	portRE   = regexp.MustCompile(`^([0-9]{1,5})(/(tcp|udp|sctp))?$`)
+	signalRE = regexp.MustCompile(`^(SIG[A-Z0-9+-]+|[0-9]{1,2})$`)
+	ownerRE  = regexp.MustCompile(`^[0-9]{1,10}(:[0-9]{1,10})?$`)
+	hostRE   = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]+)?$`)
 )
 
 // Validate checks every field of s, as Parse does after decoding; pos says
@@ -40,8 +39,8 @@ func (s *Spec) validate(r *report) {
 		r.add("version", fmt.Sprintf("unsupported version %d", s.Version),
 			"this frontend reads version 1; for another version use a matching frontend image in the # syntax= line")
 	}
-	if s.Go != "" && !goVersionRE.MatchString(s.Go) {
-		r.add("go", fmt.Sprintf("%s is not a Go version", quote(s.Go)), `write it like "1.26" or "1.26.8", quoted`)
+	if s.Go != "" && !IsGoVersion(string(s.Go)) {
+		r.add("go", fmt.Sprintf("%s is not a Go version", quote(string(s.Go))), `write it like "1.26" or "1.26.8", quoted`)
 	}
 	if s.Builder != "" {
 		if err := checkImageRef(s.Builder); err != nil {

@@ -14,7 +14,7 @@ import (
 
 	"golang.org/x/mod/modfile"
 
-	"github.com/gopherfile/gopherfile/frontend/plan"
+	"github.com/gopherfile/gopherfile/frontend/gomod"
 )
 
 // download runs `go mod download -json MODULE@VERSION` and returns the
@@ -95,7 +95,7 @@ func fetch(ctx context.Context, r repo, dir string) (string, error) {
 			return "", fmt.Errorf("copying %s: %w", m.Module, err)
 		}
 		if data, err := os.ReadFile(filepath.Join(dst, "go.mod")); err == nil {
-			if f, err := modfile.ParseLax("go.mod", data, nil); err == nil && f.Go != nil && (goLine == "" || plan.CompareGo(f.Go.Version, goLine) > 0) {
+			if f, err := modfile.ParseLax("go.mod", data, nil); err == nil && f.Go != nil && (goLine == "" || gomod.Compare(f.Go.Version, goLine) > 0) {
 				goLine = f.Go.Version
 			}
 		}

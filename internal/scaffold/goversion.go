@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/gopherfile/gopherfile/frontend/gomod"
 	"github.com/gopherfile/gopherfile/frontend/plan"
 )
 
@@ -89,7 +90,7 @@ func goVersionHint(fsys fs.FS, p *Project, rc *releaseConfig) *GoVersion {
 	return &found[0]
 }
 
-func lessGo(a, b string) bool { return plan.CompareGo(a, b) < 0 }
+func lessGo(a, b string) bool { return gomod.Compare(a, b) < 0 }
 
 // sameMinorTag is true for a major.minor tag such as golang:1.26 against a
 // go line 1.26.2: the tag has the newest 1.26 release.

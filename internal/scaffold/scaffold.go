@@ -15,7 +15,6 @@ import (
 	"strings"
 
 	"github.com/gopherfile/gopherfile/frontend/gomod"
-	"github.com/gopherfile/gopherfile/frontend/plan"
 	"github.com/gopherfile/gopherfile/internal/gosrc"
 )
 
@@ -338,7 +337,7 @@ const oldestTidyGo = "1.17"
 
 // checkTidy turns the tidy check off for a module older than Go 1.17.
 func (p *Project) checkTidy() {
-	if p.Work != nil || p.Vendored || p.Facts.Go == "" || plan.CompareGo(p.Facts.Go, oldestTidyGo) >= 0 {
+	if p.Work != nil || p.Vendored || p.Facts.Go == "" || gomod.Compare(p.Facts.Go, oldestTidyGo) >= 0 {
 		return // (workspaces and vendored modules have it off by default)
 	}
 	p.TidyOff = true

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"regexp"
 )
 
 // Identity of the generated schema.
@@ -23,8 +24,10 @@ const (
 //
 // String fields also accept YAML numbers and booleans, as the Gopherfile parser
 // does (it keeps the scalar as written: CGO_ENABLED: 0, expose: [8080]),
-// except those of a named type with values or a pattern, which are strings of
-// those values or that pattern; integers of a named type with Min/Max
+// except those of a named type with values, which are strings of those values,
+// and those of a named type with a pattern, which are strings matching it, or
+// numbers when a YAML number can be written for it (the pattern matches
+// 1.26: go: 1.26); integers of a named type with Min/Max
 // constants get a minimum and maximum.
 func Schema(specDir string) ([]byte, error) {
 	m, err := load(specDir)
@@ -86,6 +89,9 @@ func (m *model) typeSchema(t *typ) object {
 	switch t.kind {
 	case kindString:
 		if t.pattern != "" {
+			if re := regexp.MustCompile(t.pattern); re.MatchString("1.26") {
+				return object{{"type", []string{"string", "number"}}, {"pattern", t.pattern}}
+			}
 			return object{{"type", "string"}, {"pattern", t.pattern}}
 		}
 		if len(t.enum) > 0 {
