@@ -24,29 +24,18 @@ type builderGo struct {
 // for a builder image named by builder: or BUILDER_IMAGE, whose Go version is
 // not known without the image.
 func (c *checker) builderGo() (b builderGo, ok bool) {
-	desc := "the builder"
-	if c.plan != nil {
-		desc = fmt.Sprintf("the builder %s (chosen by %s)", c.plan.Builder, c.plan.BuilderOrigin)
-	}
+	ch := c.builder()
+	desc := fmt.Sprintf("the builder %s (chosen by %s)", ch.Image, ch.Origin)
 	if c.opt.BuilderGo != "" {
 		return builderGo{version: c.opt.BuilderGo, exact: true, desc: desc}, true
 	}
-	if _, named := c.builderImage(); named {
+	if ch.Named() || ch.FromModule() && c.plan == nil {
 		return builderGo{}, false
 	}
-	v := ""
-	switch {
-	case c.plan != nil:
-		v = c.plan.GoVersion
-	case c.opt.BuildArgs[plan.ArgGoVersion] != "":
-		v = c.opt.BuildArgs[plan.ArgGoVersion]
-	case c.s.Go != "":
-		v = string(c.s.Go)
-	}
 	if c.plan == nil {
-		desc = "the builder golang:" + v
+		desc = "the builder " + ch.Image
 	}
-	v, _, _ = strings.Cut(v, "-") // golang:1.26-alpine has Go 1.26
+	v, _, _ := strings.Cut(ch.GoVersion, "-") // golang:1.26-alpine has Go 1.26
 	if !spec.IsGoVersion(v) {
 		return builderGo{}, false
 	}
@@ -115,14 +104,14 @@ func (c *checker) goVersions() {
 // useGo says how to get a builder with Go version v, for the setting that
 // chose the builder.
 func (c *checker) useGo(v string) string {
-	switch {
-	case c.opt.BuildArgs[plan.ArgBuilderImage] != "":
+	switch c.builder().Origin {
+	case plan.OriginBuilderArg:
 		return fmt.Sprintf("pass a --build-arg %s with Go %s", plan.ArgBuilderImage, v)
-	case c.opt.BuildArgs[plan.ArgGoVersion] != "":
+	case plan.OriginGoArg:
 		return fmt.Sprintf("pass --build-arg %s=%s (or none, to follow go.mod)", plan.ArgGoVersion, v)
-	case c.s.Builder != "":
+	case plan.OriginBuilder:
 		return fmt.Sprintf("use a builder: image with Go %s", v)
-	case c.s.Go != "":
+	case plan.OriginGo:
 		return fmt.Sprintf("set go: %q, or remove go: to follow go.mod", v)
 	}
 	return fmt.Sprintf("set go: %q", v)

@@ -22,29 +22,36 @@ type imageSetting struct {
 
 // base returns the runtime base image as the build resolves it.
 func (c *checker) base() imageSetting {
-	ref := ""
+	cgo := false
 	if p := c.resolved(); p != nil {
-		ref = p.Image.Base
+		cgo = p.CGO
 	}
-	switch {
-	case c.opt.BuildArgs[plan.ArgBaseImage] != "":
-		return imageSetting{ref: c.opt.BuildArgs[plan.ArgBaseImage], what: "build arg " + plan.ArgBaseImage}
-	case c.s.Image.Base != "":
-		return imageSetting{ref: c.s.Image.Base, what: "image.base", field: "image.base"}
-	case ref != "":
-		return imageSetting{ref: ref, what: "the default base"}
+	ref, origin := plan.ChooseBase(c.s, c.opt.BuildArgs, cgo)
+	img := imageSetting{ref: ref, what: origin}
+	if origin == plan.OriginBase {
+		img.field = "image.base"
 	}
-	return imageSetting{ref: spec.DefaultBase, what: "the default base"}
+	return img
+}
+
+// builder is the builder choice as the build makes it: with the go.mod facts
+// when they are known.
+func (c *checker) builder() plan.BuilderChoice {
+	if c.plan != nil {
+		return plan.BuilderChoice{Image: c.plan.Builder, GoVersion: c.plan.GoVersion, Origin: c.plan.BuilderOrigin, Reason: c.plan.BuilderReason}
+	}
+	return plan.ChooseBuilder(c.s, c.opt.BuildArgs, plan.Module{Facts: c.facts})
 }
 
 // builderImage returns the builder image when the Gopherfile or a build arg
 // names it; false when it is the default golang:<go>.
 func (c *checker) builderImage() (imageSetting, bool) {
-	if v := c.opt.BuildArgs[plan.ArgBuilderImage]; v != "" {
-		return imageSetting{ref: v, what: "build arg " + plan.ArgBuilderImage}, true
-	}
-	if c.s.Builder != "" {
-		return imageSetting{ref: c.s.Builder, what: "builder", field: "builder"}, true
+	b := c.builder()
+	switch b.Origin {
+	case plan.OriginBuilderArg:
+		return imageSetting{ref: b.Image, what: b.Origin}, true
+	case plan.OriginBuilder:
+		return imageSetting{ref: b.Image, what: "builder", field: "builder"}, true
 	}
 	return imageSetting{}, false
 }

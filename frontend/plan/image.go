@@ -6,9 +6,30 @@ import (
 	"github.com/gopherfile/gopherfile/frontend/spec"
 )
 
+// Where the runtime base image comes from, in the order of precedence.
+const (
+	OriginBaseArg     = "build arg " + ArgBaseImage
+	OriginBase        = "image.base"
+	OriginDefaultBase = "the default base"
+)
+
+// ChooseBase applies the base image precedence: build arg BASE_IMAGE, the
+// Gopherfile's image.base, then the default (spec.DefaultCGOBase for a cgo
+// build, else spec.DefaultBase). origin is one of the OriginBase constants.
+func ChooseBase(s *spec.Spec, args map[string]string, cgo bool) (ref, origin string) {
+	switch {
+	case args[ArgBaseImage] != "":
+		return args[ArgBaseImage], OriginBaseArg
+	case s.Image.Base != "":
+		return s.Image.Base, OriginBase
+	case cgo:
+		return spec.DefaultCGOBase, OriginDefaultBase
+	}
+	return spec.DefaultBase, OriginDefaultBase
+}
+
 func image(s *spec.Spec, bins []Binary, args map[string]string, cgo bool) Image {
 	img := Image{
-		Base:       s.Image.Base,
 		Cmd:        s.Image.Cmd,
 		Env:        sortedEnv(s.Image.Env),
 		User:       s.Image.User,
@@ -18,15 +39,7 @@ func image(s *spec.Spec, bins []Binary, args map[string]string, cgo bool) Image 
 		StopSignal: s.Image.StopSignal,
 		Files:      s.Image.Files,
 	}
-	if v := args[ArgBaseImage]; v != "" {
-		img.Base = v
-	}
-	if img.Base == "" {
-		img.Base = spec.DefaultBase
-		if cgo {
-			img.Base = spec.DefaultCGOBase
-		}
-	}
+	img.Base, _ = ChooseBase(s, args, cgo)
 	if img.Base == spec.Scratch {
 		img.ScratchExtras = true
 		img.Tzdata = *s.Image.Tzdata

@@ -262,42 +262,8 @@ func New(s *spec.Spec, m Module, opt Options) (*Plan, error) {
 		return nil, &Error{Msg: fmt.Sprintf("unknown target %q: this Gopherfile has the targets %s", p.Target, strings.Join(names, ", "))}
 	}
 
-	// Builder image: build arg, then spec, then go.mod (see defaultGo).
-	switch {
-	case args[ArgBuilderImage] != "":
-		p.Builder, p.BuilderOrigin = args[ArgBuilderImage], "build arg "+ArgBuilderImage
-		p.BuilderReason = fmt.Sprintf("--build-arg %s=%s", ArgBuilderImage, p.Builder)
-	case s.Builder != "":
-		p.Builder, p.BuilderOrigin = s.Builder, "Gopherfile builder"
-		p.BuilderReason = "the Gopherfile's builder: " + s.Builder
-	}
-	switch {
-	case args[ArgGoVersion] != "":
-		p.GoVersion = args[ArgGoVersion]
-		if p.BuilderOrigin == "" {
-			p.BuilderOrigin = "build arg " + ArgGoVersion
-			p.BuilderReason = fmt.Sprintf("--build-arg %s=%s", ArgGoVersion, p.GoVersion)
-		}
-	case s.Go != "":
-		p.GoVersion = string(s.Go)
-		if p.BuilderOrigin == "" {
-			p.BuilderOrigin = "Gopherfile go"
-			p.BuilderReason = fmt.Sprintf("the Gopherfile's go: %q", s.Go)
-		}
-	default:
-		c := defaultGo(m)
-		p.GoVersion = c.version
-		if p.BuilderOrigin == "" {
-			p.BuilderOrigin = "go.mod"
-			if m.Work != nil && (m.Work.Go != "" || m.Work.Toolchain != "") {
-				p.BuilderOrigin = "go.work"
-			}
-			p.BuilderReason = c.why
-		}
-	}
-	if p.Builder == "" {
-		p.Builder = "golang:" + p.GoVersion
-	}
+	b := ChooseBuilder(s, args, m)
+	p.Builder, p.BuilderOrigin, p.BuilderReason, p.GoVersion = b.Image, b.Origin, b.Reason, b.GoVersion
 
 	p.RequiredGo = m.Facts.Go
 	if m.Work != nil && m.Work.Go != "" {

@@ -76,8 +76,11 @@ type choice struct {
 // builder image is given: the toolchain line of go.work or go.mod when there
 // is one, else the newest Go this frontend knows; never older than the go line.
 func defaultGo(m Module) choice {
-	goLine, goFile := m.Facts.Go, "go.mod"
-	toolchain, tcFile := m.Facts.Toolchain, "go.mod"
+	var goLine, toolchain string
+	if m.Facts != nil {
+		goLine, toolchain = m.Facts.Go, m.Facts.Toolchain
+	}
+	goFile, tcFile := "go.mod", "go.mod"
 	if m.Work != nil {
 		if m.Work.Go != "" {
 			goLine, goFile = m.Work.Go, "go.work"
