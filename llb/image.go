@@ -1,9 +1,9 @@
 package llb
 
 import (
+	"maps"
 	"os"
 	"path"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -30,8 +30,8 @@ func ImageConfig(p *plan.Plan, base *dockerspec.DockerOCIImage, target ocispecs.
 		img = &cp
 		img.Config.Env = append([]string(nil), base.Config.Env...)
 		img.History = append([]ocispecs.History(nil), base.History...)
-		img.Config.Labels = copyMap(base.Config.Labels)
-		img.Config.ExposedPorts = copySet(base.Config.ExposedPorts)
+		img.Config.Labels = maps.Clone(base.Config.Labels)
+		img.Config.ExposedPorts = maps.Clone(base.Config.ExposedPorts)
 	}
 	img.Platform = ocispecs.Platform{OS: target.OS, Architecture: target.Architecture, Variant: target.Variant}
 	img.RootFS.Type = "layers"
@@ -52,12 +52,10 @@ func ImageConfig(p *plan.Plan, base *dockerspec.DockerOCIImage, target ocispecs.
 	} else if c.WorkingDir == "" {
 		c.WorkingDir = "/"
 	}
-	for k, v := range p.Image.Labels {
-		if c.Labels == nil {
-			c.Labels = map[string]string{}
-		}
-		c.Labels[k] = v
+	if len(p.Image.Labels) > 0 && c.Labels == nil {
+		c.Labels = map[string]string{}
 	}
+	maps.Copy(c.Labels, p.Image.Labels)
 	for _, port := range p.Image.Expose {
 		if c.ExposedPorts == nil {
 			c.ExposedPorts = map[string]struct{}{}
@@ -113,33 +111,6 @@ func mergeEnv(env, add []string) []string {
 		if !replaced {
 			out = append(out, kv)
 		}
-	}
-	return out
-}
-
-func copyMap(m map[string]string) map[string]string {
-	if m == nil {
-		return nil
-	}
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
-}
-
-func copySet(m map[string]struct{}) map[string]struct{} {
-	if m == nil {
-		return nil
-	}
-	out := make(map[string]struct{}, len(m))
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		out[k] = struct{}{}
 	}
 	return out
 }

@@ -114,41 +114,17 @@ func ParseWork(filename string, data []byte) (*Workspace, error) {
 }
 
 // BinaryName is the default binary name for a main package: the last element of
-// its import path, skipping a major-version suffix (github.com/acme/tool/v2 → tool).
+// its import path, skipping a major-version suffix (github.com/acme/tool/v2 → tool,
+// gopkg.in/yaml.v3 → yaml), as module.SplitPathVersion splits it.
 func BinaryName(importPath string) string {
-	importPath = strings.TrimSuffix(importPath, "/")
-	elems := strings.Split(importPath, "/")
-	last := true
-	for i := len(elems) - 1; i >= 0; i-- {
-		e := elems[i]
-		if e == "" || e == "." {
-			continue
-		}
-		if last && i > 0 && isMajorSuffix(e) {
-			last = false
-			continue
-		}
-		// gopkg.in/yaml.v3 → yaml
-		if strings.HasPrefix(importPath, "gopkg.in/") {
-			if j := strings.Index(e, ".v"); j > 0 {
-				e = e[:j]
-			}
-		}
-		return e
+	p := path.Clean(importPath)
+	if prefix, _, ok := module.SplitPathVersion(p); ok {
+		p = prefix
+	}
+	if b := path.Base(p); b != "." && b != "/" && b != ".." {
+		return b
 	}
 	return "app"
-}
-
-func isMajorSuffix(e string) bool {
-	if len(e) < 2 || e[0] != 'v' {
-		return false
-	}
-	for _, c := range e[1:] {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // BuilderVersion is the Go version to pick the builder image by: the toolchain line

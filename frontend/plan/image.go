@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"maps"
 	"time"
 
 	"github.com/gopherfile/gopherfile/frontend/spec"
@@ -81,8 +82,6 @@ func ociLabels(p *Plan, bins []Binary, args map[string]string, opt Options) map[
 	if opt.Epoch != nil {
 		l["org.opencontainers.image.created"] = opt.Epoch.UTC().Format(time.RFC3339)
 	}
-	for k, v := range p.Image.Labels {
-		l[k] = v
-	}
+	maps.Copy(l, p.Image.Labels)
 	return l
 }
