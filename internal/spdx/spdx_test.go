@@ -1,4 +1,4 @@
-package frontend
+package spdx
 
 import (
 	"debug/buildinfo"
@@ -19,11 +19,11 @@ func TestSPDXFromBuildInfo(t *testing.T) {
 	}
 	a := &buildinfo.BuildInfo{GoVersion: "go1.26.8", Path: "example.com/app/cmd/a", Deps: mods[:2]}
 	b := &buildinfo.BuildInfo{GoVersion: "go1.26.8", Path: "example.com/app/cmd/b", Deps: mods[1:]}
-	dt, err := spdxFromBuildInfo("example.com/app", []*buildinfo.BuildInfo{a, b}, time.Unix(1700000000, 0))
+	dt, err := FromBuildInfo("example.com/app", []*buildinfo.BuildInfo{a, b}, time.Unix(1700000000, 0), "gopherfile-test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var doc spdxDoc
+	var doc Document
 	if err := json.Unmarshal(dt, &doc); err != nil {
 		t.Fatal(err)
 	}
