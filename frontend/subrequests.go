@@ -51,8 +51,8 @@ func (b *build) outline(ctx context.Context) (*outline.Outline, error) {
 	arg(plan.ArgGoVersion, fmt.Sprintf("Go version of the builder image golang:<GO_VERSION>; chosen: %s, from %s", p.GoVersion, p.BuilderReason), p.GoVersion, "go")
 	arg(plan.ArgBuilderImage, fmt.Sprintf("the builder image; chosen: %s, from %s", p.Builder, p.BuilderReason), p.Builder, "builder")
 	arg(plan.ArgBaseImage, "the runtime base image (scratch allowed)", p.Image.Base, "image.base")
-	arg("VERSION", "version for ldflags templates ({{.Version}}) and the OCI version label", b.bc.BuildArgs["VERSION"], "")
-	arg("COMMIT", "git revision for {{.Commit}} when BuildKit reports none", b.bc.BuildArgs["COMMIT"], "")
+	arg(plan.ArgVersion, "version for ldflags templates ({{.Version}}) and the OCI version label", b.bc.BuildArgs[plan.ArgVersion], "")
+	arg(plan.ArgCommit, "git revision for {{.Commit}} when BuildKit reports none", b.bc.BuildArgs[plan.ArgCommit], "")
 	for _, name := range goenv.Names() {
 		value, field := "", ""
 		if s, ok := p.Downloads.Setting(name); ok {
@@ -63,7 +63,7 @@ func (b *build) outline(ctx context.Context) (*outline.Outline, error) {
 	for _, name := range goenv.ProxyArgs {
 		arg(name, "HTTP proxy for the download and tidy steps only (not in the image or cache key)", goenv.Redact(name, p.Downloads.Proxy[name]), "")
 	}
-	arg("SOURCE_DATE_EPOCH", "image creation time and file times, for reproducible images", b.bc.BuildArgs["SOURCE_DATE_EPOCH"], "")
+	arg(plan.ArgEpoch, "image creation time and file times, for reproducible images", b.bc.BuildArgs[plan.ArgEpoch], "")
 	arg(plan.ArgCacheNS, "namespace of the build cache mounts", p.CacheNS, "")
 
 	d := p.Downloads

@@ -76,7 +76,7 @@ func ociLabels(p *Plan, bins []Binary, args map[string]string, opt Options) map[
 	if opt.VCSRevision != "" {
 		l["org.opencontainers.image.revision"] = opt.VCSRevision
 	}
-	if v := args["VERSION"]; v != "" {
+	if v := args[ArgVersion]; v != "" {
 		l["org.opencontainers.image.version"] = v
 	}
 	if opt.Epoch != nil {
