@@ -21,7 +21,7 @@
 // environment's config and registry mirrors), so it can prune freely without
 // disturbing the tests, and stops it at the end. The projects are fetched with
 // `go mod download -json MODULE@VERSION` into /var/tmp; none of their code is
-// committed. Results go to OUT/results.md, OUT/results.json and OUT/chart.png.
+// committed. Results go to OUT/results.md, OUT/results.json and OUT/chart.svg.
 package main
 
 import (
@@ -65,13 +65,13 @@ func parseFlags() *config {
 	flag.StringVar(&subjects, "subjects", "", "subjects by name or class, comma-separated (default: the default subjects; \"all\" for every one): "+subjectNames())
 	flag.StringVar(&competitors, "competitors", "", "competitors, comma-separated (default: all but gfcli, which -full adds, and gf-notidy): "+strings.Join(competitorKeys(), ","))
 	flag.StringVar(&scenarios, "scenarios", "", "scenarios, comma-separated (default: all): "+strings.Join(scenarioKeys(), ","))
-	flag.StringVar(&c.out, "out", "bench/results", "directory for results.md, results.json and chart.png")
+	flag.StringVar(&c.out, "out", "bench/results", "directory for results.md, results.json and chart.svg")
 	flag.StringVar(&c.work, "work", "/var/tmp/gfbench", "work directory (sources, caches, logs, buildkitd roots)")
 	flag.BoolVar(&c.full, "full", false, "also run the cells left out by default: the gopherfile CLI, every competitor and scenario on the mid and large subjects, the naive Dockerfile on the fresh builder and after a dependency change, host, ko and the CLI on two platforms")
 	flag.BoolVar(&c.keep, "keep", false, "keep the bench buildkitd root and the work files afterwards")
 	flag.StringVar(&c.goVersion, "go", "1.26", "Go version for the builder images (GO_VERSION, golang:<go>)")
 	flag.DurationVar(&c.timeout, "timeout", 20*time.Minute, "limit for one build")
-	flag.StringVar(&c.render, "render", "", "only rewrite results.md and chart.png in -out from this results.json (no builds)")
+	flag.StringVar(&c.render, "render", "", "only rewrite results.md and chart.svg in -out from this results.json (no builds)")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		log.Fatalf("unexpected arguments %q (flags only)", flag.Args())
