@@ -24,5 +24,6 @@ case " $* " in
 *" -render "* | *" -render="* | *" --render "* | *" --render="*) ;;
 *) bash hack/up.sh && bash hack/frontend-image.sh ;;
 esac
+mkdir -p "$GF_BIN"
 go build -C hack/bench -o "$GF_BIN/gfbench" .
 exec "$GF_BIN/gfbench" "$@"
