@@ -6,7 +6,7 @@ GO ?= go
 GOTEST_FLAGS ?=
 HACK := . hack/env.sh &&
 
-.PHONY: all build env frontend-image demo test test-unit test-integration fuzz lint fmt generate clean-env bench corpus
+.PHONY: all build env frontend-image demo test test-unit test-integration fuzz lint fmt generate clean-env bench bench-test corpus
 
 all: build
 
@@ -48,6 +48,10 @@ generate:
 ## bench: the benchmark against Dockerfiles, ko and host go build on three real projects (~25 min on 2 cores; results in bench/results)
 bench:
 	bash hack/bench.sh
+
+## bench-test: vet and unit-test the benchmark, a Go module of its own (hack/bench/go.mod; test-unit and lint do not reach it)
+bench-test:
+	cd hack/bench && $(GO) vet ./... && $(GO) test $(GOTEST_FLAGS) ./...
 
 ## corpus: gopherfile init → build → run the version flag on real Go programs, vs a best-practice Dockerfile (~1 h on 2 cores; writes docs/corpus.md)
 corpus:

@@ -162,11 +162,11 @@ func (b *bench) preflight(ctx context.Context) error {
 		}
 	}
 	if _, err := os.Stat(filepath.Join(b.env.state, "buildkitd.toml")); err != nil {
-		return fmt.Errorf("no test environment (%v): run bash hack/bench.sh", err)
+		return fmt.Errorf("no test environment (%w): run bash hack/bench.sh", err)
 	}
 	resp, err := http.Get("http://" + b.env.registry + "/v2/")
 	if err != nil {
-		return fmt.Errorf("the test registry %s does not answer (%v): run bash hack/bench.sh", b.env.registry, err)
+		return fmt.Errorf("the test registry %s does not answer (%w): run bash hack/bench.sh", b.env.registry, err)
 	}
 	resp.Body.Close()
 	if b.frontendRef, err = b.resolveFrontend(); err != nil {
@@ -181,7 +181,7 @@ func (b *bench) preflight(ctx context.Context) error {
 	cmd.Dir = b.env.repo
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("building the gopherfile CLI: %v\n%s", err, out)
+		return fmt.Errorf("building the gopherfile CLI: %w\n%s", err, out)
 	}
 	if b.comps["ko"] {
 		if err := b.ensureKo(ctx); err != nil {
@@ -232,7 +232,7 @@ func (b *bench) ensureKo(ctx context.Context) error {
 	cmd.Env = b.goEnv("GOBIN=" + b.env.bin)
 	cmd.Dir = os.TempDir()
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go install github.com/google/ko@%s: %v\n%s", koVersion, err, out)
+		return fmt.Errorf("go install github.com/google/ko@%s: %w\n%s", koVersion, err, out)
 	}
 	b.tools["ko"] = koVersion
 	return nil

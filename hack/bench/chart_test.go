@@ -1,45 +1,104 @@
 package main
 
 import (
-	"image/png"
-	"os"
+	"encoding/xml"
+	"io"
+	"math"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/gopherfile/gopherfile/internal/golden"
 )
 
-func TestFont(t *testing.T) {
-	for _, r := range "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz .,:;-+()[]/%_='\"!?#*&<>@~|" {
-		if _, ok := glyphs[r]; !ok {
-			t.Errorf("no glyph for %q", r)
+// TestChart renders charts from made-up figures and compares them with
+// testdata/*.svg (go test -update rewrites them; open them in a browser to
+// look).
+func TestChart(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		panels []chartPanel
+	}{{
+		name: "one-subject",
+		panels: []chartPanel{{title: "demo (small)  example.com/demo@v1.0.0", groups: []chartGroup{
+			{label: "cold", bars: []chartBar{{comp: "host", median: 11, min: 10, max: 12}, {comp: "naive", median: 80, min: 70, max: 95}, {comp: "bp", median: 40, min: 38, max: 44}, {comp: "gf", median: 42, min: 40, max: 47}}},
+			{label: "no-op rebuild", bars: []chartBar{{comp: "bp", median: 1.2, min: 1.1, max: 1.3}, {comp: "gf", failed: true}}},
+		}}},
+	}, {
+		name: "two-subjects-no-bp",
+		panels: []chartPanel{
+			{title: "a & b (small)  example.com/a<b>@v0.1.0", groups: []chartGroup{
+				{label: ".go file edited", bars: []chartBar{{comp: "host", median: 0.4, min: 0.4, max: 0.4}, {comp: "ko", median: 0.6, min: 0.5, max: 0.9}}},
+			}},
+			{title: "big (large)  example.com/big@v2.0.0", groups: []chartGroup{
+				{label: "cold", bars: []chartBar{{comp: "bp", median: 144, min: 130, max: 151}, {comp: "gf", median: 120, min: 118, max: 125}, {comp: "gf-notidy", median: 117, min: 117, max: 117}}},
+			}},
+		},
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			for i := range tc.panels {
+				for j := range tc.panels[i].groups {
+					setRatios(&tc.panels[i].groups[j])
+				}
+			}
+			var b strings.Builder
+			if err := renderChart(&b, tc.panels, "Demo chart, seconds", "median; whiskers min–max; <escaped> & ×"); err != nil {
+				t.Fatal(err)
+			}
+			got := b.String()
+			// Well-formed XML, so that browsers and GitHub draw it.
+			dec := xml.NewDecoder(strings.NewReader(got))
+			for {
+				if _, err := dec.Token(); err == io.EOF {
+					break
+				} else if err != nil {
+					t.Fatalf("not well-formed: %v", err)
+				}
+			}
+			golden.Check(t, filepath.Join("testdata", tc.name+".svg"), got)
+		})
+	}
+}
+
+func TestSetRatios(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		bars []chartBar
+		want []float64
+	}{
+		{"bp present", []chartBar{{comp: "host", median: 10}, {comp: "bp", median: 20}, {comp: "gf", median: 15}}, []float64{0.5, 1, 0.75}},
+		{"no bp", []chartBar{{comp: "host", median: 10}, {comp: "gf", median: 15}}, []float64{0, 0}},
+		{"bp failed", []chartBar{{comp: "bp", failed: true}, {comp: "gf", median: 15}}, []float64{0, 0}},
+		{"failed bar", []chartBar{{comp: "bp", median: 10}, {comp: "gf", failed: true}}, []float64{1, 0}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := chartGroup{bars: tc.bars}
+			setRatios(&g)
+			for i, bar := range g.bars {
+				if bar.ratio != tc.want[i] {
+					t.Errorf("%s: ratio %g, want %g", bar.comp, bar.ratio, tc.want[i])
+				}
+			}
+		})
+	}
+}
+
+func TestTickLabel(t *testing.T) {
+	for _, tc := range []struct {
+		v, step float64
+		want    string
+	}{{0, 10, "0 s"}, {3 * 0.2, 0.2, "0.6 s"}, {150, 50, "150 s"}, {0.05 * 3, 0.05, "0.15 s"}} {
+		if got := tickLabel(tc.v, tc.step); got != tc.want {
+			t.Errorf("tickLabel(%g, %g) = %q, want %q", tc.v, tc.step, got, tc.want)
 		}
 	}
 }
 
-// TestChart renders a chart from made-up figures; with GFBENCH_CHART=path it
-// keeps the PNG there to look at.
-func TestChart(t *testing.T) {
-	panels := []chartPanel{{title: "demo (small)  example.com/demo@v1.0.0", groups: []chartGroup{
-		{label: "cold", bars: []chartBar{{comp: "host", median: 11, min: 10, max: 12}, {comp: "naive", median: 80, min: 70, max: 95}, {comp: "bp", median: 40, min: 38, max: 44}, {comp: "gf", median: 42, min: 40, max: 47}}},
-		{label: "no-op rebuild", bars: []chartBar{{comp: "bp", median: 1.2, min: 1.1, max: 1.3}, {comp: "gf", failed: true}}},
-	}}}
-	path := filepath.Join(t.TempDir(), "chart.png")
-	if p := os.Getenv("GFBENCH_CHART"); p != "" {
-		path = p
-	}
-	if err := writeChart(path, panels, "Demo chart, seconds (median; whiskers min-max)"); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if img.Bounds().Dx() < 1000 {
-		t.Errorf("chart is %v", img.Bounds())
+func TestNiceStep(t *testing.T) {
+	for _, tc := range []struct{ max, want float64 }{{0, 1}, {8, 1}, {9, 2}, {47, 10}, {95, 20}, {151, 20}, {1.3, 0.2}} {
+		if got := niceStep(tc.max); math.Abs(got-tc.want) > 1e-9 {
+			t.Errorf("niceStep(%g) = %g, want %g", tc.max, got, tc.want)
+		}
 	}
 }
 

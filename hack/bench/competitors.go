@@ -242,7 +242,7 @@ func (b *bench) build(ctx context.Context, r buildReq) buildResult {
 	if res.err != nil {
 		logf.Sync()
 		dt, _ := os.ReadFile(logPath)
-		res.err = fmt.Errorf("%v: %s", res.err, lastErrorLines(string(dt)))
+		res.err = fmt.Errorf("%w: %s", res.err, lastErrorLines(string(dt)))
 		return res
 	}
 	// Sizes and phases: after the clock stopped.

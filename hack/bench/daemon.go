@@ -85,7 +85,7 @@ func startBuildkitd(ctx context.Context, stateDir, dir string) (*daemon, error) 
 func (d *daemon) prune(ctx context.Context) error {
 	out, err := exec.CommandContext(ctx, "buildctl", "--addr", d.addr, "prune", "--all").CombinedOutput()
 	if err != nil {
-		return fmt.Errorf("buildctl prune --all: %v: %s", err, tail(string(out), 500))
+		return fmt.Errorf("buildctl prune --all: %w: %s", err, tail(string(out), 500))
 	}
 	return nil
 }

@@ -4,10 +4,12 @@
 // added, two platforms instead of one, and a fresh (CI) builder that imports a
 // registry cache.
 //
-// Usage (from the repository root, after hack/up.sh and hack/frontend-image.sh;
-// hack/bench.sh does both and then runs this):
+// The bench is a Go module of its own (hack/bench/go.mod), so the product's
+// `go vet ./...` and `go test ./...` do not compile it. Usage (from the
+// repository root; hack/bench.sh brings the test environment up, builds the
+// frontend image, builds this command and runs it):
 //
-//	go run ./hack/bench [-quick] [-runs N] [-subjects fzf,statsd_exporter,nats-server] [-out bench/results] [-full]
+//	bash hack/bench.sh [-quick] [-runs N] [-subjects fzf,statsd_exporter,nats-server] [-out bench/results] [-full]
 //
 // The default set is three subjects (small, mid, large), 3 runs each, under 30
 // minutes on 2 cores: the small one runs every scenario with every default
@@ -19,7 +21,7 @@
 // environment's config and registry mirrors), so it can prune freely without
 // disturbing the tests, and stops it at the end. The projects are fetched with
 // `go mod download -json MODULE@VERSION` into /var/tmp; none of their code is
-// committed. Results go to OUT/results.md, OUT/results.json and OUT/chart.png.
+// committed. Results go to OUT/results.md, OUT/results.json and OUT/chart.svg.
 package main
 
 import (
@@ -35,6 +37,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"golang.org/x/mod/modfile"
 )
 
 // config is the command line.
@@ -61,13 +65,13 @@ func parseFlags() *config {
 	flag.StringVar(&subjects, "subjects", "", "subjects by name or class, comma-separated (default: the default subjects; \"all\" for every one): "+subjectNames())
 	flag.StringVar(&competitors, "competitors", "", "competitors, comma-separated (default: all but gfcli, which -full adds, and gf-notidy): "+strings.Join(competitorKeys(), ","))
 	flag.StringVar(&scenarios, "scenarios", "", "scenarios, comma-separated (default: all): "+strings.Join(scenarioKeys(), ","))
-	flag.StringVar(&c.out, "out", "bench/results", "directory for results.md, results.json and chart.png")
+	flag.StringVar(&c.out, "out", "bench/results", "directory for results.md, results.json and chart.svg")
 	flag.StringVar(&c.work, "work", "/var/tmp/gfbench", "work directory (sources, caches, logs, buildkitd roots)")
 	flag.BoolVar(&c.full, "full", false, "also run the cells left out by default: the gopherfile CLI, every competitor and scenario on the mid and large subjects, the naive Dockerfile on the fresh builder and after a dependency change, host, ko and the CLI on two platforms")
 	flag.BoolVar(&c.keep, "keep", false, "keep the bench buildkitd root and the work files afterwards")
 	flag.StringVar(&c.goVersion, "go", "1.26", "Go version for the builder images (GO_VERSION, golang:<go>)")
 	flag.DurationVar(&c.timeout, "timeout", 20*time.Minute, "limit for one build")
-	flag.StringVar(&c.render, "render", "", "only rewrite results.md and chart.png in -out from this results.json (no builds)")
+	flag.StringVar(&c.render, "render", "", "only rewrite results.md and chart.svg in -out from this results.json (no builds)")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		log.Fatalf("unexpected arguments %q (flags only)", flag.Args())
@@ -144,12 +148,35 @@ func loadEnv() (*env, error) {
 		return nil, fmt.Errorf("go env GOPROXY: %w", err)
 	}
 	e.goproxy = proxyOnly(strings.TrimSpace(string(out)))
-	out, err = exec.Command("go", "list", "-m", "-f", "{{.Dir}}").Output()
-	if err != nil || !strings.Contains(string(out), "/") {
-		return nil, fmt.Errorf("run the bench from the gopherfile repository (go list -m: %v)", err)
+	if e.repo, err = findRepo(); err != nil {
+		return nil, err
 	}
-	e.repo = strings.TrimSpace(string(out))
 	return e, nil
+}
+
+// productModule is the module path of the repository the bench measures.
+const productModule = "github.com/gopherfile/gopherfile"
+
+// findRepo returns the gopherfile repository root: the nearest directory,
+// from the working directory up, whose go.mod declares productModule. The
+// bench is a module of its own (hack/bench/go.mod), so `go list -m` would
+// name that one.
+func findRepo() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", fmt.Errorf("finding the gopherfile repository: %w", err)
+	}
+	for {
+		dt, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+		if err == nil && modfile.ModulePath(dt) == productModule {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("run the bench inside the gopherfile repository: no go.mod of %s above the working directory", productModule)
+		}
+		dir = parent
+	}
 }
 
 // proxyOnly drops "direct" and "off" from a GOPROXY list, so that every

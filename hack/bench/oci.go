@@ -8,6 +8,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/containerd/platforms"
+	"github.com/moby/buildkit/util/attestation"
+	"github.com/opencontainers/go-digest"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 // imageSizes reads an OCI image layout (a directory, as ko writes it, or a tar,
@@ -15,7 +20,7 @@ import (
 // the compressed layer sizes of its manifest: what a registry stores and a
 // runner pulls.
 func imageSizes(path string) (map[string]int64, error) {
-	blobs := map[string][]byte{} // small JSON blobs: index and manifests
+	blobs := map[digest.Digest][]byte{} // small JSON blobs: index and manifests
 	var index []byte
 	fi, err := os.Stat(path)
 	if err != nil {
@@ -35,7 +40,7 @@ func imageSizes(path string) (map[string]int64, error) {
 			}
 			parts := strings.Split(name, "/")
 			if len(parts) == 3 {
-				blobs[parts[1]+":"+parts[2]] = dt
+				blobs[digest.NewDigestFromEncoded(digest.Algorithm(parts[1]), parts[2])] = dt
 			}
 		}
 		return nil
@@ -82,30 +87,16 @@ func imageSizes(path string) (map[string]int64, error) {
 	if index == nil {
 		return nil, fmt.Errorf("%s: no index.json", path)
 	}
-	type desc struct {
-		MediaType string `json:"mediaType"`
-		Digest    string `json:"digest"`
-		Size      int64  `json:"size"`
-		Platform  *struct {
-			OS, Architecture, Variant string
-		} `json:"platform"`
-		Annotations map[string]string `json:"annotations"`
-	}
-	type manifest struct {
-		MediaType string `json:"mediaType"`
-		Manifests []desc `json:"manifests"`
-		Layers    []desc `json:"layers"`
-		Config    desc   `json:"config"`
-	}
 	out := map[string]int64{}
 	var walk func(dt []byte, plat string, depth int) error
 	walk = func(dt []byte, plat string, depth int) error {
 		if depth > 4 {
-			return fmt.Errorf("index nesting too deep")
+			return fmt.Errorf("%s: index nesting too deep", path)
 		}
-		var m manifest
+		// An image manifest has a config; an index has manifests.
+		var m ocispecs.Manifest
 		if err := json.Unmarshal(dt, &m); err != nil {
-			return err
+			return fmt.Errorf("%s: %w", path, err)
 		}
 		if len(m.Layers) > 0 || m.Config.Digest != "" {
 			var sum int64
@@ -118,24 +109,21 @@ func imageSizes(path string) (map[string]int64, error) {
 			out[plat] += sum
 			return nil
 		}
-		for _, d := range m.Manifests {
-			// Attestation manifests (unknown/unknown) are not images.
-			if d.Platform != nil && d.Platform.OS == "unknown" {
-				continue
-			}
-			if d.Annotations["vnd.docker.reference.type"] == "attestation-manifest" {
+		var idx ocispecs.Index
+		if err := json.Unmarshal(dt, &idx); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		for _, d := range idx.Manifests {
+			if isAttestation(d) {
 				continue
 			}
 			p := plat
 			if d.Platform != nil {
-				p = d.Platform.OS + "/" + d.Platform.Architecture
-				if d.Platform.Variant != "" {
-					p += "/" + d.Platform.Variant
-				}
+				p = platforms.Format(*d.Platform)
 			}
 			child, ok := blobs[d.Digest]
 			if !ok {
-				return fmt.Errorf("blob %s not in the layout", d.Digest)
+				return fmt.Errorf("%s: blob %s not in the layout", path, d.Digest)
 			}
 			if err := walk(child, p, depth+1); err != nil {
 				return err
@@ -147,4 +135,14 @@ func imageSizes(path string) (map[string]int64, error) {
 		return out, err
 	}
 	return out, nil
+}
+
+// isAttestation reports whether an index entry is an attestation manifest
+// (BuildKit's provenance and SBOM records), not an image: its platform is
+// unknown/unknown and its reference-type annotation says so.
+func isAttestation(d ocispecs.Descriptor) bool {
+	if d.Platform != nil && d.Platform.OS == "unknown" {
+		return true
+	}
+	return d.Annotations[attestation.DockerAnnotationReferenceType] == attestation.DockerAnnotationReferenceTypeDefault
 }

@@ -8,6 +8,9 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/moby/buildkit/client"
+	"github.com/opencontainers/go-digest"
 )
 
 // Phases a BuildKit build's time is split into, from the vertex timings of
@@ -34,14 +37,6 @@ var phaseLabels = map[string]string{
 	"other":        "other steps",
 	"overhead":     "no vertex running",
 	"compile_wait": "from download end to go build start",
-}
-
-type rawVertex struct {
-	Digest    string     `json:"digest"`
-	Name      string     `json:"name"`
-	Started   *time.Time `json:"started"`
-	Completed *time.Time `json:"completed"`
-	Cached    bool       `json:"cached"`
 }
 
 type interval struct{ a, b time.Time }
@@ -88,17 +83,18 @@ func phaseOf(name string) string {
 // ("[internal] docker.io/library/golang:1.26").
 var imageRef = regexp.MustCompile(`^[a-z0-9.-]+(:[0-9]+)?/[a-z0-9._/-]+(:[\w.-]+)?(@sha256:[0-9a-f]+)?$`)
 
-// phasesFromLog reads a build log with rawjson progress lines.
+// phasesFromLog reads a build log with `--progress rawjson` lines: each is a
+// BuildKit client.SolveStatus as JSON; other lines are skipped.
 func phasesFromLog(path string) (map[string]float64, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	names := map[string]string{}
-	cached := map[string]bool{}
-	ivs := map[string][]interval{}
-	open := map[string]time.Time{}
+	names := map[digest.Digest]string{}
+	cached := map[digest.Digest]bool{}
+	ivs := map[digest.Digest][]interval{}
+	open := map[digest.Digest]time.Time{}
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 64<<20)
 	for sc.Scan() {
@@ -106,9 +102,7 @@ func phasesFromLog(path string) (map[string]float64, error) {
 		if len(line) == 0 || line[0] != '{' {
 			continue
 		}
-		var msg struct {
-			Vertexes []rawVertex `json:"vertexes"`
-		}
+		var msg client.SolveStatus
 		if json.Unmarshal(line, &msg) != nil {
 			continue
 		}

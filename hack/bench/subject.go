@@ -166,7 +166,7 @@ func (b *bench) goCmd(ctx context.Context, dir string, env []string, args ...str
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
 	if err != nil {
-		return out.Bytes(), fmt.Errorf("go %s (in %s): %v\n%s", strings.Join(args, " "), dir, err, tail(out.String(), 3000))
+		return out.Bytes(), fmt.Errorf("go %s (in %s): %w\n%s", strings.Join(args, " "), dir, err, tail(out.String(), 3000))
 	}
 	return out.Bytes(), nil
 }
@@ -294,7 +294,7 @@ func (b *bench) prepareDep(ctx context.Context, p *prepared, env []string) error
 		p.dep = d
 		return nil
 	}
-	return fmt.Errorf("%s: no dependency could be added: %v", p.Name, lastErr)
+	return fmt.Errorf("%s: no dependency could be added: %w", p.Name, lastErr)
 }
 
 // findMainFile returns a non-test .go file of package main without build

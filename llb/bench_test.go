@@ -1,4 +1,4 @@
-package main
+package llb
 
 import (
 	"context"
@@ -13,7 +13,6 @@ import (
 	"github.com/gopherfile/gopherfile/frontend/gomod"
 	"github.com/gopherfile/gopherfile/frontend/plan"
 	"github.com/gopherfile/gopherfile/frontend/spec"
-	gfllb "github.com/gopherfile/gopherfile/llb"
 )
 
 // overheadGopherfile is a realistic, full Gopherfile: two binaries, two
@@ -83,15 +82,15 @@ func planAndGraph(ctx context.Context, gopherfile, gomodData []byte) (int, error
 		return 0, err
 	}
 	build := ocispecs.Platform{OS: "linux", Architecture: "amd64"}
-	in := gfllb.Inputs{
+	in := Inputs{
 		BuildPlatform: build,
 		Builder:       bk.Image("docker.io/library/golang:1.26", bk.Platform(build)),
 		Context:       bk.Local("context"),
 		DepFiles:      bk.Local("context", bk.FollowPaths(p.DepFiles), bk.SharedKeyHint("gopherfile-depfiles")),
 		Helper:        bk.Image("docker.io/gopherfile/frontend:1"),
-		HelperPath:    gfllb.HelperDir + "/bin/gopherfile-frontend",
+		HelperPath:    HelperDir + "/bin/gopherfile-frontend",
 	}
-	g := gfllb.New(p, in)
+	g := New(p, in)
 	n := 0
 	def, err := g.Tidy().Marshal(ctx, bk.Platform(build))
 	if err != nil {
@@ -107,8 +106,8 @@ func planAndGraph(ctx context.Context, gopherfile, gomodData []byte) (int, error
 			return 0, err
 		}
 		base := bk.Image(p.Image.Base, bk.Platform(target))
-		img := gfllb.Image(p, in, base, bins)
-		_ = gfllb.ImageConfig(p, nil, target, created)
+		img := Image(p, in, base, bins)
+		_ = ImageConfig(p, nil, target, created)
 		def, err := img.Marshal(ctx, bk.Platform(target))
 		if err != nil {
 			return 0, err
