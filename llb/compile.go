@@ -9,7 +9,6 @@ import (
 	bk "github.com/moby/buildkit/client/llb"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
-	"github.com/gopherfile/gopherfile/frontend/diagnose"
 	"github.com/gopherfile/gopherfile/frontend/plan"
 	"github.com/gopherfile/gopherfile/internal/stepconfig"
 )
@@ -73,7 +72,7 @@ func (g *Graph) compileOne(target ocispecs.Platform, b plan.Binary, cc string, s
 		cc:      cc,
 		gocache: &target,
 		out:     plan.OutDir,
-		cfg: stepconfig.Config{Stage: diagnose.StageBuild, Build: &stepconfig.BuildOpts{
+		cfg: stepconfig.Config{Stage: stepconfig.StageBuild, Build: &stepconfig.BuildOpts{
 			Name: b.Name, Main: b.Main, Output: out,
 		}},
 	}
@@ -150,7 +149,7 @@ func (g *Graph) compileDeps(target ocispecs.Platform, b plan.Binary, cc string) 
 		bin:    &b,
 		cc:     cc,
 		out:    plan.OutDir,
-		cfg:    stepconfig.Config{Stage: diagnose.StageList, Deps: &stepconfig.DepsOpts{List: list}},
+		cfg:    stepconfig.Config{Stage: stepconfig.StageList, Deps: &stepconfig.DepsOpts{List: list}},
 	}).GetMount(plan.OutDir)
 
 	bargs := append([]string{"build", "-trimpath"}, flags...)
@@ -172,7 +171,7 @@ func (g *Graph) compileDeps(target ocispecs.Platform, b plan.Binary, cc string) 
 		out:    plan.DepCache,
 		extra:  []bk.RunOption{bk.AddMount(plan.PkgList, pkgs, bk.Readonly)},
 		env:    map[string]string{"GOCACHE": plan.DepCache},
-		cfg: stepconfig.Config{Stage: diagnose.StageDeps, Deps: &stepconfig.DepsOpts{
+		cfg: stepconfig.Config{Stage: stepconfig.StageDeps, Deps: &stepconfig.DepsOpts{
 			List: path.Join(plan.PkgList, "gopherfile-packages.txt"), Cache: plan.DepCache,
 		}},
 	}).GetMount(plan.DepCache)

@@ -4,7 +4,6 @@ import (
 	bk "github.com/moby/buildkit/client/llb"
 
 	"github.com/gopherfile/gopherfile/frontend/plan"
-	"github.com/gopherfile/gopherfile/frontend/spec"
 	"github.com/gopherfile/gopherfile/internal/stepconfig"
 )
 
@@ -36,10 +35,10 @@ func downloadOpts(p *plan.Plan) []bk.RunOption {
 	secret := func(id string) {
 		o = append(o, bk.AddSecret(SecretDir+"/"+id, bk.SecretID(id), bk.SecretOptional))
 	}
-	if d.Netrc != spec.SecretOff {
+	if d.Netrc.Used() {
 		secret(SecretNetrc)
 	}
-	if d.CACert != spec.SecretOff {
+	if d.CACert.Used() {
 		secret(SecretCACert)
 	}
 	// GOPROXY as a secret keeps a proxy URL with a password out of the
@@ -49,7 +48,7 @@ func downloadOpts(p *plan.Plan) []bk.RunOption {
 	for _, h := range d.GitHosts {
 		secret(SecretGitTokenPrefix + h)
 	}
-	if d.SSH != spec.SecretOff {
+	if d.SSH.Used() {
 		o = append(o, bk.AddSSHSocket(bk.SSHID("default"), bk.SSHOptional))
 	}
 	o = append(o, bk.AddMount(HomeDir, bk.Scratch(), bk.Tmpfs()), bk.AddEnv("HOME", HomeDir))

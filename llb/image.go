@@ -13,7 +13,6 @@ import (
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/gopherfile/gopherfile/frontend/plan"
-	"github.com/gopherfile/gopherfile/frontend/spec"
 )
 
 // DefaultPath is the PATH of an image whose base sets none (scratch).
@@ -45,7 +44,7 @@ func ImageConfig(p *plan.Plan, base *dockerspec.DockerOCIImage, target ocispecs.
 	if p.Image.User != "" {
 		c.User = p.Image.User
 	} else if c.User == "" {
-		c.User = spec.NonrootUser
+		c.User = p.Image.DefaultUser()
 	}
 	if p.Image.Workdir != "" {
 		c.WorkingDir = p.Image.Workdir

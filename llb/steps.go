@@ -6,7 +6,6 @@ import (
 
 	bk "github.com/moby/buildkit/client/llb"
 
-	"github.com/gopherfile/gopherfile/frontend/diagnose"
 	"github.com/gopherfile/gopherfile/frontend/plan"
 	"github.com/gopherfile/gopherfile/internal/stepconfig"
 )
@@ -27,7 +26,7 @@ func (g *Graph) downloadStep() goStep {
 		field: field,
 		args:  []string{"mod", "download"},
 		src:   g.in.DepFiles,
-		cfg:   stepconfig.Config{Stage: diagnose.StageDownload},
+		cfg:   stepconfig.Config{Stage: stepconfig.StageDownload},
 	}
 	return s
 }
@@ -51,7 +50,7 @@ func (g *Graph) Tidy() bk.State {
 		args:    []string{"mod", "tidy", "-diff"},
 		src:     g.in.Context,
 		gocache: &g.in.BuildPlatform,
-		cfg:     stepconfig.Config{Stage: diagnose.StageTidy},
+		cfg:     stepconfig.Config{Stage: stepconfig.StageTidy},
 	})
 	return es.Root()
 }
@@ -69,7 +68,7 @@ func (g *Graph) TidyFix() bk.State {
 		srcRW:   true,
 		gocache: &g.in.BuildPlatform,
 		out:     plan.OutDir,
-		cfg:     stepconfig.Config{Stage: diagnose.StageTidyFix, OutDir: tidyOutDir(g.p)},
+		cfg:     stepconfig.Config{Stage: stepconfig.StageTidyFix, OutDir: tidyOutDir(g.p)},
 	})
 	return es.GetMount(plan.OutDir)
 }
@@ -89,7 +88,7 @@ func (g *Graph) Test() bk.State {
 		src:     g.in.Context,
 		gocache: &g.in.BuildPlatform,
 		out:     plan.OutDir,
-		cfg:     stepconfig.Config{Stage: diagnose.StageTest, Test: &stepconfig.TestOpts{}},
+		cfg:     stepconfig.Config{Stage: stepconfig.StageTest, Test: &stepconfig.TestOpts{}},
 	})
 	return es.GetMount(plan.OutDir)
 }
@@ -107,7 +106,7 @@ func (g *Graph) Vet() bk.State {
 		src:     g.in.Context,
 		gocache: &g.in.BuildPlatform,
 		out:     plan.OutDir,
-		cfg:     stepconfig.Config{Stage: diagnose.StageVet},
+		cfg:     stepconfig.Config{Stage: stepconfig.StageVet},
 	})
 	return es.GetMount(plan.OutDir)
 }

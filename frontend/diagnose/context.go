@@ -13,18 +13,6 @@ import (
 // Origin "" is taken as "default" for an unset value.
 type Setting = goenv.Setting
 
-// The stages of a build, as Context.Stage and the reports name them.
-const (
-	StageDownload = "go mod download"
-	StageTidy     = "go mod tidy -diff"
-	StageTidyFix  = "go mod tidy"
-	StageBuild    = "go build"
-	StageDeps     = "go build (dependencies)"
-	StageList     = "go list -deps"
-	StageTest     = "go test"
-	StageVet      = "go vet"
-)
-
 // Context is what the caller knows about the failed step.
 type Context struct {
 	// Stage is the step that failed: one of the Stage constants.

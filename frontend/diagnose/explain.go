@@ -3,6 +3,8 @@ package diagnose
 import (
 	"fmt"
 	"strings"
+
+	"github.com/gopherfile/gopherfile/internal/stepconfig"
 )
 
 // Explain writes one short paragraph about a finding: which module failed,
@@ -71,7 +73,7 @@ func Report(output string, c Context) string {
 	var paras []string
 	for _, f := range Classify(output) {
 		f = c.reclassify(f)
-		if c.Stage == StageTest && f.Module == "" && networkClass(f.Class) {
+		if c.Stage == stepconfig.StageTest && f.Module == "" && networkClass(f.Class) {
 			// Most likely the tests' own output (a test that dials a
 			// database, say), not the go command failing to fetch a module.
 			continue

@@ -1,6 +1,8 @@
 package diagnose
 
 import (
+	"github.com/gopherfile/gopherfile/internal/stepconfig"
+
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -12,7 +14,7 @@ import (
 // baseContext is the context of a typical download step.
 func baseContext() Context {
 	return Context{
-		Stage:       StageDownload,
+		Stage:       stepconfig.StageDownload,
 		GOFLAGS:     Setting{Value: "-mod=readonly", Origin: "default"},
 		GOTOOLCHAIN: Setting{Value: "local", Origin: "builder image env"},
 		GoVersion:   "1.26.8",
@@ -35,7 +37,7 @@ func goldenCases() []struct {
 		name, fixture string
 		ctx           Context
 	}{
-		{"00-unrecognised", "00-unrecognised.txt", with(func(c *Context) { c.Stage = StageBuild })},
+		{"00-unrecognised", "00-unrecognised.txt", with(func(c *Context) { c.Stage = stepconfig.StageBuild })},
 		{"01-connection-refused", "01-connection-refused.txt", with(func(c *Context) {
 			c.GOPROXY = Setting{Value: "http://127.0.0.1:42065", Origin: "Gopherfile line 7 (modules.proxy)"}
 		})},
@@ -117,20 +119,20 @@ func goldenCases() []struct {
 		{"12-dependency-too-new", "12-dependency-too-new.txt", with(func(c *Context) {
 			c.GoModToolchain = "go1.26.8"
 		})},
-		{"13-missing-sum-build", "13-missing-sum-build.txt", with(func(c *Context) { c.Stage = StageBuild })},
-		{"13-missing-sum-test", "13-missing-sum-test.txt", with(func(c *Context) { c.Stage = StageTest })},
+		{"13-missing-sum-build", "13-missing-sum-build.txt", with(func(c *Context) { c.Stage = stepconfig.StageBuild })},
+		{"13-missing-sum-test", "13-missing-sum-test.txt", with(func(c *Context) { c.Stage = stepconfig.StageTest })},
 		{"13-missing-sum-gomod", "13-missing-sum-gomod.txt", baseContext()},
-		{"14-tidy-diff", "14-tidy-diff.txt", with(func(c *Context) { c.Stage = StageTidy })},
-		{"14-missing-requirement", "14-missing-requirement.txt", with(func(c *Context) { c.Stage = StageBuild })},
-		{"15-inconsistent-vendoring", "15-inconsistent-vendoring.txt", with(func(c *Context) { c.Stage = StageBuild })},
+		{"14-tidy-diff", "14-tidy-diff.txt", with(func(c *Context) { c.Stage = stepconfig.StageTidy })},
+		{"14-missing-requirement", "14-missing-requirement.txt", with(func(c *Context) { c.Stage = stepconfig.StageBuild })},
+		{"15-inconsistent-vendoring", "15-inconsistent-vendoring.txt", with(func(c *Context) { c.Stage = stepconfig.StageBuild })},
 		{"15-inconsistent-vendoring-goflags", "15-inconsistent-vendoring.txt", with(func(c *Context) {
-			c.Stage = StageBuild
+			c.Stage = stepconfig.StageBuild
 			c.GOFLAGS = Setting{Value: "-mod=vendor", Origin: "build arg GOFLAGS"}
 		})},
-		{"15-vendor-missing-package", "15-vendor-missing-package.txt", with(func(c *Context) { c.Stage = StageBuild })},
-		{"16-replace-missing-build", "16-replace-missing-build.txt", with(func(c *Context) { c.Stage = StageBuild })},
+		{"15-vendor-missing-package", "15-vendor-missing-package.txt", with(func(c *Context) { c.Stage = stepconfig.StageBuild })},
+		{"16-replace-missing-build", "16-replace-missing-build.txt", with(func(c *Context) { c.Stage = stepconfig.StageBuild })},
 		{"16-replace-missing-download", "16-replace-missing-download.txt", baseContext()},
-		{"16-replace-missing-tidy", "16-replace-missing-tidy.txt", with(func(c *Context) { c.Stage = StageTidy })},
+		{"16-replace-missing-tidy", "16-replace-missing-tidy.txt", with(func(c *Context) { c.Stage = stepconfig.StageTidy })},
 		{"17-goproxy-off", "17-goproxy-off.txt", with(func(c *Context) {
 			c.GOPROXY = Setting{Value: "off", Origin: "build arg GOPROXY"}
 		})},
@@ -138,25 +140,25 @@ func goldenCases() []struct {
 			c.GOFLAGS = Setting{Value: "-modcacherw -bogus", Origin: "builder image env"}
 		})},
 		{"17-mod-flag-invalid", "17-mod-flag-invalid.txt", with(func(c *Context) {
-			c.Stage = StageBuild
+			c.Stage = stepconfig.StageBuild
 			c.GOFLAGS = Setting{Value: "-mod=vendr", Origin: "Gopherfile line 5 (env.GOFLAGS)"}
 		})},
 		{"17-mod-vendor-no-vendor", "17-mod-vendor-no-vendor.txt", with(func(c *Context) {
-			c.Stage = StageBuild
+			c.Stage = stepconfig.StageBuild
 			c.GOFLAGS = Setting{Value: "-mod=vendor", Origin: "Gopherfile line 5 (env.GOFLAGS)"}
 		})},
 		{"18-cache-lost", "18-cache-lost.txt", baseContext()},
 		{"19-vcs-status", "19-vcs-status.txt", with(func(c *Context) {
-			c.Stage = StageBuild
+			c.Stage = stepconfig.StageBuild
 			c.GOFLAGS = Setting{Value: "-buildvcs=true", Origin: "build arg GOFLAGS"}
 		})},
 		{"18-cache-lost-offline", "17-goproxy-off.txt", with(func(c *Context) {
-			c.Stage = StageBuild
+			c.Stage = stepconfig.StageBuild
 			c.Offline = true
 			c.GOPROXY = Setting{Value: "off", Origin: "Gopherfile: the go build step is offline"}
 		})},
 		{"18-cache-lost-unrecoverable", "17-goproxy-off.txt", with(func(c *Context) {
-			c.Stage = StageDownload
+			c.Stage = stepconfig.StageDownload
 			c.Recovery = true
 			c.GOPROXY = Setting{Value: "off", Origin: "Gopherfile modules.proxy"}
 		})},
@@ -366,10 +368,10 @@ func TestReportDedupeAndFallback(t *testing.T) {
 		})
 	}
 	testOut := "--- FAIL: TestDB (0.00s)\n    db_test.go:12: dial tcp 127.0.0.1:5432: connect: connection refused\nFAIL\n"
-	if r := Report(testOut, Context{Stage: StageTest}); strings.Contains(r, "row 1") {
+	if r := Report(testOut, Context{Stage: stepconfig.StageTest}); strings.Contains(r, "row 1") {
 		t.Errorf("a test's own connection error was reported as row 1:\n%s", r)
 	}
-	if r := Report(testOut, Context{Stage: StageDownload}); !strings.Contains(r, "row 1") {
+	if r := Report(testOut, Context{Stage: stepconfig.StageDownload}); !strings.Contains(r, "row 1") {
 		t.Errorf("connection refused in the download step not reported:\n%s", r)
 	}
 	if r := Report("", Context{}); !strings.HasPrefix(r, "gopherfile: step failed: 1 problem(s)\n") {

@@ -1,6 +1,8 @@
 package diagnose
 
 import (
+	"github.com/gopherfile/gopherfile/internal/stepconfig"
+
 	"fmt"
 	"os"
 	"path/filepath"
@@ -56,12 +58,12 @@ func TestTroubleshootingDoc(t *testing.T) {
 		fmt.Fprintf(&b, "\n## Row %d: %s\n\n", c, c)
 		f, ok := first[c]
 		if !ok {
-			b.WriteString(Explain(Finding{Class: c}, Context{Stage: StageDownload}) + "\n")
+			b.WriteString(Explain(Finding{Class: c}, Context{Stage: stepconfig.StageDownload}) + "\n")
 			continue
 		}
 		dt, _ := os.ReadFile(f)
 		fmt.Fprintf(&b, "What go prints (from `%s`):\n\n```\n%s\n```\n\nWhat Gopherfile says:\n\n```\n%s\n```\n",
-			filepath.Base(f), strings.TrimSpace(trunc(string(dt), 1200)), strings.TrimSpace(Report(string(dt), Context{Stage: StageDownload})))
+			filepath.Base(f), strings.TrimSpace(trunc(string(dt), 1200)), strings.TrimSpace(Report(string(dt), Context{Stage: stepconfig.StageDownload})))
 	}
 	got := b.String()
 	goldenfile.Check(t, filepath.Join("..", "..", "docs", "troubleshooting.md"), got)

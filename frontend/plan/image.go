@@ -85,3 +85,7 @@ func ociLabels(p *Plan, bins []Binary, args map[string]string, opt Options) map[
 	maps.Copy(l, p.Image.Labels)
 	return l
 }
+
+// DefaultUser is the image's user when neither image.user nor the base image
+// sets one: the nonroot user.
+func (Image) DefaultUser() string { return spec.NonrootUser }

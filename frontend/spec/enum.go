@@ -69,6 +69,10 @@ func (SecretMode) Values() []SecretMode {
 	return []SecretMode{SecretOptional, SecretRequired, SecretOff}
 }
 
+// Used reports whether the secret is used when the build is given it (any
+// value but off; "" is the default, which is set by Defaults).
+func (m SecretMode) Used() bool { return m != SecretOff }
+
 // RetryCount is modules.retries.
 type RetryCount int
 

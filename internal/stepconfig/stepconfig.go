@@ -32,6 +32,19 @@ const (
 	BuildDeps Kind = "build-deps" // go build of those packages into DepCache (cache.build: layer)
 )
 
+// The stages of a build: the go command a step runs, as Config.Stage, the
+// progress names and the failure reports name it.
+const (
+	StageDownload = "go mod download"
+	StageTidy     = "go mod tidy -diff"
+	StageTidyFix  = "go mod tidy"
+	StageBuild    = "go build"
+	StageDeps     = "go build (dependencies)"
+	StageList     = "go list -deps"
+	StageTest     = "go test"
+	StageVet      = "go vet"
+)
+
 // ExitCacheLost is the exit code of an offline step that finds the module
 // cache mount without the modules the download step recorded (BuildKit
 // garbage-collected or pruned the cache mount after the download step's
@@ -42,7 +55,7 @@ const ExitCacheLost = 75
 // Config is one step's configuration.
 type Config struct {
 	Kind Kind `json:"kind"`
-	// Stage names the go command for messages, e.g. "go mod download".
+	// Stage names the go command for messages: one of the Stage constants.
 	Stage string `json:"stage"`
 	// Args are the go command's arguments, after "go".
 	Args []string `json:"args"`
