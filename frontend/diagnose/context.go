@@ -23,6 +23,7 @@ const (
 	StageList     = "go list -deps"
 	StageTest     = "go test"
 	StageVet      = "go vet"
+	StageGenerate = "go generate"
 )
 
 // Context is what the caller knows about the failed step.

@@ -111,7 +111,11 @@ type Module struct {
 
 // Plan is one resolved build, independent of the target platform.
 type Plan struct {
+	// Target is a fixed target (TargetImage for the image of one build).
 	Target string `json:"target"`
+	// Binary, when set, is the build whose image the target is (--target
+	// <build name>): Binaries holds that build alone.
+	Binary string `json:"binary,omitempty"`
 	// Builder is the builder image reference and where it came from.
 	Builder       string `json:"builder"`
 	BuilderOrigin string `json:"builderOrigin"`
@@ -162,6 +166,24 @@ type Plan struct {
 	// Network is the network mode of the networked module steps (--network):
 	// NetworkDefault (BuildKit's sandbox network), NetworkHost or NetworkNone.
 	Network string `json:"network,omitempty"`
+	// Generate are the package patterns of go generate (none: no step).
+	Generate []string `json:"generate,omitempty"`
+	// Sources are named contexts copied into the source tree.
+	Sources []Source `json:"sources,omitempty"`
+
+	// stamp renders the ldflags templates that use the target platform.
+	stamp Stamp
+	// allBinaries are every build's binaries when Binary narrows Binaries.
+	allBinaries []Binary
+}
+
+// Source is a named build context copied into the source tree at Dst (a
+// clean path relative to the build context root).
+type Source struct {
+	Context string `json:"context"`
+	Dst     string `json:"dst"`
+	// Field is the spec field, for error locations.
+	Field string `json:"field"`
 }
 
 // Test is the go test and go vet configuration.
@@ -187,6 +209,10 @@ type Binary struct {
 	Env []string `json:"env,omitempty"`
 	// Field is the spec field the binary came from, for error locations.
 	Field string `json:"field"`
+	// PlatformLdflags is the -ldflags template (after -s -w) when it uses
+	// the target platform (.Os, .Arch, .Variant): Flags then has no
+	// -ldflags, and BuildFlags renders it per platform.
+	PlatformLdflags string `json:"platformLdflags,omitempty"`
 }
 
 // Image is the runtime image.
@@ -253,13 +279,6 @@ func New(s *spec.Spec, m Module, opt Options) (*Plan, error) {
 	p.Target = opt.Target
 	if p.Target == "" {
 		p.Target = TargetImage
-	}
-	if !knownTarget(p.Target) {
-		names := make([]string, len(Targets))
-		for i, t := range Targets {
-			names[i] = t.Name
-		}
-		return nil, &Error{Msg: fmt.Sprintf("unknown target %q: this Gopherfile has the targets %s", p.Target, strings.Join(names, ", "))}
 	}
 
 	// Builder image: build arg, then spec, then go.mod (see defaultGo).
@@ -342,17 +361,30 @@ func New(s *spec.Spec, m Module, opt Options) (*Plan, error) {
 		}
 	}
 
-	bins, err := binaries(s, m.Facts.Path, m.DefaultMain, stampValues(args, opt))
+	stamp := stampValues(args, opt)
+	bins, err := binaries(s, m.Facts.Path, m.DefaultMain, stamp, p.Platforms)
 	if err != nil {
 		return nil, err
 	}
+	p.stamp = stamp
 	p.Binaries = bins
+	if err := p.resolveTarget(); err != nil {
+		return nil, err
+	}
 
 	p.Image = image(s, bins, args, p.CGO)
 	if err := checkImagePaths(s, bins); err != nil {
 		return nil, err
 	}
-	p.Image.Labels = ociLabels(p, bins, args, opt)
+	if p.Binary != "" {
+		p.Image = binaryImage(p.Image, bins, p.Binary)
+		p.allBinaries, p.Binaries = bins, onlyBinary(bins, p.Binary)
+	}
+	p.Image.Labels = ociLabels(p, p.Binaries, args, opt)
+	p.Generate = s.Generate
+	for i, src := range s.Sources {
+		p.Sources = append(p.Sources, Source{Context: src.Context, Dst: path.Clean(src.Dst), Field: fmt.Sprintf("sources[%d]", i)})
+	}
 	p.Test = testPlan(s)
 
 	p.CacheNS = args[ArgCacheNS]
@@ -369,6 +401,44 @@ func knownTarget(t string) bool {
 		}
 	}
 	return false
+}
+
+// resolveTarget checks the target: a fixed one, or the name of a build,
+// which is the image of that binary alone (Binary).
+func (p *Plan) resolveTarget() error {
+	if knownTarget(p.Target) {
+		return nil
+	}
+	for _, b := range p.Binaries {
+		if b.Name == p.Target {
+			p.Binary, p.Target = b.Name, TargetImage
+			return nil
+		}
+	}
+	var names []string
+	for _, t := range Targets {
+		names = append(names, t.Name)
+	}
+	var builds []string
+	for _, b := range p.Binaries {
+		builds = append(builds, b.Name)
+	}
+	return &Error{Msg: fmt.Sprintf("unknown target %q: this Gopherfile has the targets %s, and one image per build: %s (docker buildx build --call targets lists them)",
+		p.Target, strings.Join(names, ", "), strings.Join(builds, ", "))}
+}
+
+// TargetList is every target of the plan: the fixed ones, then one per
+// build, for --call targets.
+func (p *Plan) TargetList() []TargetInfo {
+	out := append([]TargetInfo(nil), Targets...)
+	bins := p.Binaries
+	if p.Binary != "" {
+		bins = p.allBinaries
+	}
+	for _, b := range bins {
+		out = append(out, TargetInfo{Name: b.Name, Description: fmt.Sprintf("the image of %s alone (%s), as its entrypoint", b.Name, b.Main)})
+	}
+	return out
 }
 
 func cleanDir(d string) string {
