@@ -9,6 +9,17 @@ import (
 	"testing"
 )
 
+// proxyCAArgs trust the host's CA bundle in the download and tidy steps,
+// which fetch from the real module proxy (reached here through a
+// TLS-intercepting proxy, as hack/frontend-image.sh does).
+func proxyCAArgs() []string {
+	const bundle = "/etc/ssl/certs/ca-certificates.crt"
+	if _, err := os.Stat(bundle); err != nil {
+		return nil
+	}
+	return []string{"--secret", "id=cacert,src=" + bundle}
+}
+
 // TestGenerateStringer: the generate example has no color_string.go; the
 // generate: step runs stringer, a go.mod tool from the module proxy, offline
 // from the modules the download step fetched, and the binary prints the
@@ -17,7 +28,7 @@ func TestGenerateStringer(t *testing.T) {
 	dir := copyDir(t, "examples/generate")
 	os.Remove(filepath.Join(dir, "color_string.go"))
 	tarball := filepath.Join(t.TempDir(), "generate.tar")
-	r := buildx(t, dir, syntaxArgs("--platform", "linux/amd64", "-o", "type=oci,dest="+tarball, ".")...)
+	r := buildx(t, dir, syntaxArgs(append(proxyCAArgs(), "--platform", "linux/amd64", "-o", "type=oci,dest="+tarball, ".")...)...)
 	mustOK(t, r)
 	if !strings.Contains(r.out, "[generate] go generate ./...") {
 		t.Errorf("no generate step in the progress:\n%s", r.out)
@@ -35,7 +46,7 @@ func TestGenerateStringer(t *testing.T) {
 func TestGenerateNeedsNetwork(t *testing.T) {
 	dir := copyDir(t, "examples/generate")
 	writeFile(t, filepath.Join(dir, "net.go"), "package main\n\n//go:generate go run golang.org/x/tools/cmd/stringer@v0.30.0 -type=Color\n")
-	r := buildx(t, dir, syntaxArgs("--platform", "linux/amd64", "-o", "type=oci,dest="+filepath.Join(t.TempDir(), "x.tar"), ".")...)
+	r := buildx(t, dir, syntaxArgs(append(proxyCAArgs(), "--platform", "linux/amd64", "-o", "type=oci,dest="+filepath.Join(t.TempDir(), "x.tar"), ".")...)...)
 	if r.err == nil {
 		t.Fatalf("the build succeeded:\n%s", r.out)
 	}
