@@ -140,3 +140,38 @@ func TestCLIPushPlatformLdflags(t *testing.T) {
 		t.Errorf("--call targets printed:\n%s", r.out)
 	}
 }
+
+// TestCLIAttestationsAndCall: gopherfile build --sbom --provenance mode=max
+// attaches both attestations, as docker buildx build does; --call outline and
+// --call check print the frontend's answers (check exits 1 on a warning).
+func TestCLIAttestationsAndCall(t *testing.T) {
+	dir := copyDir(t, "examples/multi")
+	tarball := filepath.Join(t.TempDir(), "multi.tar")
+	mustOK(t, cli(t, dir, "--progress", "plain", "--sbom", "--provenance=mode=max", "--platform", "linux/amd64", "-o", "type=oci,dest="+tarball, "."))
+	img := loadOCI(t, tarball)
+	var sbom, prov bool
+	filepath.Walk(filepath.Join(img.Dir, "blobs"), func(p string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() {
+			return err
+		}
+		dt, _ := os.ReadFile(p)
+		s := string(dt)
+		sbom = sbom || strings.Contains(s, "SPDX-2.3") && strings.Contains(s, "pkg:golang/stdlib@")
+		prov = prov || strings.Contains(s, "https://slsa.dev/provenance")
+		return nil
+	})
+	if !sbom || !prov {
+		t.Errorf("attestations in the OCI layout: SBOM %v, provenance %v", sbom, prov)
+	}
+
+	r := cli(t, dir, "--call", "outline", ".")
+	mustOK(t, r)
+	if !strings.Contains(r.out, "GO_VERSION") || !strings.Contains(r.out, "GOPROXY") {
+		t.Errorf("--call outline printed:\n%s", r.out)
+	}
+	writeFile(t, filepath.Join(dir, "Gopherfile"), "version: 1\nbuilds:\n  - main: ./cmd/api\nimage:\n  user: root\n")
+	r = cli(t, dir, "--call", "check", ".")
+	if r.err == nil || !strings.Contains(r.out, "root-user") {
+		t.Errorf("--call check: %v\n%s", r.err, r.out)
+	}
+}

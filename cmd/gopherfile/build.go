@@ -93,6 +93,12 @@ func parseBuildFlags(args []string, stdout, stderr io.Writer) (*buildOptions, er
 	if o.dir, err = c.dirArg(positional); err != nil {
 		return nil, err
 	}
+	if _, ok := callRequests[o.call]; !ok && o.call != "build" && o.call != "" {
+		return nil, c.usageError("--call %s: use build, targets, outline or check", o.call)
+	}
+	if o.push && len(o.tags) == 0 {
+		return nil, c.usageError("--push needs an image name: add -t REGISTRY/NAME:TAG")
+	}
 	if o.file == "" {
 		o.file = filepath.Join(o.dir, "Gopherfile")
 	}
@@ -132,9 +138,6 @@ func buildCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	attestAttr(attrs, "sbom", o.sbom)
 	attestAttr(attrs, "provenance", o.prov)
-	if o.push && len(o.tags) == 0 {
-		return fmt.Errorf("--push needs an image name: add -t REGISTRY/NAME:TAG")
-	}
 	if o.noCache {
 		attrs["no-cache"] = ""
 	}
