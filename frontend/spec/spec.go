@@ -191,7 +191,10 @@ type Modules struct {
 type Build struct {
 	// Name of the binary: a plain file name of letters, digits, ".", "_" and
 	// "-". Default: the last element of main (or of the module path, for the
-	// module root), without a /vN suffix.
+	// module root), without a /vN suffix. It is also the --target that
+	// builds the image of this binary alone, so it may not be a fixed target
+	// (image, binaries, deps, tidy, test, vet): a main like ./cmd/test needs
+	// a name.
 	Name string `yaml:"name,omitempty" json:"name,omitempty"`
 
 	// Main is the main package, as a path relative to the module root, e.g.
