@@ -5,6 +5,7 @@ package integration
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -38,6 +39,16 @@ func TestGenerateStringer(t *testing.T) {
 	if want := "color: Red\ncolor: Green\ncolor: Blue\n"; out != want {
 		t.Errorf("generate printed %q, want %q", out, want)
 	}
+
+	// The step is cached by the source tree: the same sources do not run it again.
+	r = buildx(t, dir, syntaxArgs(append(proxyCAArgs(), "--platform", "linux/amd64", "-o", "type=oci,dest="+tarball, ".")...)...)
+	mustOK(t, r)
+	if !regexp.MustCompile(`(?m)^#(\d+) \[generate\] go generate \./\.\.\.\n#\d+ CACHED`).MatchString(r.out) {
+		t.Errorf("the second build ran go generate again:\n%s", r.out)
+	}
+
+	// The tests see the generated files too.
+	mustOK(t, buildx(t, dir, syntaxArgs(append(proxyCAArgs(), "--target", "test", "-o", "type=local,dest="+t.TempDir(), ".")...)...))
 }
 
 // TestGenerateNeedsNetwork: a generator that fetches a module at a version
