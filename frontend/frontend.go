@@ -418,7 +418,8 @@ func (b *build) compileError(err error) error {
 		}
 		return b.fieldError(field, err)
 	}
-	return err
+	// An ldflags template rendered for this platform (plan.BuildFlags).
+	return b.planError(err)
 }
 
 // marshalOpts are the constraints of every build graph: the platform and
