@@ -5,6 +5,7 @@
 //   docker buildx bake frontend                  # the frontend image (amd64 + arm64)
 //   docker buildx bake examples                  # every example image
 //   docker buildx bake hello --set hello.output=type=oci,dest=hello.tar
+//   docker buildx bake multi-images              # one image per binary (a matrix)
 
 variable "FRONTEND_IMAGE" {
   default = "localhost:5055/gopherfile/frontend:dev"
@@ -25,7 +26,7 @@ group "default" {
 }
 
 group "examples" {
-  targets = ["hello", "server", "multi", "cgo", "vendor", "workspace"]
+  targets = ["hello", "server", "multi", "multi-images", "cgo", "vendor", "workspace", "generate", "embed"]
 }
 
 target "frontend" {
@@ -62,6 +63,45 @@ target "multi" {
   context   = "examples/multi"
   platforms = ["linux/amd64", "linux/arm64"]
   tags      = ["gopherfile-examples/multi:dev"]
+}
+
+// multi-images builds one image per binary of the multi example: every build
+// of a Gopherfile is a target (--target api) whose image holds that binary
+// alone, as its entrypoint. The matrix makes the targets multi-api and
+// multi-worker; `docker buildx build --call targets` lists a module's builds.
+group "multi-images" {
+  targets = ["multi-bin"]
+}
+
+target "multi-bin" {
+  name      = "multi-${bin}"
+  matrix    = { bin = ["api", "worker"] }
+  inherits  = ["_gopherfile"]
+  context   = "examples/multi"
+  target    = bin
+  platforms = ["linux/amd64", "linux/arm64"]
+  tags      = ["gopherfile-examples/${bin}:dev"]
+}
+
+// generate runs go generate with a go.mod tool (stringer) during the build.
+target "generate" {
+  inherits = ["_gopherfile"]
+  context  = "examples/generate"
+  tags     = ["gopherfile-examples/generate:dev"]
+}
+
+// embed's binary embeds what embed-web builds: the Gopherfile's sources:
+// copies the context web (here the output of embed-web) to web/.
+target "embed-web" {
+  context    = "examples/embed/ui"
+  dockerfile = "Dockerfile"
+}
+
+target "embed" {
+  inherits = ["_gopherfile"]
+  context  = "examples/embed"
+  contexts = { web = "target:embed-web" }
+  tags     = ["gopherfile-examples/embed:dev"]
 }
 
 target "cgo" {

@@ -108,10 +108,32 @@ type build struct {
 	graph *gfllb.Graph
 }
 
-func (b *build) listTargets(context.Context) (*targets.List, error) {
-	l := &targets.List{}
-	for _, t := range plan.Targets {
-		l.Targets = append(l.Targets, targets.Target{Name: t.Name, Description: t.Description, Default: t.Default})
+// listTargets answers --call targets: the fixed targets and one per build
+// (the image of that binary alone).
+func (b *build) listTargets(ctx context.Context) (*targets.List, error) {
+	mod, err := b.readModule(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p, err := plan.New(b.spec, *mod, plan.Options{BuildArgs: b.bc.BuildArgs})
+	if err != nil {
+		return nil, b.planError(err)
+	}
+	l := &targets.List{Sources: [][]byte{b.src.Data}}
+	for i, t := range p.TargetList() {
+		tt := targets.Target{Name: t.Name, Description: t.Description, Default: t.Default}
+		if i >= len(plan.Targets) {
+			bin := p.Binaries[i-len(plan.Targets)]
+			field := bin.Field
+			if field != "version" {
+				field += ".main"
+				if _, ok := b.pos[bin.Field+".name"]; ok {
+					field = bin.Field + ".name"
+				}
+			}
+			tt.Location = b.loc(field)
+		}
+		l.Targets = append(l.Targets, tt)
 	}
 	return l, nil
 }
@@ -209,7 +231,12 @@ func (b *build) prepare(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	sources, err := b.loadSources(ctx)
+	if err != nil {
+		return err
+	}
 	b.in = gfllb.Inputs{
+		Sources:       sources,
 		BuildPlatform: buildPlatform,
 		Builder:       *builder,
 		Context:       *mainCtx,
@@ -391,7 +418,8 @@ func (b *build) compileError(err error) error {
 		}
 		return b.fieldError(field, err)
 	}
-	return err
+	// An ldflags template rendered for this platform (plan.BuildFlags).
+	return b.planError(err)
 }
 
 // marshalOpts are the constraints of every build graph: the platform and

@@ -4,7 +4,15 @@
 # localhost:5055/gopherfile/frontend:1, which buildkitd's docker.io mirror serves as
 # docker.io/gopherfile/frontend:1 (the name in the examples' `# syntax=` lines).
 # Fast when nothing changed: BuildKit caches every step.
+#
+# GF_FRONTEND_IMAGE=localhost:5055/gopherfile/frontend:mybranch pushes that name
+# only (not the :1 alias other checkouts' tests use), so that a branch can test its
+# own frontend: run the integration tests with the same GF_FRONTEND_IMAGE.
+# GF_FRONTEND_ALIAS overrides the alias (empty: none).
 set -euo pipefail
+default_image=localhost:${GF_REGISTRY_PORT:-5055}/gopherfile/frontend:dev
+custom=${GF_FRONTEND_IMAGE:+x}
+given_image=${GF_FRONTEND_IMAGE:-}
 HACK=$(cd "$(dirname "$0")" && pwd)
 . "$HACK/env.sh"
 cd "$HACK/.."
@@ -14,7 +22,19 @@ secret=()
 if [ -f /etc/ssl/certs/ca-certificates.crt ]; then
 	secret=(--secret id=cacert,src=/etc/ssl/certs/ca-certificates.crt)
 fi
-log "building the frontend image $GF_FRONTEND_IMAGE"
+names=$GF_FRONTEND_IMAGE
+if [ -n "${GF_FRONTEND_ALIAS+x}" ]; then
+	alias=$GF_FRONTEND_ALIAS
+elif [ -z "$custom" ] || [ "$given_image" = "$default_image" ]; then
+	alias=localhost:$GF_REGISTRY_PORT/gopherfile/frontend:1
+else
+	alias=
+fi
+if [ -n "$alias" ]; then
+	names="$names,$alias"
+fi
+logfile=$GF_STATE/frontend-image$(printf '%s' "$GF_FRONTEND_IMAGE" | tr -c 'A-Za-z0-9' '-' | sed 's/.*frontend-/-/').log
+log "building the frontend image $names"
 # The frontend image is published for amd64 and arm64 (cross-compiled, no emulation).
 platforms=${GF_FRONTEND_PLATFORMS:-linux/amd64,linux/arm64}
 buildctl --addr "$GF_BUILDKIT_ADDR" build --progress plain \
@@ -22,9 +42,9 @@ buildctl --addr "$GF_BUILDKIT_ADDR" build --progress plain \
 	--opt platform="$platforms" --opt build-arg:VERSION="${GF_VERSION:-dev}" \
 	"${secret[@]}" \
 	--opt build-arg:GOPROXY="$(go env GOPROXY)" \
-	--output "type=image,\"name=$GF_FRONTEND_IMAGE,localhost:$GF_REGISTRY_PORT/gopherfile/frontend:1\",push=true,registry.insecure=true" \
-	>"$GF_STATE/frontend-image.log" 2>&1 || {
-	tail -n 40 "$GF_STATE/frontend-image.log" >&2
-	die "building the frontend image failed (log: $GF_STATE/frontend-image.log)"
+	--output "type=image,\"name=$names\",push=true,registry.insecure=true" \
+	>"$logfile" 2>&1 || {
+	tail -n 40 "$logfile" >&2
+	die "building the frontend image failed (log: $logfile)"
 }
-log "pushed $GF_FRONTEND_IMAGE and docker.io/gopherfile/frontend:1 (via the mirror)"
+log "pushed $names"

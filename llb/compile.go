@@ -48,7 +48,11 @@ func (g *Graph) Compile(target ocispecs.Platform) (bk.State, error) {
 			}
 			seed = &st
 		}
-		outs = append(outs, g.compileOne(target, b, cc, seed))
+		flags, err := p.BuildFlags(b, target.OS, target.Architecture, target.Variant)
+		if err != nil {
+			return bk.State{}, err
+		}
+		outs = append(outs, g.compileOne(target, b, flags, cc, seed))
 	}
 	return collectBinaries(g.in, p.Binaries, outs), nil
 }
@@ -57,16 +61,16 @@ func samePlatform(a, b ocispecs.Platform) bool {
 	return platforms.Only(platforms.Normalize(b)).Match(platforms.Normalize(a)) && a.Architecture == b.Architecture
 }
 
-func (g *Graph) compileOne(target ocispecs.Platform, b plan.Binary, cc string, seed *bk.State) bk.State {
+func (g *Graph) compileOne(target ocispecs.Platform, b plan.Binary, flags []string, cc string, seed *bk.State) bk.State {
 	out := path.Join(plan.OutDir, b.Name)
-	args := append([]string{"build", "-trimpath", "-o", out}, b.Flags...)
+	args := append([]string{"build", "-trimpath", "-o", out}, flags...)
 	args = append(args, b.Main)
 	s := goStep{
 		kind:    stepconfig.Build,
 		name:    fmt.Sprintf("[build %s %s] go %s", b.Name, platforms.Format(target), strings.Join(args, " ")),
 		field:   b.Field + ".main",
 		args:    args,
-		src:     g.in.Context,
+		src:     g.source(),
 		target:  &target,
 		bin:     &b,
 		cc:      cc,
@@ -144,7 +148,7 @@ func (g *Graph) compileDeps(target ocispecs.Platform, b plan.Binary, cc string) 
 		name:   fmt.Sprintf("[build deps %s] go list -deps %s", platforms.Format(target), strings.Join(mains, " ")),
 		field:  b.Field + ".main",
 		args:   largs,
-		src:    g.in.Context,
+		src:    g.source(),
 		target: &target,
 		bin:    &b,
 		cc:     cc,
@@ -157,7 +161,7 @@ func (g *Graph) compileDeps(target ocispecs.Platform, b plan.Binary, cc string) 
 	// must not depend on the module's own .go files.
 	src := g.in.DepFiles
 	if g.p.Vendored {
-		src = g.in.Context
+		src = g.source()
 	}
 	return g.run(goStep{
 		kind:   stepconfig.BuildDeps,

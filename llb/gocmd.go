@@ -78,11 +78,14 @@ type Graph struct {
 	download *bk.ExecState
 	// recordState is a copy of the download record (UseRecord), or nil.
 	recordState *bk.State
+	// generated is the source tree after go generate, once defined.
+	generated *bk.State
 }
 
 // New returns the graph of a plan. The download step is defined at once
 // (it is the root of every other go step).
 func New(p *plan.Plan, in Inputs) *Graph {
+	in.Context = withSources(in)
 	g := &Graph{p: p, in: in}
 	if !p.Vendored {
 		es := g.run(g.downloadStep())
@@ -180,7 +183,7 @@ func (g *Graph) run(s goStep) bk.ExecState {
 			cfg.LocalProxies = []string{DownloadDir + "/gomodcache/cache/download"}
 		}
 	default:
-		// Offline steps read the module cache and never write it: one
+		// Offline steps (go generate among them) read the module cache and never write it: one
 		// build's compile cannot plant files that another build reads.
 		o = append(o, bk.AddMount(DownloadDir, g.afterDownload(), bk.Readonly))
 		cfg.Record = g.record()

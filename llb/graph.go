@@ -47,6 +47,8 @@ type Inputs struct {
 	// Location attaches a Gopherfile location (a spec field path) to a step so
 	// that its failure points at the right line. It may be nil.
 	Location func(field string) bk.ConstraintsOpt
+	// Sources are the named contexts of sources:, copied into Context by New.
+	Sources []Source
 	// NoMergeOp is true on a builder without MergeOp (BuildKit before v0.10,
 	// Docker Engine 20.10): file copies stand in for it.
 	NoMergeOp bool

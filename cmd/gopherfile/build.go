@@ -18,8 +18,6 @@ import (
 	"github.com/moby/buildkit/util/progress/progressui"
 	"github.com/tonistiigi/fsutil"
 	"golang.org/x/sync/errgroup"
-
-	"github.com/gopherfile/gopherfile/frontend"
 )
 
 type buildOptions struct {
@@ -39,6 +37,11 @@ type buildOptions struct {
 	network   string
 	dir       string
 	helper    string
+	tags      listFlag
+	push      bool
+	call      string
+	sbom      string
+	prov      string
 }
 
 func defaultAddr() string {
@@ -53,13 +56,22 @@ const buildUsage = `Usage: gopherfile build [flags] [DIR]
 Builds DIR (default ".") with the Gopherfile in it.
 `
 
+// buildHelp is the usage with the list of targets.
+var buildHelp = buildUsage + targetsUsage()
+
 func parseBuildFlags(args []string, stdout, stderr io.Writer) (*buildOptions, error) {
 	o := &buildOptions{}
-	c := newCommand("build", buildUsage, stdout, stderr)
+	c := newCommand("build", buildHelp, stdout, stderr)
 	fs := c.fs
 	fs.StringVar(&o.file, "f", "", "the Gopherfile (default DIR/Gopherfile)")
 	fs.StringVar(&o.file, "file", "", "same as -f")
-	fs.StringVar(&o.target, "target", "", "target to build: image (default), binaries, deps")
+	fs.StringVar(&o.target, "target", "", "target to build: image (default), binaries, deps, tidy, test, vet, or a build's name (see Targets)")
+	fs.Var(&o.tags, "t", "image name to export (repeatable); with --push, pushed to its registry")
+	fs.Var(&o.tags, "tag", "same as -t")
+	fs.BoolVar(&o.push, "push", false, "push the -t images to their registry")
+	fs.StringVar(&o.call, "call", "build", "what to do: build, targets (list them), outline (build args, secrets), check (lint)")
+	fs.Var(boolString{&o.sbom}, "sbom", "SBOM attestation: --sbom (or true), false, or BuildKit's options, e.g. generator=REF")
+	fs.Var(boolString{&o.prov}, "provenance", "provenance attestation: --provenance (or true: mode=min), false, or mode=max")
 	fs.Var(&o.platforms, "platform", "target platform(s), e.g. linux/amd64,linux/arm64 (repeatable)")
 	fs.Var(&o.buildArgs, "build-arg", "build arg KEY=VALUE (repeatable)")
 	fs.Var(&o.outputs, "o", "output, as in buildctl: type=local,dest=DIR | type=oci,dest=FILE | type=image,name=REF,push=true | DIR (repeatable)")
@@ -80,6 +92,12 @@ func parseBuildFlags(args []string, stdout, stderr io.Writer) (*buildOptions, er
 	}
 	if o.dir, err = c.dirArg(positional); err != nil {
 		return nil, err
+	}
+	if _, ok := callRequests[o.call]; !ok && o.call != "build" && o.call != "" {
+		return nil, c.usageError("--call %s: use build, targets, outline or check", o.call)
+	}
+	if o.push && len(o.tags) == 0 {
+		return nil, c.usageError("--push needs an image name: add -t REGISTRY/NAME:TAG")
 	}
 	if o.file == "" {
 		o.file = filepath.Join(o.dir, "Gopherfile")
@@ -115,13 +133,11 @@ func buildCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		attrs["build-arg:"+k] = v
 	}
-	for _, c := range o.contexts {
-		k, v, ok := strings.Cut(c, "=")
-		if !ok {
-			return fmt.Errorf("--build-context %q: want NAME=VALUE", c)
-		}
-		attrs["context:"+k] = v
+	if err := callAttr(o.call, attrs); err != nil {
+		return err
 	}
+	attestAttr(attrs, "sbom", o.sbom)
+	attestAttr(attrs, "provenance", o.prov)
 	if o.noCache {
 		attrs["no-cache"] = ""
 	}
@@ -149,6 +165,13 @@ func buildCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	exports, err := bkbuild.ParseOutput(o.outputs)
 	if err != nil {
 		return fmt.Errorf("-o: %w", err)
+	}
+	if len(o.tags) > 0 {
+		e, err := tagExport(o.tags, o.push)
+		if err != nil {
+			return err
+		}
+		exports = append(exports, e)
 	}
 	cacheImports, err := bkbuild.ParseImportCache(o.cacheFrom)
 	if err != nil {
@@ -188,6 +211,15 @@ func buildCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer c.Close()
 
 	mounts := map[string]fsutil.FS{"context": contextFS, "dockerfile": fileFS}
+	for _, c := range o.contexts {
+		k, v, ok := strings.Cut(c, "=")
+		if !ok || k == "" {
+			return fmt.Errorf("--build-context %q: want NAME=VALUE", c)
+		}
+		if err := localContext(k, v, attrs, mounts); err != nil {
+			return err
+		}
+	}
 	if err := helperSource(ctx, c, o.helper, attrs, mounts); err != nil {
 		return err
 	}
@@ -208,8 +240,9 @@ func buildCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	ch := make(chan *client.SolveStatus)
 	eg, ctx := errgroup.WithContext(ctx)
+	call := &callResult{}
 	eg.Go(func() error {
-		_, err := c.Build(ctx, solveOpt, "gopherfile", frontend.Build, ch)
+		_, err := c.Build(ctx, solveOpt, "gopherfile", call.build, ch)
 		if err != nil && len(allow) > 0 && strings.Contains(err.Error(), "granting entitlement network.host is not allowed") {
 			return fmt.Errorf("--network host: the buildkitd at %s does not grant the network.host entitlement: start it with --allow-insecure-entitlement network.host (or insecure-entitlements = [\"network.host\"] in buildkitd.toml), or build without --network host: %w", o.addr, err)
 		}
@@ -219,5 +252,11 @@ func buildCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		_, err := display.UpdateFrom(context.WithoutCancel(ctx), ch)
 		return err
 	})
-	return eg.Wait()
+	if err := eg.Wait(); err != nil {
+		return err
+	}
+	if _, ok := attrs["requestid"]; ok {
+		return call.print(o.call, stdout)
+	}
+	return nil
 }

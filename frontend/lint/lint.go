@@ -116,6 +116,7 @@ var Rules = []Rule{
 	{RuleEntrypointNotBuilt, LevelError, "image.entrypoint runs a program that no build makes and image.files does not add, on a base without programs of its own (distroless static, scratch)"},
 	{RuleCCWithoutCGO, LevelWarning, "cc names C compilers, but cgo is off, so they are not used"},
 	{RuleTidyNeedsGo123, LevelError, "the tidy check is on, but the builder's Go is older than 1.23, whose go mod tidy has no -diff"},
+	{RuleGenerateNeedsNetwork, LevelError, "generate: is on and a //go:generate directive runs go run PKG@VERSION, which needs the network the generate step does not have (declare the generator with go get -tool instead); needs the source tree"},
 }
 
 // Check returns the warnings for a parsed Gopherfile, sorted by line. facts may
@@ -168,6 +169,7 @@ var checks = []func(*checker){
 	(*checker).entrypoint,
 	(*checker).ccWithoutCGO,
 	(*checker).tidyNeedsGo,
+	(*checker).generateNeedsNetwork,
 }
 
 type checker struct {

@@ -37,6 +37,7 @@ var defaultFacts = &gomod.Facts{Path: "github.com/acme/tool", Go: "1.26"}
 // ruleCases holds the table of every rule.
 var ruleCases = map[string]func() []lintCase{
 	RulePlanError:            planErrorCases,
+	RuleGenerateNeedsNetwork: generateNeedsNetworkCases,
 	RuleWeakenedChecksums:    weakenedChecksumsCases,
 	RuleRootUser:             rootUserCases,
 	RuleUnpinnedBase:         unpinnedBaseCases,

@@ -114,3 +114,20 @@ func tidyNeedsGoCases() []lintCase {
 		},
 	}
 }
+
+func generateNeedsNetworkCases() []lintCase {
+	tree := fstest.MapFS{
+		"go.mod":       mapFile("module github.com/acme/tool\n\ngo 1.26\n"),
+		"main.go":      mapFile("package main\n\n//go:generate go tool stringer -type=Color\n\nfunc main() {}\n"),
+		"enum/enum.go": mapFile("package enum\n\n//go:generate go run golang.org/x/tools/cmd/stringer@v0.30.0 -type=Kind\n"),
+		"vendor/x.go":  mapFile("//go:generate go run example.com/gen@v1\n"),
+	}
+	return []lintCase{
+		{name: "generate off: not checked", file: "version: 1\n", facts: defaultFacts, opt: Options{Tree: tree}},
+		{name: "no tree: not checked", file: "version: 1\ngenerate: [./...]\n", facts: defaultFacts},
+		{
+			name: "go run at a version", file: "version: 1\ngenerate: [./...]\n", facts: defaultFacts, opt: Options{Tree: tree},
+			want: []want{{RuleGenerateNeedsNetwork, 2, "generate", LevelError, "enum/enum.go:3 runs go run golang.org/x/tools/cmd/stringer@v0.30.0, which fetches a module, but go generate runs offline in the build: declare it as a tool (go get -tool golang.org/x/tools/cmd/stringer@v0.30.0) and write //go:generate go tool stringer"}},
+		},
+	}
+}

@@ -3,13 +3,14 @@ package plan
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/gopherfile/gopherfile/frontend/gomod"
 	"github.com/gopherfile/gopherfile/frontend/spec"
 )
 
-func binaries(s *spec.Spec, modulePath, defaultMain string, stamp Stamp) ([]Binary, error) {
+func binaries(s *spec.Spec, modulePath, defaultMain string, stamp Stamp, platforms []string) ([]Binary, error) {
 	builds := s.Builds
 	fields := make([]string, len(builds))
 	for i := range builds {
@@ -39,6 +40,14 @@ func binaries(s *spec.Spec, modulePath, defaultMain string, stamp Stamp) ([]Bina
 				name = gomod.BinaryName(main)
 			}
 		}
+		if slices.Contains(spec.FixedTargets, name) {
+			field, how := fields[i]+".main", fmt.Sprintf("main: %s makes a binary named %q", main, name)
+			if b.Name != "" {
+				field, how = fields[i]+".name", fmt.Sprintf("the build name %q", name)
+			}
+			return nil, &Error{Field: field, Msg: fmt.Sprintf("%s: %s, which is a fixed target (%s): --target %s could not build its image: rename the build with name:, e.g. name: %s-cmd",
+				field, how, strings.Join(spec.FixedTargets, ", "), name, name)}
+		}
 		if names[name] {
 			return nil, &Error{Field: fields[i], Msg: fmt.Sprintf("two builds make a binary named %q: give them different name: fields", name)}
 		}
@@ -57,14 +66,32 @@ func binaries(s *spec.Spec, modulePath, defaultMain string, stamp Stamp) ([]Bina
 		if b.Strip == nil || *b.Strip { // nil only for the default build
 			ld = "-s -w"
 		}
+		perPlatform := false
 		if b.Ldflags != "" {
-			user, err := stamp.render(b.Ldflags)
+			field := fields[i] + ".ldflags"
+			var err error
+			perPlatform, err = usesPlatform(b.Ldflags)
 			if err != nil {
-				return nil, &Error{Field: fields[i] + ".ldflags", Msg: fields[i] + ".ldflags: " + err.Error()}
+				return nil, &Error{Field: field, Msg: field + ": " + err.Error()}
 			}
-			ld = strings.TrimSpace(ld + " " + user)
+			if perPlatform {
+				// Rendered per target platform by BuildFlags; checked
+				// now for every platform the Gopherfile names.
+				for _, pl := range append([]string{"linux/amd64"}, platforms...) {
+					if _, err := stamp.ForPlatform(pl).render(b.Ldflags); err != nil {
+						return nil, &Error{Field: field, Msg: field + ": " + err.Error()}
+					}
+				}
+				ld = strings.TrimSpace(ld + " " + b.Ldflags)
+			} else {
+				user, err := stamp.render(b.Ldflags)
+				if err != nil {
+					return nil, &Error{Field: field, Msg: field + ": " + err.Error()}
+				}
+				ld = strings.TrimSpace(ld + " " + user)
+			}
 		}
-		if ld != "" {
+		if ld != "" && !perPlatform {
 			flags = append(flags, "-ldflags="+ld)
 		}
 		if b.Gcflags != "" {
@@ -74,7 +101,11 @@ func binaries(s *spec.Spec, modulePath, defaultMain string, stamp Stamp) ([]Bina
 			flags = append(flags, "-tags="+strings.Join(b.Tags, ","))
 		}
 		flags = append(flags, b.Flags...)
-		out = append(out, Binary{Name: name, Main: main, Output: output, Flags: flags, Env: sortedEnv(b.Env), Field: fields[i]})
+		bin := Binary{Name: name, Main: main, Output: output, Flags: flags, Env: sortedEnv(b.Env), Field: fields[i]}
+		if perPlatform {
+			bin.PlatformLdflags = ld
+		}
+		out = append(out, bin)
 	}
 	return out, nil
 }

@@ -3,6 +3,7 @@ package plan
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -24,9 +25,14 @@ type Stamp struct {
 	Version string
 	// Commit is the git revision of the context, else the build arg COMMIT.
 	Commit string
+	// ShortCommit is the first 7 characters of Commit.
+	ShortCommit string
 	// Date is SOURCE_DATE_EPOCH in RFC 3339, else "".
 	Date string
-	args map[string]string
+	// Os, Arch and Variant are the target platform of one compile (set by
+	// ForPlatform; empty in a platform-independent render).
+	Os, Arch, Variant string
+	args              map[string]string
 	// commitFromVCS says Commit is the revision BuildKit reported.
 	commitFromVCS bool
 }
@@ -38,6 +44,10 @@ func stampValues(args map[string]string, opt Options) Stamp {
 	st := Stamp{Version: orDefault(args[ArgVersion], "dev"), Commit: opt.VCSRevision, args: args, commitFromVCS: opt.VCSRevision != ""}
 	if st.Commit == "" {
 		st.Commit = args[ArgCommit]
+	}
+	st.ShortCommit = st.Commit
+	if len(st.ShortCommit) > 7 {
+		st.ShortCommit = st.ShortCommit[:7]
 	}
 	if opt.Epoch != nil {
 		st.Date = opt.Epoch.UTC().Format(time.RFC3339)
@@ -99,8 +109,13 @@ func (s Stamp) checkValue(r spec.TemplateRef) error {
 		if s.commitFromVCS {
 			origin, fix = "the git revision BuildKit reported for the context", "build from a clean git checkout"
 		}
-	case "Date":
-		return nil // RFC 3339, made here
+	case "ShortCommit":
+		v, origin, fix = s.ShortCommit, "the build arg "+ArgCommit, "--build-arg "+ArgCommit+"=$(git rev-parse HEAD)"
+		if s.commitFromVCS {
+			origin, fix = "the git revision BuildKit reported for the context", "build from a clean git checkout"
+		}
+	case "Date", "Os", "Arch", "Variant":
+		return nil // RFC 3339 made here, or a checked platform
 	case "Arg":
 		v, origin, fix = s.args[r.Arg], "the build arg "+r.Arg, "--build-arg "+r.Arg+"=VALUE with a value of one word"
 	}
@@ -148,4 +163,56 @@ func SourceDateEpoch(args map[string]string) (*time.Time, error) {
 	}
 	t := time.Unix(n, 0).UTC()
 	return &t, nil
+}
+
+// ForPlatform returns the stamp for one target platform ("os/arch[/variant]",
+// normalized as BuildKit does: linux/arm is linux/arm/v7).
+func (s Stamp) ForPlatform(platform string) Stamp {
+	parts := strings.SplitN(platform, "/", 3)
+	s.Os, s.Arch, s.Variant = parts[0], "", ""
+	if len(parts) > 1 {
+		s.Arch = parts[1]
+	}
+	if len(parts) > 2 {
+		s.Variant = parts[2]
+	}
+	if s.Arch == "arm" && s.Variant == "" {
+		s.Variant = "v7"
+	}
+	return s
+}
+
+// usesPlatform reports whether an ldflags template uses .Os, .Arch or .Variant.
+func usesPlatform(text string) (bool, error) {
+	if !strings.Contains(text, "{{") {
+		return false, nil
+	}
+	_, refs, err := spec.ParseTemplate(text)
+	if err != nil {
+		return false, err
+	}
+	for _, r := range refs {
+		if slices.Contains(spec.PlatformFields, r.Field) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// BuildFlags are the go build flags of binary b for one target platform
+// (os, arch and variant as in an OCI platform): b.Flags, with -ldflags
+// rendered for the platform when its template uses it.
+func (p *Plan) BuildFlags(b Binary, os, arch, variant string) ([]string, error) {
+	if b.PlatformLdflags == "" {
+		return b.Flags, nil
+	}
+	pl := os + "/" + arch
+	if variant != "" {
+		pl += "/" + variant
+	}
+	ld, err := p.stamp.ForPlatform(pl).render(b.PlatformLdflags)
+	if err != nil {
+		return nil, &Error{Field: b.Field + ".ldflags", Msg: fmt.Sprintf("%s.ldflags for %s: %s", b.Field, pl, err)}
+	}
+	return append([]string{"-ldflags=" + ld}, b.Flags...), nil
 }

@@ -16,33 +16,6 @@ import (
 	"github.com/gopherfile/gopherfile/frontend/spec"
 )
 
-// Targets a build can stop at.
-const (
-	TargetImage    = "image"
-	TargetBinaries = "binaries"
-	TargetDeps     = "deps"
-	TargetTidy     = "tidy"
-	TargetTest     = "test"
-	TargetVet      = "vet"
-)
-
-// TargetInfo describes a target for --call targets and the README.
-type TargetInfo struct {
-	Name        string
-	Description string
-	Default     bool
-}
-
-// Targets lists the targets in the order they are documented.
-var Targets = []TargetInfo{
-	{Name: TargetImage, Description: "the runtime image with the binaries (default)", Default: true},
-	{Name: TargetBinaries, Description: "just the binaries, for -o type=local,dest=DIR"},
-	{Name: TargetDeps, Description: "the builder after go mod download (warms the module cache)"},
-	{Name: TargetTidy, Description: "go.mod and go.sum after go mod tidy: docker buildx build --target tidy -o . fixes them"},
-	{Name: TargetTest, Description: "go test; -o type=local,dest=DIR exports test.json, junit.xml and test.txt"},
-	{Name: TargetVet, Description: "go vet over the test packages"},
-}
-
 // Build args Gopherfile reads besides BuildKit's own.
 const (
 	ArgGoVersion    = "GO_VERSION"
@@ -111,7 +84,11 @@ type Module struct {
 
 // Plan is one resolved build, independent of the target platform.
 type Plan struct {
+	// Target is a fixed target (TargetImage for the image of one build).
 	Target string `json:"target"`
+	// Binary, when set, is the build whose image the target is (--target
+	// <build name>): Binaries holds that build alone.
+	Binary string `json:"binary,omitempty"`
 	// Builder is the builder image reference and where it came from.
 	Builder       string `json:"builder"`
 	BuilderOrigin string `json:"builderOrigin"`
@@ -162,6 +139,24 @@ type Plan struct {
 	// Network is the network mode of the networked module steps (--network):
 	// NetworkDefault (BuildKit's sandbox network), NetworkHost or NetworkNone.
 	Network string `json:"network,omitempty"`
+	// Generate are the package patterns of go generate (none: no step).
+	Generate []string `json:"generate,omitempty"`
+	// Sources are named contexts copied into the source tree.
+	Sources []Source `json:"sources,omitempty"`
+
+	// stamp renders the ldflags templates that use the target platform.
+	stamp Stamp
+	// allBinaries are every build's binaries when Binary narrows Binaries.
+	allBinaries []Binary
+}
+
+// Source is a named build context copied into the source tree at Dst (a
+// clean path relative to the build context root).
+type Source struct {
+	Context string `json:"context"`
+	Dst     string `json:"dst"`
+	// Field is the spec field, for error locations.
+	Field string `json:"field"`
 }
 
 // Test is the go test and go vet configuration.
@@ -187,6 +182,10 @@ type Binary struct {
 	Env []string `json:"env,omitempty"`
 	// Field is the spec field the binary came from, for error locations.
 	Field string `json:"field"`
+	// PlatformLdflags is the -ldflags template (after -s -w) when it uses
+	// the target platform (.Os, .Arch, .Variant): Flags then has no
+	// -ldflags, and BuildFlags renders it per platform.
+	PlatformLdflags string `json:"platformLdflags,omitempty"`
 }
 
 // Image is the runtime image.
@@ -254,13 +253,6 @@ func New(s *spec.Spec, m Module, opt Options) (*Plan, error) {
 	if p.Target == "" {
 		p.Target = TargetImage
 	}
-	if !knownTarget(p.Target) {
-		names := make([]string, len(Targets))
-		for i, t := range Targets {
-			names[i] = t.Name
-		}
-		return nil, &Error{Msg: fmt.Sprintf("unknown target %q: this Gopherfile has the targets %s", p.Target, strings.Join(names, ", "))}
-	}
 
 	b := ChooseBuilder(s, args, m)
 	p.Builder, p.BuilderOrigin, p.BuilderReason, p.GoVersion = b.Image, b.Origin, b.Reason, b.GoVersion
@@ -308,17 +300,30 @@ func New(s *spec.Spec, m Module, opt Options) (*Plan, error) {
 		}
 	}
 
-	bins, err := binaries(s, m.Facts.Path, m.DefaultMain, stampValues(args, opt))
+	stamp := stampValues(args, opt)
+	bins, err := binaries(s, m.Facts.Path, m.DefaultMain, stamp, p.Platforms)
 	if err != nil {
 		return nil, err
 	}
+	p.stamp = stamp
 	p.Binaries = bins
+	if err := p.resolveTarget(); err != nil {
+		return nil, err
+	}
 
 	p.Image = image(s, bins, args, p.CGO)
 	if err := checkImagePaths(s, bins); err != nil {
 		return nil, err
 	}
-	p.Image.Labels = ociLabels(p, bins, args, opt)
+	if p.Binary != "" {
+		p.Image = binaryImage(p.Image, bins, p.Binary)
+		p.allBinaries, p.Binaries = bins, onlyBinary(bins, p.Binary)
+	}
+	p.Image.Labels = ociLabels(p, p.Binaries, args, opt)
+	p.Generate = s.Generate
+	for i, src := range s.Sources {
+		p.Sources = append(p.Sources, Source{Context: src.Context, Dst: path.Clean(src.Dst), Field: fmt.Sprintf("sources[%d]", i)})
+	}
 	p.Test = testPlan(s)
 
 	p.CacheNS = args[ArgCacheNS]
@@ -326,15 +331,6 @@ func New(s *spec.Spec, m Module, opt Options) (*Plan, error) {
 		p.CacheNS = m.Facts.Path
 	}
 	return p, nil
-}
-
-func knownTarget(t string) bool {
-	for _, k := range Targets {
-		if k.Name == t {
-			return true
-		}
-	}
-	return false
 }
 
 func cleanDir(d string) string {

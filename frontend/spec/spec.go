@@ -63,7 +63,30 @@ type Spec struct {
 	// Builds lists the binaries to build. Default: one binary from the main
 	// package at the module root, or from cmd/<last element of the module
 	// path> when the root is no main package, named after the module path.
+	// Each build is also a target: --target <name> builds an image holding
+	// only that binary, as its entrypoint, with the same base, user, env,
+	// labels and files (one image per binary, like ko build ./cmd/<name>).
+	// A build may therefore not be named like a fixed target (image,
+	// binaries, deps, tidy, test, vet).
 	Builds []Build `yaml:"builds,omitempty" json:"builds,omitempty"`
+
+	// Sources copies named build contexts into the source tree before go
+	// generate, the tidy check, the tests and the compile: web assets built
+	// by another bake target (contexts = { web = "target:web" }) or a folder
+	// (--build-context web=./ui/dist) end up where //go:embed expects them.
+	// A context the build is not given fails with the flag to add.
+	Sources []Source `yaml:"sources,omitempty" json:"sources,omitempty"`
+
+	// Generate lists package patterns, e.g. ["./..."], to run go generate on
+	// after the sources are in and before the tidy check, the tests and the
+	// compile. It runs offline (no network, GOPROXY=off) with the module
+	// cache the download step filled, mounted read-only: generators declared
+	// as tools in go.mod (go get -tool golang.org/x/tools/cmd/stringer, then
+	// //go:generate go tool stringer -type=Color) run from there. The
+	// generated files feed the tidy check, the tests and the build, never the
+	// build context; the step is cached by the sources. Default: none (go
+	// generate does not run).
+	Generate []string `yaml:"generate,omitempty" json:"generate,omitempty"`
 
 	// Image configures the runtime image.
 	Image Image `yaml:"image,omitempty" json:"image,omitempty"`
@@ -168,7 +191,10 @@ type Modules struct {
 type Build struct {
 	// Name of the binary: a plain file name of letters, digits, ".", "_" and
 	// "-". Default: the last element of main (or of the module path, for the
-	// module root), without a /vN suffix.
+	// module root), without a /vN suffix. It is also the --target that
+	// builds the image of this binary alone, so it may not be a fixed target
+	// (image, binaries, deps, tidy, test, vet): a main like ./cmd/test needs
+	// a name.
 	Name string `yaml:"name,omitempty" json:"name,omitempty"`
 
 	// Main is the main package, as a path relative to the module root, e.g.
@@ -185,8 +211,11 @@ type Build struct {
 	// Ldflags passed to go build with -ldflags, e.g. "-s -w -X main.version={{.Version}}".
 	// It is a Go template with .Version (build arg VERSION, else "dev"), .Commit
 	// (the git revision BuildKit reports for the context, else build arg
-	// COMMIT), .Date (SOURCE_DATE_EPOCH as RFC 3339, else empty) and
-	// {{.Arg "NAME"}} (any build arg), with if/else, eq/ne/and/or/not, print
+	// COMMIT), .ShortCommit (its first 7 characters), .Date
+	// (SOURCE_DATE_EPOCH as RFC 3339, else empty), .Os, .Arch and .Variant
+	// (the target platform of this compile, e.g. linux, arm64 and "", or
+	// linux, arm and v7) and {{.Arg "NAME"}} (any build arg), with if/else,
+	// eq/ne/and/or/not, print
 	// and printf (widths and precisions up to 999); no range, with, define or
 	// variables. A value with whitespace, quotes
 	// or control characters is refused, since it would split the flag or add
@@ -213,6 +242,19 @@ type Build struct {
 	// The reserved names of env are refused here too, and so is GOFLAGS (the
 	// build's own flags replace it): use flags: instead.
 	Env map[string]string `yaml:"env,omitempty" json:"env,omitempty"`
+}
+
+// Source is a named build context copied into the source tree.
+type Source struct {
+	// Context is the name of a build context: --build-context NAME=DIR or
+	// NAME=docker-image://REF with docker buildx build, contexts = { NAME =
+	// "target:web" } in a bake file. Letters, digits, ".", "_", "-" and "/".
+	Context string `yaml:"context" json:"context"`
+
+	// Dst is where its files go: a directory relative to the build context
+	// root (not to module:), inside it, e.g. web/dist. The context's content
+	// is copied into it, over what the build context has there.
+	Dst string `yaml:"dst" json:"dst"`
 }
 
 // Image is the runtime image.

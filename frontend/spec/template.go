@@ -16,21 +16,24 @@ const MaxTemplateOutput = 64 << 10
 const maxVerbWidth = 999
 
 // Template fields an ldflags template may use, besides Arg.
-var templateFields = []string{"Version", "Commit", "Date"}
+var templateFields = []string{"Version", "Commit", "ShortCommit", "Date", "Os", "Arch", "Variant"}
+
+// PlatformFields are the template values that differ per target platform.
+var PlatformFields = []string{"Os", "Arch", "Variant"}
 
 // templateFuncs are the functions an ldflags template may call: each returns
 // a value bounded by its arguments.
 var templateFuncs = []string{"printf", "print", "eq", "ne", "and", "or", "not"}
 
-// TemplateRef is a value an ldflags template uses: Field is Version, Commit,
-// Date or Arg; Arg is the build arg's name for Arg.
+// TemplateRef is a value an ldflags template uses: Field is one of
+// templateFields or Arg; Arg is the build arg's name for Arg.
 type TemplateRef struct {
 	Field string
 	Arg   string
 }
 
 // ParseTemplate parses an ldflags template and checks that it uses only
-// .Version, .Commit, .Date, {{.Arg "NAME"}} with a constant name, if/else,
+// .Version, .Commit, .ShortCommit, .Date, .Os, .Arch, .Variant, {{.Arg "NAME"}} with a constant name, if/else,
 // and templateFuncs with printf widths up to maxVerbWidth: no range, with,
 // define, template, variables or dot (which would print every build arg).
 // Executing what it returns takes time bounded by the template's size. It
@@ -113,7 +116,7 @@ func (w *templateWalker) pipe(p *parse.PipeNode) {
 		return
 	}
 	if len(p.Decl) > 0 {
-		w.fail("variables are not allowed in ldflags: use .Version, .Commit, .Date or .Arg \"NAME\" directly")
+		w.fail("variables are not allowed in ldflags: use .Version, .Commit, .ShortCommit, .Date, .Os, .Arch, .Variant or .Arg \"NAME\" directly")
 		return
 	}
 	for _, c := range p.Cmds {
@@ -178,7 +181,7 @@ func (w *templateWalker) arg(n parse.Node) {
 				w.fail(`write .Arg in parentheses with its name, as in (.Arg "NAME")`)
 				return
 			}
-			w.fail("%s is not a template value: use .Version, .Commit, .Date or .Arg \"NAME\"", n)
+			w.fail("%s is not a template value: use .Version, .Commit, .ShortCommit, .Date, .Os, .Arch, .Variant or .Arg \"NAME\"", n)
 			return
 		}
 		w.ref(TemplateRef{Field: n.Ident[0]})
@@ -188,7 +191,7 @@ func (w *templateWalker) arg(n parse.Node) {
 	case *parse.DotNode:
 		w.fail("{{.}} is not allowed in ldflags: name the value, e.g. {{.Version}}")
 	case *parse.VariableNode:
-		w.fail("variables are not allowed in ldflags: use .Version, .Commit, .Date or .Arg \"NAME\" directly")
+		w.fail("variables are not allowed in ldflags: use .Version, .Commit, .ShortCommit, .Date, .Os, .Arch, .Variant or .Arg \"NAME\" directly")
 	case *parse.IdentifierNode:
 		w.fail("the function %s must be called in parentheses", n.Ident)
 	default:

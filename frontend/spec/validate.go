@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -69,6 +70,8 @@ func (s *Spec) validate(r *report) {
 		}
 	}
 	s.Test.validate(r, "test")
+	validatePatterns(r, "generate", s.Generate, "go generate")
+	validateSources(r, s.Sources)
 	names := map[string]int{}
 	outputs := map[string]int{}
 	for i := range s.Builds {
@@ -114,14 +117,7 @@ func (c *Cache) validate(r *report, field string) {
 }
 
 func (t *Test) validate(r *report, field string) {
-	for i, p := range t.Packages {
-		f := fmt.Sprintf("%s.packages[%d]", field, i)
-		if strings.HasPrefix(p, "-") || strings.Contains(p, "..") && !strings.HasSuffix(p, "...") {
-			r.add(f, fmt.Sprintf("%s is not a package pattern", quote(p)), `write patterns like ./... or ./internal/...; flags go in args`)
-		} else if c, bad := controlChar(p); bad {
-			r.add(f, fmt.Sprintf("%s contains %s", quote(p), describeChar(c)), "write one pattern per list item")
-		}
-	}
+	validatePatterns(r, field+".packages", t.Packages, "flags go in args")
 	for i, a := range t.Args {
 		f := fmt.Sprintf("%s.args[%d]", field, i)
 		if !strings.HasPrefix(a, "-") {
@@ -131,6 +127,65 @@ func (t *Test) validate(r *report, field string) {
 		}
 	}
 	validateTags(r, field+".tags", t.Tags)
+}
+
+// validatePatterns checks a list of package patterns; what names where
+// flags go instead.
+func validatePatterns(r *report, field string, list []string, what string) {
+	for i, p := range list {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		if p == "" || strings.HasPrefix(p, "-") || strings.Contains(p, "..") && !strings.HasSuffix(p, "...") {
+			hint := "write patterns like ./... or ./internal/...; " + what
+			if what == "go generate" {
+				hint = "write patterns like ./... or ./internal/..., relative to the module root"
+			}
+			r.add(f, fmt.Sprintf("%s is not a package pattern", quote(p)), hint)
+		} else if c, bad := controlChar(p); bad {
+			r.add(f, fmt.Sprintf("%s contains %s", quote(p), describeChar(c)), "write one pattern per list item")
+		}
+	}
+}
+
+// contextNameRE is a named build context's name as BuildKit takes it.
+var contextNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]*$`)
+
+// validateSources checks sources: a context name each, a destination inside
+// the build context, no two at one destination.
+func validateSources(r *report, list []Source) {
+	dsts := map[string]int{}
+	for i, src := range list {
+		f := fmt.Sprintf("sources[%d]", i)
+		switch {
+		case src.Context == "":
+			r.add(f+".context", "the context name is empty", "name a build context, e.g. context: web, given with --build-context web=./ui/dist")
+		case len(src.Context) > MaxNameLen || !contextNameRE.MatchString(src.Context) || strings.Contains(src.Context, "://"):
+			r.add(f+".context", fmt.Sprintf("%s is not a build context name", quote(src.Context)), "use letters, digits, '.', '_', '-' and '/', e.g. web")
+		case src.Context == "context" || src.Context == "dockerfile":
+			r.add(f+".context", fmt.Sprintf("%s is the main build context, which is already the source tree", quote(src.Context)), "name another build context, e.g. web")
+		}
+		if src.Dst == "" {
+			r.add(f+".dst", "the destination is empty", "write a directory relative to the build context, e.g. web/dist")
+			continue
+		}
+		if err := checkRelDir(src.Dst); err != nil {
+			r.add(f+".dst", err.Error(), "write a directory relative to the build context root, e.g. web/dist")
+			continue
+		}
+		if c, bad := badPathChar(src.Dst); bad {
+			r.add(f+".dst", fmt.Sprintf("%s contains %s", quote(src.Dst), describeChar(c)), "use letters, digits and '/', '.', '_', '-', '~', '+'")
+			continue
+		}
+		dst := path.Clean(src.Dst)
+		if dst == "." {
+			r.add(f+".dst", "the destination is the build context root", "copy the context into a directory of its own, e.g. web/dist")
+			continue
+		}
+		if j, dup := dsts[dst]; dup {
+			r.add(f+".dst", fmt.Sprintf("%s is already the destination of sources[%d]", src.Dst, j), "give every source its own directory")
+			continue
+		}
+		dsts[dst] = i
+	}
 }
 
 func validateTags(r *report, field string, tags []string) {
@@ -151,6 +206,9 @@ func (b *Build) validate(r *report, f string, i int, names, outputs map[string]i
 	if b.Name != "" {
 		if err := checkName(b.Name); err != nil {
 			r.add(f+".name", err.Error(), "use letters, digits, '.', '_' and '-', e.g. server")
+		} else if slices.Contains(FixedTargets, b.Name) {
+			r.add(f+".name", fmt.Sprintf("the build name %q is a fixed target (%s), so --target %s could not build its image", b.Name, strings.Join(FixedTargets, ", "), b.Name),
+				fmt.Sprintf("rename the build, e.g. name: %s-cmd (every build is also a --target)", b.Name))
 		} else if j, dup := names[b.Name]; dup {
 			r.add(f+".name", fmt.Sprintf("binary %q is already built by builds[%d]", b.Name, j), "give every build its own name")
 		} else {
@@ -189,7 +247,7 @@ func (b *Build) validate(r *report, f string, i int, names, outputs map[string]i
 	}
 	if b.Ldflags != "" {
 		if err := CheckTemplate(b.Ldflags); err != nil {
-			r.add(f+".ldflags", err.Error(), `see the README: {{.Version}}, {{.Commit}}, {{.Date}}, {{.Arg "NAME"}}`)
+			r.add(f+".ldflags", err.Error(), `see the README: {{.Version}}, {{.Commit}}, {{.ShortCommit}}, {{.Date}}, {{.Os}}, {{.Arch}}, {{.Variant}}, {{.Arg "NAME"}}`)
 		}
 	}
 	validateEnv(r, f+".env", b.Env, true, true)

@@ -34,6 +34,25 @@ func TestValidationRules(t *testing.T) {
 		{"name dot dot", "version: 1\nbuilds:\n  - name: \"..\"\n", 3, []string{"start with a letter or digit"}},
 		{"name too long", "version: 1\nbuilds:\n  - name: " + strings.Repeat("a", MaxNameLen+1) + "\n", 3, []string{"more than 128"}},
 		{"name ok", "version: 1\nbuilds:\n  - name: my-tool_2.x\n", 0, nil},
+		// builds[].name: not a fixed target (every build is a --target).
+		{"name fixed target", "version: 1\nbuilds:\n  - main: ./cmd/x\n    name: test\n", 4, []string{"builds[0].name", `"test" is a fixed target`, "rename the build", "name: test-cmd"}},
+		{"name image", "version: 1\nbuilds:\n  - name: image\n", 3, []string{"fixed target"}},
+		// generate: package patterns.
+		{"generate flag", "version: 1\ngenerate: [-x]\n", 2, []string{"generate[0]", `"-x" is not a package pattern`}},
+		{"generate parent", "version: 1\ngenerate: [../other]\n", 2, []string{"generate[0]", "not a package pattern"}},
+		{"generate ok", "version: 1\ngenerate: [./..., ./internal/enum]\n", 0, nil},
+		// sources: a context name and a destination inside the context.
+		{"sources outside", "version: 1\nsources:\n  - context: web\n    dst: ../web\n", 4, []string{"sources[0].dst", "outside the build context"}},
+		{"sources absolute", "version: 1\nsources:\n  - {context: web, dst: /web}\n", 3, []string{"sources[0].dst", "relative path"}},
+		{"sources root", "version: 1\nsources:\n  - {context: web, dst: .}\n", 3, []string{"sources[0].dst", "build context root"}},
+		{"sources no dst", "version: 1\nsources:\n  - {context: web}\n", 3, []string{"sources[0].dst", "empty"}},
+		{"sources bad name", "version: 1\nsources:\n  - {context: \"a b\", dst: web}\n", 3, []string{"sources[0].context", "not a build context name"}},
+		{"sources main context", "version: 1\nsources:\n  - {context: context, dst: web}\n", 3, []string{"main build context"}},
+		{"sources twice", "version: 1\nsources:\n  - {context: a, dst: web}\n  - {context: b, dst: ./web/}\n", 4, []string{"sources[1].dst", "already the destination of sources[0]"}},
+		{"sources ok", "version: 1\nsources:\n  - {context: web, dst: web/dist}\n  - {context: docs, dst: internal/docs}\n", 0, nil},
+		// ldflags: the platform values and the short commit.
+		{"ldflags platform ok", "version: 1\nbuilds:\n  - ldflags: -X main.p={{.Os}}-{{.Arch}}{{.Variant}}-{{.ShortCommit}}\n", 0, nil},
+		{"ldflags unknown", "version: 1\nbuilds:\n  - ldflags: -X main.p={{.Platform}}\n", 3, []string{".Platform is not a template value", ".Os, .Arch, .Variant"}},
 		// builds[].output: clean, absolute, safe, not a system path.
 		{"output tmp", "version: 1\nbuilds:\n  - output: /tmp\n", 3, []string{"builds[0].output", "/tmp is a directory or file the image needs"}},
 		{"output passwd", "version: 1\nbuilds:\n  - output: /etc/passwd\n", 3, []string{"/etc/passwd is a directory or file"}},

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -48,6 +49,11 @@ func (p *Project) Names() []string {
 			}
 		}
 		name = cleanName(name)
+		if slices.Contains(spec.FixedTargets, name) {
+			// Every build is a --target, so it may not take a fixed
+			// target's name (./cmd/test): prefix the module's name.
+			name = cleanName(gomod.BinaryName(p.ModulePath) + "-" + name)
+		}
 		if used[name] && b.Main != "." {
 			name = cleanName(strings.ReplaceAll(strings.TrimPrefix(b.Main, "./"), "/", "-"))
 		}

@@ -73,6 +73,8 @@ func TestNames(t *testing.T) {
 		{"example.com/srv", []Build{{Main: "."}, {Main: "./cmd/srv"}}, []string{"srv", "cmd-srv"}},
 		{"example.com/m", []Build{{Main: "./cmd/my tool"}, {Main: "./cmd/ünï"}}, []string{"my-tool", "n"}},
 		{"example.com/m", []Build{{Name: "bin", Main: "./cmd/a"}, {Name: "bin", Main: "./cmd/b"}}, []string{"bin", "cmd-b"}},
+		// Every build is a --target: not the name of a fixed target.
+		{"example.com/acme", []Build{{Main: "./cmd/test"}, {Main: "./tools/deps"}, {Name: "image", Main: "./cmd/img"}}, []string{"acme-test", "acme-deps", "acme-image"}},
 	}
 	for _, tt := range tests {
 		p := &Project{ModulePath: tt.module, Builds: tt.builds}

@@ -78,6 +78,8 @@ func (h *helper) run(ctx context.Context) int {
 		return h.test(ctx)
 	case stepconfig.Vet:
 		return h.vet(ctx)
+	case stepconfig.Generate:
+		return h.generate(ctx)
 	}
 	h.printf("gopherfile: unknown step kind %q: the frontend and the step helper are different versions", h.cfg.Kind)
 	return 2

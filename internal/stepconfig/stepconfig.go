@@ -30,6 +30,7 @@ const (
 	Build     Kind = "build"      // go build of one binary
 	ListDeps  Kind = "list-deps"  // go list -deps: the packages outside the module (cache.build: layer)
 	BuildDeps Kind = "build-deps" // go build of those packages into DepCache (cache.build: layer)
+	Generate  Kind = "generate"   // go generate on a writable source tree, offline
 )
 
 // The stages of a build: the go command a step runs, as Config.Stage, the
@@ -43,6 +44,7 @@ const (
 	StageList     = "go list -deps"
 	StageTest     = "go test"
 	StageVet      = "go vet"
+	StageGenerate = "go generate"
 )
 
 // ExitCacheLost is the exit code of an offline step that finds the module

@@ -1,0 +1,3 @@
+module github.com/gopherfile/gopherfile/examples/embed
+
+go 1.26
