@@ -145,7 +145,9 @@ type Modules struct {
 	// Retries is how many times one request to a module proxy is retried
 	// after a transient failure (a connection error or reset, a timeout, a
 	// body that stops arriving for 30s, 5xx, or 429 after its Retry-After),
-	// with exponential backoff (0.2s doubling to 8s) and jitter: 0 to 20.
+	// the first two at once (0 and 10ms: one bad backend of a proxy is
+	// usually gone on the next request), then with exponential backoff
+	// (0.2s doubling to 8s) and jitter; a 429 always backs off: 0 to 20.
 	// go mod download itself runs once; a failed direct fetch from version
 	// control (which no proxy sees) re-runs the command, as often. Default 6;
 	// 0 disables retries.

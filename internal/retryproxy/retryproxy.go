@@ -45,8 +45,18 @@ type Options struct {
 	// HeaderTimeout the wait for the response headers, IdleTimeout a body
 	// that stops arriving. Zero takes the defaults.
 	ConnectTimeout, HeaderTimeout, IdleTimeout time.Duration
-	// BaseDelay doubles after each retry up to MaxDelay; a random jitter of
-	// up to half the delay is added. Zero takes the defaults (0.2s, 8s).
+	// QuickRetries are the first retries of a request, made at once (the
+	// i-th after i×QuickDelay): a 502, 503 or reset from one bad backend of
+	// a proxy is usually gone on the next request, and go fetches much of
+	// the module graph one request after the other, so a wait here is paid
+	// for every path. A 429 (rate limit) never takes a quick retry. Zero
+	// takes the default (2); -1 for none.
+	QuickRetries int
+	// QuickDelay is the step between quick retries (default 10ms).
+	QuickDelay time.Duration
+	// BaseDelay is the wait before the first retry after the quick ones; it
+	// doubles after each retry up to MaxDelay; a random jitter of up to half
+	// the delay is added. Zero takes the defaults (0.2s, 8s).
 	BaseDelay, MaxDelay time.Duration
 	// MaxRetryAfter caps a server's Retry-After (default 30s).
 	MaxRetryAfter time.Duration
@@ -68,6 +78,8 @@ const (
 	DefaultConnectTimeout = 10 * time.Second
 	DefaultHeaderTimeout  = 60 * time.Second
 	DefaultIdleTimeout    = 30 * time.Second
+	DefaultQuickRetries   = 2
+	DefaultQuickDelay     = 10 * time.Millisecond
 	DefaultBaseDelay      = 200 * time.Millisecond
 	DefaultMaxDelay       = 8 * time.Second
 	DefaultMaxRetryAfter  = 30 * time.Second
@@ -86,6 +98,11 @@ func (o *Options) defaults() {
 	def(&o.ConnectTimeout, DefaultConnectTimeout)
 	def(&o.HeaderTimeout, DefaultHeaderTimeout)
 	def(&o.IdleTimeout, DefaultIdleTimeout)
+	if o.QuickRetries == 0 {
+		o.QuickRetries = DefaultQuickRetries
+	}
+	o.QuickRetries = max(o.QuickRetries, 0)
+	def(&o.QuickDelay, DefaultQuickDelay)
 	def(&o.BaseDelay, DefaultBaseDelay)
 	def(&o.MaxDelay, DefaultMaxDelay)
 	def(&o.MaxRetryAfter, DefaultMaxRetryAfter)
@@ -301,7 +318,13 @@ func (p *proxy) fetch(ctx context.Context, in *http.Request, target *url.URL) *r
 			return resp
 		}
 		last := attempt >= p.opt.Retries || (reason == "dns" && attempt >= 2) || ctx.Err() != nil
-		wait := delay + rand.N(delay/2+1)
+		var wait time.Duration
+		if quick := attempt < p.opt.QuickRetries && reason != "429"; quick {
+			wait = time.Duration(attempt) * p.opt.QuickDelay
+		} else {
+			wait = delay + rand.N(delay/2+1)
+			delay = min(delay*2, p.opt.MaxDelay)
+		}
 		if resp != nil {
 			if ra := retryAfter(resp.header.Get("Retry-After")); ra > wait {
 				wait = min(ra, p.opt.MaxRetryAfter)
@@ -337,7 +360,6 @@ func (p *proxy) fetch(ctx context.Context, in *http.Request, target *url.URL) *r
 		case <-ctx.Done():
 			t.Stop()
 		}
-		delay = min(delay*2, p.opt.MaxDelay)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -293,5 +294,51 @@ func TestUnwrap(t *testing.T) {
 	real := "go: example.com/a@v1.0.0: reading http://h/x: 502 Bad Gateway\n\tserver response: upstream broke\n"
 	if Unwrap(real) != real {
 		t.Error("Unwrap changed an upstream's own 502")
+	}
+}
+
+// TestRetrySchedule: the first two retries of a 503 or a reset are made at
+// once (0 and 10ms), the third waits BaseDelay; a 429 always backs off.
+func TestRetrySchedule(t *testing.T) {
+	for _, tt := range []struct {
+		fault testproxy.Fault
+		fails int
+		want  []string // the waits logged, in order
+	}{
+		{testproxy.Status503, 2, []string{"retry 1 of 6 in 0.0s", "retry 2 of 6 in 0.0s"}},
+		{testproxy.Reset, 3, []string{"retry 1 of 6 in 0.0s", "retry 2 of 6 in 0.0s", "retry 3 of 6 in 0."}},
+		{testproxy.Status429, 1, []string{"retry 1 of 6 in 1.0s"}},
+	} {
+		t.Run(tt.fault.String(), func(t *testing.T) {
+			up := startTP(t, mods[0])
+			up.FailNext(tt.fails, tt.fault)
+			var mu sync.Mutex
+			var logged []string
+			s, err := Start(up.URL(), Options{Retries: 6, Logf: func(f string, a ...any) {
+				mu.Lock()
+				defer mu.Unlock()
+				logged = append(logged, fmt.Sprintf(f, a...))
+			}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if out, err := goModDownload(t, s.GOPROXY(), sums(up, mods[0]), mods[0]); err != nil {
+				t.Fatalf("go mod download: %v\n%s", err, out)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if len(logged) != len(tt.want) {
+				t.Fatalf("logged %q, want %d retries", logged, len(tt.want))
+			}
+			for i, w := range tt.want {
+				if !strings.Contains(logged[i], w) {
+					t.Errorf("retry %d logged %q, want %q", i+1, logged[i], w)
+				}
+			}
+			if tt.fails == 3 && strings.Contains(logged[2], "in 0.0s") {
+				t.Errorf("the third retry did not back off: %q", logged[2])
+			}
+		})
 	}
 }
