@@ -197,7 +197,8 @@ func (b *bench) preflight(ctx context.Context) error {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("building the gopherfile CLI: %w\n%s", err, out)
 	}
-	if b.comps["ko"] {
+	// ko builds only in the build scenarios, not in the extra ones.
+	if b.comps["ko"] && b.anyBuildScenario() {
 		if err := b.ensureKo(ctx); err != nil {
 			return err
 		}
