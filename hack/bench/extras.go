@@ -56,6 +56,20 @@ func (x extras) runs() []extraRun {
 	return out
 }
 
+// reparse counts the retried requests of the flaky-proxy runs again from
+// their build logs, where those are still on disk (-render after a change
+// to the parser).
+func (x extras) reparse() {
+	if x.Proxy == nil {
+		return
+	}
+	for i, r := range x.Proxy.Runs {
+		if lines, err := stepLogLines(r.Log); err == nil {
+			x.Proxy.Runs[i].Retried, x.Proxy.Runs[i].ByReason = retriedTotal(lines)
+		}
+	}
+}
+
 // onlyExtras says whether every selected scenario is an extra one (and at
 // least one is selected).
 func onlyExtras(scens []string) bool {

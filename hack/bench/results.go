@@ -121,6 +121,7 @@ func render(cfg *config) error {
 		}
 	}
 	b.frontendRef = b.tools["frontend"]
+	b.extras.reparse()
 	for _, r := range b.records {
 		b.comps[r.Competitor] = true
 	}

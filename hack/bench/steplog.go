@@ -65,8 +65,9 @@ func stepLogLines(logPath string) ([]string, error) {
 }
 
 // retried is what one go step's closing line says was retried, e.g.
-// "gopherfile: download: 96 requests, 24 modules (9.1 MB) in 4.2s; retried 48
-// requests (503 x48) on 127.0.0.1:40123" (retryproxy.Snapshot.Summary).
+// "gopherfile: go mod download: 98 requests, 11 modules (13.1 MB) in 43.4s;
+// retried 196 requests (503 x196) on 127.0.0.1:34707" (the step's summary,
+// then retryproxy.Snapshot.Summary).
 type retried struct {
 	Stage    string         `json:"stage"`
 	Requests int            `json:"requests"`
@@ -75,7 +76,7 @@ type retried struct {
 }
 
 var (
-	retriedLine  = regexp.MustCompile(`gopherfile: ([\w-]+): .*; retried (\d+) requests? (.+)$`)
+	retriedLine  = regexp.MustCompile(`gopherfile: (.+?): \d+ requests?, .*; retried (\d+) requests? (.+)$`)
 	retriedHost  = regexp.MustCompile(`\(([^()]*)\) on (\S+)`)
 	retriedCount = regexp.MustCompile(`^(.+) x(\d+)$`)
 )

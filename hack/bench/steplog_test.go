@@ -25,6 +25,12 @@ func TestParseRetried(t *testing.T) {
 			want: retried{Stage: "download", Requests: 48, ByReason: map[string]int{"503": 48}, Hosts: []string{"127.0.0.1:40123"}},
 		},
 		{
+			name: "a real step's line",
+			line: "gopherfile: go mod download: 98 requests, 11 modules (13.1 MB) in 43.4s; retried 196 requests (503 x196) on 127.0.0.1:34707",
+			ok:   true,
+			want: retried{Stage: "go mod download", Requests: 196, ByReason: map[string]int{"503": 196}, Hosts: []string{"127.0.0.1:34707"}},
+		},
+		{
 			name: "one request",
 			line: "gopherfile: tidy: 3 requests, 0 modules (1 kB) in 0.4s; retried 1 request (reset x1) on proxy.golang.org",
 			ok:   true,
@@ -43,6 +49,7 @@ func TestParseRetried(t *testing.T) {
 			want: retried{Stage: "download", Requests: 2, ByReason: map[string]int{"503": 2}, Hosts: []string{"127.0.0.1:1"}},
 		},
 		{name: "progress line", line: "gopherfile: download: 3 of ~24 modules (1.2 MB) in 5s, 7 requests retried"},
+		{name: "a real progress line", line: "gopherfile: go mod download: 0 of ~11 modules (1 kB) in 5s, 28 requests retried"},
 		{name: "nothing retried", line: "gopherfile: download: 96 requests, 24 modules (9.1 MB) in 4.2s"},
 		{name: "one retry logged", line: "gopherfile: 127.0.0.1:1/x/@v/list: 503; retry 1 of 6 in 0.2s"},
 		{name: "no host", line: "gopherfile: download: 1 request; retried 3 requests"},
