@@ -126,13 +126,19 @@ func TestStepCostSection(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := extras{StepCost: &stepCostScenario{Command: stepCostGoBuild, Runs: tt.runs}}.markdown()
+			got := extras{StepCost: &stepCostScenario{Command: stepCostGoBuild, Gopherfile: stepCostGopherfile, Runs: tt.runs}}.markdown()
+			if strings.Contains(got, "tidy check was on") {
+				t.Errorf("section says the tidy check was on:\n%s", got)
+			}
 			for _, w := range tt.want {
 				if !strings.Contains(got, w) {
 					t.Errorf("section lacks %q:\n%s", w, got)
 				}
 			}
 		})
+	}
+	if got := (extras{StepCost: &stepCostScenario{}}).markdown(); !strings.Contains(got, "tidy check was on") {
+		t.Errorf("results without a Gopherfile: the section does not say the tidy check was on:\n%s", got)
 	}
 	if got := (extras{}).markdown(); got != "" {
 		t.Errorf("no extra scenario: markdown %q, want empty", got)
