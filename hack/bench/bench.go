@@ -52,12 +52,19 @@ type bench struct {
 	// coldPrep is the time spent emptying caches before cold builds (prunes),
 	// outside the measured figures.
 	coldPrep time.Duration
+	// extras are the results of the extra scenarios (extras.go).
+	extras extras
 }
 
 func newBench(cfg *config, e *env) (*bench, error) {
 	b := &bench{cfg: cfg, env: e, comps: map[string]bool{}, scens: map[string]bool{}, started: time.Now(), tools: map[string]string{}}
 	var err error
-	if b.subjects, err = selectSubjects(cfg.subjects); err != nil {
+	names := cfg.subjects
+	if len(names) == 0 && onlyExtras(cfg.scenarios) {
+		// The extra scenarios need the small subject only.
+		names = []string{"small"}
+	}
+	if b.subjects, err = selectSubjects(names); err != nil {
 		return nil, err
 	}
 	if len(cfg.competitors) == 0 {
@@ -77,8 +84,8 @@ func newBench(cfg *config, e *env) (*bench, error) {
 		}
 	}
 	for _, k := range cfg.scenarios {
-		if !contains(scenarioKeys(), k) {
-			return nil, fmt.Errorf("unknown scenario %q (have %s)", k, strings.Join(scenarioKeys(), ", "))
+		if known := append(scenarioKeys(), extraScenarioKeys()...); !contains(known, k) {
+			return nil, fmt.Errorf("unknown scenario %q (have %s)", k, strings.Join(known, ", "))
 		}
 		b.scens[k] = true
 	}
@@ -124,6 +131,9 @@ func (b *bench) run(ctx context.Context) error {
 	}
 	b.logf("bench buildkitd on %s; %d subject(s), %d run(s); logs in %s", b.bk.addr, len(b.prepared), b.cfg.runs, b.logDir)
 	for _, p := range b.prepared {
+		if !b.anyBuildScenario() {
+			break
+		}
 		start, prep, measured := time.Now(), b.coldPrep, b.measuredSeconds()
 		if err := b.runSubject(ctx, p); err != nil {
 			b.writeResults()
@@ -134,6 +144,10 @@ func (b *bench) run(ctx context.Context) error {
 		if err := b.writeResults(); err != nil {
 			return err
 		}
+	}
+	if err := b.runExtras(ctx); err != nil {
+		b.writeResults()
+		return err
 	}
 	b.logf("done in %s; results in %s", time.Since(b.started).Round(time.Second), b.cfg.out)
 	return nil
@@ -183,7 +197,8 @@ func (b *bench) preflight(ctx context.Context) error {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("building the gopherfile CLI: %w\n%s", err, out)
 	}
-	if b.comps["ko"] {
+	// ko builds only in the build scenarios, not in the extra ones.
+	if b.comps["ko"] && b.anyBuildScenario() {
 		if err := b.ensureKo(ctx); err != nil {
 			return err
 		}

@@ -80,12 +80,31 @@ var scenarios = []scenario{
 	{Key: "registry", Label: "fresh builder, registry cache, .go edited"},
 }
 
+// extraScenarios are measured apart from the subjects' tables and only when
+// -scenarios names them: they answer questions about the product (issue 13),
+// not about the competitors (see extras.go).
+var extraScenarios = []scenario{
+	{Key: "proxy", Label: "gf cold download from a local module proxy, healthy vs. the first 2 requests of every path answered 503"},
+	{Key: "stepcost", Label: "what the step helper adds to a go step: gf's go build step vs. the same go build in a Dockerfile RUN"},
+}
+
+// scenarioKeys are the keys -scenarios accepts by default: the build
+// scenarios (cacheexport runs with registry).
 func scenarioKeys() []string {
 	var k []string
 	for _, s := range scenarios {
 		if s.Key != "cacheexport" {
 			k = append(k, s.Key)
 		}
+	}
+	return k
+}
+
+// extraScenarioKeys are the keys of extraScenarios.
+func extraScenarioKeys() []string {
+	var k []string
+	for _, s := range extraScenarios {
+		k = append(k, s.Key)
 	}
 	return k
 }
@@ -99,6 +118,24 @@ type buildReq struct {
 	cacheTo   string   // registry cache ref to export to
 	cacheFrom string   // registry cache ref to import
 	name      string   // for the log file
+	goproxy   string   // GOPROXY build arg ("": the bench's, b.env.goproxy)
+	filename  string   // the Dockerfile or Gopherfile in p.files ("": the competitor's)
+}
+
+// proxy is the request's GOPROXY, def when it sets none.
+func (r buildReq) proxy(def string) string {
+	if r.goproxy != "" {
+		return r.goproxy
+	}
+	return def
+}
+
+// file is the request's build file name, def when it sets none.
+func (r buildReq) file(def string) string {
+	if r.filename != "" {
+		return r.filename
+	}
+	return def
 }
 
 // buildResult is what one build measured.
@@ -170,8 +207,8 @@ func (b *bench) build(ctx context.Context, r buildReq) buildResult {
 	case r.c.Key == "gfcli":
 		output = filepath.Join(r.p.out, r.c.Key+".tar")
 		os.Remove(output)
-		args := []string{"build", "--addr", r.addr, "--progress", "rawjson", "-f", filepath.Join(r.p.files, "Gopherfile"),
-			"--build-arg", "GO_VERSION=" + b.cfg.goVersion, "--build-arg", "GOPROXY=" + b.env.goproxy,
+		args := []string{"build", "--addr", r.addr, "--progress", "rawjson", "-f", filepath.Join(r.p.files, r.file("Gopherfile")),
+			"--build-arg", "GO_VERSION=" + b.cfg.goVersion, "--build-arg", "GOPROXY=" + r.proxy(b.env.goproxy),
 			"-o", "type=oci,dest=" + output, "--platform", strings.Join(r.platforms, ",")}
 		for _, a := range r.c.BuildArgs {
 			args = append(args, "--build-arg", a)
@@ -191,19 +228,20 @@ func (b *bench) build(ctx context.Context, r buildReq) buildResult {
 		os.Remove(output)
 		args := []string{"--addr", r.addr, "build", "--progress", "rawjson",
 			"--local", "context=" + r.p.src, "--local", "dockerfile=" + r.p.files,
-			"--opt", "build-arg:GOPROXY=" + b.env.goproxy,
+			"--opt", "build-arg:GOPROXY=" + r.proxy(b.env.goproxy),
 			"--opt", "platform=" + strings.Join(r.platforms, ","),
 			"--output", "type=oci,dest=" + output}
 		switch r.c.Key {
 		case "naive":
-			args = append(args, "--frontend", "dockerfile.v0", "--opt", "filename=Dockerfile.naive")
+			args = append(args, "--frontend", "dockerfile.v0", "--opt", "filename="+r.file("Dockerfile.naive"))
 		case "bp":
-			args = append(args, "--frontend", "dockerfile.v0", "--opt", "filename=Dockerfile.bp")
+			args = append(args, "--frontend", "dockerfile.v0", "--opt", "filename="+r.file("Dockerfile.bp"))
 		default:
 			file := "Gopherfile"
 			if r.c.Key == "gf-notidy" {
 				file = "Gopherfile.notidy"
 			}
+			file = r.file(file)
 			args = append(args, "--frontend", "gateway.v0", "--opt", "source="+b.frontendRef, "--opt", "filename="+file,
 				"--opt", "build-arg:GO_VERSION="+b.cfg.goVersion)
 			for _, a := range r.c.BuildArgs {

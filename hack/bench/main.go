@@ -64,7 +64,7 @@ func parseFlags() *config {
 	flag.IntVar(&c.runs, "runs", 3, "runs (rounds) per figure; the tables show the median, min and max")
 	flag.StringVar(&subjects, "subjects", "", "subjects by name or class, comma-separated (default: the default subjects; \"all\" for every one): "+subjectNames())
 	flag.StringVar(&competitors, "competitors", "", "competitors, comma-separated (default: all but gfcli, which -full adds, and gf-notidy): "+strings.Join(competitorKeys(), ","))
-	flag.StringVar(&scenarios, "scenarios", "", "scenarios, comma-separated (default: all): "+strings.Join(scenarioKeys(), ","))
+	flag.StringVar(&scenarios, "scenarios", "", "scenarios, comma-separated (default: all of "+strings.Join(scenarioKeys(), ",")+"); the extra scenarios "+strings.Join(extraScenarioKeys(), ",")+" run only when named (alone: on the small subject only)")
 	flag.StringVar(&c.out, "out", "bench/results", "directory for results.md, results.json and chart.svg")
 	flag.StringVar(&c.work, "work", "/var/tmp/gfbench", "work directory (sources, caches, logs, buildkitd roots)")
 	flag.BoolVar(&c.full, "full", false, "also run the cells left out by default: the gopherfile CLI, every competitor and scenario on the mid and large subjects, the naive Dockerfile on the fresh builder and after a dependency change, host, ko and the CLI on two platforms")

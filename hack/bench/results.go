@@ -36,14 +36,19 @@ func (b *bench) meta() map[string]any {
 
 // meanLoad is the mean 1-minute load average at the start of the builds.
 func (b *bench) meanLoad() float64 {
-	sum := 0.0
+	sum, n := 0.0, 0
 	for _, r := range b.records {
 		sum += r.Load1
+		n++
 	}
-	if len(b.records) == 0 {
+	for _, r := range b.extras.runs() {
+		sum += r.Load1
+		n++
+	}
+	if n == 0 {
 		return 0
 	}
-	return sum / float64(len(b.records))
+	return sum / float64(n)
 }
 
 // writeResults writes results.json, results.md and chart.svg.
@@ -60,6 +65,7 @@ func (b *bench) writeResults() error {
 		"scenarios":   scenarios,
 		"summary":     stats,
 		"records":     b.records,
+		"extras":      b.extras,
 	}
 	dt, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {
@@ -79,6 +85,10 @@ func (b *bench) writeReport(stats []stat, meta map[string]any) error {
 	if err := os.WriteFile(filepath.Join(b.cfg.out, "results.md"), []byte(b.markdown(stats, meta, b.meanLoad())), 0o644); err != nil {
 		return err
 	}
+	if len(stats) == 0 {
+		// Only extra scenarios ran: they have no bars.
+		return nil
+	}
 	return writeChart(filepath.Join(b.cfg.out, "chart.svg"), b.chartData(stats), "Go image build times, seconds", chartSubtitle(b.cfg.runs, cpus(meta), b.meanLoad()))
 }
 
@@ -93,12 +103,13 @@ func render(cfg *config) error {
 		Meta     map[string]any `json:"meta"`
 		Subjects []*prepared    `json:"subjects"`
 		Records  []record       `json:"records"`
+		Extras   extras         `json:"extras"`
 	}
 	if err := json.Unmarshal(dt, &doc); err != nil {
 		return fmt.Errorf("%s: %w", cfg.render, err)
 	}
 	str := func(k string) string { s, _ := doc.Meta[k].(string); return s }
-	b := &bench{cfg: cfg, env: &env{goproxy: str("goproxy")}, records: doc.Records, prepared: doc.Subjects,
+	b := &bench{cfg: cfg, env: &env{goproxy: str("goproxy")}, records: doc.Records, prepared: doc.Subjects, extras: doc.Extras,
 		comps: map[string]bool{}, tools: map[string]string{}}
 	if runs, ok := doc.Meta["runs"].(float64); ok {
 		cfg.runs = int(runs)
@@ -110,6 +121,7 @@ func render(cfg *config) error {
 		}
 	}
 	b.frontendRef = b.tools["frontend"]
+	b.extras.reparse()
 	for _, r := range b.records {
 		b.comps[r.Competitor] = true
 	}
