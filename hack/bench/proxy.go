@@ -142,7 +142,7 @@ func (s *proxyScenario) section(w *strings.Builder) {
 	p("## Flaky module proxy (proxy)\n\n")
 	p("gf builds `%s@%s` on an empty builder (`buildctl prune --all` before each build, so `go mod download` fetches every module) from a module proxy on 127.0.0.1 "+
 		"that serves %d module zips from a module cache filled on the host. **healthy**: every request is answered; **flaky**: the first %d requests of every URL path are answered 503, then the path is served. "+
-		"The step helper's proxy in front of the GOPROXY entry retries them (0.2 s backoff, doubling, with jitter). Build args: %s (the checksum database is off for this scenario only: go.sum has every hash, and sum.golang.org need not be reachable from the steps). "+
+		"The step helper's proxy in front of the GOPROXY entry retries them (the first two retries at once, then 0.2 s doubling, with jitter). Build args: %s (the checksum database is off for this scenario only: go.sum has every hash, and sum.golang.org need not be reachable from the steps). "+
 		"Seconds: median [min–max] of %d run(s) per variant, alternating order.\n\n",
 		s.Module, s.Version, s.Modules, s.FailFirst, buildArgList(s.BuildArgs), rounds(s.Runs))
 	p("| | healthy | flaky | flaky − healthy |\n| --- | ---: | ---: | ---: |\n")
