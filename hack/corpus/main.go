@@ -376,22 +376,33 @@ func (e *env) ensureBuilder(ctx context.Context, ref string) error {
 	return nil
 }
 
-// buildError picks the lines of a failed build that say why.
+// buildError picks the lines of a failed build that say why: the step
+// helper's diagnosis ("… (row N, …)"), once, then BuildKit's ERROR lines.
 func buildError(out string) string {
-	var keep []string
+	var why, keep []string
+	seen := map[string]bool{}
 	for _, l := range strings.Split(out, "\n") {
-		if strings.Contains(l, "ERROR") || strings.Contains(l, "error:") || strings.Contains(l, "Gopherfile line") {
-			keep = append(keep, strings.TrimSpace(l))
+		l = strings.TrimSpace(progressPrefix.ReplaceAllString(l, ""))
+		switch {
+		case strings.Contains(l, "(row ") && !seen[l]:
+			seen[l] = true
+			why = append(why, l)
+		case strings.Contains(l, "ERROR") || strings.Contains(l, "error:") || strings.Contains(l, "Gopherfile line"):
+			keep = append(keep, l)
 		}
 	}
-	if len(keep) == 0 {
+	if len(why)+len(keep) == 0 {
 		return lastLines(out, 8)
 	}
-	if len(keep) > 8 {
-		keep = keep[len(keep)-8:]
+	if len(keep) > 4 {
+		keep = keep[len(keep)-4:]
 	}
-	return strings.Join(keep, "\n")
+	return strings.Join(append(why, keep...), "\n")
 }
+
+// progressPrefix is the step number and time BuildKit's plain progress puts
+// before a step's output line ("#14 1.773 "; "1.773 " in the summary of a failed step).
+var progressPrefix = regexp.MustCompile(`^(#[0-9]+ )?[0-9]+\.[0-9]+ `)
 
 func lastLines(s string, n int) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
