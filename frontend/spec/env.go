@@ -45,8 +45,13 @@ var reservedEnv = map[string][2]string{
 	"SSH_AUTH_SOCK":       {"BuildKit sets SSH_AUTH_SOCK when the build is given --ssh", "pass --ssh default; modules.ssh says whether it is required"},
 }
 
-// reservedEnvReason says why name may not be set in env: (or in a build's
+// ReservedEnvReason says why name may not be set in env: (or in a build's
 // env when build is true), and what to do; ok is false when it may.
+// gopherfile init asks it before it writes a release config's env.
+func ReservedEnvReason(name string, build bool) (why, hint string, ok bool) {
+	return reservedEnvReason(name, build)
+}
+
 func reservedEnvReason(name string, build bool) (why, hint string, ok bool) {
 	upper := strings.ToUpper(name)
 	if strings.HasPrefix(upper, ReservedEnvPrefix) {

@@ -15,6 +15,8 @@ import (
 	"strings"
 
 	"github.com/gopherfile/gopherfile/frontend/gomod"
+	"github.com/gopherfile/gopherfile/frontend/spec"
+	"github.com/gopherfile/gopherfile/internal/goenv"
 	"github.com/gopherfile/gopherfile/internal/gosrc"
 )
 
@@ -289,8 +291,11 @@ func (p *Project) fromRelease(tree gosrc.Tree, rc *releaseConfig, mods []*module
 		b.Ldflags, b.Notes = ld, append(b.Notes, ldNotes...)
 		for _, e := range rb.Env {
 			k, v, _ := strings.Cut(e, "=")
+			why, _, reserved := spec.ReservedEnvReason(k, true)
 			switch {
-			case k == "GO111MODULE" || k == "GOOS" || k == "GOARCH" || k == "GOFLAGS" || strings.Contains(e, "{{"):
+			case reserved:
+				b.Notes = append(b.Notes, fmt.Sprintf("env %s=%s left out: %s", k, goenv.Redact(k, v), why))
+			case k == "GO111MODULE" || strings.Contains(e, "{{"):
 				b.Notes = append(b.Notes, fmt.Sprintf("env %s left out", e))
 			default:
 				if b.Env == nil {

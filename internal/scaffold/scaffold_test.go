@@ -171,6 +171,16 @@ builds:
 			notes:  nil,
 		},
 		{
+			name: "goreleaser env with module settings (go.uber.org/mock v0.6.0)",
+			files: map[string]string{
+				"mockgen/main.go": mainGo,
+				".goreleaser.yml": "builds:\n  - binary: mockgen\n    env:\n      - CGO_ENABLED=0\n      - GO111MODULE=on\n      - GOPROXY=https://ci:secret@proxy.example.com\n      - GOSUMDB=sum.golang.org\n      - GOOS=linux\n    main: ./mockgen/\n",
+			},
+			release: ".goreleaser.yml",
+			builds:  []Build{{Name: "mockgen", Main: "./mockgen"}},
+			cgoWhy:  ".goreleaser.yml builds[0] sets CGO_ENABLED=0",
+		},
+		{
 			name: "goreleaser default build",
 			files: map[string]string{
 				"main.go": mainGo, "cmd/other/main.go": mainGo,
