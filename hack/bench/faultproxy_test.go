@@ -97,7 +97,7 @@ func TestFaultProxyFailFirst(t *testing.T) {
 // retrying proxy in front) fails on the first 503.
 func TestFaultProxyServesModuleCache(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
-		t.Skip("no go command")
+		t.Fatal("go command not found: this test runs the real go command")
 	}
 	src, err := testproxy.Start(testproxy.Module{Path: "example.com/lib", Version: "v1.0.0", Files: map[string]string{
 		"lib.go": "package lib\n\n// X is exported.\nconst X = 1\n",

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"io"
 	"os"
 	"regexp"
 	"sort"
@@ -95,17 +96,7 @@ func phasesFromLog(path string) (map[string]float64, error) {
 	cached := map[digest.Digest]bool{}
 	ivs := map[digest.Digest][]interval{}
 	open := map[digest.Digest]time.Time{}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 64<<20)
-	for sc.Scan() {
-		line := sc.Bytes()
-		if len(line) == 0 || line[0] != '{' {
-			continue
-		}
-		var msg client.SolveStatus
-		if json.Unmarshal(line, &msg) != nil {
-			continue
-		}
+	err = eachStatus(f, func(msg *client.SolveStatus) {
 		for _, v := range msg.Vertexes {
 			if v.Name != "" {
 				names[v.Digest] = v.Name
@@ -134,8 +125,8 @@ func phasesFromLog(path string) (map[string]float64, error) {
 				ivs[v.Digest] = append(ivs[v.Digest], iv)
 			}
 		}
-	}
-	if err := sc.Err(); err != nil {
+	})
+	if err != nil {
 		return nil, err
 	}
 	byPhase := map[string][]interval{}
@@ -199,4 +190,23 @@ func union(list []interval) float64 {
 	}
 	total += cur.b.Sub(cur.a)
 	return total.Seconds()
+}
+
+// eachStatus calls fn for every `--progress rawjson` line of a build log (a
+// BuildKit client.SolveStatus as JSON); other lines are skipped.
+func eachStatus(r io.Reader, fn func(*client.SolveStatus)) error {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	for sc.Scan() {
+		line := sc.Bytes()
+		if len(line) == 0 || line[0] != '{' {
+			continue
+		}
+		var msg client.SolveStatus
+		if json.Unmarshal(line, &msg) != nil {
+			continue
+		}
+		fn(&msg)
+	}
+	return sc.Err()
 }

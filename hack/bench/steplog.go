@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"encoding/json"
 	"fmt"
 	"os"
 	"regexp"
@@ -30,17 +28,7 @@ func stepLogLines(logPath string) ([]string, error) {
 	}
 	var order []key
 	bufs := map[key]*strings.Builder{}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 64<<20)
-	for sc.Scan() {
-		line := sc.Bytes()
-		if len(line) == 0 || line[0] != '{' {
-			continue
-		}
-		var msg client.SolveStatus
-		if json.Unmarshal(line, &msg) != nil {
-			continue
-		}
+	err = eachStatus(f, func(msg *client.SolveStatus) {
 		for _, l := range msg.Logs {
 			k := key{l.Vertex, l.Stream}
 			if bufs[k] == nil {
@@ -49,8 +37,8 @@ func stepLogLines(logPath string) ([]string, error) {
 			}
 			bufs[k].Write(l.Data)
 		}
-	}
-	if err := sc.Err(); err != nil {
+	})
+	if err != nil {
 		return nil, fmt.Errorf("reading the build log %s: %w", logPath, err)
 	}
 	var out []string
