@@ -35,6 +35,9 @@ func (b *build) readModule(ctx context.Context) (*plan.Module, error) {
 	if !ok {
 		msg := fmt.Sprintf("there is no go.mod in the build context at %s", modPath)
 		hint := "build from the directory that holds go.mod, set module: to its directory, or run `go mod init MODULE_PATH`"
+		if file, pattern, ok := b.ignoredBy(ctx, modPath); ok {
+			hint = ignoreHint(modPath, file, pattern, b.src.Filename)
+		}
 		return nil, b.fieldError("module", fmt.Errorf("%s: %s", msg, hint))
 	}
 	facts, err := gomod.Parse(modPath, data)

@@ -20,7 +20,10 @@ import (
 // frontend image, and the image's entrypoint run with its version flag. The
 // subset covers an old go line (esbuild, go 1.13), a toolchain line and a
 // cmd/<name> among other mains (age), and a cgo SQLite program (litestream
-// v0.3.14, github.com/mattn/go-sqlite3).
+// v0.3.14, github.com/mattn/go-sqlite3). Each is also built from a
+// Gopherfile of `version: 1` alone (all three live in cmd/<module name>):
+// the frontend's defaults pick the builder and the main package, and build
+// litestream with cgo, statically linked, on the static base.
 func TestCorpusSubset(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "results.json")
 	bin := filepath.Join(t.TempDir(), "corpus")
@@ -47,6 +50,7 @@ func TestCorpusSubset(t *testing.T) {
 		Error   string   `json:"error"`
 		Output  string   `json:"versionOutput"`
 		Retried string   `json:"retried"`
+		Bare    string   `json:"bare"`
 	}
 	data, err := os.ReadFile(out)
 	if err != nil {
@@ -85,6 +89,9 @@ func TestCorpusSubset(t *testing.T) {
 		}
 		if !strings.Contains(res.Output, w.output) {
 			t.Errorf("%s: version output %q does not contain %q", res.Name, res.Output, w.output)
+		}
+		if !strings.HasPrefix(res.Bare, "ok") {
+			t.Errorf("%s: the build with version: 1 alone: %s", res.Name, res.Bare)
 		}
 	}
 	if t.Failed() {

@@ -127,6 +127,13 @@ func TestHostileInput(t *testing.T) {
 			want:       []string{"resolving the builder image docker.io/library/golang:1.99 (chosen by the go line of go.mod (line 3: go 1.99))"},
 		},
 		{
+			// coredns v1.15.0's .dockerignore, written for a Dockerfile that copies a prebuilt binary.
+			name:       "dockerignore leaves go.mod out",
+			gopherfile: "version: 1\n",
+			files:      map[string]string{".dockerignore": "*\n!coredns\n"},
+			want:       []string{"Gopherfile line 1", "there is no go.mod in the build context at go.mod", `.dockerignore leaves go.mod out of the build context (its pattern "*")`, "BuildKit reads Gopherfile.dockerignore instead"},
+		},
+		{
 			name:       "base image without the platform",
 			gopherfile: "version: 1\nplatforms: [linux/arm64]\nimage:\n  base: gcr.io/distroless/base-debian12:nonroot\n",
 			want:       []string{"Gopherfile line 4", "the runtime base image gcr.io/distroless/base-debian12:nonroot has no linux/arm64 variant", "choose a base image that has one"},

@@ -80,6 +80,16 @@ func (g *Graph) compileOne(target ocispecs.Platform, b plan.Binary, flags []stri
 			Name: b.Name, Main: b.Main, Output: out,
 		}},
 	}
+	p := g.p
+	if _, set := plan.EnvValue(b.Env, "CGO_ENABLED"); p.CGOAuto && !set {
+		cgo := &stepconfig.CgoOpts{Args: append(append([]string{"build", "-trimpath", "-o", out}, plan.StaticCgoFlags(flags, goflags(p, stepconfig.Build))...), b.Main)}
+		if !samePlatform(target, g.in.BuildPlatform) {
+			if cgo.CC = p.CC[platforms.Format(target)]; cgo.CC == "" {
+				cgo.NoCC = platforms.Format(target)
+			}
+		}
+		s.cfg.Build.Cgo = cgo
+	}
 	if seed != nil {
 		s.cfg.Build.Seed = plan.DepCache
 		s.extra = append(s.extra, bk.AddMount(plan.DepCache, *seed, bk.Readonly))

@@ -25,7 +25,8 @@ func (c *checker) builds() []build {
 	var out []build
 	if c.plan != nil {
 		for _, b := range c.plan.Binaries {
-			bd := build{field: b.Field, main: b.Main, output: b.Output, cgo: c.plan.CGO}
+			// With cgo unset, a binary that needs cgo is built with it.
+			bd := build{field: b.Field, main: b.Main, output: b.Output, cgo: c.plan.CGO || c.plan.CGOAuto}
 			for _, f := range b.Flags {
 				if t, ok := strings.CutPrefix(f, "-tags="); ok {
 					bd.tags = append(bd.tags, strings.Split(t, ",")...)
@@ -38,7 +39,8 @@ func (c *checker) builds() []build {
 		}
 		return out
 	}
-	top := c.s.CGO || c.s.Env["CGO_ENABLED"] == "1"
+	env, set := c.s.Env["CGO_ENABLED"]
+	top := env == "1" || (!set && (c.s.CGO == nil || *c.s.CGO))
 	if len(c.s.Builds) == 0 {
 		return []build{{field: "version", main: ".", cgo: top}}
 	}
@@ -137,7 +139,7 @@ func (c *checker) ccWithoutCGO() {
 		}
 	}
 	c.add(RuleCCWithoutCGO, LevelWarning, "cc",
-		"cc names C compilers, but no build uses cgo (CGO_ENABLED is 0), so they are never run: add cgo: true when the code needs cgo, or remove cc:.")
+		"cc names C compilers, but no build uses cgo (cgo: false or CGO_ENABLED: 0), so they are never run: remove cc:, or the setting that turns cgo off.")
 }
 
 // tidyNeedsGo: the tidy check needs Go 1.23 (go mod tidy -diff).

@@ -34,17 +34,19 @@ func mainNotMainCases() []lintCase {
 		{name: "cgo-only main with cgo", file: "version: 1\ncgo: true\nbuilds:\n  - main: ./cgoonly\n", facts: defaultFacts, opt: tree},
 		{
 			name: "every bad main is reported",
-			file: "version: 1\nbuilds:\n  - main: ./lib\n  - main: ./plugins\n  - main: ./win\n  - main: ./nothere\n  - main: ./cgoonly\n",
+			file: "version: 1\ncgo: false\nbuilds:\n  - main: ./lib\n  - main: ./plugins\n  - main: ./win\n  - main: ./nothere\n  - main: ./cgoonly\n",
 			// (the plan is fine; each main fails on its own)
 			facts: defaultFacts, opt: tree,
 			want: []want{
-				{RuleMainNotMain, 3, "builds[0].main", 0, "main ./lib does not build a program: lib is package lib, not a main package"},
-				{RuleMainNotMain, 4, "builds[1].main", 0, "build constraints exclude gen.go"},
-				{RuleMainNotMain, 5, "builds[2].main", 0, "build constraints exclude main_windows.go"},
-				{RuleMainNotMain, 6, "builds[3].main", 0, "there is no directory nothere"},
-				{RuleMainNotMain, 7, "builds[4].main", 0, "cgoonly"},
+				{RuleMainNotMain, 4, "builds[0].main", 0, "main ./lib does not build a program: lib is package lib, not a main package"},
+				{RuleMainNotMain, 5, "builds[1].main", 0, "build constraints exclude gen.go"},
+				{RuleMainNotMain, 6, "builds[2].main", 0, "build constraints exclude main_windows.go"},
+				{RuleMainNotMain, 7, "builds[3].main", 0, "there is no directory nothere"},
+				{RuleMainNotMain, 8, "builds[4].main", 0, "cgoonly"},
 			},
 		},
+		// cgo unset: a main that needs cgo is built with it.
+		{name: "cgo-only main with cgo unset", file: "version: 1\nbuilds:\n  - main: ./cgoonly\n", facts: defaultFacts, opt: tree},
 		{
 			name:  "default build without a root main",
 			file:  "version: 1\nmodule: svc\n",
@@ -84,11 +86,19 @@ func ccWithoutCGOCases() []lintCase {
 	return []lintCase{
 		{name: "cc with cgo", file: "version: 1\ncgo: true\ncc:\n  linux/arm64: aarch64-linux-gnu-gcc\n", facts: defaultFacts},
 		{name: "cc with a build's cgo", file: "version: 1\ncc:\n  linux/arm64: aarch64-linux-gnu-gcc\nbuilds:\n  - env: {CGO_ENABLED: \"1\"}\n", facts: defaultFacts},
+		// cgo unset: a binary that needs cgo is built with it, for the cross platforms with cc.
+		{name: "cc with cgo unset", file: "version: 1\ncc:\n  linux/arm64: aarch64-linux-gnu-gcc\n", facts: defaultFacts},
 		{
-			name:  "cc without cgo",
-			file:  "version: 1\ncc:\n  linux/arm64: aarch64-linux-gnu-gcc\n",
+			name:  "cc with cgo off",
+			file:  "version: 1\ncgo: false\ncc:\n  linux/arm64: aarch64-linux-gnu-gcc\n",
 			facts: defaultFacts,
-			want:  []want{{RuleCCWithoutCGO, 2, "cc", 0, "no build uses cgo"}},
+			want:  []want{{RuleCCWithoutCGO, 3, "cc", 0, "no build uses cgo"}},
+		},
+		{
+			name:  "cc with CGO_ENABLED 0",
+			file:  "version: 1\nenv:\n  CGO_ENABLED: \"0\"\ncc:\n  linux/arm64: aarch64-linux-gnu-gcc\n",
+			facts: defaultFacts,
+			want:  []want{{RuleCCWithoutCGO, 4, "cc", 0, "no build uses cgo"}},
 		},
 	}
 }

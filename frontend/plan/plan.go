@@ -130,6 +130,11 @@ type Plan struct {
 	DepsInLayer bool `json:"depsInLayer,omitempty"`
 	// CGO is true when binaries are built with cgo.
 	CGO bool `json:"cgo,omitempty"`
+	// CGOAuto is true when the Gopherfile leaves cgo unset (no cgo:, no
+	// CGO_ENABLED in env): a binary is built without cgo unless it needs
+	// it, and then with cgo linked statically (StaticCgoFlags). A build
+	// whose own env sets CGO_ENABLED is built as it says.
+	CGOAuto bool `json:"cgoAuto,omitempty"`
 	// CC maps target platforms to C cross compilers.
 	CC map[string]string `json:"cc,omitempty"`
 	// Test is the go test / go vet configuration.
@@ -269,12 +274,12 @@ func New(s *spec.Spec, m Module, opt Options) (*Plan, error) {
 	p.DepFiles = deps
 
 	p.Env = sortedEnv(s.Env)
-	if s.CGO {
-		p.Env = setEnv(p.Env, "CGO_ENABLED", "1")
+	if s.CGO != nil {
+		p.Env = setEnv(p.Env, "CGO_ENABLED", map[bool]string{true: "1", false: "0"}[*s.CGO])
 	}
-	if v, ok := EnvValue(p.Env, "CGO_ENABLED"); ok && v == "1" {
-		p.CGO = true
-	}
+	v, set := EnvValue(p.Env, "CGO_ENABLED")
+	p.CGO = set && v == "1"
+	p.CGOAuto = !set
 	p.CC = s.CC
 	if p.ModulesInLayer, err = cacheInLayer(args, ArgModuleCache, s.Cache.Modules, opt.CacheImports); err != nil {
 		return nil, err

@@ -44,10 +44,16 @@ type Spec struct {
 	// NO_PROXY, ALL_PROXY, FTP_PROXY, in either case), which are build args.
 	Env map[string]string `yaml:"env,omitempty" json:"env,omitempty"`
 
-	// CGO builds with cgo (CGO_ENABLED=1) and the builder's C compiler. The
-	// default runtime base then becomes gcr.io/distroless/base-debian12:nonroot
-	// (glibc). Cross-compiling with cgo needs a C cross compiler in cc.
-	CGO bool `yaml:"cgo,omitempty" json:"cgo,omitempty"`
+	// CGO builds with cgo (CGO_ENABLED=1) when true, dynamically linked with
+	// the builder's C compiler; the default runtime base then becomes
+	// gcr.io/distroless/base-debian12:nonroot (glibc). Cross-compiling with
+	// cgo needs a C cross compiler in cc. When false, never with cgo. When
+	// unset (and env sets no CGO_ENABLED), each binary is built without cgo
+	// unless it needs it (a package with Go files only with cgo, or a
+	// dependency known to need it such as github.com/mattn/go-sqlite3); then
+	// it is built with cgo, linked statically (tags netgo,osusergo), so that it
+	// still runs on the default static base.
+	CGO *bool `yaml:"cgo,omitempty" json:"cgo,omitempty"`
 
 	// CC names the C cross compiler per target platform for cgo builds, e.g.
 	// {linux/arm64: aarch64-linux-gnu-gcc} or {linux/arm64: "zig cc -target

@@ -23,7 +23,12 @@ import (
 
 // planOf plans the Gopherfile in dir as the frontend would (without build args).
 func planOf(dir string) (*plan.Plan, error) {
-	src, err := os.ReadFile(filepath.Join(dir, "Gopherfile"))
+	return planFile(dir, filepath.Join(dir, "Gopherfile"))
+}
+
+// planFile plans the Gopherfile file for the tree in dir.
+func planFile(dir, file string) (*plan.Plan, error) {
+	src, err := os.ReadFile(file)
 	if err != nil {
 		return nil, err
 	}

@@ -33,6 +33,10 @@ type env struct {
 	builder, frontend, registry string
 	cacert, goproxy, gopherfile string
 	repoRoot, work              string
+	// bare also builds each eligible program with `version: 1` alone;
+	// bareOnly does only that, keeping the rest of the row from kept.
+	bare, bareOnly bool
+	kept           map[string]*result
 }
 
 // result is one repository's row.
@@ -57,6 +61,12 @@ type result struct {
 	DockSec  float64  `json:"dockerfileSeconds,omitempty"`
 	DockErr  string   `json:"dockerfileError,omitempty"`
 	Retried  string   `json:"retried,omitempty"`
+	// Bare is the result of building with a Gopherfile of `version: 1`
+	// alone: "ok: <version output>", "build failed: …", "run failed: …",
+	// "not eligible: …" (the program is not at the root or cmd/<module
+	// name>) or "" (not run).
+	Bare    string  `json:"bare,omitempty"`
+	BareSec float64 `json:"bareSeconds,omitempty"`
 }
 
 // OK reports whether init → build → run worked with no edits.
@@ -73,6 +83,8 @@ func main() {
 	list := flag.Bool("list", false, "print the corpus and exit")
 	keep := flag.String("keep", "", "results JSON of an earlier run: the repositories not run now keep their rows from it in the table")
 	render := flag.String("render", "", "write the table (-md) of the results in this JSON file (of one run or several merged) and exit")
+	bare := flag.Bool("bare", true, "also build each program at the root or cmd/<module name> with a Gopherfile of `version: 1` alone, and run it")
+	bareOnly := flag.Bool("bare-only", false, "only the `version: 1` builds; the rest of each row comes from -keep's results")
 	flag.Parse()
 
 	repos, err := selectRepos(*only)
@@ -103,6 +115,20 @@ func main() {
 	}
 	if *work == "" {
 		defer os.RemoveAll(e.work)
+	}
+	e.bare, e.bareOnly = *bare || *bareOnly, *bareOnly
+	if e.bareOnly {
+		if *keep == "" {
+			log.Fatal("-bare-only needs -keep: the results of the run whose rows it completes")
+		}
+		var old []*result
+		if err := readJSONFile(*keep, &old); err != nil {
+			log.Fatal(err)
+		}
+		e.kept = map[string]*result{}
+		for _, r := range old {
+			e.kept[r.Name] = r
+		}
 	}
 	runID := time.Now().UTC().Format("20060102-150405")
 	start := time.Now()
@@ -296,6 +322,14 @@ func (e *env) run(ctx context.Context, r repo, runID string, dockerfile bool) *r
 	if err := e.ensureBuilder(ctx, p.Builder); err != nil {
 		return fail("build", err)
 	}
+	if e.bareOnly {
+		row, ok := e.kept[r.Name]
+		if !ok {
+			return fail("build", fmt.Errorf("-bare-only: no row for %s in the -keep results", r.Name))
+		}
+		e.buildBare(ctx, r, row, src, base, runID)
+		return row
+	}
 
 	log.Printf("%s: building with the Gopherfile (builder %s)", r.Name, p.Builder)
 	tarball := filepath.Join(base, "gf.tar")
@@ -331,6 +365,9 @@ func (e *env) run(ctx context.Context, r repo, runID string, dockerfile bool) *r
 		return fail("run", fmt.Errorf("the output of %s %s does not match %q: %s", strings.Join(cfg.Config.Entrypoint, " "), strings.Join(r.Args, " "), r.Expect, lastLines(rr.out, 5)))
 	}
 
+	if e.bare {
+		e.buildBare(ctx, r, res, src, base, runID)
+	}
 	if dockerfile {
 		log.Printf("%s: building the best-practice Dockerfile", r.Name)
 		df := filepath.Join(base, "Dockerfile.best-practice")

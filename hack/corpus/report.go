@@ -98,6 +98,7 @@ func report(results []*result, e *env, took time.Duration, dockerfile bool) stri
 		}
 		w("| %s | %s | %s | %s | %s | %s | %s | %s |", cell(r.Module, 60), r.Version, cell(builds, 200), cell(builder, 200), cgo, result, gf, df)
 	}
+	bareSection(w, results)
 	w("")
 	w("## What each one covers")
 	w("")
@@ -152,4 +153,45 @@ func cell(s string, n int) string {
 		s = s[:n] + "…"
 	}
 	return s
+}
+
+// bareSection is the table of the builds with a Gopherfile of `version: 1`
+// alone, for the programs at the root or cmd/<module name>.
+func bareSection(w func(string, ...any), results []*result) {
+	var tried, ok int
+	for _, r := range results {
+		if r.BareTried() {
+			tried++
+			if r.BareOK() {
+				ok++
+			}
+		}
+	}
+	if tried == 0 {
+		return
+	}
+	w("")
+	w("## `version: 1` alone")
+	w("")
+	w("Each program at the root of its module or in cmd/<module name> is also built from a Gopherfile")
+	w("of one line, `version: 1`: the frontend's own defaults choose the builder, the main package,")
+	w("cgo and the base. **%d of %d built and ran.**", ok, tried)
+	w("")
+	w("| program | `version: 1` alone | build |")
+	w("| --- | --- | --- |")
+	for _, r := range results {
+		if r.Bare == "" {
+			continue
+		}
+		res := r.Bare
+		switch {
+		case r.BareOK():
+			res = "✅ `" + cell(strings.TrimSpace(strings.TrimPrefix(res, "ok:")), 60) + "`"
+		case r.BareTried():
+			res = "❌ " + cell(res, 400)
+		default:
+			res = "— " + cell(strings.TrimPrefix(res, "not eligible: "), 200)
+		}
+		w("| %s | %s | %s |", r.Name, res, secs(r.BareSec))
+	}
 }

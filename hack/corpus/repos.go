@@ -20,6 +20,9 @@ type repo struct {
 	// output must match.
 	Args   []string
 	Expect string
+	// BareExpect replaces Expect for the build with `version: 1` alone when
+	// the output differs there (Expect may follow ldflags that init wrote).
+	BareExpect string
 	// Covers says what the corpus needs it for.
 	Covers string
 	// Subset: it is in the three-repo subset of `make test`.
@@ -31,7 +34,7 @@ type wsModule struct{ Module, Dir string }
 
 // corpus is the list. Versions are pinned; nothing of theirs is committed.
 var corpus = []repo{
-	{Name: "fzf", Module: "github.com/junegunn/fzf", Version: "v0.65.2", Args: []string{"--version"}, Expect: `^dev`,
+	{Name: "fzf", Module: "github.com/junegunn/fzf", Version: "v0.65.2", Args: []string{"--version"}, Expect: `^dev`, BareExpect: `^0\.65 `,
 		Covers: "root main; old go line (go 1.20); .goreleaser.yml (its ldflags -X main.version={{.Version}} make --version print dev without --build-arg VERSION); .tool-versions with Go 1.20 (too old for the tidy check)"},
 	{Name: "shfmt", Module: "mvdan.cc/sh/v3", Version: "v3.14.1", Args: []string{"--version"}, Expect: `\S`,
 		Covers: "cmd/shfmt and cmd/gosh, no cmd/<module name>: the README's go install picks shfmt"},

@@ -15,32 +15,6 @@ import (
 	"github.com/gopherfile/gopherfile/internal/gosrc"
 )
 
-// cgoModules are dependencies that need cgo, with what breaks without it.
-// Most packages with cgo files have a pure Go fallback; these do not, or
-// have one that only fails at run time.
-var cgoModules = []struct{ path, why string }{
-	{"github.com/mattn/go-sqlite3", "the SQLite driver github.com/mattn/go-sqlite3 is C code: built without cgo it fails at run time"},
-	{"github.com/rqlite/go-sqlite3", "the SQLite driver github.com/rqlite/go-sqlite3 is C code"},
-	{"github.com/mattn/go-oci8", "the Oracle driver github.com/mattn/go-oci8 needs cgo"},
-	{"github.com/godror/godror", "the Oracle driver github.com/godror/godror needs cgo"},
-	{"github.com/confluentinc/confluent-kafka-go", "confluent-kafka-go wraps the C library librdkafka"},
-	{"github.com/DataDog/zstd", "github.com/DataDog/zstd wraps the C zstd library"},
-	{"github.com/valyala/gozstd", "github.com/valyala/gozstd wraps the C zstd library"},
-	{"github.com/linxGnu/grocksdb", "grocksdb wraps the C++ RocksDB library"},
-	{"github.com/tecbot/gorocksdb", "gorocksdb wraps the C++ RocksDB library"},
-	{"github.com/google/gopacket/pcap", "gopacket/pcap wraps libpcap"},
-	{"github.com/gopacket/gopacket/pcap", "gopacket/pcap wraps libpcap"},
-}
-
-func knownCgo(importPath string) (string, bool) {
-	for _, m := range cgoModules {
-		if importPath == m.path || strings.HasPrefix(importPath, m.path+"/") {
-			return m.why, true
-		}
-	}
-	return "", false
-}
-
 // detectCgo decides cgo for the builds, unless the release config did: a
 // package the build compiles that has no Go files without cgo, or a
 // dependency known to need it. It asks `go list -deps` when the go command
@@ -98,7 +72,7 @@ func cgoByGoList(root string, m *module, b Build, work, vendored bool, opt Optio
 		if len(f) < 4 || f[1] == "true" {
 			continue
 		}
-		if w, known := knownCgo(f[0]); known {
+		if w, known := gosrc.KnownCgo(f[0]); known {
 			return fmt.Sprintf("%s (go list -deps %s)", w, b.Main), true
 		}
 		switch {
@@ -170,7 +144,7 @@ func cgoByFiles(tree gosrc.Tree, mods []*module, chosen *module, b Build, vendor
 			continue
 		}
 		for _, imp := range without.Imports {
-			if w, known := knownCgo(imp); known {
+			if w, known := gosrc.KnownCgo(imp); known {
 				return fmt.Sprintf("%s (imported by %s)", w, dir)
 			}
 			if d := dirOf(imp); d != "" && !seen[d] {

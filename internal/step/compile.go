@@ -43,9 +43,27 @@ func (h *helper) build(ctx context.Context) int {
 	if b.Seed != "" {
 		h.seed(b.Seed)
 	}
-	res := h.runGo(ctx, goRun{args: h.cfg.Args})
+	var res goResult
+	why := ""
+	if b.Cgo != nil {
+		why = h.cgoByDeps(ctx, b.Main)
+	}
+	if why != "" {
+		res = h.buildWithCgo(ctx, why)
+	} else {
+		res = h.runGo(ctx, goRun{args: h.cfg.Args})
+		if b.Cgo != nil {
+			if why = h.cgoByBuildOutput(res.output); !res.ok() && why != "" {
+				res = h.buildWithCgo(ctx, why)
+			} else if why = cgoByBinary(b.Output); res.ok() && why != "" {
+				res = h.buildWithCgo(ctx, why)
+			}
+		}
+	}
 	if !res.ok() {
-		h.explainKnown(ctx, res)
+		if res.output != "" || res.err != nil {
+			h.explainKnown(ctx, res)
+		}
 		return exitCode(res)
 	}
 	if !isELF(b.Output) {

@@ -28,12 +28,15 @@ type fixture struct {
 	proxy                          *testproxy.Proxy
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T) *fixture { return newFixtureWith(t, lib) }
+
+// newFixtureWith serves mods (lib first: the fixture's main package imports it).
+func newFixtureWith(t *testing.T, mods ...testproxy.Module) *fixture {
 	t.Helper()
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Fatal("go command not found: these tests run the real go command")
 	}
-	p, err := testproxy.Start(lib)
+	p, err := testproxy.Start(mods...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -169,6 +169,22 @@ type BuildOpts struct {
 	// Seed is the dependency build cache (cache.build: layer) to copy into
 	// an empty GOCACHE, "" for none.
 	Seed string `json:"seed,omitempty"`
+	// Cgo is set when the Gopherfile leaves cgo unset: the step builds
+	// without cgo unless the binary needs it, and then with Cgo's args.
+	Cgo *CgoOpts `json:"cgo,omitempty"`
+}
+
+// CgoOpts say how a binary that needs cgo is built when the Gopherfile
+// leaves cgo unset.
+type CgoOpts struct {
+	// Args are the go command's arguments with cgo (linked statically).
+	Args []string `json:"args"`
+	// CC is the C compiler of a cross build (the Gopherfile's cc), "" on
+	// the build platform.
+	CC string `json:"cc,omitempty"`
+	// NoCC names the target platform when it is not the build platform and
+	// cc names no C compiler for it: the binary cannot be built with cgo.
+	NoCC string `json:"noCC,omitempty"`
 }
 
 // TestOpts are the test step's.
