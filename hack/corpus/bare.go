@@ -95,7 +95,7 @@ func (e *env) buildBare(ctx context.Context, r repo, res *result, src, base, run
 	case !regexp.MustCompile(expect).MatchString(rr.out):
 		res.Bare = fmt.Sprintf("run failed: the output of %s does not match %q: %s", argv, expect, lastLines(rr.out, 3))
 	default:
-		res.Bare = "ok: " + strings.TrimSpace(lastLines(rr.out, 1))
+		res.Bare = "ok: " + firstLine(strings.TrimSpace(rr.out))
 	}
 }
 
