@@ -12,6 +12,7 @@ import (
 	"github.com/gopherfile/gopherfile/frontend/gomod"
 	"github.com/gopherfile/gopherfile/frontend/plan"
 	"github.com/gopherfile/gopherfile/frontend/spec"
+	"github.com/gopherfile/gopherfile/internal/scaffold"
 )
 
 // bareEligible says whether the program init chose lives where a Gopherfile
@@ -42,8 +43,8 @@ func bareEligible(src string, p *plan.Plan, modulePath string) (bool, string) {
 
 // buildBare builds the tree with a Gopherfile of `version: 1` alone and runs the
 // image's entrypoint with the version flag: the frontend's own defaults
-// (builder, main package, cgo, base) on a real program. It leaves init's
-// Gopherfile in place.
+// (builder, main package, cgo, base) on a real program. It runs last: init's
+// Gopherfile (and Gopherfile.dockerignore) are moved out of the tree.
 func (e *env) buildBare(ctx context.Context, r repo, res *result, src, base, runID string) {
 	p, err := planOf(src)
 	if err != nil {
@@ -54,7 +55,11 @@ func (e *env) buildBare(ctx context.Context, r repo, res *result, src, base, run
 		res.Bare = "not eligible: " + why
 		return
 	}
-	bareFile := filepath.Join(base, "Gopherfile.bare")
+	// As a user would have it: the one-line Gopherfile in place of init's,
+	// and not the Gopherfile.dockerignore init may have written.
+	bareFile := filepath.Join(src, "Gopherfile")
+	os.Rename(bareFile, filepath.Join(base, "Gopherfile.init"))
+	os.Rename(filepath.Join(src, scaffold.GopherfileIgnore), filepath.Join(base, scaffold.GopherfileIgnore+".init"))
 	if err := os.WriteFile(bareFile, []byte("version: 1\n"), 0o644); err != nil {
 		res.Bare = "not run: " + err.Error()
 		return

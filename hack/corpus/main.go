@@ -365,9 +365,6 @@ func (e *env) run(ctx context.Context, r repo, runID string, dockerfile bool) *r
 		return fail("run", fmt.Errorf("the output of %s %s does not match %q: %s", strings.Join(cfg.Config.Entrypoint, " "), strings.Join(r.Args, " "), r.Expect, lastLines(rr.out, 5)))
 	}
 
-	if e.bare {
-		e.buildBare(ctx, r, res, src, base, runID)
-	}
 	if dockerfile {
 		log.Printf("%s: building the best-practice Dockerfile", r.Name)
 		df := filepath.Join(base, "Dockerfile.best-practice")
@@ -380,6 +377,9 @@ func (e *env) run(ctx context.Context, r repo, runID string, dockerfile bool) *r
 		if dr.err != nil {
 			res.DockErr = buildError(dr.out)
 		}
+	}
+	if e.bare {
+		e.buildBare(ctx, r, res, src, base, runID)
 	}
 	return res
 }
