@@ -114,6 +114,17 @@ func (h *helper) buildWithCgo(ctx context.Context, why string) goResult {
 		h.printf("gopherfile: %s needs cgo: %s. %s is not the build platform, so building it with cgo needs a C cross compiler for %s: add cgo: true and cc: {%s: <compiler>} (one the builder image has) to the Gopherfile, or build it for the build platform only.", b.Name, why, c.NoCC, c.NoCC, c.NoCC)
 		return goResult{code: 1}
 	}
+	compiler := c.CC
+	if compiler == "" {
+		compiler, _ = h.getenv("CC")
+	}
+	if compiler == "" {
+		compiler = "gcc"
+	}
+	if f := strings.Fields(compiler); len(f) == 0 || !h.onPath(f[0]) {
+		h.printf("gopherfile: %s needs cgo: %s. The builder image has no C compiler %s: use a builder with one (the golang:<version> images have gcc; on alpine, apk add build-base), or set cgo: false to build it without cgo.", b.Name, why, compiler)
+		return goResult{code: 1}
+	}
 	h.printf("gopherfile: building %s with cgo, linked statically (tags netgo,osusergo), because %s. The Gopherfile leaves cgo unset; cgo: true links it dynamically on a glibc base, cgo: false never uses cgo.", b.Name, why)
 	os.Remove(b.Output)
 	h.setenv("CGO_ENABLED", "1")
@@ -125,4 +136,19 @@ func (h *helper) buildWithCgo(ctx context.Context, why string) goResult {
 		h.printf("gopherfile: the static cgo build of %s failed (its output above says why). When it needs C libraries that cannot be linked statically, set cgo: true in the Gopherfile: it then links dynamically on gcr.io/distroless/base-debian12, to which image.base can add the libraries.", b.Name)
 	}
 	return res
+}
+
+// onPath reports whether the command is found on the go command's PATH.
+func (h *helper) onPath(cmd string) bool {
+	if strings.Contains(cmd, "/") {
+		_, err := os.Stat(cmd)
+		return err == nil
+	}
+	p, _ := h.getenv("PATH")
+	for _, d := range filepath.SplitList(p) {
+		if fi, err := os.Stat(filepath.Join(d, cmd)); err == nil && !fi.IsDir() {
+			return true
+		}
+	}
+	return false
 }

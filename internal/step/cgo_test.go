@@ -20,13 +20,13 @@ var sqlite = testproxy.Module{Path: "github.com/mattn/go-sqlite3", Version: "v1.
 }}
 
 // buildAuto runs the build step as a Gopherfile with cgo unset defines it.
-func (f *fixture) buildAuto(noCC string) (int, string, string) {
+func (f *fixture) buildAuto(noCC string, env ...string) (int, string, string) {
 	f.t.Helper()
 	out := filepath.Join(f.out, "app")
 	args := []string{"build", "-trimpath", "-o", out, "-ldflags=-s -w", "."}
 	cgo := &stepconfig.CgoOpts{Args: append(append([]string{"build", "-trimpath", "-o", out}, plan.StaticCgoFlags([]string{"-ldflags=-s -w"}, "")...), "."), NoCC: noCC}
 	code, log := f.run(stepconfig.Config{Kind: stepconfig.Build, Stage: "go build", Args: args, Record: f.record(),
-		Build: &stepconfig.BuildOpts{Name: "app", Main: ".", Output: out, Cgo: cgo}}, "GOPROXY=off")
+		Build: &stepconfig.BuildOpts{Name: "app", Main: ".", Output: out, Cgo: cgo}}, append([]string{"GOPROXY=off"}, env...)...)
 	return code, log, out
 }
 
@@ -64,6 +64,7 @@ func TestCgoUnset(t *testing.T) {
 		files    map[string]string
 		mods     []testproxy.Module
 		noCC     string
+		env      []string
 		wantCode int
 		want     []string // in the step's output
 		prints   string   // what the binary prints
@@ -94,6 +95,15 @@ func TestCgoUnset(t *testing.T) {
 			prints: "hello from lib sqlite with cgo", static: true,
 		},
 		{
+			name: "no C compiler in the builder",
+			files: map[string]string{
+				"native/native.go": "package native\n\nimport \"C\"\n",
+				"main.go":          "package main\n\nimport _ \"example.com/app/native\"\n\nfunc main() {}\n",
+			},
+			env: []string{"CC=no-such-cc"}, wantCode: 1,
+			want: []string{"app needs cgo", "The builder image has no C compiler no-such-cc", "cgo: false"},
+		},
+		{
 			name: "cross build without a C compiler",
 			files: map[string]string{
 				"native/native.go": "package native\n\nimport \"C\"\n",
@@ -120,7 +130,7 @@ func TestCgoUnset(t *testing.T) {
 				f.write("go.sum", strings.Join(sums, "\n")+"\n")
 			}
 			f.fetch()
-			code, log, bin := f.buildAuto(tc.noCC)
+			code, log, bin := f.buildAuto(tc.noCC, tc.env...)
 			if code != tc.wantCode {
 				t.Fatalf("exit %d, want %d:\n%s", code, tc.wantCode, log)
 			}
