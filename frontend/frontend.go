@@ -209,6 +209,9 @@ func (b *build) prepare(ctx context.Context) error {
 	for _, w := range p.Downloads.SecurityWarnings() {
 		b.src.Warn(ctx, w.Msg, gwclient.WarnOpts{Range: lineRange(b.pos.Of(w.Field).Line), Level: 1})
 	}
+	if p.TidyOffReason != "" {
+		b.src.Warn(ctx, "the tidy check is off: "+p.TidyOffReason, gwclient.WarnOpts{Range: lineRange(b.pos.Of("tidy").Line), Level: 1})
+	}
 	if builderImg != nil && builderImg.img != nil {
 		p.Downloads.AddImageEnv(builderImg.img.Config.Env)
 	}

@@ -111,6 +111,9 @@ type Plan struct {
 	Vendored bool `json:"vendored"`
 	// Tidy runs `go mod tidy -diff` as a check.
 	Tidy bool `json:"tidy"`
+	// TidyOffReason says why the check is off when the Gopherfile leaves
+	// tidy unset and go.mod is older than OldestTidyGo.
+	TidyOffReason string `json:"tidyOffReason,omitempty"`
 	// Env is set for every go command, sorted KEY=VALUE.
 	Env []string `json:"env,omitempty"`
 	// Binaries to build.
@@ -252,6 +255,13 @@ func New(s *spec.Spec, m Module, opt Options) (*Plan, error) {
 	// check runs only when the Gopherfile says tidy: check.
 	if (m.Work != nil || m.Vendored) && written.Tidy == "" {
 		p.Tidy = false
+	}
+	// A go.mod older than Go 1.17 is, for today's go mod tidy, almost never
+	// tidy: the check is off unless the Gopherfile asks for it.
+	if p.Tidy && written.Tidy == "" {
+		if p.TidyOffReason = OldTidyReason(m.Facts.Go); p.TidyOffReason != "" {
+			p.Tidy = false
+		}
 	}
 
 	p.Target = opt.Target

@@ -31,6 +31,22 @@ var goReleases = []struct {
 // the tidy check runs.
 const MinTidyGo = "1.23"
 
+// OldestTidyGo is the oldest go line whose go.sum today's go mod tidy
+// leaves as it is: Go 1.17 (module graph pruning) changed which go.sum lines
+// tidy keeps, so the go.sum of an older module almost always has lines
+// today's tidy removes, which do not matter to the build.
+const OldestTidyGo = "1.17"
+
+// OldTidyReason says why the tidy check is off by default for a module whose
+// go line is older than OldestTidyGo, "" when it is not.
+func OldTidyReason(goLine string) string {
+	if goLine == "" || gomod.Compare(goLine, OldestTidyGo) >= 0 {
+		return ""
+	}
+	return fmt.Sprintf("go.mod says go %s: since Go %s, go mod tidy keeps fewer go.sum lines than the Go this module was tidied with, "+
+		"so the check fails on most such modules over go.sum lines the build does not need. Turn it on (tidy: check) after go mod tidy with a newer Go", goLine, OldestTidyGo)
+}
+
 // NewestGo is the newest Go release this frontend version knows, e.g. "1.27.4":
 // the default builder's Go when go.mod has no toolchain line.
 func NewestGo() string {

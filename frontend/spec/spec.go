@@ -63,7 +63,9 @@ type Spec struct {
 	// Tidy is the go.mod check: "check" (default) runs `go mod tidy -diff` and fails
 	// the build with the diff when go.mod or go.sum is not tidy; "off" skips it.
 	// For vendored modules and go.work workspaces the default is off (go mod tidy
-	// needs the network there and ignores go.work).
+	// needs the network there and ignores go.work), and for a go.mod whose go
+	// line is older than 1.17 (today's go mod tidy keeps fewer go.sum lines than
+	// the Go such a module was tidied with; the build warns that the check is off).
 	Tidy TidyMode `yaml:"tidy,omitempty" json:"tidy,omitempty"`
 
 	// Builds lists the binaries to build. Default: one binary from the main

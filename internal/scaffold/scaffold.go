@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/gopherfile/gopherfile/frontend/gomod"
+	"github.com/gopherfile/gopherfile/frontend/plan"
 	"github.com/gopherfile/gopherfile/frontend/spec"
 	"github.com/gopherfile/gopherfile/internal/goenv"
 	"github.com/gopherfile/gopherfile/internal/gosrc"
@@ -334,20 +335,16 @@ func (p *Project) fromRanking(cands []*candidate) *module {
 	return c.mod
 }
 
-// oldestTidyGo is the oldest go line whose go.sum today's go mod tidy
-// leaves as it is: Go 1.17 (module graph pruning) changed which go.sum lines
-// tidy keeps, so the go.sum of an older module almost always has lines
-// today's tidy removes, which do not matter to the build.
-const oldestTidyGo = "1.17"
-
-// checkTidy turns the tidy check off for a module older than Go 1.17.
+// checkTidy writes tidy: off, with the reason, for a module older than Go
+// 1.17 (plan.OldTidyReason: the frontend's default is the same; init writes
+// it down so that the Gopherfile says so).
 func (p *Project) checkTidy() {
-	if p.Work != nil || p.Vendored || p.Facts.Go == "" || gomod.Compare(p.Facts.Go, oldestTidyGo) >= 0 {
+	if p.Work != nil || p.Vendored {
 		return // (workspaces and vendored modules have it off by default)
 	}
-	p.TidyOff = true
-	p.TidyWhy = fmt.Sprintf("go.mod says go %s: since Go %s, go mod tidy keeps fewer go.sum lines than the Go this module was tidied with, "+
-		"so the check fails on most such modules over go.sum lines the build does not need. Turn it on (remove tidy:) after go mod tidy with a newer Go", p.Facts.Go, oldestTidyGo)
+	if why := plan.OldTidyReason(p.Facts.Go); why != "" {
+		p.TidyOff, p.TidyWhy = true, why
+	}
 }
 
 // checkReplaces notes local replaces that point outside the tree.
