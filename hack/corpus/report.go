@@ -111,7 +111,7 @@ func report(results []*result, e *env, took time.Duration, dockerfile bool) stri
 	}
 	var failed []*result
 	for _, r := range results {
-		if !r.OK() || (dockerfile && !r.DockerOK && r.DockSec > 0) || r.Retried != "" {
+		if !r.OK() || (dockerfile && !r.DockerOK && r.DockSec > 0) || r.Retried != "" || (r.BareTried() && !r.BareOK()) {
 			failed = append(failed, r)
 		}
 	}
@@ -131,6 +131,9 @@ func report(results []*result, e *env, took time.Duration, dockerfile bool) stri
 		}
 		if r.Retried != "" {
 			w("- **%s**: built on the second try: %s", r.Name, cell(r.Retried, 600))
+		}
+		if r.BareTried() && !r.BareOK() {
+			w("- **%s** (`version: 1` alone): %s", r.Name, cell(r.Bare, 1200))
 		}
 		if r.DockErr != "" {
 			w("- **%s** (best-practice Dockerfile): %s", r.Name, cell(r.DockErr, 600))
