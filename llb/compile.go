@@ -63,8 +63,10 @@ func samePlatform(a, b ocispecs.Platform) bool {
 
 func (g *Graph) compileOne(target ocispecs.Platform, b plan.Binary, flags []string, cc string, seed *bk.State) bk.State {
 	out := path.Join(plan.OutDir, b.Name)
-	args := append([]string{"build", "-trimpath", "-o", out}, flags...)
-	args = append(args, b.Main)
+	argv := func(flags []string) []string {
+		return append(append([]string{"build", "-trimpath", "-o", out}, flags...), b.Main)
+	}
+	args := argv(flags)
 	s := goStep{
 		kind:    stepconfig.Build,
 		name:    fmt.Sprintf("[build %s %s] go %s", b.Name, platforms.Format(target), strings.Join(args, " ")),
@@ -82,7 +84,7 @@ func (g *Graph) compileOne(target ocispecs.Platform, b plan.Binary, flags []stri
 	}
 	p := g.p
 	if _, set := plan.EnvValue(b.Env, "CGO_ENABLED"); p.CGOAuto && !set {
-		cgo := &stepconfig.CgoOpts{Args: append(append([]string{"build", "-trimpath", "-o", out}, plan.StaticCgoFlags(flags, goflags(p, stepconfig.Build))...), b.Main)}
+		cgo := &stepconfig.CgoOpts{Args: argv(plan.StaticCgoFlags(flags, goflags(p, stepconfig.Build)))}
 		if !samePlatform(target, g.in.BuildPlatform) {
 			if cgo.CC = p.CC[platforms.Format(target)]; cgo.CC == "" {
 				cgo.NoCC = platforms.Format(target)

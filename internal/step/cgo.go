@@ -5,8 +5,8 @@ import (
 	"context"
 	"debug/buildinfo"
 	"fmt"
-	"go/build"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -21,6 +21,26 @@ import (
 // files all need cgo (go build says "build constraints exclude all Go
 // files"), or, after a build without cgo, such a dependency in the binary's
 // build information (a go.mod that does not list every module).
+
+// compileAuto is the compile of a binary whose Gopherfile leaves cgo
+// unset: without cgo, then with it when the binary needs it.
+func (h *helper) compileAuto(ctx context.Context) goResult {
+	b := h.cfg.Build
+	if why := h.cgoByDeps(ctx, b.Main); why != "" {
+		return h.buildWithCgo(ctx, why)
+	}
+	res := h.runGo(ctx, goRun{args: h.cfg.Args})
+	why := ""
+	if res.ok() {
+		why = cgoByBinary(b.Output)
+	} else {
+		why = h.cgoByBuildOutput(res.output)
+	}
+	if why == "" {
+		return res
+	}
+	return h.buildWithCgo(ctx, why)
+}
 
 // cgoByDeps returns why the main package needs cgo when it imports a
 // dependency known to need it, "" when it does not or go list cannot say.
@@ -69,23 +89,16 @@ var excludeAll = regexp.MustCompile(`build constraints exclude all Go files in (
 // cgoByBuildOutput returns why the binary needs cgo when go build without
 // cgo failed on a package whose Go files all need cgo.
 func (h *helper) cgoByBuildOutput(output string) string {
+	cfg := gosrc.Config{CGO: true}
+	cfg.GOOS, _ = h.getenv("GOOS")
+	cfg.GOARCH, _ = h.getenv("GOARCH")
+	if t := h.buildTags(); t != "" {
+		cfg.Tags = strings.Split(t, ",")
+	}
+	root := gosrc.Tree{FS: os.DirFS("/")}
 	for _, m := range excludeAll.FindAllStringSubmatch(output, -1) {
 		dir := m[1]
-		ctx := build.Default
-		ctx.CgoEnabled = true
-		ctx.GOOS, _ = h.getenv("GOOS")
-		ctx.GOARCH, _ = h.getenv("GOARCH")
-		if ctx.GOOS == "" {
-			ctx.GOOS = "linux"
-		}
-		if ctx.GOARCH == "" {
-			ctx.GOARCH = build.Default.GOARCH
-		}
-		if t := h.buildTags(); t != "" {
-			ctx.BuildTags = strings.Split(t, ",")
-		}
-		p, err := ctx.ImportDir(dir, 0)
-		if err == nil && len(p.CgoFiles) > 0 {
+		if p, err := root.Load(strings.TrimPrefix(filepath.ToSlash(dir), "/"), cfg); err == nil && len(p.CgoFiles) > 0 {
 			return fmt.Sprintf("the package in %s has Go files only with cgo (%s)", dir, strings.Join(p.CgoFiles, ", "))
 		}
 	}
@@ -121,7 +134,7 @@ func (h *helper) buildWithCgo(ctx context.Context, why string) goResult {
 	if compiler == "" {
 		compiler = "gcc"
 	}
-	if f := strings.Fields(compiler); len(f) == 0 || !h.onPath(f[0]) {
+	if f := strings.Fields(compiler); len(f) == 0 || !onPath(f[0]) {
 		h.printf("gopherfile: %s needs cgo: %s. The builder image has no C compiler %s: use a builder with one (the golang:<version> images have gcc; on alpine, apk add build-base), or set cgo: false to build it without cgo.", b.Name, why, compiler)
 		return goResult{code: 1}
 	}
@@ -138,17 +151,9 @@ func (h *helper) buildWithCgo(ctx context.Context, why string) goResult {
 	return res
 }
 
-// onPath reports whether the command is found on the go command's PATH.
-func (h *helper) onPath(cmd string) bool {
-	if strings.Contains(cmd, "/") {
-		_, err := os.Stat(cmd)
-		return err == nil
-	}
-	p, _ := h.getenv("PATH")
-	for _, d := range filepath.SplitList(p) {
-		if fi, err := os.Stat(filepath.Join(d, cmd)); err == nil && !fi.IsDir() {
-			return true
-		}
-	}
-	return false
+// onPath reports whether the command is found on PATH (the go command's:
+// the helper passes its own environment on).
+func onPath(cmd string) bool {
+	_, err := exec.LookPath(cmd)
+	return err == nil
 }

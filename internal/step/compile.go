@@ -44,21 +44,10 @@ func (h *helper) build(ctx context.Context) int {
 		h.seed(b.Seed)
 	}
 	var res goResult
-	why := ""
 	if b.Cgo != nil {
-		why = h.cgoByDeps(ctx, b.Main)
-	}
-	if why != "" {
-		res = h.buildWithCgo(ctx, why)
+		res = h.compileAuto(ctx)
 	} else {
 		res = h.runGo(ctx, goRun{args: h.cfg.Args})
-		if b.Cgo != nil {
-			if why = h.cgoByBuildOutput(res.output); !res.ok() && why != "" {
-				res = h.buildWithCgo(ctx, why)
-			} else if why = cgoByBinary(b.Output); res.ok() && why != "" {
-				res = h.buildWithCgo(ctx, why)
-			}
-		}
 	}
 	if !res.ok() {
 		if res.output != "" || res.err != nil {
