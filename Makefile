@@ -43,7 +43,7 @@ test: test-unit fuzz test-integration
 ## generate: regenerate the README reference, the JSON schema and docs/troubleshooting.md
 generate:
 	$(GO) run ./cmd/gfdocs
-	$(GO) test ./frontend/diagnose -run TestTroubleshootingDoc -update
+	$(GO) test ./internal/step/diagnose -run TestTroubleshootingDoc -update
 
 ## bench: the benchmark against Dockerfiles, ko and host go build on three real projects (~25 min on 2 cores; results in bench/results)
 bench:

@@ -11,9 +11,9 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	"github.com/gopherfile/gopherfile/frontend/gomod"
-	"github.com/gopherfile/gopherfile/frontend/plan"
-	"github.com/gopherfile/gopherfile/frontend/spec"
+	"github.com/gopherfile/gopherfile/internal/gomod"
+	"github.com/gopherfile/gopherfile/internal/plan"
+	"github.com/gopherfile/gopherfile/internal/spec"
 )
 
 // TestFieldErrorKeepsContext: an error that wraps a gRPC status (as an image

@@ -21,10 +21,10 @@ import (
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/gopherfile/gopherfile/frontend/plan"
-	"github.com/gopherfile/gopherfile/frontend/spec"
+	"github.com/gopherfile/gopherfile/internal/graph"
+	"github.com/gopherfile/gopherfile/internal/plan"
+	"github.com/gopherfile/gopherfile/internal/spec"
 	"github.com/gopherfile/gopherfile/internal/stepconfig"
-	gfllb "github.com/gopherfile/gopherfile/llb"
 )
 
 // Build is the frontend's entry point (a gateway BuildFunc).
@@ -101,11 +101,11 @@ type build struct {
 	images   map[string]*loadedImage
 
 	// Set by prepare.
-	in         gfllb.Inputs
+	in         graph.Inputs
 	builderImg *imageConfig
 	created    time.Time
 	// graph is the graph of the current solve.
-	graph *gfllb.Graph
+	graph *graph.Graph
 }
 
 // listTargets answers --call targets: the fixed targets and one per build
@@ -238,7 +238,7 @@ func (b *build) prepare(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	b.in = gfllb.Inputs{
+	b.in = graph.Inputs{
 		Sources:       sources,
 		BuildPlatform: buildPlatform,
 		Builder:       *builder,
@@ -263,7 +263,7 @@ func (b *build) prepare(ctx context.Context) error {
 // solveGraph builds the graph from b.in and solves the target.
 func (b *build) solveGraph(ctx context.Context) (*gwclient.Result, error) {
 	bc, p := b.bc, b.plan
-	b.graph = gfllb.New(p, b.in)
+	b.graph = graph.New(p, b.in)
 	buildPlatform := b.in.BuildPlatform
 	if p.Target != plan.TargetDeps {
 		if err := b.solveDownload(ctx); err != nil {
@@ -334,7 +334,7 @@ func (b *build) buildPlatform(ctx context.Context, target ocispecs.Platform) (*d
 	p, builderImg, created := b.plan, b.builderImg, b.created
 	var (
 		st  llb.State
-		cfg = gfllb.BinariesConfig(target)
+		cfg = graph.BinariesConfig(target)
 	)
 	switch p.Target {
 	case plan.TargetDeps:
@@ -364,9 +364,9 @@ func (b *build) buildPlatform(ctx context.Context, target ocispecs.Platform) (*d
 			}
 			base, baseImg = *s, img
 		}
-		st = gfllb.Image(p, b.in, base, bins)
+		st = graph.Image(p, b.in, base, bins)
 		var baseCfg = baseImgConfig(baseImg)
-		cfg = gfllb.ImageConfig(p, baseCfg, target, created)
+		cfg = graph.ImageConfig(p, baseCfg, target, created)
 	}
 	// Evaluated now, not when the result is exported: the compile then runs
 	// alongside the tidy check instead of after it.
@@ -413,7 +413,7 @@ func (b *build) single(ctx context.Context, st llb.State, pl ocispecs.Platform) 
 }
 
 func (b *build) compileError(err error) error {
-	var ce *gfllb.CrossCGOError
+	var ce *graph.CrossCGOError
 	if errors.As(err, &ce) {
 		field := "cc"
 		if _, ok := b.pos["cc"]; !ok {

@@ -8,8 +8,8 @@ import (
 	"github.com/moby/buildkit/client/llb"
 	gwpb "github.com/moby/buildkit/frontend/gateway/pb"
 
+	"github.com/gopherfile/gopherfile/internal/graph"
 	"github.com/gopherfile/gopherfile/internal/stepconfig"
-	gfllb "github.com/gopherfile/gopherfile/llb"
 )
 
 // Frontend options by which a client that runs Build in-process (the
@@ -36,7 +36,7 @@ func (b *build) stepHelper() (llb.State, string, error) {
 			return llb.State{}, "", fmt.Errorf("gopherfile: reading the frontend image for the step helper: %w", err)
 		}
 		if st != nil {
-			return *st, gfllb.HelperDir + frontendBinary, nil
+			return *st, graph.HelperDir + frontendBinary, nil
 		}
 	}
 	opts := b.bc.BuildOpts().Opts
@@ -46,10 +46,10 @@ func (b *build) stepHelper() (llb.State, string, error) {
 			llb.FollowPaths([]string{file}),
 			llb.SharedKeyHint("gopherfile-helper"),
 			llb.WithCustomName("[internal] load the step helper"))
-		return st, gfllb.HelperDir + "/" + file, nil
+		return st, graph.HelperDir + "/" + file, nil
 	}
 	if ref := opts[OptHelperImage]; ref != "" {
-		return llb.Image(ref, llb.WithCustomName("[internal] load the step helper "+ref)), gfllb.HelperDir + frontendBinary, nil
+		return llb.Image(ref, llb.WithCustomName("[internal] load the step helper "+ref)), graph.HelperDir + frontendBinary, nil
 	}
 	return llb.State{}, "", errors.New("gopherfile: the build steps need the step helper, and this frontend has none: " +
 		"run Gopherfile through its frontend image (the # syntax= line, or --build-arg BUILDKIT_SYNTAX=<image>), " +

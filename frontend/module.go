@@ -13,9 +13,9 @@ import (
 	gwclient "github.com/moby/buildkit/frontend/gateway/client"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/gopherfile/gopherfile/frontend/gomod"
-	"github.com/gopherfile/gopherfile/frontend/plan"
+	"github.com/gopherfile/gopherfile/internal/gomod"
 	"github.com/gopherfile/gopherfile/internal/gosrc"
+	"github.com/gopherfile/gopherfile/internal/plan"
 )
 
 // readModule reads go.mod (and go.work, vendor/modules.txt) from the build

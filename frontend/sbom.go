@@ -16,7 +16,7 @@ import (
 	"github.com/moby/buildkit/solver/result"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
-	"github.com/gopherfile/gopherfile/frontend/plan"
+	"github.com/gopherfile/gopherfile/internal/plan"
 	"github.com/gopherfile/gopherfile/internal/spdx"
 	"github.com/gopherfile/gopherfile/internal/version"
 )

@@ -7,13 +7,13 @@ import (
 	"github.com/containerd/platforms"
 	"github.com/moby/buildkit/frontend/dockerui"
 
-	gfllb "github.com/gopherfile/gopherfile/llb"
+	"github.com/gopherfile/gopherfile/internal/graph"
 )
 
 // loadSources loads the named contexts of sources:. A context the build is
 // not given fails at the line of its sources: entry, with the flag to add.
-func (b *build) loadSources(ctx context.Context) ([]gfllb.Source, error) {
-	var out []gfllb.Source
+func (b *build) loadSources(ctx context.Context) ([]graph.Source, error) {
+	var out []graph.Source
 	buildPlatform := platforms.Normalize(platforms.DefaultSpec())
 	if len(b.bc.BuildPlatforms) > 0 {
 		buildPlatform = b.bc.BuildPlatforms[0]
@@ -35,7 +35,7 @@ func (b *build) loadSources(ctx context.Context) ([]gfllb.Source, error) {
 		if st == nil {
 			return nil, b.fieldError(field, fmt.Errorf("the build context %q of %s is empty", src.Context, src.Field))
 		}
-		out = append(out, gfllb.Source{State: *st, Dst: src.Dst, Name: src.Context, Field: field})
+		out = append(out, graph.Source{State: *st, Dst: src.Dst, Name: src.Context, Field: field})
 	}
 	return out, nil
 }

@@ -9,11 +9,11 @@ import (
 	"github.com/moby/buildkit/frontend/subrequests/outline"
 	"github.com/moby/buildkit/solver/pb"
 
-	gflint "github.com/gopherfile/gopherfile/frontend/lint"
-	"github.com/gopherfile/gopherfile/frontend/plan"
-	"github.com/gopherfile/gopherfile/frontend/spec"
 	"github.com/gopherfile/gopherfile/internal/goenv"
-	gfllb "github.com/gopherfile/gopherfile/llb"
+	"github.com/gopherfile/gopherfile/internal/graph"
+	gflint "github.com/gopherfile/gopherfile/internal/lint"
+	"github.com/gopherfile/gopherfile/internal/plan"
+	"github.com/gopherfile/gopherfile/internal/spec"
 )
 
 // planFor reads go.mod and plans the build, for the subrequests.
@@ -68,19 +68,19 @@ func (b *build) outline(ctx context.Context) (*outline.Outline, error) {
 
 	d := p.Downloads
 	if d.Netrc != spec.SecretOff {
-		o.Secrets = append(o.Secrets, outline.Secret{Name: gfllb.SecretNetrc, Required: d.Netrc == spec.SecretRequired, Location: b.loc("modules.netrc")})
+		o.Secrets = append(o.Secrets, outline.Secret{Name: graph.SecretNetrc, Required: d.Netrc == spec.SecretRequired, Location: b.loc("modules.netrc")})
 	}
 	if d.CACert != spec.SecretOff {
-		o.Secrets = append(o.Secrets, outline.Secret{Name: gfllb.SecretCACert, Required: d.CACert == spec.SecretRequired, Location: b.loc("modules.cacert")})
+		o.Secrets = append(o.Secrets, outline.Secret{Name: graph.SecretCACert, Required: d.CACert == spec.SecretRequired, Location: b.loc("modules.cacert")})
 	}
-	o.Secrets = append(o.Secrets, outline.Secret{Name: gfllb.SecretGOPROXY})
+	o.Secrets = append(o.Secrets, outline.Secret{Name: graph.SecretGOPROXY})
 	for _, h := range d.GitHosts {
-		o.Secrets = append(o.Secrets, outline.Secret{Name: gfllb.SecretGitTokenPrefix + h, Location: b.loc("modules.private")})
+		o.Secrets = append(o.Secrets, outline.Secret{Name: graph.SecretGitTokenPrefix + h, Location: b.loc("modules.private")})
 	}
 	if d.SSH != spec.SecretOff {
 		o.SSH = append(o.SSH, outline.SSH{Name: "default", Required: d.SSH == spec.SecretRequired, Location: b.loc("modules.ssh")})
 	}
-	o.Cache = append(o.Cache, outline.CacheMount{ID: gfllb.ModCacheID})
+	o.Cache = append(o.Cache, outline.CacheMount{ID: graph.ModCacheID})
 	o.Sources = [][]byte{b.src.Data}
 	return o, nil
 }

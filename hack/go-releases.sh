@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prints the newest patch release of every Go minor line since 1.21 that the Go
 # module proxy serves (the golang.org/toolchain versions for linux/amd64), as
-# the rows of goReleases in frontend/plan/releases.go. Run it when Go releases
+# the rows of goReleases in internal/plan/releases.go. Run it when Go releases
 # a new version and paste its output into that table (and its date into the
 # comment above it).
 #

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Pushes more golang:X.Y.Z builder images into the local registry ($GF_REGISTRY), for
 # builds that do not use the test Go of hack/images.sh: the frontend's default builder
-# (the newest Go in frontend/plan/releases.go) and the toolchain lines of the corpus
+# (the newest Go in internal/plan/releases.go) and the toolchain lines of the corpus
 # (hack/corpus). Each is the rootfs layer of $GF_REGISTRY/library/golang:<test minor>
 # (built by hack/images.sh) plus that Go release from the module proxy
 # (golang.org/toolchain@v0.0.1-goX.Y.Z.linux-amd64), with GOLANG_VERSION=X.Y.Z.
 #
 # Usage: bash hack/images-go.sh [--force] [X.Y.Z | X.Y ...]
 #   (no versions: the frontend's default builder only; X.Y pushes golang:X.Y too, with the
-#   newest X.Y release in frontend/plan/releases.go, as Docker Hub's golang:X.Y has)
+#   newest X.Y release in internal/plan/releases.go, as Docker Hub's golang:X.Y has)
 # Idempotent and cached: an image whose config carries the current recipe (label
 # dev.gopherfile.recipe) is not pushed again; Go layers are kept in $GF_CACHE/images/go.
 set -euo pipefail
@@ -27,9 +27,9 @@ LABEL=dev.gopherfile.recipe
 BASE=$GF_REGISTRY/library/golang:${TEST_GO_VERSION%.*}
 export GOTOOLCHAIN=local
 
-# releases prints the rows of goReleases in frontend/plan/releases.go as X.Y.Z.
+# releases prints the rows of goReleases in internal/plan/releases.go as X.Y.Z.
 releases() {
-	awk '/^var goReleases/,/^}$/' "$HACK/../frontend/plan/releases.go" |
+	awk '/^var goReleases/,/^}$/' "$HACK/../internal/plan/releases.go" |
 		sed -n 's/^[[:space:]]*{"\(1\.[0-9][0-9]*\)", \([0-9][0-9]*\)},$/\1.\2/p'
 }
 newest_go() { releases | tail -n1; }
@@ -37,7 +37,7 @@ newest_go() { releases | tail -n1; }
 VERSIONS=("$@")
 if [ ${#VERSIONS[@]} = 0 ]; then
 	v=$(newest_go)
-	[ -n "$v" ] || die "no Go release found in frontend/plan/releases.go"
+	[ -n "$v" ] || die "no Go release found in internal/plan/releases.go"
 	VERSIONS=("$v")
 fi
 
@@ -103,7 +103,7 @@ for v in "${VERSIONS[@]}"; do
 	if [[ $v =~ ^1\.[0-9]+$ ]]; then
 		alias=$v
 		v=$(releases | grep "^$alias\." || true)
-		[ -n "$v" ] || die "golang:$alias: Go $alias is not in frontend/plan/releases.go"
+		[ -n "$v" ] || die "golang:$alias: Go $alias is not in internal/plan/releases.go"
 	fi
 	[[ $v =~ ^1\.[0-9]+\.[0-9]+$ ]] || die "$v: give Go releases as X.Y.Z or X.Y"
 	ref=$GF_REGISTRY/library/golang:$v

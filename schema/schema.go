@@ -1,6 +1,6 @@
 // Package schema embeds the JSON schema of the Gopherfile format,
 // gopherfile.schema.json, which go run ./cmd/gfdocs generates from the types of
-// package frontend/spec. It lets an installed binary print the schema without
+// package internal/spec. It lets an installed binary print the schema without
 // the repository's sources.
 package schema
 

@@ -17,7 +17,7 @@ import (
 	"github.com/tonistiigi/fsutil"
 
 	"github.com/gopherfile/gopherfile/frontend"
-	"github.com/gopherfile/gopherfile/frontend/plan"
+	"github.com/gopherfile/gopherfile/internal/plan"
 )
 
 // callRequests maps --call values to BuildKit's subrequest ids.

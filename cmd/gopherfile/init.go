@@ -10,9 +10,9 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/gopherfile/gopherfile/frontend/lint"
-	"github.com/gopherfile/gopherfile/frontend/spec"
+	"github.com/gopherfile/gopherfile/internal/lint"
 	"github.com/gopherfile/gopherfile/internal/scaffold"
+	"github.com/gopherfile/gopherfile/internal/spec"
 )
 
 // The first line of a Gopherfile, and the schema URL editors read.

@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gopherfile/gopherfile/frontend/gomod"
-	"github.com/gopherfile/gopherfile/frontend/lint"
-	"github.com/gopherfile/gopherfile/frontend/spec"
+	"github.com/gopherfile/gopherfile/internal/gomod"
+	"github.com/gopherfile/gopherfile/internal/lint"
+	"github.com/gopherfile/gopherfile/internal/spec"
 )
 
 const mainGo = "package main\n\nfunc main() {}\n"

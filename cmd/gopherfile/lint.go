@@ -9,9 +9,9 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/gopherfile/gopherfile/frontend/gomod"
-	"github.com/gopherfile/gopherfile/frontend/lint"
-	"github.com/gopherfile/gopherfile/frontend/spec"
+	"github.com/gopherfile/gopherfile/internal/gomod"
+	"github.com/gopherfile/gopherfile/internal/lint"
+	"github.com/gopherfile/gopherfile/internal/spec"
 )
 
 const lintUsage = `Usage: gopherfile lint [-f FILE] [--strict] [--build-arg K=V] [--builder-go VERSION] [DIR]

@@ -7,7 +7,7 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/gopherfile/gopherfile/internal/retryproxy"
+	"github.com/gopherfile/gopherfile/internal/step/retryproxy"
 	"github.com/moby/buildkit/client"
 )
 

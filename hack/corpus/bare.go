@@ -9,10 +9,10 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/gopherfile/gopherfile/frontend/gomod"
-	"github.com/gopherfile/gopherfile/frontend/plan"
-	"github.com/gopherfile/gopherfile/frontend/spec"
+	"github.com/gopherfile/gopherfile/internal/gomod"
+	"github.com/gopherfile/gopherfile/internal/plan"
 	"github.com/gopherfile/gopherfile/internal/scaffold"
+	"github.com/gopherfile/gopherfile/internal/spec"
 )
 
 // bareEligible says whether the program init chose lives where a Gopherfile

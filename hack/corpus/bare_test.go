@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gopherfile/gopherfile/frontend/plan"
+	"github.com/gopherfile/gopherfile/internal/plan"
 )
 
 func TestBareEligible(t *testing.T) {

@@ -16,9 +16,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gopherfile/gopherfile/frontend/gomod"
-	"github.com/gopherfile/gopherfile/frontend/plan"
-	"github.com/gopherfile/gopherfile/frontend/spec"
+	"github.com/gopherfile/gopherfile/internal/gomod"
+	"github.com/gopherfile/gopherfile/internal/plan"
+	"github.com/gopherfile/gopherfile/internal/spec"
 )
 
 // planOf plans the Gopherfile in dir as the frontend would (without build args).

@@ -14,7 +14,7 @@ import (
 
 	"golang.org/x/mod/modfile"
 
-	"github.com/gopherfile/gopherfile/frontend/gomod"
+	"github.com/gopherfile/gopherfile/internal/gomod"
 )
 
 // download runs `go mod download -json MODULE@VERSION` and returns the

@@ -7,7 +7,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/gopherfile/gopherfile/frontend/gomod"
+	"github.com/gopherfile/gopherfile/internal/gomod"
 )
 
 // skipDirs are directory names whose main packages are examples, tests,

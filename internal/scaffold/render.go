@@ -9,9 +9,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gopherfile/gopherfile/frontend/gomod"
-	"github.com/gopherfile/gopherfile/frontend/plan"
-	"github.com/gopherfile/gopherfile/frontend/spec"
+	"github.com/gopherfile/gopherfile/internal/gomod"
+	"github.com/gopherfile/gopherfile/internal/plan"
+	"github.com/gopherfile/gopherfile/internal/spec"
 )
 
 // The first line of a Gopherfile, and the schema URL editors read.

@@ -14,11 +14,11 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/gopherfile/gopherfile/frontend/gomod"
-	"github.com/gopherfile/gopherfile/frontend/plan"
-	"github.com/gopherfile/gopherfile/frontend/spec"
 	"github.com/gopherfile/gopherfile/internal/goenv"
+	"github.com/gopherfile/gopherfile/internal/gomod"
 	"github.com/gopherfile/gopherfile/internal/gosrc"
+	"github.com/gopherfile/gopherfile/internal/plan"
+	"github.com/gopherfile/gopherfile/internal/spec"
 )
 
 // Options are the inputs that do not come from the tree.

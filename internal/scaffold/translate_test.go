@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gopherfile/gopherfile/frontend/spec"
+	"github.com/gopherfile/gopherfile/internal/spec"
 )
 
 func TestSplitFlags(t *testing.T) {

@@ -28,7 +28,7 @@ func repoRoot(t *testing.T) string {
 }
 
 // TestRepoDocsUpToDate is `go run ./cmd/gfdocs -check` as a test: the schema and
-// the README reference must match frontend/spec.
+// the README reference must match internal/spec.
 func TestRepoDocsUpToDate(t *testing.T) {
 	root := repoRoot(t)
 	files, genErr := Generate(root)

@@ -1,5 +1,5 @@
 // Package specdoc generates the Gopherfile reference (Markdown, for README.md)
-// and the Gopherfile JSON schema from the Go types of package frontend/spec, so
+// and the Gopherfile JSON schema from the Go types of package internal/spec, so
 // that those types and their doc comments are the single source of both.
 //
 // It parses the package's source with go/parser, starts at type Spec and walks

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gopherfile/gopherfile/frontend/plan"
+	"github.com/gopherfile/gopherfile/internal/plan"
 	"github.com/gopherfile/gopherfile/internal/stepconfig"
 	"github.com/gopherfile/gopherfile/internal/testproxy"
 )

@@ -14,7 +14,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/gopherfile/gopherfile/frontend/diagnose"
+	"github.com/gopherfile/gopherfile/internal/step/diagnose"
 	"github.com/gopherfile/gopherfile/internal/stepconfig"
 )
 

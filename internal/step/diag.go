@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"os/exec"
 
-	"github.com/gopherfile/gopherfile/frontend/diagnose"
 	"github.com/gopherfile/gopherfile/internal/goenv"
+	"github.com/gopherfile/gopherfile/internal/step/diagnose"
 )
 
 // goEnv returns the go command's effective values of names (go env -json),

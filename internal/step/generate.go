@@ -3,7 +3,7 @@ package step
 import (
 	"context"
 
-	"github.com/gopherfile/gopherfile/frontend/diagnose"
+	"github.com/gopherfile/gopherfile/internal/step/diagnose"
 	"github.com/gopherfile/gopherfile/internal/stepconfig"
 )
 

@@ -14,9 +14,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gopherfile/gopherfile/frontend/diagnose"
 	"github.com/gopherfile/gopherfile/internal/goenv"
-	"github.com/gopherfile/gopherfile/internal/retryproxy"
+	"github.com/gopherfile/gopherfile/internal/step/diagnose"
+	"github.com/gopherfile/gopherfile/internal/step/retryproxy"
 	"github.com/gopherfile/gopherfile/internal/stepconfig"
 )
 

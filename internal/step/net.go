@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/gopherfile/gopherfile/internal/goenv"
-	"github.com/gopherfile/gopherfile/internal/netrc"
+	"github.com/gopherfile/gopherfile/internal/step/netrc"
 	"github.com/gopherfile/gopherfile/internal/stepconfig"
 )
 

@@ -18,7 +18,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/gopherfile/gopherfile/internal/netrc"
+	"github.com/gopherfile/gopherfile/internal/step/netrc"
 	"github.com/gopherfile/gopherfile/internal/stepconfig"
 )
 

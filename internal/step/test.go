@@ -9,9 +9,9 @@ import (
 	"path/filepath"
 	"strconv"
 
-	"github.com/gopherfile/gopherfile/frontend/diagnose"
+	"github.com/gopherfile/gopherfile/internal/step/diagnose"
+	"github.com/gopherfile/gopherfile/internal/step/testreport"
 	"github.com/gopherfile/gopherfile/internal/stepconfig"
-	"github.com/gopherfile/gopherfile/internal/testreport"
 )
 
 // Files of the test step's output.

@@ -1,0 +1,348 @@
+package graph
+
+import (
+	"path"
+	"sort"
+	"strings"
+
+	bk "github.com/moby/buildkit/client/llb"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/gopherfile/gopherfile/internal/goenv"
+	"github.com/gopherfile/gopherfile/internal/plan"
+	"github.com/gopherfile/gopherfile/internal/stepconfig"
+)
+
+// Paths of the step helper and its files in every go step.
+const (
+	// HelperDir is where the step helper's file system (the frontend image,
+	// or the CLI's binary) is mounted, read-only.
+	HelperDir = "/gopherfile/helper"
+	// DownloadDir is the download step's output: the download record, and
+	// with the module cache in the layer, the module cache itself.
+	DownloadDir = "/gopherfile/download"
+	// markerDir holds the download markers inside the shared module cache.
+	markerDir = plan.GoModCache + "/cache/gopherfile/records"
+)
+
+// Paths of the networked module steps. Home is a tmpfs: the git config and
+// the netrc link written there never reach a layer.
+const (
+	SecretDir = "/run/secrets"
+	HomeDir   = "/gopherfile/home"
+)
+
+// goStep is one go command of the graph. run turns it into an exec: it is
+// the one place that decides a go step's argv, env, GOFLAGS, network and
+// mounts, so that every step follows the same rules.
+type goStep struct {
+	kind  stepconfig.Kind
+	name  string // progress name
+	field string // Gopherfile field for the error location
+	args  []string
+	// src is mounted at plan.SrcDir, read-only unless srcRW.
+	src   bk.State
+	srcRW bool
+	// target is the platform a compile step builds for; nil for the build
+	// platform (no GOOS/GOARCH set).
+	target *ocispecs.Platform
+	// bin is the binary a compile step builds (its env), cc its C compiler.
+	bin *plan.Binary
+	cc  string
+	// gocache is the GOCACHE mount's platform; nil for a step without one.
+	gocache *ocispecs.Platform
+	// out is an output directory mounted from scratch ("" for none).
+	out string
+	// extra are more run options (mounts).
+	extra []bk.RunOption
+	// env is set last, over everything else.
+	env map[string]string
+	// cfg is the step's Config with the kind-specific parts filled in.
+	cfg stepconfig.Config
+}
+
+// networked reports whether the step fetches modules.
+func (s *goStep) networked() bool {
+	switch s.kind {
+	case stepconfig.Download, stepconfig.TidyCheck, stepconfig.TidyFix:
+		return true
+	}
+	return false
+}
+
+// Graph builds the steps of one plan.
+type Graph struct {
+	p  *plan.Plan
+	in Inputs
+	// download is the download step's exec (nil for a vendored module).
+	download *bk.ExecState
+	// recordState is a copy of the download record (UseRecord), or nil.
+	recordState *bk.State
+	// generated is the source tree after go generate, once defined.
+	generated *bk.State
+}
+
+// New returns the graph of a plan. The download step is defined at once
+// (it is the root of every other go step).
+func New(p *plan.Plan, in Inputs) *Graph {
+	in.Context = withSources(in)
+	g := &Graph{p: p, in: in}
+	if !p.Vendored {
+		es := g.run(g.downloadStep())
+		g.download = &es
+	}
+	return g
+}
+
+// downloadOut is the download step's output (record, and modules in layer
+// mode).
+func (g *Graph) downloadOut() bk.State {
+	return g.download.GetMount(DownloadDir)
+}
+
+// DownloadOutput is the download step's output, for a frontend that solves
+// the download first and reads its record (UseRecord). It is false for a
+// vendored module, and with the module cache in the layer, where the
+// later steps need the whole output.
+func (g *Graph) DownloadOutput() (bk.State, bool) {
+	if g.download == nil || g.p.ModulesInLayer {
+		return bk.State{}, false
+	}
+	return g.downloadOut(), true
+}
+
+// UseRecord makes the later steps mount a copy of the download record
+// (data, read from the solved download step) instead of the download step's
+// output. The frontend has solved the download step by then, so the order
+// holds; and the later steps' definitions then depend on the record's
+// content only: a changed proxy password, retry setting or step helper
+// re-runs the download but not the compile, and the download step's
+// settings stay out of the build result's provenance.
+func (g *Graph) UseRecord(data []byte) {
+	st := bk.Scratch().File(bk.Mkfile("/"+stepconfig.RecordFile, 0o644, data, bk.WithCreatedTime(DefaultFileTime)),
+		bk.WithCustomName("[deps] download record"))
+	g.recordState = &st
+}
+
+// afterDownload is what the later steps mount at DownloadDir.
+func (g *Graph) afterDownload() bk.State {
+	if g.recordState != nil {
+		return *g.recordState
+	}
+	return g.downloadOut()
+}
+
+// run defines the exec of a go step.
+func (g *Graph) run(s goStep) bk.ExecState {
+	p, in := g.p, g.in
+	cfg := s.cfg
+	cfg.Kind = s.kind
+	cfg.Args = s.args
+	if cfg.OutDir == "" {
+		cfg.OutDir = s.out
+	}
+	cfg.Diag.GoVersion, cfg.Diag.GoModGo = p.GoVersion, p.RequiredGo
+	// With a nonce every step is a new one. In a recovery that matters for
+	// the offline steps too: BuildKit would merge one whose inputs have the
+	// same content with the one that just failed, and replay the failure.
+	cfg.Recovery, cfg.Nonce = in.Recovery, in.Nonce
+
+	o := []bk.RunOption{
+		bk.Args([]string{in.HelperPath, "step"}),
+		bk.Dir(workDir(p)),
+		bk.AddMount(HelperDir, in.Helper, bk.Readonly),
+	}
+	srcOpts := []bk.MountOption{}
+	if !s.srcRW {
+		srcOpts = append(srcOpts, bk.Readonly)
+	}
+	o = append(o, bk.AddMount(plan.SrcDir, s.src, srcOpts...))
+
+	// The module cache.
+	gomodcache := plan.GoModCache
+	shared := func(opts ...bk.MountOption) bk.RunOption {
+		return bk.AddMount(plan.GoModCache, bk.Scratch(), append([]bk.MountOption{bk.AsPersistentCacheDir(ModCacheID, bk.CacheMountShared)}, opts...)...)
+	}
+	switch {
+	case p.Vendored:
+		// No module cache: everything is in vendor/.
+	case s.kind == stepconfig.Download:
+		o = append(o, shared())
+		cfg.Record = g.record()
+		if p.ModulesInLayer {
+			gomodcache = DownloadDir + "/gomodcache"
+			cfg.LocalProxies = []string{plan.GoModCache + "/cache/download"}
+			cfg.ShareDownloads = plan.GoModCache + "/cache/download"
+		}
+	case s.networked():
+		// The tidy steps fetch what the download step did not (test-only
+		// dependencies of other platforms, say) into the shared cache,
+		// after the download step (the mounted record orders them).
+		o = append(o, shared(), bk.AddMount(DownloadDir, g.afterDownload(), bk.Readonly))
+		if p.ModulesInLayer {
+			cfg.LocalProxies = []string{DownloadDir + "/gomodcache/cache/download"}
+		}
+	default:
+		// Offline steps (go generate among them) read the module cache and never write it: one
+		// build's compile cannot plant files that another build reads.
+		o = append(o, bk.AddMount(DownloadDir, g.afterDownload(), bk.Readonly))
+		cfg.Record = g.record()
+		if p.ModulesInLayer {
+			gomodcache = DownloadDir + "/gomodcache"
+		} else {
+			o = append(o, shared(bk.Readonly))
+		}
+	}
+	if s.gocache != nil {
+		o = append(o, bk.AddMount(plan.GoCache, bk.Scratch(), bk.AsPersistentCacheDir(BuildCacheID(p, *s.gocache), bk.CacheMountShared)))
+	}
+	if s.out != "" {
+		o = append(o, bk.AddMount(s.out, bk.Scratch()))
+	}
+	if s.kind == stepconfig.Download {
+		o = append(o, bk.AddMount(DownloadDir, bk.Scratch()))
+	}
+	o = append(o, s.extra...)
+
+	// The env, in a fixed precedence: the go settings of the plan, the
+	// user's env, then what the step itself needs.
+	env := map[string]string{}
+	var order []string
+	set := func(k, v string) {
+		if _, ok := env[k]; !ok {
+			order = append(order, k)
+		}
+		env[k] = v
+	}
+	set("GOMODCACHE", gomodcache)
+	set("GOCACHE", plan.GoCache)
+	if t, ok := p.Downloads.Setting("GOTOOLCHAIN"); ok {
+		set("GOTOOLCHAIN", t.Value)
+	}
+	for _, kv := range p.Env {
+		k, v, _ := strings.Cut(kv, "=")
+		set(k, v)
+	}
+	if s.networked() {
+		for _, st := range p.Downloads.Settings {
+			set(st.Name, st.Value)
+		}
+		cfg.Net = g.netConfig()
+		o = append(o, downloadOpts(p)...)
+		o = append(o, ModuleNetwork(p)...)
+	}
+	compiles := s.kind == stepconfig.Build || s.kind == stepconfig.ListDeps || s.kind == stepconfig.BuildDeps
+	if compiles {
+		if _, ok := plan.EnvValue(p.Env, "CGO_ENABLED"); !ok {
+			set("CGO_ENABLED", "0")
+		}
+		if s.target != nil {
+			for _, kv := range GoPlatformEnv(*s.target) {
+				k, v, _ := strings.Cut(kv, "=")
+				set(k, v)
+			}
+		}
+		if s.cc != "" {
+			set("CC", s.cc)
+		}
+		if s.bin != nil {
+			for _, kv := range s.bin.Env {
+				k, v, _ := strings.Cut(kv, "=")
+				set(k, v)
+			}
+		}
+	}
+	if gf := goflags(p, s.kind); gf != "" {
+		set("GOFLAGS", gf)
+	}
+	testNet := s.kind == stepconfig.Test && p.Test.Network
+	if testNet {
+		o = append(o, ModuleNetwork(p)...)
+	}
+	if !s.networked() && !testNet {
+		set("GOPROXY", "off")
+		o = append(o, bk.Network(bk.NetModeNone))
+	}
+	for _, k := range sortedKeys(s.env) {
+		set(k, s.env[k])
+	}
+	cfg.Diag.Settings = diagSettings(p, s.networked())
+	for _, k := range order {
+		o = append(o, bk.AddEnv(k, env[k]))
+	}
+	o = append(o, bk.AddEnv(stepconfig.Env, cfg.Encode()))
+	o = append(o, in.opts(s.name, s.field)...)
+	return in.Builder.Run(o...)
+}
+
+// goflags is GOFLAGS of a step: the module mode the step needs, then the
+// user's GOFLAGS (which the go command applies after, so they can add
+// flags but the step keeps its mode unless the user overrides it).
+func goflags(p *plan.Plan, kind stepconfig.Kind) string {
+	base := ""
+	switch kind {
+	case stepconfig.Download:
+	case stepconfig.TidyCheck, stepconfig.TidyFix:
+		base = "-mod=mod"
+	default:
+		base = "-mod=readonly -buildvcs=false"
+		if p.Vendored {
+			base = "-mod=vendor -buildvcs=false"
+		}
+	}
+	user, _ := plan.EnvValue(p.Env, "GOFLAGS")
+	return strings.TrimSpace(base + " " + user)
+}
+
+// diagSettings are the origins of the go settings for the diagnosis,
+// without their values (the step's env has those). Offline steps get only
+// the settings that act on them, so that their cache keys do not follow
+// the module settings.
+func diagSettings(p *plan.Plan, networked bool) []goenv.Setting {
+	var out []goenv.Setting
+	for _, s := range p.Downloads.Settings {
+		if !networked && s.Name != "GOFLAGS" && s.Name != "GOTOOLCHAIN" && s.Name != "GOEXPERIMENT" {
+			continue
+		}
+		out = append(out, goenv.Setting{Name: s.Name, Field: s.Field, Origin: s.Origin})
+	}
+	return out
+}
+
+// record is the download record's Config.
+func (g *Graph) record() *stepconfig.Record {
+	r := &stepconfig.Record{Files: g.p.DepFiles, SrcDir: plan.SrcDir, Dir: DownloadDir}
+	if !g.p.ModulesInLayer {
+		r.Markers = markerDir
+	}
+	return r
+}
+
+// netConfig is the Config of the networked module steps.
+func (g *Graph) netConfig() *stepconfig.Net {
+	d := g.p.Downloads
+	return &stepconfig.Net{
+		Retries:        d.Retries,
+		TimeoutSeconds: d.TimeoutSeconds,
+		SecretDir:      SecretDir,
+		Home:           HomeDir,
+		Netrc:          string(d.Netrc),
+		CACert:         string(d.CACert),
+		SSH:            string(d.SSH),
+		GitHosts:       d.GitHosts,
+		SSHHosts:       d.SSHHosts,
+		KnownHosts:     d.KnownHosts,
+		Helper:         g.in.HelperPath,
+	}
+}
+
+func sortedKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func workDir(p *plan.Plan) string { return path.Join(plan.SrcDir, p.ModuleDir) }

@@ -1,7 +1,0 @@
-package llb
-
-import (
-	digest "github.com/opencontainers/go-digest"
-)
-
-func digestOf(dt []byte) digest.Digest { return digest.FromBytes(dt) }
