@@ -9,7 +9,7 @@ import (
 	gwclient "github.com/moby/buildkit/frontend/gateway/client"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
-	"github.com/gopherfile/gopherfile/internal/step"
+	"github.com/gopherfile/gopherfile/internal/stepconfig"
 )
 
 // maxSummary bounds summary.json as read through the gateway.
@@ -25,11 +25,11 @@ func (b *build) runTests(ctx context.Context, pl ocispecs.Platform) (*gwclient.R
 	if err != nil {
 		return nil, err
 	}
-	dt, err := ref.ReadFile(ctx, gwclient.ReadRequest{Filename: step.TestSummary, Range: &gwclient.FileRange{Length: maxSummary}})
+	dt, err := ref.ReadFile(ctx, gwclient.ReadRequest{Filename: stepconfig.TestSummary, Range: &gwclient.FileRange{Length: maxSummary}})
 	if err != nil {
 		return nil, fmt.Errorf("gopherfile: reading the test summary: %w", err)
 	}
-	var s step.Summary
+	var s stepconfig.Summary
 	if err := json.Unmarshal(dt, &s); err != nil {
 		return nil, fmt.Errorf("gopherfile: reading the test summary: %w", err)
 	}

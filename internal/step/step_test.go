@@ -200,16 +200,16 @@ func TestTestReportFiles(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("the test step itself must succeed: %d\n%s", code, out)
 	}
-	dt, err := os.ReadFile(filepath.Join(f.out, TestSummary))
+	dt, err := os.ReadFile(filepath.Join(f.out, stepconfig.TestSummary))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var s Summary
+	var s stepconfig.Summary
 	json.Unmarshal(dt, &s)
 	if s.ExitCode == 0 || s.Summary != "1 passed, 1 failed, 0 skipped in 1 packages" || !strings.Contains(s.Failures, "the reason") {
 		t.Errorf("summary %+v", s)
 	}
-	for _, name := range []string{TestJSON, TestJUnit, TestText} {
+	for _, name := range []string{stepconfig.TestJSON, stepconfig.TestJUnit, stepconfig.TestText} {
 		if fi, err := os.Stat(filepath.Join(f.out, name)); err != nil || fi.Size() == 0 {
 			t.Errorf("%s: %v", name, err)
 		}

@@ -14,29 +14,6 @@ import (
 	"github.com/gopherfile/gopherfile/internal/stepconfig"
 )
 
-// Files of the test step's output.
-const (
-	TestJSON    = "test.json"
-	TestStderr  = "test.stderr"
-	TestExit    = "exitcode"
-	TestJUnit   = "junit.xml"
-	TestText    = "test.txt"
-	TestSummary = "summary.json"
-)
-
-// Summary is what the test step tells the frontend (summary.json): small
-// enough to read through the gateway, whatever the tests printed.
-type Summary struct {
-	ExitCode int    `json:"exitCode"`
-	Summary  string `json:"summary"`
-	// Failures is the bounded output of the failed tests.
-	Failures string `json:"failures,omitempty"`
-	// Stderr is the bounded standard error of go test (build errors).
-	Stderr string `json:"stderr,omitempty"`
-	// Diagnosis explains a failure of the go command itself.
-	Diagnosis string `json:"diagnosis,omitempty"`
-}
-
 // maxSummaryPart bounds each part of the summary.
 const maxSummaryPart = 256 << 10
 
@@ -52,7 +29,7 @@ func (h *helper) test(ctx context.Context) int {
 		h.printf("gopherfile: %v", err)
 		return 1
 	}
-	jf, err := os.Create(filepath.Join(out, TestJSON))
+	jf, err := os.Create(filepath.Join(out, stepconfig.TestJSON))
 	if err != nil {
 		h.printf("gopherfile: %v", err)
 		return 1
@@ -72,7 +49,7 @@ func (h *helper) test(ctx context.Context) int {
 		h.printf("gopherfile: %s: %v", h.cfg.Stage, res.err)
 		return 1
 	}
-	s := Summary{ExitCode: res.code, Summary: rep.Summary(), Failures: clip(rep.Failures()), Stderr: clip(res.output)}
+	s := stepconfig.Summary{ExitCode: res.code, Summary: rep.Summary(), Failures: clip(rep.Failures()), Stderr: clip(res.output)}
 	if res.code != 0 && len(diagnose.Classify(res.output)) > 0 {
 		s.Diagnosis = diagnose.Report(res.output, h.diagContext(ctx, nil))
 	}
@@ -83,11 +60,11 @@ func (h *helper) test(ctx context.Context) int {
 	}
 	sj, _ := json.Marshal(s)
 	for name, dt := range map[string][]byte{
-		TestStderr:  []byte(res.output),
-		TestExit:    []byte(strconv.Itoa(res.code) + "\n"),
-		TestJUnit:   junit,
-		TestText:    []byte(rep.Text()),
-		TestSummary: sj,
+		stepconfig.TestStderr:  []byte(res.output),
+		stepconfig.TestExit:    []byte(strconv.Itoa(res.code) + "\n"),
+		stepconfig.TestJUnit:   junit,
+		stepconfig.TestText:    []byte(rep.Text()),
+		stepconfig.TestSummary: sj,
 	} {
 		if err := os.WriteFile(filepath.Join(out, name), dt, 0o644); err != nil {
 			h.printf("gopherfile: writing %s: %v", name, err)

@@ -232,3 +232,26 @@ func (d Diag) Setting(name string) (goenv.Setting, bool) {
 	}
 	return goenv.Setting{}, false
 }
+
+// Files of the test step's output.
+const (
+	TestJSON    = "test.json"
+	TestStderr  = "test.stderr"
+	TestExit    = "exitcode"
+	TestJUnit   = "junit.xml"
+	TestText    = "test.txt"
+	TestSummary = "summary.json"
+)
+
+// Summary is what the test step tells the frontend (summary.json): small
+// enough to read through the gateway, whatever the tests printed.
+type Summary struct {
+	ExitCode int    `json:"exitCode"`
+	Summary  string `json:"summary"`
+	// Failures is the bounded output of the failed tests.
+	Failures string `json:"failures,omitempty"`
+	// Stderr is the bounded standard error of go test (build errors).
+	Stderr string `json:"stderr,omitempty"`
+	// Diagnosis explains a failure of the go command itself.
+	Diagnosis string `json:"diagnosis,omitempty"`
+}
