@@ -55,35 +55,9 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 	if err := checkGateway(c.BuildOpts().Caps); err != nil {
 		return nil, err
 	}
-	mod, err := b.readModule(ctx)
-	if err != nil {
+	if _, err := b.planned(ctx); err != nil {
 		return nil, err
 	}
-	b.mod = mod
-	opts := plan.Options{
-		BuildArgs:    bc.BuildArgs,
-		Target:       bc.Target,
-		VCSSource:    bc.BuildOpts().Opts["vcs:source"],
-		VCSRevision:  bc.BuildOpts().Opts["vcs:revision"],
-		CacheImports: len(bc.CacheImports) > 0,
-		Network:      networkMode(bc.NetworkMode),
-	}
-	epoch, err := plan.SourceDateEpoch(bc.BuildArgs)
-	if err != nil {
-		return nil, fmt.Errorf("gopherfile: %w", err)
-	}
-	if epoch == nil {
-		// Not given, or "context": the commit time of a git context, if any.
-		if e, err := bc.ResolveMainContextSourceDateEpoch(ctx); err == nil {
-			epoch = e
-		}
-	}
-	opts.Epoch = epoch
-	p, err := plan.New(s, *mod, opts)
-	if err != nil {
-		return nil, b.planError(err)
-	}
-	b.plan = p
 	return b.solve(ctx)
 }
 
@@ -94,8 +68,14 @@ type build struct {
 	src  *dockerui.Source
 	spec *spec.Spec
 	pos  spec.Positions
-	mod  *plan.Module
-	plan *plan.Plan
+	// Set by planned, once for the build and every subrequest.
+	planOnce sync.Once
+	mod      *plan.Module
+	plan     *plan.Plan
+	planErr  error
+	// planCause is plan.New's own error, for --call check (which reports
+	// it as a finding at its field).
+	planCause error
 
 	imagesMu sync.Mutex
 	images   map[string]*loadedImage
@@ -111,13 +91,9 @@ type build struct {
 // listTargets answers --call targets: the fixed targets and one per build
 // (the image of that binary alone).
 func (b *build) listTargets(ctx context.Context) (*targets.List, error) {
-	mod, err := b.readModule(ctx)
+	p, err := b.planned(ctx)
 	if err != nil {
 		return nil, err
-	}
-	p, err := plan.New(b.spec, *mod, plan.Options{BuildArgs: b.bc.BuildArgs})
-	if err != nil {
-		return nil, b.planError(err)
 	}
 	l := &targets.List{Sources: [][]byte{b.src.Data}}
 	for i, t := range p.TargetList() {

@@ -16,19 +16,6 @@ import (
 	"github.com/gopherfile/gopherfile/internal/spec"
 )
 
-// planFor reads go.mod and plans the build, for the subrequests.
-func (b *build) planFor(ctx context.Context) (*plan.Plan, *plan.Module, error) {
-	mod, err := b.readModule(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	p, err := plan.New(b.spec, *mod, plan.Options{BuildArgs: b.bc.BuildArgs, Target: b.bc.Target})
-	if err != nil {
-		return nil, nil, b.planError(err)
-	}
-	return p, mod, nil
-}
-
 func (b *build) loc(field string) *pb.Location {
 	return &pb.Location{SourceIndex: 0, Ranges: lineRange(b.pos.Of(field).Line)}
 }
@@ -36,7 +23,7 @@ func (b *build) loc(field string) *pb.Location {
 // outline answers `docker buildx build --call outline`: the build args
 // Gopherfile reads, with their values, and the secrets and SSH it uses.
 func (b *build) outline(ctx context.Context) (*outline.Outline, error) {
-	p, _, err := b.planFor(ctx)
+	p, err := b.planned(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -90,17 +77,14 @@ func (b *build) outline(ctx context.Context) (*outline.Outline, error) {
 func (b *build) lint(ctx context.Context) (*lint.LintResults, error) {
 	res := &lint.LintResults{}
 	idx := res.AddSource(b.src.SourceMap)
-	var facts = (*plan.Module)(nil)
-	if _, mod, err := b.planFor(ctx); err == nil {
-		facts = mod
+	// The plan of the build itself: a plan error is a finding (plan-error),
+	// a Gopherfile without go.mod in the context skips the rules that need it.
+	p, _ := b.planned(ctx)
+	in := gflint.Planned{Plan: p, Err: b.planCause}
+	if b.mod != nil {
+		in.Facts = b.mod.Facts
 	}
-	opt := gflint.Options{BuildArgs: b.bc.BuildArgs}
-	var ws []gflint.Warning
-	if facts != nil {
-		ws = gflint.Check(b.spec, b.pos, facts.Facts, opt)
-	} else {
-		ws = gflint.Check(b.spec, b.pos, nil, opt)
-	}
+	ws := gflint.CheckPlan(b.spec, b.pos, in, gflint.Options{BuildArgs: b.bc.BuildArgs})
 	for _, w := range ws {
 		line := w.Line
 		if line < 1 {

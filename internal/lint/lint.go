@@ -119,25 +119,47 @@ var Rules = []Rule{
 	{RuleGenerateNeedsNetwork, LevelError, "generate: is on and a //go:generate directive runs go run PKG@VERSION, which needs the network the generate step does not have (declare the generator with go get -tool instead); needs the source tree"},
 }
 
-// Check returns the warnings for a parsed Gopherfile, sorted by line. facts may
-// be nil when go.mod is not known; the rules that need it are then skipped.
-// pos is the Positions spec.Parse returned (nil puts every warning on line 1).
+// Planned is what planning the build gave: the go.mod facts (nil when the
+// context has no go.mod), and the plan or the error that stopped it.
+type Planned struct {
+	Facts *gomod.Facts
+	Plan  *plan.Plan
+	Err   error
+}
+
+// Check returns the warnings for a parsed Gopherfile, sorted by line, planning
+// the build as a build with opt.BuildArgs would (for callers that have no plan
+// of their own: gopherfile lint and init). facts may be nil when go.mod is not
+// known; the rules that need it are then skipped. pos is the Positions
+// spec.Parse returned (nil puts every warning on line 1).
 func Check(s *spec.Spec, pos spec.Positions, facts *gomod.Facts, opt Options) []Warning {
 	if s == nil {
 		return nil
 	}
-	c := &checker{s: s, pos: pos, facts: facts, opt: opt}
+	in := Planned{Facts: facts}
 	if facts != nil {
 		m := plan.Module{Facts: facts}
 		if opt.Tree != nil && len(s.Builds) == 0 {
 			m.DefaultMain = gosrc.Tree{FS: opt.Tree}.DefaultMain(path.Clean("./"+s.Module), gomod.BinaryName(facts.Path))
 		}
-		p, err := plan.New(s, m, plan.Options{BuildArgs: opt.BuildArgs})
-		if err != nil {
-			c.planError(err)
-		} else {
-			c.plan = p
-		}
+		in.Plan, in.Err = plan.New(s, m, plan.Options{BuildArgs: opt.BuildArgs})
+	}
+	return CheckPlan(s, pos, in, opt)
+}
+
+// CheckPlan returns the warnings for a Gopherfile and the plan the build made
+// of it (the frontend's --call check): it plans nothing itself when the build
+// planned. A planning error is reported as a plan-error finding.
+func CheckPlan(s *spec.Spec, pos spec.Positions, in Planned, opt Options) []Warning {
+	if s == nil {
+		return nil
+	}
+	c := &checker{s: s, pos: pos, facts: in.Facts, opt: opt}
+	switch {
+	case in.Plan != nil:
+		c.plan = in.Plan
+	case in.Err != nil && in.Facts != nil:
+		c.planError(in.Err)
 	}
 	for _, rule := range checks {
 		rule(c)
