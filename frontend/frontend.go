@@ -21,6 +21,7 @@ import (
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/gopherfile/gopherfile/internal/gomod"
 	"github.com/gopherfile/gopherfile/internal/graph"
 	"github.com/gopherfile/gopherfile/internal/plan"
 	"github.com/gopherfile/gopherfile/internal/spec"
@@ -70,7 +71,7 @@ type build struct {
 	pos  spec.Positions
 	// Set by planned, once for the build and every subrequest.
 	planOnce sync.Once
-	mod      *plan.Module
+	mod      *gomod.Module
 	plan     *plan.Plan
 	planErr  error
 	// planCause is plan.New's own error, for --call check (which reports

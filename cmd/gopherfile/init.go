@@ -122,8 +122,11 @@ func initCmd(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "note: %s\n", n)
 	}
 
-	facts := p.Facts
-	ws := lint.Check(s, pos, facts, lint.Options{Tree: os.DirFS(dir)})
+	mod, err := loadModule(dir, s)
+	if err != nil {
+		return err
+	}
+	ws := lint.Check(s, pos, mod, lint.Options{Tree: os.DirFS(dir)})
 	var nErr int
 	for _, w := range ws {
 		if w.Level >= lint.LevelError {

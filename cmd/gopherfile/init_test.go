@@ -91,7 +91,7 @@ func TestInit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ws := lint.Check(s, pos, facts, lint.Options{BuilderGo: "1.26.8", Tree: os.DirFS(dir)}); len(ws) > 0 {
+	if ws := lint.Check(s, pos, &gomod.Module{Facts: facts}, lint.Options{BuilderGo: "1.26.8", Tree: os.DirFS(dir)}); len(ws) > 0 {
 		t.Errorf("lint.Check warns about the new Gopherfile:\n%v", ws)
 	}
 

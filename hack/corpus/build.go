@@ -45,7 +45,7 @@ func planFile(dir, file string) (*plan.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := plan.Module{Facts: facts}
+	m := gomod.Module{Facts: facts}
 	if w, err := os.ReadFile(filepath.Join(dir, "go.work")); err == nil {
 		if m.Work, err = gomod.ParseWork("go.work", w); err != nil {
 			return nil, err

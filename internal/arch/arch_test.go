@@ -20,19 +20,19 @@ var rank = map[string]int{
 	"internal/version": 0,
 	// Pure inputs: the YAML format, go.mod facts, Go files, the step contract.
 	"internal/spec":       1,
-	"internal/gomod":      1,
+	"internal/gomod":      2,
 	"internal/gosrc":      1,
 	"internal/stepconfig": 1,
 	"internal/spdx":       1,
 	// The plan: spec + go.mod + options, no I/O.
-	"internal/plan": 2,
+	"internal/plan": 3,
 	// What reads the plan: the checks and the LLB graph.
-	"internal/lint":  3,
-	"internal/graph": 3,
+	"internal/lint":  4,
+	"internal/graph": 4,
 	// gopherfile init writes a Gopherfile from a tree.
-	"internal/scaffold": 3,
+	"internal/scaffold": 4,
 	// The gateway: the only package that talks to BuildKit's gateway.
-	"frontend": 4,
+	"frontend": 5,
 	// The step helper, on the other side of the stepconfig contract.
 	"internal/step/netrc":      1,
 	"internal/step/testreport": 1,

@@ -28,7 +28,7 @@ func testPlan(t *testing.T, gopherfile string, facts *gomod.Facts, vendored bool
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := plan.New(s, plan.Module{Facts: facts, Vendored: vendored}, plan.Options{})
+	p, err := plan.New(s, gomod.Module{Facts: facts, Vendored: vendored}, plan.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,7 +294,7 @@ func TestCompileIndependentOfDownloadSettings(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err := plan.New(s, plan.Module{Facts: facts}, plan.Options{BuildArgs: map[string]string{"GOPROXY": "https://ci:" + pw + "@proxy.example"}})
+		p, err := plan.New(s, gomod.Module{Facts: facts}, plan.Options{BuildArgs: map[string]string{"GOPROXY": "https://ci:" + pw + "@proxy.example"}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/distribution/reference"
 
+	"github.com/gopherfile/gopherfile/internal/gomod"
 	"github.com/gopherfile/gopherfile/internal/plan"
 	"github.com/gopherfile/gopherfile/internal/spec"
 )
@@ -40,7 +41,7 @@ func (c *checker) builder() plan.BuilderChoice {
 	if c.plan != nil {
 		return plan.BuilderChoice{Image: c.plan.Builder, GoVersion: c.plan.GoVersion, Origin: c.plan.BuilderOrigin, Reason: c.plan.BuilderReason}
 	}
-	return plan.ChooseBuilder(c.s, c.opt.BuildArgs, plan.Module{Facts: c.facts})
+	return plan.ChooseBuilder(c.s, c.opt.BuildArgs, gomod.Module{Facts: c.facts})
 }
 
 // builderImage returns the builder image when the Gopherfile or a build arg

@@ -129,19 +129,20 @@ type Planned struct {
 
 // Check returns the warnings for a parsed Gopherfile, sorted by line, planning
 // the build as a build with opt.BuildArgs would (for callers that have no plan
-// of their own: gopherfile lint and init). facts may be nil when go.mod is not
-// known; the rules that need it are then skipped. pos is the Positions
-// spec.Parse returned (nil puts every warning on line 1).
-func Check(s *spec.Spec, pos spec.Positions, facts *gomod.Facts, opt Options) []Warning {
+// of their own: gopherfile lint and init). mod is what gomod.Load read; nil
+// when there is no go.mod, and the rules that need it are then skipped. pos is
+// the Positions spec.Parse returned (nil puts every warning on line 1).
+func Check(s *spec.Spec, pos spec.Positions, mod *gomod.Module, opt Options) []Warning {
 	if s == nil {
 		return nil
 	}
-	in := Planned{Facts: facts}
-	if facts != nil {
-		m := plan.Module{Facts: facts}
-		if opt.Tree != nil && len(s.Builds) == 0 {
-			m.DefaultMain = gosrc.Tree{FS: opt.Tree}.DefaultMain(path.Clean("./"+s.Module), gomod.BinaryName(facts.Path))
+	var in Planned
+	if mod != nil {
+		m := *mod
+		if m.DefaultMain == "" && opt.Tree != nil && len(s.Builds) == 0 {
+			m.DefaultMain = gosrc.Tree{FS: opt.Tree}.DefaultMain(path.Clean("./"+s.Module), gomod.BinaryName(m.Facts.Path))
 		}
+		in.Facts = m.Facts
 		in.Plan, in.Err = plan.New(s, m, plan.Options{BuildArgs: opt.BuildArgs})
 	}
 	return CheckPlan(s, pos, in, opt)
@@ -248,7 +249,7 @@ func (c *checker) resolved() *plan.Plan {
 		neutral.Builds = nil
 		neutral.Module = ""
 		neutral.Builder = "lint.invalid/builder:neutral" // no Go version needed
-		p, err := plan.New(&neutral, plan.Module{Facts: &gomod.Facts{Path: "lint.invalid/module"}}, plan.Options{BuildArgs: c.opt.BuildArgs})
+		p, err := plan.New(&neutral, gomod.Module{Facts: &gomod.Facts{Path: "lint.invalid/module"}}, plan.Options{BuildArgs: c.opt.BuildArgs})
 		if err != nil {
 			p = &plan.Plan{}
 		}

@@ -3,6 +3,7 @@ package plan
 import (
 	"fmt"
 
+	"github.com/gopherfile/gopherfile/internal/gomod"
 	"github.com/gopherfile/gopherfile/internal/spec"
 )
 
@@ -48,7 +49,7 @@ func (c BuilderChoice) FromModule() bool {
 // Gopherfile's builder:, build arg GO_VERSION, the Gopherfile's go:, then
 // go.work and go.mod (defaultGo). m.Facts may be nil (go.mod not known): the
 // module's choice is then the newest Go this frontend knows.
-func ChooseBuilder(s *spec.Spec, args map[string]string, m Module) BuilderChoice {
+func ChooseBuilder(s *spec.Spec, args map[string]string, m gomod.Module) BuilderChoice {
 	var c BuilderChoice
 	switch {
 	case args[ArgBuilderImage] != "":

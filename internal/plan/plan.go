@@ -68,20 +68,6 @@ const (
 	NetworkNone    = "none"
 )
 
-// Module is what the plan needs to know about the context's Go files.
-type Module struct {
-	// Facts from go.mod.
-	Facts *gomod.Facts
-	// Work is go.work at the context root, if any.
-	Work *gomod.Workspace
-	// Vendored is true when vendor/modules.txt exists next to go.mod.
-	Vendored bool
-	// DefaultMain is the main package built when the Gopherfile lists no
-	// builds: "." (also when empty) or "./cmd/<module name>" when the module
-	// root has no main package and that directory has one (gosrc.DefaultMain).
-	DefaultMain string
-}
-
 // Plan is one resolved build, independent of the target platform.
 type Plan struct {
 	// Target is a fixed target (TargetImage for the image of one build).
@@ -235,7 +221,7 @@ type Error struct {
 func (e *Error) Error() string { return e.Msg }
 
 // New resolves the plan.
-func New(s *spec.Spec, m Module, opt Options) (*Plan, error) {
+func New(s *spec.Spec, m gomod.Module, opt Options) (*Plan, error) {
 	if m.Facts == nil {
 		return nil, &Error{Field: "module", Msg: "no go.mod facts"}
 	}
@@ -357,7 +343,7 @@ func cleanDir(d string) string {
 
 // depFiles lists the files of the download step: go.mod and go.sum of the main
 // module, of every local replace and of every workspace module.
-func depFiles(moduleDir string, m Module) ([]string, error) {
+func depFiles(moduleDir string, m gomod.Module) ([]string, error) {
 	set := map[string]bool{}
 	addMod := func(dir string) {
 		set[path.Join(dir, "go.mod")] = true

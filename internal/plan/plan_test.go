@@ -18,7 +18,7 @@ func mustSpec(t *testing.T, s string) *spec.Spec {
 }
 
 func TestDefaults(t *testing.T) {
-	p, err := New(mustSpec(t, "version: 1\n"), Module{Facts: &gomod.Facts{Path: "github.com/acme/tool/v2", Go: "1.25.0"}}, Options{})
+	p, err := New(mustSpec(t, "version: 1\n"), gomod.Module{Facts: &gomod.Facts{Path: "github.com/acme/tool/v2", Go: "1.25.0"}}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +40,7 @@ func TestDefaults(t *testing.T) {
 }
 
 func TestDefaultMain(t *testing.T) {
-	p, err := New(mustSpec(t, "version: 1\n"), Module{Facts: &gomod.Facts{Path: "github.com/acme/tool/v2", Go: "1.25"}, DefaultMain: "./cmd/tool"}, Options{})
+	p, err := New(mustSpec(t, "version: 1\n"), gomod.Module{Facts: &gomod.Facts{Path: "github.com/acme/tool/v2", Go: "1.25"}, DefaultMain: "./cmd/tool"}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func TestDefaultMain(t *testing.T) {
 		t.Errorf("binary %+v", b)
 	}
 	// Listed builds win.
-	p, err = New(mustSpec(t, "version: 1\nbuilds: [{main: .}]\n"), Module{Facts: &gomod.Facts{Path: "github.com/acme/tool", Go: "1.25"}, DefaultMain: "./cmd/tool"}, Options{})
+	p, err = New(mustSpec(t, "version: 1\nbuilds: [{main: .}]\n"), gomod.Module{Facts: &gomod.Facts{Path: "github.com/acme/tool", Go: "1.25"}, DefaultMain: "./cmd/tool"}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +73,7 @@ func TestOverrides(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := New(mustSpec(t, tt.spec), Module{Facts: facts}, Options{BuildArgs: tt.args})
+			p, err := New(mustSpec(t, tt.spec), gomod.Module{Facts: facts}, Options{BuildArgs: tt.args})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -98,7 +98,7 @@ builds:
 image:
   expose: ["8080"]
   entrypoint: [/app/w, serve]
-`), Module{Facts: &gomod.Facts{Path: "example.com/m", Go: "1.26"}}, Options{BuildArgs: map[string]string{"BASE_IMAGE": "scratch"}})
+`), gomod.Module{Facts: &gomod.Facts{Path: "example.com/m", Go: "1.26"}}, Options{BuildArgs: map[string]string{"BASE_IMAGE": "scratch"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,14 +118,14 @@ func TestErrors(t *testing.T) {
 	tests := []struct {
 		name string
 		spec string
-		mod  Module
+		mod  gomod.Module
 		opt  Options
 		want string
 	}{
-		{"unknown target", "version: 1\n", Module{Facts: &gomod.Facts{Path: "m", Go: "1.26"}}, Options{Target: "lint"}, `unknown target "lint"`},
-		{"same default name", "version: 1\nbuilds: [{main: ./a/x}, {main: ./b/x}]\n", Module{Facts: &gomod.Facts{Path: "m", Go: "1.26"}}, Options{}, `binary named "x"`},
-		{"replace outside", "version: 1\n", Module{Facts: &gomod.Facts{Path: "m", Go: "1.26", LocalReplaces: []string{"../lib"}}}, Options{}, "outside the build context"},
-		{"work use outside", "version: 1\n", Module{Facts: &gomod.Facts{Path: "m", Go: "1.26"}, Work: &gomod.Workspace{Use: []string{"../x"}}}, Options{}, "outside the build context"},
+		{"unknown target", "version: 1\n", gomod.Module{Facts: &gomod.Facts{Path: "m", Go: "1.26"}}, Options{Target: "lint"}, `unknown target "lint"`},
+		{"same default name", "version: 1\nbuilds: [{main: ./a/x}, {main: ./b/x}]\n", gomod.Module{Facts: &gomod.Facts{Path: "m", Go: "1.26"}}, Options{}, `binary named "x"`},
+		{"replace outside", "version: 1\n", gomod.Module{Facts: &gomod.Facts{Path: "m", Go: "1.26", LocalReplaces: []string{"../lib"}}}, Options{}, "outside the build context"},
+		{"work use outside", "version: 1\n", gomod.Module{Facts: &gomod.Facts{Path: "m", Go: "1.26"}, Work: &gomod.Workspace{Use: []string{"../x"}}}, Options{}, "outside the build context"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -138,7 +138,7 @@ func TestErrors(t *testing.T) {
 }
 
 func TestDepFilesWorkspaceAndReplace(t *testing.T) {
-	p, err := New(mustSpec(t, "version: 1\nmodule: svc\n"), Module{
+	p, err := New(mustSpec(t, "version: 1\nmodule: svc\n"), gomod.Module{
 		Facts: &gomod.Facts{Path: "m", Go: "1.26", LocalReplaces: []string{"../lib"}},
 		Work:  &gomod.Workspace{Go: "1.26", Use: []string{"svc", "lib"}},
 	}, Options{})
@@ -152,7 +152,7 @@ func TestDepFilesWorkspaceAndReplace(t *testing.T) {
 }
 
 func TestSettingOrigins(t *testing.T) {
-	p, err := New(mustSpec(t, "version: 1\nmodules:\n  proxy: https://corp.example\n"), Module{Facts: &gomod.Facts{Path: "m", Go: "1.26"}},
+	p, err := New(mustSpec(t, "version: 1\nmodules:\n  proxy: https://corp.example\n"), gomod.Module{Facts: &gomod.Facts{Path: "m", Go: "1.26"}},
 		Options{BuildArgs: map[string]string{"GOPRIVATE": "example.com/*"}})
 	if err != nil {
 		t.Fatal(err)
@@ -193,7 +193,7 @@ func TestCacheModes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := New(mustSpec(t, "version: 1\n"+tt.cache), Module{Facts: &gomod.Facts{Path: "example.com/m", Go: "1.26"}},
+			p, err := New(mustSpec(t, "version: 1\n"+tt.cache), gomod.Module{Facts: &gomod.Facts{Path: "example.com/m", Go: "1.26"}},
 				Options{BuildArgs: tt.args, CacheImports: tt.imports})
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
@@ -222,7 +222,7 @@ func TestNetwork(t *testing.T) {
 		{network: "bridge", err: "--network bridge: Gopherfile supports --network default, host and none"},
 	} {
 		t.Run(tt.network, func(t *testing.T) {
-			p, err := New(mustSpec(t, "version: 1\n"), Module{Facts: facts}, Options{
+			p, err := New(mustSpec(t, "version: 1\n"), gomod.Module{Facts: facts}, Options{
 				Network:   tt.network,
 				BuildArgs: map[string]string{"GOPROXY": "https://proxy.internal"},
 			})

@@ -91,7 +91,7 @@ type choice struct {
 // defaultGo chooses the builder's Go when neither go:, GO_VERSION nor a
 // builder image is given: the toolchain line of go.work or go.mod when there
 // is one, else the newest Go this frontend knows; never older than the go line.
-func defaultGo(m Module) choice {
+func defaultGo(m gomod.Module) choice {
 	var goLine, toolchain string
 	if m.Facts != nil {
 		goLine, toolchain = m.Facts.Go, m.Facts.Toolchain

@@ -93,7 +93,7 @@ func TestDefaultBuilder(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			facts := tt.facts
 			facts.Path = "example.com/m"
-			p, err := New(mustSpec(t, "version: 1\n"), Module{Facts: &facts, Work: tt.work}, Options{})
+			p, err := New(mustSpec(t, "version: 1\n"), gomod.Module{Facts: &facts, Work: tt.work}, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -120,7 +120,7 @@ func TestBuilderReasonOverrides(t *testing.T) {
 		{"version: 1\n", map[string]string{ArgBuilderImage: "c/d:2"}, "--build-arg BUILDER_IMAGE=c/d:2"},
 	}
 	for _, tt := range tests {
-		p, err := New(mustSpec(t, tt.spec), Module{Facts: facts}, Options{BuildArgs: tt.args})
+		p, err := New(mustSpec(t, tt.spec), gomod.Module{Facts: facts}, Options{BuildArgs: tt.args})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -164,7 +164,7 @@ func (p *Project) renderGo(w func(string, ...any), comment func(string, string))
 		comment("", fmt.Sprintf("%s says Go %s, not used: %s.", g.File, g.Version, g.Why))
 		fallthrough
 	default:
-		m := plan.Module{Facts: p.Facts, Work: p.Work}
+		m := gomod.Module{Facts: p.Facts, Work: p.Work}
 		if pl, err := plan.New(&spec.Spec{Version: 1}, m, plan.Options{}); err == nil {
 			comment("", fmt.Sprintf("Default: golang:%s, %s.", pl.GoVersion, pl.BuilderReason))
 		}

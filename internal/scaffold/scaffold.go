@@ -184,9 +184,8 @@ func Analyze(root string, opt Options) (*Project, error) {
 	p.ModuleDir = chosen.dir
 	p.ModulePath = chosen.facts.Path
 	p.Facts = chosen.facts
-	if _, err := fs.Stat(fsys, path.Join(chosen.dir, "vendor/modules.txt")); err == nil && p.Work == nil {
-		p.Vendored = true
-	}
+	_, err := fs.Stat(fsys, path.Join(chosen.dir, "vendor/modules.txt"))
+	p.Vendored = gomod.IsVendored(chosen.facts, p.Work, err == nil)
 	// Other main packages, commented out.
 	built := map[string]bool{}
 	for _, b := range p.Builds {
