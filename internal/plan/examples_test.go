@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gopherfile/gopherfile/internal/gomod"
 	goldenfile "github.com/gopherfile/gopherfile/internal/golden"
+	"github.com/gopherfile/gopherfile/internal/gomod"
 	"github.com/gopherfile/gopherfile/internal/spec"
 )
 
