@@ -93,10 +93,7 @@ func (b *build) checkGoVersion(builder *imageConfig) error {
 		return nil
 	}
 	if p.Tidy && (p.Target == plan.TargetImage || p.Target == plan.TargetBinaries) && gomod.Compare(have, plan.MinTidyGo) < 0 {
-		field := "tidy"
-		if _, ok := b.pos[field]; !ok {
-			field = b.goField()
-		}
+		field := b.pos.First(append([]string{"tidy"}, spec.GoFields...)...)
 		return b.fieldError(field, fmt.Errorf(
 			"the tidy check runs `go mod tidy -diff`, which Go %s added, but the builder %s has Go %s (chosen by %s): "+
 				"use a builder with Go %s or newer (remove go:/builder: to get golang:%s), or set tidy: off",
@@ -118,11 +115,4 @@ func (b *build) checkGoVersion(builder *imageConfig) error {
 }
 
 // goField is the Gopherfile field an error about the builder's Go points at.
-func (b *build) goField() string {
-	for _, f := range []string{"go", "builder"} {
-		if _, ok := b.pos[f]; ok {
-			return f
-		}
-	}
-	return "version"
-}
+func (b *build) goField() string { return b.pos.First(spec.GoFields...) }

@@ -97,18 +97,12 @@ func (b *build) listTargets(ctx context.Context) (*targets.List, error) {
 		return nil, err
 	}
 	l := &targets.List{Sources: [][]byte{b.src.Data}}
-	for i, t := range p.TargetList() {
+	for _, t := range p.TargetList() {
 		tt := targets.Target{Name: t.Name, Description: t.Description, Default: t.Default}
-		if i >= len(plan.Targets) {
-			bin := p.Binaries[i-len(plan.Targets)]
-			field := bin.Field
-			if field != "version" {
-				field += ".main"
-				if _, ok := b.pos[bin.Field+".name"]; ok {
-					field = bin.Field + ".name"
-				}
-			}
-			tt.Location = b.loc(field)
+		if t.Field != "" {
+			// A build's target points at its name:, else its main:, else
+			// (the default build) the version: line.
+			tt.Location = b.loc(b.pos.First(t.Field+".name", t.Field+".main", t.Field))
 		}
 		l.Targets = append(l.Targets, tt)
 	}
@@ -392,11 +386,7 @@ func (b *build) single(ctx context.Context, st llb.State, pl ocispecs.Platform) 
 func (b *build) compileError(err error) error {
 	var ce *graph.CrossCGOError
 	if errors.As(err, &ce) {
-		field := "cc"
-		if _, ok := b.pos["cc"]; !ok {
-			field = "cgo"
-		}
-		return b.fieldError(field, err)
+		return b.fieldError(b.pos.First("cc", "cgo"), err)
 	}
 	// An ldflags template rendered for this platform (plan.BuildFlags).
 	return b.planError(err)

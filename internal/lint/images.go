@@ -112,7 +112,7 @@ func (c *checker) cgoWithStaticBase() {
 	top, topField := c.s.Env["CGO_ENABLED"], "env.CGO_ENABLED"
 	if p := c.resolved(); p != nil {
 		if v, ok := plan.EnvValue(p.Env, "CGO_ENABLED"); ok && v != top {
-			top, topField = v, c.firstWritten("cgo", "env.CGO_ENABLED")
+			top, topField = v, c.pos.First("cgo", "env.CGO_ENABLED")
 		}
 	}
 	fields := map[string]bool{}

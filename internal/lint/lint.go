@@ -217,16 +217,6 @@ func (c *checker) written(field string) bool {
 	return ok
 }
 
-// firstWritten returns the first of fields that was written, else the last one.
-func (c *checker) firstWritten(fields ...string) string {
-	for _, f := range fields {
-		if c.written(f) {
-			return f
-		}
-	}
-	return fields[len(fields)-1]
-}
-
 func (c *checker) planError(err error) {
 	field, msg := "", err.Error()
 	var pe *plan.Error

@@ -152,7 +152,7 @@ func (c *checker) tidyNeedsGo() {
 	if !known || !b.olderThan(plan.MinTidyGo) {
 		return
 	}
-	field := c.firstWritten("tidy", "go", "builder", "version")
+	field := c.pos.First("tidy", "go", "builder", "version")
 	c.add(RuleTidyNeedsGo123, LevelError, field,
 		"the tidy check runs `go mod tidy -diff`, which Go %s added, but %s has Go %s, so the build fails: %s, or set tidy: off.",
 		plan.MinTidyGo, b.desc, b.version, c.useGo(gomod.MajorMinor(plan.NewestGo())))

@@ -21,6 +21,9 @@ type TargetInfo struct {
 	Name        string
 	Description string
 	Default     bool
+	// Field is the spec field of a build's target (builds[N], or version
+	// for the default build); empty for the fixed targets.
+	Field string
 }
 
 // Targets lists the targets in the order they are documented.
@@ -100,7 +103,7 @@ func (p *Plan) TargetList() []TargetInfo {
 		bins = p.allBinaries
 	}
 	for _, b := range bins {
-		out = append(out, TargetInfo{Name: b.Name, Description: fmt.Sprintf("the image of %s alone (%s), as its entrypoint", b.Name, b.Main)})
+		out = append(out, TargetInfo{Name: b.Name, Description: fmt.Sprintf("the image of %s alone (%s), as its entrypoint", b.Name, b.Main), Field: b.Field})
 	}
 	return out
 }
