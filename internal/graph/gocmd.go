@@ -62,13 +62,7 @@ type goStep struct {
 }
 
 // networked reports whether the step fetches modules.
-func (s *goStep) networked() bool {
-	switch s.kind {
-	case stepconfig.Download, stepconfig.TidyCheck, stepconfig.TidyFix:
-		return true
-	}
-	return false
-}
+func (s *goStep) networked() bool { return s.kind.Networked() }
 
 // Graph builds the steps of one plan.
 type Graph struct {
@@ -137,6 +131,7 @@ func (g *Graph) run(s goStep) bk.ExecState {
 	p, in := g.p, g.in
 	cfg := s.cfg
 	cfg.Kind = s.kind
+	cfg.Stage = s.kind.Stage()
 	cfg.Args = s.args
 	if cfg.OutDir == "" {
 		cfg.OutDir = s.out
@@ -231,8 +226,7 @@ func (g *Graph) run(s goStep) bk.ExecState {
 		o = append(o, downloadOpts(p)...)
 		o = append(o, ModuleNetwork(p)...)
 	}
-	compiles := s.kind == stepconfig.Build || s.kind == stepconfig.ListDeps || s.kind == stepconfig.BuildDeps
-	if compiles {
+	if s.kind.Compiles() {
 		if _, ok := plan.EnvValue(p.Env, "CGO_ENABLED"); !ok {
 			set("CGO_ENABLED", "0")
 		}

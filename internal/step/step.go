@@ -65,9 +65,10 @@ func Main(args []string) int {
 }
 
 func (h *helper) run(ctx context.Context) int {
-	switch h.cfg.Kind {
-	case stepconfig.Download, stepconfig.TidyCheck, stepconfig.TidyFix:
+	if h.cfg.Kind.Networked() {
 		return h.moduleStep(ctx)
+	}
+	switch h.cfg.Kind {
 	case stepconfig.Build:
 		return h.build(ctx)
 	case stepconfig.ListDeps:

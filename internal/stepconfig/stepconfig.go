@@ -1,4 +1,4 @@
-// Package stepconfig is the contract between the graph (package llb), which
+// Package stepconfig is the contract between the graph (internal/graph), which
 // writes a Config into every go step it defines, and the step helper
 // (package step), which runs inside that step and reads it back. A Config is
 // plain data: it holds no secret (secrets reach the helper as BuildKit
@@ -46,6 +46,48 @@ const (
 	StageVet      = "go vet"
 	StageGenerate = "go generate"
 )
+
+// KindInfo is what a kind of step is, for the graph that defines it and the
+// helper that runs it.
+type KindInfo struct {
+	// Stage names the go command the step runs (one of the Stage constants).
+	Stage string
+	// Networked steps fetch modules: they get the download settings, the
+	// secrets, SSH and the network, and never run the tree's own code.
+	Networked bool
+	// Compiles is true for the steps that compile for a target platform:
+	// they get GOOS/GOARCH, CGO_ENABLED and the build's env.
+	Compiles bool
+}
+
+// kinds is the one table of the facts of each kind.
+var kinds = map[Kind]KindInfo{
+	Download:  {Stage: StageDownload, Networked: true},
+	TidyCheck: {Stage: StageTidy, Networked: true},
+	TidyFix:   {Stage: StageTidyFix, Networked: true},
+	Test:      {Stage: StageTest},
+	Vet:       {Stage: StageVet},
+	Build:     {Stage: StageBuild, Compiles: true},
+	ListDeps:  {Stage: StageList, Compiles: true},
+	BuildDeps: {Stage: StageDeps, Compiles: true},
+	Generate:  {Stage: StageGenerate},
+}
+
+// Info returns the facts of the kind; ok is false for an unknown kind (a
+// frontend and a step helper of different versions).
+func (k Kind) Info() (info KindInfo, ok bool) {
+	info, ok = kinds[k]
+	return info, ok
+}
+
+// Networked reports whether steps of this kind fetch modules.
+func (k Kind) Networked() bool { return kinds[k].Networked }
+
+// Compiles reports whether steps of this kind compile for a target platform.
+func (k Kind) Compiles() bool { return kinds[k].Compiles }
+
+// Stage is the go command steps of this kind run.
+func (k Kind) Stage() string { return kinds[k].Stage }
 
 // ExitCacheLost is the exit code of an offline step that finds the module
 // cache mount without the modules the download step recorded (BuildKit
