@@ -42,6 +42,9 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 		return nil, withSpecSource(err, src.SourceMap)
 	}
 	b := &build{c: c, bc: bc, src: src, spec: s, pos: pos}
+	if c.BuildOpts().Opts["requestid"] == DoctorRequest {
+		return b.doctor(ctx)
+	}
 
 	if res, ok, err := bc.HandleSubrequest(ctx, dockerui.RequestHandler{
 		ListTargets: b.listTargets,
@@ -106,6 +109,9 @@ type build struct {
 	created    time.Time
 	// graph is the graph of the current solve.
 	graph *graph.Graph
+	// doctorMode is the doctor subrequest: the probe reports a builder
+	// whose Go is too old (row 12) instead of the build stopping on it.
+	doctorMode bool
 }
 
 // listTargets answers --call targets: the fixed targets and one per build
@@ -215,7 +221,7 @@ func (b *build) prepare(ctx context.Context) error {
 	if builderImg != nil && builderImg.img != nil {
 		p.Downloads.AddImageEnv(builderImg.img.Config.Env)
 	}
-	if err := b.checkGoVersion(builderImg); err != nil {
+	if err := b.checkGoVersion(builderImg); err != nil && !b.doctorMode {
 		return err
 	}
 	mainCtx, err := bc.MainContext(ctx)

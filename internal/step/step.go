@@ -44,6 +44,11 @@ type helper struct {
 	// with the cacert secret (nil: the system's).
 	netrc   []netrc.Entry
 	rootCAs *x509.CertPool
+	// lenient (the doctor) keeps going when a required secret or the SSH
+	// agent is missing; setupProblems are those.
+	lenient       bool
+	setupProblems []setupProblem
+	hasAgent      bool
 }
 
 // Main runs the helper with the arguments after Arg and returns the exit
@@ -80,6 +85,8 @@ func (h *helper) run(ctx context.Context) int {
 		return h.vet(ctx)
 	case stepconfig.Generate:
 		return h.generate(ctx)
+	case stepconfig.Doctor:
+		return h.doctor(ctx)
 	}
 	h.printf("gopherfile: unknown step kind %q: the frontend and the step helper are different versions", h.cfg.Kind)
 	return 2

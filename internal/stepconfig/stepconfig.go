@@ -31,6 +31,7 @@ const (
 	ListDeps  Kind = "list-deps"  // go list -deps: the packages outside the module (cache.build: layer)
 	BuildDeps Kind = "build-deps" // go build of those packages into DepCache (cache.build: layer)
 	Generate  Kind = "generate"   // go generate on a writable source tree, offline
+	Doctor    Kind = "doctor"     // the doctor's probe: the download step's network and secrets, writes DoctorFile to OutDir, always succeeds
 )
 
 // The stages of a build: the go command a step runs, as Config.Stage, the
@@ -45,7 +46,11 @@ const (
 	StageTest     = "go test"
 	StageVet      = "go vet"
 	StageGenerate = "go generate"
+	StageDoctor   = "gopherfile doctor"
 )
+
+// DoctorFile is the doctor step's report (internal/doctor's JSON) in OutDir.
+const DoctorFile = "doctor.json"
 
 // ExitCacheLost is the exit code of an offline step that finds the module
 // cache mount without the modules the download step recorded (BuildKit

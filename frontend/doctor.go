@@ -1,0 +1,78 @@
+package frontend
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+
+	gwclient "github.com/moby/buildkit/frontend/gateway/client"
+
+	"github.com/gopherfile/gopherfile/internal/doctor"
+	"github.com/gopherfile/gopherfile/internal/graph"
+	"github.com/gopherfile/gopherfile/internal/plan"
+	"github.com/gopherfile/gopherfile/internal/stepconfig"
+)
+
+// DoctorRequest is the request id of the doctor subrequest: docker buildx
+// build --call doctor sends "frontend." + the --call name.
+const DoctorRequest = "frontend.doctor"
+
+// doctor answers --call doctor: it plans the build as for the deps target,
+// runs the doctor step (the download step's network, secrets and settings;
+// a new step every time), and returns its report as result.json, the table
+// as result.txt, and result.statuscode 1 when a requirement cannot be
+// fetched (docker buildx exits with it).
+func (b *build) doctor(ctx context.Context) (*gwclient.Result, error) {
+	if err := checkGateway(b.c.BuildOpts().Caps); err != nil {
+		return nil, err
+	}
+	mod, err := b.readModule(ctx)
+	if err != nil {
+		return nil, err
+	}
+	b.mod = mod
+	p, err := plan.New(b.spec, *mod, plan.Options{
+		BuildArgs: b.bc.BuildArgs,
+		Target:    plan.TargetDeps, // only the builder: no base image, no tidy check
+		Network:   networkMode(b.bc.NetworkMode),
+	})
+	if err != nil {
+		return nil, b.planError(err)
+	}
+	b.plan, b.doctorMode = p, true
+	if err := b.prepare(ctx); err != nil {
+		return nil, err
+	}
+	g := graph.New(p, b.in)
+	ref, err := b.solveRef(ctx, g.Doctor(nonce()), b.in.BuildPlatform, true)
+	if err != nil {
+		return nil, err
+	}
+	dt, err := ref.ReadFile(ctx, gwclient.ReadRequest{Filename: stepconfig.DoctorFile})
+	if err != nil {
+		return nil, fmt.Errorf("gopherfile: reading the doctor report: %w", err)
+	}
+	r, err := doctor.Parse(dt)
+	if err != nil {
+		return nil, fmt.Errorf("gopherfile: %w", err)
+	}
+	return doctorResult(r), nil
+}
+
+// doctorResult is the subrequest's result.
+func doctorResult(r *doctor.Report) *gwclient.Result {
+	var txt bytes.Buffer
+	doctor.Render(&txt, r)
+	status := "0"
+	if r.Failed() {
+		status = "1"
+	}
+	res := gwclient.NewResult()
+	res.Metadata = map[string][]byte{
+		"result.json":       r.JSON(),
+		"result.txt":        txt.Bytes(),
+		"result.statuscode": []byte(status),
+		"version":           []byte(doctor.Version),
+	}
+	return res
+}
