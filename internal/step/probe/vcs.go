@@ -127,7 +127,7 @@ func goImport(body, path string) (root, repoURL string, ok bool) {
 
 // lsRemote runs git ls-remote against a repository.
 func (p *prober) lsRemote(ctx context.Context, rp *repo) doctor.Direct {
-	d := doctor.Direct{Host: rp.host, Repo: rp.url, Credential: p.gitCredential(rp.host)}
+	d := doctor.Direct{Host: rp.host, Repo: goenv.RedactURL(rp.url), Credential: p.gitCredential(rp.host)}
 	for _, mv := range rp.mods {
 		d.Modules = append(d.Modules, mv.Path+"@"+mv.Version)
 	}
