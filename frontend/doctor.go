@@ -3,9 +3,14 @@ package frontend
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 
 	gwclient "github.com/moby/buildkit/frontend/gateway/client"
+	"github.com/moby/buildkit/frontend/subrequests"
+	"github.com/moby/buildkit/frontend/subrequests/lint"
+	"github.com/moby/buildkit/frontend/subrequests/outline"
+	"github.com/moby/buildkit/frontend/subrequests/targets"
 
 	"github.com/gopherfile/gopherfile/internal/doctor"
 	"github.com/gopherfile/gopherfile/internal/graph"
@@ -16,6 +21,39 @@ import (
 // DoctorRequest is the request id of the doctor subrequest: docker buildx
 // build --call doctor sends "frontend." + the --call name.
 const DoctorRequest = "frontend.doctor"
+
+// doctorDefinition describes the doctor subrequest for --call
+// subrequests.describe.
+var doctorDefinition = subrequests.Request{
+	Name:        DoctorRequest,
+	Version:     doctor.Version,
+	Type:        subrequests.TypeRPC,
+	Description: "Probe what go mod download would reach, with the download step's network, secrets and settings, and predict what will fail",
+	Opts:        []subrequests.Named{},
+	Metadata:    []subrequests.Named{{Name: "result.json"}, {Name: "result.txt"}, {Name: "result.statuscode"}},
+}
+
+// describe answers --call subrequests.describe: BuildKit's subrequests and
+// the doctor.
+func describe() (*gwclient.Result, error) {
+	all := []subrequests.Request{outline.SubrequestsOutlineDefinition, targets.SubrequestsTargetsDefinition,
+		lint.SubrequestLintDefinition, doctorDefinition, subrequests.SubrequestsDescribeDefinition}
+	dt, err := json.MarshalIndent(all, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	var txt bytes.Buffer
+	if err := subrequests.PrintDescribe(dt, &txt); err != nil {
+		return nil, err
+	}
+	res := gwclient.NewResult()
+	res.Metadata = map[string][]byte{
+		"result.json": dt,
+		"result.txt":  txt.Bytes(),
+		"version":     []byte(subrequests.SubrequestsDescribeDefinition.Version),
+	}
+	return res, nil
+}
 
 // doctor answers --call doctor: it plans the build as for the deps target,
 // runs the doctor step (the download step's network, secrets and settings;

@@ -17,6 +17,7 @@ import (
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/dockerui"
 	gwclient "github.com/moby/buildkit/frontend/gateway/client"
+	"github.com/moby/buildkit/frontend/subrequests"
 	"github.com/moby/buildkit/frontend/subrequests/targets"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"golang.org/x/sync/errgroup"
@@ -42,8 +43,11 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 		return nil, withSpecSource(err, src.SourceMap)
 	}
 	b := &build{c: c, bc: bc, src: src, spec: s, pos: pos}
-	if c.BuildOpts().Opts["requestid"] == DoctorRequest {
+	switch c.BuildOpts().Opts["requestid"] {
+	case DoctorRequest:
 		return b.doctor(ctx)
+	case subrequests.RequestSubrequestsDescribe:
+		return describe()
 	}
 
 	if res, ok, err := bc.HandleSubrequest(ctx, dockerui.RequestHandler{
