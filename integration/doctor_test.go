@@ -254,7 +254,7 @@ func TestDoctorGOPROXYOff(t *testing.T) {
 
 // TestDoctorGit: a GOPRIVATE module on a git server that wants a token:
 // without it row 6 (git's own words, through the download step's git
-// config); a version that is not tagged is row 10; with the token the
+// config); a token the server refuses is row 6 naming the secret; a version that is not tagged is row 10; with the token the
 // credential helper answers and the doctor is healthy.
 func TestDoctorGit(t *testing.T) {
 	mod := gitModule()
@@ -270,6 +270,10 @@ func TestDoctorGit(t *testing.T) {
 	args := []string{"--build-arg", "GOPROXY=off", "--secret", "id=cacert,src=" + ca}
 
 	predicts(t, doctorCLI(t, dir, nil, append(args, ".")...), "terminal prompts disabled", "(row 6, git asks for a password", "GIT_AUTH_TOKEN."+testgit.Host)
+	wrongFile := filepath.Join(secrets, "wrong")
+	writeFile(t, wrongFile, "wrong-"+token)
+	predicts(t, doctorCLI(t, dir, nil, append(args, "--secret", "id=GIT_AUTH_TOKEN."+testgit.Host+",src="+wrongFile, ".")...),
+		"although the build gave it credentials, the secret GIT_AUTH_TOKEN."+testgit.Host, "(row 6")
 	withToken := append(args, "--secret", "id=GIT_AUTH_TOKEN."+testgit.Host+",src="+tokenFile, ".")
 	r := doctorCLI(t, dir, nil, withToken...)
 	mustOK(t, r)
@@ -326,7 +330,7 @@ func TestDoctorHostPrivate(t *testing.T) {
 	p.SetStatus("example.com", 404)
 	dir := moduleUsing(t, p, mod, fmt.Sprintf("  proxy: %s\n  nosumdb: [example.com/*]\n", p.URL()))
 	r := doctorCLI(t, dir, []string{"GOPRIVATE=example.com"}, "--host", ".")
-	predicts(t, r, "GOPRIVATE  example.com", "<- differs",
+	predicts(t, r, "<- differs",
 		"The first difference that explains the build's failure: GOPRIVATE is set on the host (host environment ($GOPRIVATE)) but not in the build: add modules.private or --build-arg GOPRIVATE",
 		"(row 5")
 }
