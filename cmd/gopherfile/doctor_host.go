@@ -29,6 +29,37 @@ func hostReport(ctx context.Context, dir string, deadline time.Duration) *doctor
 		return &doctor.Report{Where: doctor.Host, Problems: []doctor.Problem{{Class: "no go command",
 			Text: "gopherfile: there is no go command on this machine's PATH, so the host side cannot be probed"}}}
 	}
+	settings, dc := hostSettings(ctx, eff)
+	entries, netrcPath := hostNetrc()
+	for _, e := range entries {
+		if e.Machine != "" {
+			dc.Credentials[e.Machine] = netrcPath
+		}
+	}
+	env := append(os.Environ(), "GIT_TERMINAL_PROMPT=0")
+	if _, ok := os.LookupEnv("GIT_SSH_COMMAND"); !ok {
+		env = append(env, "GIT_SSH_COMMAND=ssh -o BatchMode=yes")
+	}
+	return probe.Run(ctx, probe.Input{
+		Where:         doctor.Host,
+		Dir:           dir,
+		Env:           env,
+		GoEnv:         eff,
+		Context:       dc,
+		Settings:      settings,
+		Netrc:         entries,
+		NetrcSource:   netrcPath,
+		Creds:         dc.Credentials,
+		Agent:         hostAgent(),
+		Deadline:      time.Now().Add(deadline),
+		GitConfigNote: "the host's git configuration (credential helpers, insteadOf)",
+	})
+}
+
+// hostSettings are this machine's settings with their origins (the
+// environment, go env -w, the Go installation), and the diagnosis context
+// made of them.
+func hostSettings(ctx context.Context, eff map[string]string) ([]doctor.Setting, diagnose.Context) {
 	goenvFile := readGoEnvFile(ctx)
 	origin := func(name string) string {
 		if _, ok := os.LookupEnv(name); ok {
@@ -72,7 +103,6 @@ func hostReport(ctx context.Context, dir string, deadline time.Duration) *doctor
 	for _, e := range entries {
 		if e.Machine != "" {
 			machines = append(machines, e.Machine)
-			dc.Credentials[e.Machine] = netrcPath
 		}
 	}
 	trust, trustOrigin := "system", "the host's trust store"
@@ -94,24 +124,7 @@ func hostReport(ctx context.Context, dir string, deadline time.Duration) *doctor
 		doctor.Setting{Name: doctor.SettingSSH, Value: agentValue, Origin: agentOrigin},
 		doctor.Setting{Name: doctor.SettingGo, Value: dc.GoVersion, Origin: "the go command on the PATH"},
 	)
-	env := append(os.Environ(), "GIT_TERMINAL_PROMPT=0")
-	if _, ok := os.LookupEnv("GIT_SSH_COMMAND"); !ok {
-		env = append(env, "GIT_SSH_COMMAND=ssh -o BatchMode=yes")
-	}
-	return probe.Run(ctx, probe.Input{
-		Where:         doctor.Host,
-		Dir:           dir,
-		Env:           env,
-		GoEnv:         eff,
-		Context:       dc,
-		Settings:      settings,
-		Netrc:         entries,
-		NetrcSource:   netrcPath,
-		Creds:         dc.Credentials,
-		Agent:         agent,
-		Deadline:      time.Now().Add(deadline),
-		GitConfigNote: "the host's git configuration (credential helpers, insteadOf)",
-	})
+	return settings, dc
 }
 
 // hostGoEnv is go env -json on this machine, nil without a go command.
