@@ -114,7 +114,9 @@ func suspects(p Problem) []string {
 	case 17:
 		return []string{"GOFLAGS", "GOPROXY", "GONOPROXY", "GOPRIVATE", "GOSUMDB", "GOAUTH", "GOTOOLCHAIN"}
 	}
-	return nil
+	// Not in the catalogue (or a row no setting causes): where the
+	// requests go first.
+	return []string{"GOPROXY", "GOPRIVATE", "GONOPROXY", "HTTPS_PROXY", SettingTrust, SettingNetrc}
 }
 
 // relevant reports whether a difference can explain p: a private pattern

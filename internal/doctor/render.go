@@ -117,7 +117,7 @@ func renderVerdict(w io.Writer, r *Report) {
 	for _, p := range r.Problems {
 		fmt.Fprintf(w, "\n%s\n", p.Text)
 		if p.Evidence != "" {
-			fmt.Fprintf(w, "  seen: %s\n", firstLine(p.Evidence))
+			fmt.Fprintf(w, "  seen: %s\n", evidence(p.Evidence))
 		}
 	}
 }
@@ -158,6 +158,22 @@ func or(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// maxEvidenceLines bounds the lines of evidence shown per problem.
+const maxEvidenceLines = 8
+
+// evidence is what the probe saw, its lines indented, at most
+// maxEvidenceLines of them.
+func evidence(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > maxEvidenceLines {
+		lines = append(lines[:maxEvidenceLines], "...")
+	}
+	for i := range lines {
+		lines[i] = firstLine(strings.TrimSpace(lines[i]))
+	}
+	return strings.Join(lines, "\n        ")
 }
 
 func firstLine(s string) string {

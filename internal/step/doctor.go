@@ -36,7 +36,8 @@ func (h *helper) doctor(ctx context.Context) int {
 	}
 	for _, sp := range h.setupProblems {
 		c := map[string]diagnose.Class{stepconfig.SecretNetrc: diagnose.GitCredentials, stepconfig.SecretCACert: diagnose.TLSUntrusted, "ssh": diagnose.SSHAuth}[sp.what]
-		setup = append(setup, doctor.Problem{Row: c.Row(), Class: c.String(), Setting: "modules." + sp.what, Text: "gopherfile: " + sp.err.Error()})
+		setup = append(setup, doctor.Problem{Row: c.Row(), Class: c.String(), Setting: "modules." + sp.what,
+			Text: fmt.Sprintf("gopherfile: %v (row %d, %s)", sp.err, c.Row(), c)})
 	}
 	names := append(slices.Clone(probe.GoEnvNames), goenv.Names()...)
 	eff := h.goEnv(ctx, names...)

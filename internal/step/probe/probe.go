@@ -201,11 +201,23 @@ func (p *prober) problem(f diagnose.Finding, evidence string) int {
 // it, into a problem through the build's own classifier; it returns the
 // row, 0 when nothing was recognised.
 func (p *prober) classify(evidence string) int {
+	row, _ := p.classifyLine(evidence)
+	return row
+}
+
+// classifyLine is classify that also returns the line of the evidence the
+// classifier matched ("" when nothing was recognised).
+func (p *prober) classifyLine(evidence string) (int, string) {
 	fs := diagnose.Classify(evidence)
 	if len(fs) == 0 {
-		return 0
+		// Not in the catalogue: it fails all the same, and the build
+		// says so in its general paragraph.
+		p.mu.Lock()
+		p.r.Problems = append(p.r.Problems, doctor.Problem{Class: "not recognised", Text: diagnose.Unrecognised(p.in.Context), Evidence: evidence})
+		p.mu.Unlock()
+		return 0, ""
 	}
-	return p.problem(fs[0], evidence)
+	return p.problem(fs[0], evidence), fs[0].Line
 }
 
 // settingOf names the setting a row is about.

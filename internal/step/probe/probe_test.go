@@ -113,6 +113,7 @@ func TestProxyRows(t *testing.T) {
 		{"comma falls through 404", func(p *testproxy.Proxy) { p.SetStatus("example.com", 404) }, func(bad, good string) string { return bad + "," + good }, "", ""},
 		{"comma stops on 500", func(p *testproxy.Proxy) { p.SetStatus("example.com", 500) }, func(bad, good string) string { return bad + "," + good }, "3", "add a second proxy after |"},
 		{"pipe falls through 500", func(p *testproxy.Proxy) { p.SetStatus("example.com", 500) }, func(bad, good string) string { return bad + "|" + good }, "", ""},
+		{"400 not in the catalogue", func(p *testproxy.Proxy) { p.SetStatus("example.com", 400) }, nil, "0", "does not recognise"},
 		{"off", nil, func(bad, good string) string { return "off" }, "17", "GOPROXY=off"},
 	}
 	for _, tt := range tests {

@@ -102,8 +102,10 @@ func (p *prober) walk(ctx context.Context, list []entry, rq req) doctor.Module {
 	for i, e := range list {
 		switch {
 		case e.value == "direct":
+			p.count(i, answer{status: "fetched from version control"})
 			return p.toDirect(m, rq)
 		case e.value == "off":
+			p.count(i, answer{status: "lookup disabled"})
 			m.Status = "GOPROXY=off"
 			m.Row = p.classify(fmt.Sprintf("go: %s@%s: module lookup disabled by GOPROXY=off", rq.Path, rq.Version.Version))
 			return m

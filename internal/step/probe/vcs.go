@@ -164,8 +164,8 @@ func (p *prober) lsRemote(ctx context.Context, rp *repo) doctor.Direct {
 		mv := rp.mods[0]
 		line := fmt.Sprintf("go: %s@%s: reading %s/go.mod at revision %s: git ls-remote -q --end-of-options %s in %s: %s:\n\t%s",
 			mv.Path, mv.Version, mv.Path, mv.Version, rp.url, dir, code, strings.ReplaceAll(msg, "\n", "\n\t"))
-		p.classify(line)
-		d.Status = "failed: " + firstLine(msg)
+		_, matched := p.classifyLine(line)
+		d.Status = "failed: " + firstLine(or(matched, lastLine(msg)))
 		return d
 	}
 	refs := map[string]bool{}
@@ -229,6 +229,12 @@ func (p *prober) gitCredential(host string) string {
 		return fmt.Sprintf("netrc entry for %s (%s)", e.Machine, p.in.NetrcSource)
 	}
 	return p.in.GitConfigNote
+}
+
+// lastLine is the last non-empty line of s.
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
 }
 
 func firstLine(s string) string {
