@@ -194,7 +194,7 @@ func TestTLS(t *testing.T) {
 	if px := r.Proxies[0]; px.TLS != "untrusted" || px.Issuer == "" {
 		t.Errorf("proxy %+v: want untrusted with the issuer", px)
 	}
-	if !strings.Contains(r.Problems[0].Text, "--secret id=cacert") {
+	if !strings.Contains(r.Problems[0].Text, "--secret id=cacert") || !strings.Contains(r.Problems[0].Text, "presented a certificate issued by") {
 		t.Errorf("no cacert advice:\n%s", r.Problems[0].Text)
 	}
 	pool := x509.NewCertPool()

@@ -168,6 +168,18 @@ func (p *prober) tlsHints(ctx context.Context, list []entry) {
 		}
 		px.Issuer = p.client.untrustedIssuer(ctx, px.Host)
 		px.Intercepted = looksIntercepted(px.Host, px.Issuer)
+		if px.Issuer == "" {
+			continue
+		}
+		hint := fmt.Sprintf(" %s presented a certificate issued by %q, which the build's trust store does not know", px.Host, px.Issuer)
+		if px.Intercepted {
+			hint += "; that issuer looks like a TLS-intercepting proxy, whose CA bundle is the one to pass"
+		}
+		for j := range p.r.Problems {
+			if q := &p.r.Problems[j]; q.Row == 4 && q.Host == px.Host && !strings.Contains(q.Text, hint) {
+				q.Text += hint + "."
+			}
+		}
 	}
 }
 
