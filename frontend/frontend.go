@@ -17,6 +17,7 @@ import (
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/dockerui"
 	gwclient "github.com/moby/buildkit/frontend/gateway/client"
+	"github.com/moby/buildkit/frontend/subrequests"
 	"github.com/moby/buildkit/frontend/subrequests/targets"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"golang.org/x/sync/errgroup"
@@ -43,6 +44,12 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 		return nil, withSpecSource(err, src.SourceMap)
 	}
 	b := &build{c: c, bc: bc, src: src, spec: s, pos: pos}
+	switch c.BuildOpts().Opts["requestid"] {
+	case DoctorRequest:
+		return b.doctor(ctx)
+	case subrequests.RequestSubrequestsDescribe:
+		return describe()
+	}
 
 	if res, ok, err := bc.HandleSubrequest(ctx, dockerui.RequestHandler{
 		ListTargets: b.listTargets,
@@ -87,6 +94,9 @@ type build struct {
 	created    time.Time
 	// graph is the graph of the current solve.
 	graph *graph.Graph
+	// doctorMode is the doctor subrequest: the probe reports a builder
+	// whose Go is too old (row 12) instead of the build stopping on it.
+	doctorMode bool
 }
 
 // listTargets answers --call targets: the fixed targets and one per build
@@ -186,7 +196,7 @@ func (b *build) prepare(ctx context.Context) error {
 	if builderImg != nil && builderImg.img != nil {
 		p.Downloads.AddImageEnv(builderImg.img.Config.Env)
 	}
-	if err := b.checkGoVersion(builderImg); err != nil {
+	if err := b.checkGoVersion(builderImg); err != nil && !b.doctorMode {
 		return err
 	}
 	mainCtx, err := bc.MainContext(ctx)

@@ -48,6 +48,11 @@ func (b *build) options(ctx context.Context) (plan.Options, error) {
 		CacheImports: len(bc.CacheImports) > 0,
 		Network:      networkMode(bc.NetworkMode),
 	}
+	if b.doctorMode {
+		// The doctor needs the builder and the download settings only: no
+		// runtime base, no tidy check.
+		opts.Target = plan.TargetDeps
+	}
 	epoch, err := plan.SourceDateEpoch(bc.BuildArgs)
 	if err != nil {
 		return opts, fmt.Errorf("gopherfile: %w", err)

@@ -24,6 +24,8 @@ var rank = map[string]int{
 	"internal/gosrc":      1,
 	"internal/stepconfig": 1,
 	"internal/spdx":       1,
+	// The doctor's report: rendered by the CLI and the gateway alike.
+	"internal/doctor": 1,
 	// The plan: spec + go.mod + options, no I/O.
 	"internal/plan": 3,
 	// What reads the plan: the checks and the LLB graph.
@@ -38,7 +40,8 @@ var rank = map[string]int{
 	"internal/step/testreport": 1,
 	"internal/step/retryproxy": 1,
 	"internal/step/diagnose":   2,
-	"internal/step":            3,
+	"internal/step/probe":      3,
+	"internal/step":            4,
 	// Documentation generators and the schema.
 	"internal/specdoc": 2,
 	"schema":           2,

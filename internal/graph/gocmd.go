@@ -140,7 +140,10 @@ func (g *Graph) run(s goStep) bk.ExecState {
 	// With a nonce every step is a new one. In a recovery that matters for
 	// the offline steps too: BuildKit would merge one whose inputs have the
 	// same content with the one that just failed, and replay the failure.
-	cfg.Recovery, cfg.Nonce = in.Recovery, in.Nonce
+	cfg.Recovery = in.Recovery
+	if in.Nonce != "" {
+		cfg.Nonce = in.Nonce
+	}
 
 	o := []bk.RunOption{
 		bk.Args([]string{in.HelperPath, "step"}),
@@ -161,6 +164,9 @@ func (g *Graph) run(s goStep) bk.ExecState {
 	switch {
 	case p.Vendored:
 		// No module cache: everything is in vendor/.
+	case s.kind == stepconfig.Doctor:
+		// The doctor never writes the module cache: an empty one in the tmpfs HOME.
+		gomodcache = HomeDir + "/gomodcache"
 	case s.kind == stepconfig.Download:
 		o = append(o, shared())
 		cfg.Record = g.record()
@@ -275,7 +281,7 @@ func (g *Graph) run(s goStep) bk.ExecState {
 func goflags(p *plan.Plan, kind stepconfig.Kind) string {
 	base := ""
 	switch kind {
-	case stepconfig.Download:
+	case stepconfig.Download, stepconfig.Doctor:
 	case stepconfig.TidyCheck, stepconfig.TidyFix:
 		base = "-mod=mod"
 	default:

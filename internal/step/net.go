@@ -28,18 +28,25 @@ func (h *helper) netSetup() error {
 	netrcPath, hasNetrc := secret(stepconfig.SecretNetrc)
 	caPath, hasCA := secret(stepconfig.SecretCACert)
 	if n.Netrc == "required" && !hasNetrc {
-		return fmt.Errorf("this build needs the secret netrc: add --secret id=netrc,src=$HOME/.netrc to the build command (or set modules.netrc: optional in the Gopherfile)")
+		if err := h.missing(stepconfig.SecretNetrc, fmt.Errorf("this build needs the secret netrc: add --secret id=netrc,src=$HOME/.netrc to the build command (or set modules.netrc: optional in the Gopherfile)")); err != nil {
+			return err
+		}
 	}
 	if n.CACert == "required" && !hasCA {
-		return fmt.Errorf("this build needs the secret cacert: add --secret id=cacert,src=/path/to/ca-bundle.pem to the build command (or set modules.cacert: optional in the Gopherfile)")
+		if err := h.missing(stepconfig.SecretCACert, fmt.Errorf("this build needs the secret cacert: add --secret id=cacert,src=/path/to/ca-bundle.pem to the build command (or set modules.cacert: optional in the Gopherfile)")); err != nil {
+			return err
+		}
 	}
 	sock := os.Getenv("SSH_AUTH_SOCK")
 	hasAgent := false
 	if fi, err := os.Stat(sock); sock != "" && err == nil && fi.Mode()&os.ModeSocket != 0 {
 		hasAgent = true
 	}
+	h.hasAgent = hasAgent
 	if n.SSH == "required" && !hasAgent {
-		return fmt.Errorf("this build needs an SSH agent for git@ modules: add --ssh default to the build command (or set modules.ssh: optional in the Gopherfile)")
+		if err := h.missing("ssh", fmt.Errorf("this build needs an SSH agent for git@ modules: add --ssh default to the build command (or set modules.ssh: optional in the Gopherfile)")); err != nil {
+			return err
+		}
 	}
 	if err := os.MkdirAll(filepath.Join(n.Home, ".ssh"), 0o700); err != nil {
 		return fmt.Errorf("preparing HOME: %w", err)
@@ -132,6 +139,21 @@ func (h *helper) netSetup() error {
 		}
 	}
 	h.setenv("GIT_TERMINAL_PROMPT", "0")
+	return nil
+}
+
+// setupProblem is a required secret or agent the doctor found missing.
+type setupProblem struct {
+	what string // stepconfig.SecretNetrc, stepconfig.SecretCACert or "ssh"
+	err  error
+}
+
+// missing fails the setup, or for the doctor, notes the problem and goes on.
+func (h *helper) missing(what string, err error) error {
+	if !h.lenient {
+		return err
+	}
+	h.setupProblems = append(h.setupProblems, setupProblem{what, err})
 	return nil
 }
 

@@ -44,6 +44,11 @@ type helper struct {
 	// with the cacert secret (nil: the system's).
 	netrc   []netrc.Entry
 	rootCAs *x509.CertPool
+	// lenient (the doctor) keeps going when a required secret or the SSH
+	// agent is missing; setupProblems are those.
+	lenient       bool
+	setupProblems []setupProblem
+	hasAgent      bool
 }
 
 // Main runs the helper with the arguments after Arg and returns the exit
@@ -65,10 +70,11 @@ func Main(args []string) int {
 }
 
 func (h *helper) run(ctx context.Context) int {
-	if h.cfg.Kind.Networked() {
-		return h.moduleStep(ctx)
-	}
 	switch h.cfg.Kind {
+	case stepconfig.Doctor:
+		return h.doctor(ctx)
+	case stepconfig.Download, stepconfig.TidyCheck, stepconfig.TidyFix:
+		return h.moduleStep(ctx)
 	case stepconfig.Build:
 		return h.build(ctx)
 	case stepconfig.ListDeps:

@@ -31,6 +31,7 @@ const (
 	ListDeps  Kind = "list-deps"  // go list -deps: the packages outside the module (cache.build: layer)
 	BuildDeps Kind = "build-deps" // go build of those packages into DepCache (cache.build: layer)
 	Generate  Kind = "generate"   // go generate on a writable source tree, offline
+	Doctor    Kind = "doctor"     // the doctor's probe: the download step's network and secrets, writes DoctorFile to OutDir, always succeeds
 )
 
 // The stages of a build: the go command a step runs, as Config.Stage, the
@@ -45,6 +46,7 @@ const (
 	StageTest     = "go test"
 	StageVet      = "go vet"
 	StageGenerate = "go generate"
+	StageDoctor   = "gopherfile doctor"
 )
 
 // KindInfo is what a kind of step is, for the graph that defines it and the
@@ -71,6 +73,9 @@ var kinds = map[Kind]KindInfo{
 	ListDeps:  {Stage: StageList, Compiles: true},
 	BuildDeps: {Stage: StageDeps, Compiles: true},
 	Generate:  {Stage: StageGenerate},
+	// The doctor probes where the download would go, with its network,
+	// secrets and settings; it runs no go command and writes no cache.
+	Doctor: {Stage: StageDoctor, Networked: true},
 }
 
 // Info returns the facts of the kind; ok is false for an unknown kind (a
@@ -88,6 +93,9 @@ func (k Kind) Compiles() bool { return kinds[k].Compiles }
 
 // Stage is the go command steps of this kind run.
 func (k Kind) Stage() string { return kinds[k].Stage }
+
+// DoctorFile is the doctor step's report (internal/doctor's JSON) in OutDir.
+const DoctorFile = "doctor.json"
 
 // ExitCacheLost is the exit code of an offline step that finds the module
 // cache mount without the modules the download step recorded (BuildKit
