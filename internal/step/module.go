@@ -2,6 +2,7 @@ package step
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -86,8 +87,14 @@ func (h *helper) moduleStep(ctx context.Context) int {
 	start := time.Now()
 	stopProgress := h.progress(ctx, set, start)
 	var res goResult
+	var jsonOut bytes.Buffer
 	for attempt := 0; ; attempt++ {
-		res = h.runGo(ctx, goRun{args: h.cfg.Args, rewrite: rewrite})
+		run := goRun{args: h.cfg.Args, rewrite: rewrite}
+		if h.cfg.Kind == stepconfig.VulnDB {
+			jsonOut.Reset()
+			run.stdout = &jsonOut // go mod download -json
+		}
+		res = h.runGo(ctx, run)
 		if res.ok() {
 			break
 		}
@@ -133,6 +140,11 @@ func (h *helper) moduleStep(ctx context.Context) int {
 				h.printf("gopherfile: %v", err)
 				return 1
 			}
+		}
+	case stepconfig.VulnDB:
+		if err := h.convertVulnDB(jsonOut.Bytes()); err != nil {
+			h.printf("gopherfile: the vulnerability database: %v", err)
+			return 1
 		}
 	case stepconfig.TidyFix:
 		if err := copyTidied(h.cfg.OutDir); err != nil {

@@ -66,7 +66,7 @@ func Main(args []string) int {
 
 func (h *helper) run(ctx context.Context) int {
 	switch h.cfg.Kind {
-	case stepconfig.Download, stepconfig.TidyCheck, stepconfig.TidyFix:
+	case stepconfig.Download, stepconfig.TidyCheck, stepconfig.TidyFix, stepconfig.VulnDB:
 		return h.moduleStep(ctx)
 	case stepconfig.Build:
 		return h.build(ctx)
@@ -80,6 +80,8 @@ func (h *helper) run(ctx context.Context) int {
 		return h.vet(ctx)
 	case stepconfig.Generate:
 		return h.generate(ctx)
+	case stepconfig.Vulncheck:
+		return h.vulncheck(ctx)
 	}
 	h.printf("gopherfile: unknown step kind %q: the frontend and the step helper are different versions", h.cfg.Kind)
 	return 2

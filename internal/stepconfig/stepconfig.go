@@ -31,6 +31,8 @@ const (
 	ListDeps  Kind = "list-deps"  // go list -deps: the packages outside the module (cache.build: layer)
 	BuildDeps Kind = "build-deps" // go build of those packages into DepCache (cache.build: layer)
 	Generate  Kind = "generate"   // go generate on a writable source tree, offline
+	VulnDB    Kind = "vulndb"     // go mod download of the vulnerability database module: networked, converts it into OutDir
+	Vulncheck Kind = "vulncheck"  // govulncheck over the binaries' packages: writes the reports to OutDir, always succeeds
 )
 
 // The stages of a build: the go command a step runs, as Config.Stage, the
@@ -45,6 +47,8 @@ const (
 	StageTest     = "go test"
 	StageVet      = "go vet"
 	StageGenerate = "go generate"
+	StageVulnDB   = "go mod download (vulnerability database)"
+	StageVuln     = "govulncheck"
 )
 
 // ExitCacheLost is the exit code of an offline step that finds the module
@@ -92,6 +96,7 @@ type Config struct {
 	Build *BuildOpts `json:"build,omitempty"`
 	Test  *TestOpts  `json:"test,omitempty"`
 	Deps  *DepsOpts  `json:"deps,omitempty"`
+	Vuln  *VulnOpts  `json:"vuln,omitempty"`
 }
 
 // Net configures the networked module steps.
