@@ -344,6 +344,12 @@ func (b *build) buildPlatform(ctx context.Context, target ocispecs.Platform) (*d
 		}
 	case plan.TargetTidy:
 		st = b.graph.TidyFix()
+	case plan.TargetVulncheck:
+		out, err := b.vulncheck(ctx, target)
+		if err != nil {
+			return nil, err
+		}
+		st = out
 	case plan.TargetBinaries:
 		bins, err := b.graph.Compile(target)
 		if err != nil {
@@ -369,9 +375,21 @@ func (b *build) buildPlatform(ctx context.Context, target ocispecs.Platform) (*d
 		cfg = graph.ImageConfig(p, baseCfg, target, created)
 	}
 	// Evaluated now, not when the result is exported: the compile then runs
-	// alongside the tidy check instead of after it.
-	ref, err := b.solveRef(ctx, st, target, p.Target == plan.TargetImage || p.Target == plan.TargetBinaries)
-	if err != nil {
+	// alongside the tidy check (and govulncheck) instead of after it.
+	eg, ctx := errgroup.WithContext(ctx)
+	if p.RunsVulncheck() && p.Target != plan.TargetVulncheck {
+		eg.Go(func() error {
+			_, err := b.vulncheck(ctx, target)
+			return err
+		})
+	}
+	var ref gwclient.Reference
+	eg.Go(func() error {
+		var err error
+		ref, err = b.solveRef(ctx, st, target, p.Target == plan.TargetImage || p.Target == plan.TargetBinaries)
+		return err
+	})
+	if err := eg.Wait(); err != nil {
 		return nil, err
 	}
 	return &dockerui.BuildResult{Reference: ref, Image: cfg, Epoch: &created}, nil

@@ -51,6 +51,8 @@ type goStep struct {
 	cc  string
 	// gocache is the GOCACHE mount's platform; nil for a step without one.
 	gocache *ocispecs.Platform
+	// dir is the working directory, "" for the module's directory.
+	dir string
 	// out is an output directory mounted from scratch ("" for none).
 	out string
 	// extra are more run options (mounts).
@@ -64,10 +66,17 @@ type goStep struct {
 // networked reports whether the step fetches modules.
 func (s *goStep) networked() bool {
 	switch s.kind {
-	case stepconfig.Download, stepconfig.TidyCheck, stepconfig.TidyFix:
+	case stepconfig.Download, stepconfig.TidyCheck, stepconfig.TidyFix, stepconfig.VulnDB, stepconfig.VulnTool:
 		return true
 	}
 	return false
+}
+
+// ownModules reports whether the step fetches modules of its own (the
+// vulncheck tool and database), not the main module's: it does not wait for
+// the download step, so that it is cached by its version alone.
+func (s *goStep) ownModules() bool {
+	return s.kind == stepconfig.VulnDB || s.kind == stepconfig.VulnTool
 }
 
 // Graph builds the steps of one plan.
@@ -80,6 +89,8 @@ type Graph struct {
 	recordState *bk.State
 	// generated is the source tree after go generate, once defined.
 	generated *bk.State
+	// vulnToolState and vulnDBState are govulncheck and its database, once defined.
+	vulnToolState, vulnDBState *bk.State
 }
 
 // New returns the graph of a plan. The download step is defined at once
@@ -147,9 +158,13 @@ func (g *Graph) run(s goStep) bk.ExecState {
 	// same content with the one that just failed, and replay the failure.
 	cfg.Recovery, cfg.Nonce = in.Recovery, in.Nonce
 
+	dir := s.dir
+	if dir == "" {
+		dir = workDir(p)
+	}
 	o := []bk.RunOption{
 		bk.Args([]string{in.HelperPath, "step"}),
-		bk.Dir(workDir(p)),
+		bk.Dir(dir),
 		bk.AddMount(HelperDir, in.Helper, bk.Readonly),
 	}
 	srcOpts := []bk.MountOption{}
@@ -174,6 +189,8 @@ func (g *Graph) run(s goStep) bk.ExecState {
 			cfg.LocalProxies = []string{plan.GoModCache + "/cache/download"}
 			cfg.ShareDownloads = plan.GoModCache + "/cache/download"
 		}
+	case s.ownModules():
+		o = append(o, shared())
 	case s.networked():
 		// The tidy steps fetch what the download step did not (test-only
 		// dependencies of other platforms, say) into the shared cache,
@@ -231,7 +248,7 @@ func (g *Graph) run(s goStep) bk.ExecState {
 		o = append(o, downloadOpts(p)...)
 		o = append(o, ModuleNetwork(p)...)
 	}
-	compiles := s.kind == stepconfig.Build || s.kind == stepconfig.ListDeps || s.kind == stepconfig.BuildDeps
+	compiles := s.kind == stepconfig.Build || s.kind == stepconfig.ListDeps || s.kind == stepconfig.BuildDeps || s.kind == stepconfig.Vulncheck
 	if compiles {
 		if _, ok := plan.EnvValue(p.Env, "CGO_ENABLED"); !ok {
 			set("CGO_ENABLED", "0")
@@ -281,6 +298,8 @@ func (g *Graph) run(s goStep) bk.ExecState {
 func goflags(p *plan.Plan, kind stepconfig.Kind) string {
 	base := ""
 	switch kind {
+	case stepconfig.VulnDB, stepconfig.VulnTool:
+		return "" // a module outside the main module: the user's GOFLAGS are not for it
 	case stepconfig.Download:
 	case stepconfig.TidyCheck, stepconfig.TidyFix:
 		base = "-mod=mod"

@@ -151,6 +151,8 @@ type Plan struct {
 	Generate []string `json:"generate,omitempty"`
 	// Sources are named contexts copied into the source tree.
 	Sources []Source `json:"sources,omitempty"`
+	// Vulncheck is govulncheck's setting.
+	Vulncheck Vulncheck `json:"vulncheck"`
 
 	// stamp renders the ldflags templates that use the target platform.
 	stamp Stamp
@@ -340,6 +342,9 @@ func New(s *spec.Spec, m Module, opt Options) (*Plan, error) {
 		p.Sources = append(p.Sources, Source{Context: src.Context, Dst: path.Clean(src.Dst), Field: fmt.Sprintf("sources[%d]", i)})
 	}
 	p.Test = testPlan(s)
+	if p.Vulncheck, err = vulncheckPlan(s, args); err != nil {
+		return nil, err
+	}
 
 	p.CacheNS = args[ArgCacheNS]
 	if p.CacheNS == "" {

@@ -66,7 +66,7 @@ func Main(args []string) int {
 
 func (h *helper) run(ctx context.Context) int {
 	switch h.cfg.Kind {
-	case stepconfig.Download, stepconfig.TidyCheck, stepconfig.TidyFix, stepconfig.VulnDB:
+	case stepconfig.Download, stepconfig.TidyCheck, stepconfig.TidyFix, stepconfig.VulnDB, stepconfig.VulnTool:
 		return h.moduleStep(ctx)
 	case stepconfig.Build:
 		return h.build(ctx)

@@ -32,6 +32,7 @@ const (
 	BuildDeps Kind = "build-deps" // go build of those packages into DepCache (cache.build: layer)
 	Generate  Kind = "generate"   // go generate on a writable source tree, offline
 	VulnDB    Kind = "vulndb"     // go mod download of the vulnerability database module: networked, converts it into OutDir
+	VulnTool  Kind = "vulntool"   // go install of govulncheck: networked, GOBIN is OutDir
 	Vulncheck Kind = "vulncheck"  // govulncheck over the binaries' packages: writes the reports to OutDir, always succeeds
 )
 
@@ -48,6 +49,7 @@ const (
 	StageVet      = "go vet"
 	StageGenerate = "go generate"
 	StageVulnDB   = "go mod download (vulnerability database)"
+	StageVulnTool = "go install govulncheck"
 	StageVuln     = "govulncheck"
 )
 
