@@ -17,6 +17,7 @@ import (
 	"github.com/gopherfile/gopherfile/internal/graph"
 	"github.com/gopherfile/gopherfile/internal/plan"
 	"github.com/gopherfile/gopherfile/internal/stepconfig"
+	"github.com/gopherfile/gopherfile/internal/version"
 	"github.com/gopherfile/gopherfile/internal/vulnreport"
 )
 
@@ -30,7 +31,7 @@ const vulnField = "vulncheck"
 func (b *build) vulncheck(ctx context.Context, target ocispecs.Platform) (llb.State, error) {
 	runs := b.graph.Vulncheck(target)
 	eg, ctx := errgroup.WithContext(ctx)
-	for _, r := range runs {
+	for i, r := range runs {
 		eg.Go(func() error {
 			ref, err := b.solveRef(ctx, r.State, target, true)
 			if err != nil {
@@ -44,7 +45,16 @@ func (b *build) vulncheck(ctx context.Context, target ocispecs.Platform) (llb.St
 			if err := json.Unmarshal(dt, &res); err != nil {
 				return fmt.Errorf("gopherfile: reading the govulncheck summary: %w", err)
 			}
-			return b.checkVulns(ctx, platforms.Format(target), r, res)
+			if err := b.checkVulns(ctx, platforms.Format(target), r, res); err != nil {
+				return err
+			}
+			vex, err := b.patchVEX(ctx, ref, res)
+			if err != nil {
+				return err
+			}
+			runs[i].State = r.State.File(llb.Mkfile("/"+stepconfig.VulnVEX, 0o644, vex, llb.WithCreatedTime(graph.DefaultFileTime)),
+				llb.WithCustomName("[vulncheck] OpenVEX document of "+strings.Join(r.Binaries, ", ")))
+			return nil
 		})
 	}
 	if err := eg.Wait(); err != nil {
@@ -128,4 +138,21 @@ func orText(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// patchVEX completes govulncheck's OpenVEX document with the product (the
+// main module at the version the build stamps) and the fixes
+// (vulnreport.PatchVEX). It is done here, not in the govulncheck step, so
+// that a new version does not run the analysis again.
+func (b *build) patchVEX(ctx context.Context, ref gwclient.Reference, res stepconfig.VulnResult) ([]byte, error) {
+	raw, err := ref.ReadFile(ctx, gwclient.ReadRequest{Filename: stepconfig.VulnVEX, Range: &gwclient.FileRange{Length: maxSummary}})
+	if err != nil {
+		return nil, fmt.Errorf("gopherfile: reading the OpenVEX document: %w", err)
+	}
+	p := vulnreport.Product{Module: b.plan.ModulePath, Version: b.plan.ModuleVersion(), Author: "Gopherfile " + version.Version + " (govulncheck " + b.plan.Vulncheck.Govulncheck + ")"}
+	out, err := vulnreport.PatchVEX(raw, p, res.Report)
+	if err != nil {
+		return nil, fmt.Errorf("gopherfile: %w", err)
+	}
+	return out, nil
 }

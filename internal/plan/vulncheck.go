@@ -114,3 +114,17 @@ func (v Vulncheck) DBDescription(now time.Time) string {
 	parts = append(parts, v.DBOrigin)
 	return s + " (" + strings.Join(parts, "; ") + ")"
 }
+
+// ModuleVersion is the main module's version as the build stamps it: the
+// Version of the ldflags templates when it is a module version (v1.2.3),
+// else "" (dev builds have none).
+func (p *Plan) ModuleVersion() string {
+	v := p.stamp.Version
+	if semver.IsValid(v) {
+		return v
+	}
+	if semver.IsValid("v" + v) {
+		return "v" + v
+	}
+	return ""
+}
