@@ -19,6 +19,7 @@ var rank = map[string]int{
 	"internal/goenv":      0,
 	"internal/version":    0,
 	"internal/vulndb":     0,
+	"internal/gitinfo":    0,
 	"internal/vulnreport": 0,
 	// Pure inputs: the YAML format, go.mod facts, Go files, the step contract.
 	"internal/spec":       1,

@@ -1,0 +1,317 @@
+//go:build integration
+
+package integration
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"golang.org/x/mod/module"
+
+	"github.com/gopherfile/gopherfile/internal/plan"
+	"github.com/gopherfile/gopherfile/internal/vulndb"
+	"github.com/gopherfile/gopherfile/internal/vulnreport"
+)
+
+// The vulncheck tests build real programs pinned at old versions, fetched
+// from the module proxy, with --target vulncheck, and compare the findings
+// (each vulnerability's ID and whether it is reachable, imported or only
+// required) with govulncheck run on this machine: the same golang.org/x/vuln
+// version, built here from the module proxy, with the same database (the
+// same golang.org/x/vulndb version, converted here by internal/vulndb) and
+// the same Go version (the test builder image carries the host's Go).
+
+// vulnProgram is a program of the comparison.
+type vulnProgram struct {
+	name, module, version string
+	mains                 []string
+	// reachable is a vulnerability the program must reach ("" for none
+	// but the standard library's).
+	reachable string
+}
+
+var vulnPrograms = []vulnProgram{
+	// An HTTP load generator: golang.org/x/net's http2 client code is
+	// reachable, other x/net and x/text vulnerabilities are not.
+	{name: "hey", module: "github.com/rakyll/hey", version: "v0.1.4", mains: []string{"."}, reachable: "GO-2022-0236"},
+	// A jq clone: its dependencies' vulnerabilities are imported or
+	// required, never called.
+	{name: "gojq", module: "github.com/itchyny/gojq", version: "v0.12.0", mains: []string{"./cmd/gojq"}},
+}
+
+var hostVuln struct {
+	once sync.Once
+	tool string // govulncheck built on the host
+	db   string // the converted database
+	err  error
+}
+
+// hostGovulncheck builds govulncheck at the frontend's default version and
+// converts the frontend's default database, on the host, from the module proxy.
+func hostGovulncheck(t *testing.T) (tool, db string) {
+	t.Helper()
+	hostVuln.once.Do(func() {
+		dir, err := os.MkdirTemp("", "gopherfile-vuln-")
+		if err != nil {
+			hostVuln.err = err
+			return
+		}
+		cmd := exec.Command("go", "install", plan.GovulncheckPkg+"@"+plan.DefaultGovulncheck)
+		cmd.Env = append(os.Environ(), "GOBIN="+dir, "GOFLAGS=", "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			hostVuln.err = fmt.Errorf("go install govulncheck: %v\n%s", err, out)
+			return
+		}
+		out, err := exec.Command("go", "mod", "download", "-json", plan.VulnDBModule+"@"+plan.DefaultVulnDB).Output()
+		if err != nil {
+			hostVuln.err = fmt.Errorf("go mod download %s: %v", plan.VulnDBModule, err)
+			return
+		}
+		var d struct{ Dir string }
+		if err := json.Unmarshal(out, &d); err != nil {
+			hostVuln.err = err
+			return
+		}
+		at, err := module.PseudoVersionTime(plan.DefaultVulnDB)
+		if err != nil {
+			hostVuln.err = err
+			return
+		}
+		hostVuln.db = filepath.Join(dir, "db")
+		if _, err := vulndb.Convert(os.DirFS(d.Dir), hostVuln.db, plan.DefaultVulnDB, at); err != nil {
+			hostVuln.err = err
+			return
+		}
+		hostVuln.tool = filepath.Join(dir, "govulncheck")
+	})
+	if hostVuln.err != nil {
+		t.Fatal(hostVuln.err)
+	}
+	return hostVuln.tool, hostVuln.db
+}
+
+// fetchProgram copies a module version from the module proxy into a temp
+// dir, with a Gopherfile that builds mains on the test builder's Go.
+func fetchProgram(t *testing.T, p vulnProgram, vulncheck string) string {
+	t.Helper()
+	out, err := exec.Command("go", "mod", "download", "-json", p.module+"@"+p.version).Output()
+	if err != nil {
+		t.Fatalf("go mod download %s@%s: %v", p.module, p.version, err)
+	}
+	var d struct{ Dir string }
+	if err := json.Unmarshal(out, &d); err != nil {
+		t.Fatal(err)
+	}
+	dir := copyDir(t, d.Dir)
+	filepath.WalkDir(dir, func(path string, e os.DirEntry, err error) error {
+		if err == nil {
+			os.Chmod(path, map[bool]os.FileMode{true: 0o755, false: 0o644}[e.IsDir()])
+		}
+		return nil
+	})
+	var gf strings.Builder
+	gf.WriteString("version: 1\ngo: \"1.26\"\ntidy: off\nbuilds:\n")
+	for _, m := range p.mains {
+		fmt.Fprintf(&gf, "  - main: %s\n", m)
+	}
+	gf.WriteString(vulncheck)
+	writeFile(t, filepath.Join(dir, "Gopherfile"), gf.String())
+	return dir
+}
+
+// levels are the findings of a govulncheck JSON stream: ID -> level.
+func levels(t *testing.T, data []byte) (map[string]vulnreport.Level, *vulnreport.Report) {
+	t.Helper()
+	r, err := vulnreport.Parse(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]vulnreport.Level{}
+	for _, f := range r.Findings {
+		out[f.ID] = f.Level
+	}
+	return out, r
+}
+
+func diffLevels(a, b map[string]vulnreport.Level) []string {
+	var d []string
+	for id, l := range a {
+		if b[id] != l {
+			d = append(d, fmt.Sprintf("%s: build %q, host %q", id, l, b[id]))
+		}
+	}
+	for id, l := range b {
+		if _, ok := a[id]; !ok {
+			d = append(d, fmt.Sprintf("%s: build none, host %q", id, l))
+		}
+	}
+	sort.Strings(d)
+	return d
+}
+
+// TestVulncheckMatchesHost: --target vulncheck on real programs finds what
+// govulncheck on the host finds, reachable or not; the exported SARIF and
+// OpenVEX documents validate against their JSON schemas; a second build of
+// the same sources, modules and database runs no analysis.
+func TestVulncheckMatchesHost(t *testing.T) {
+	tool, db := hostGovulncheck(t)
+	for _, p := range vulnPrograms {
+		t.Run(p.name, func(t *testing.T) {
+			dir := fetchProgram(t, p, "")
+			out := t.TempDir()
+			args := syntaxArgs(append(proxyCAArgs(), "--platform", "linux/amd64", "--target", "vulncheck", "-o", "type=local,dest="+out, ".")...)
+			cold := buildx(t, dir, args...)
+			mustOK(t, cold)
+			built, err := os.ReadFile(filepath.Join(out, "vulncheck.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			// govulncheck on the host, offline, with the same database.
+			dl := exec.Command("go", "mod", "download")
+			dl.Dir, dl.Env = dir, append(os.Environ(), "GOFLAGS=-mod=mod")
+			if o, err := dl.CombinedOutput(); err != nil {
+				t.Fatalf("go mod download: %v\n%s", err, o)
+			}
+			cmd := exec.Command(tool, append([]string{"-db", "file://" + db, "-format", "json"}, p.mains...)...)
+			cmd.Dir = dir
+			cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=amd64", "CGO_ENABLED=0", "GOPROXY=off", "GOFLAGS=-mod=mod")
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			start := time.Now()
+			host, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("govulncheck on the host: %v\n%s", err, stderr.String())
+			}
+			t.Logf("govulncheck on the host took %s", time.Since(start).Round(time.Millisecond))
+
+			got, gotRep := levels(t, built)
+			want, wantRep := levels(t, host)
+			if gotRep.GoVersion != wantRep.GoVersion {
+				t.Fatalf("the build checked the standard library of %s, the host of %s: the test builder must carry the host's Go", gotRep.GoVersion, wantRep.GoVersion)
+			}
+			if d := diffLevels(got, want); len(d) > 0 {
+				t.Errorf("the build's findings differ from the host's:\n%s", strings.Join(d, "\n"))
+			}
+			reach, imp, req := gotRep.Counts()
+			t.Logf("%s@%s: %d reachable, %d imported, %d required (%d findings); build took %s", p.module, p.version, reach, imp, req, len(got), cold.took.Round(time.Second))
+			if p.reachable != "" && got[p.reachable] != vulnreport.Reachable {
+				t.Errorf("%s is not reachable in %s: %v", p.reachable, p.name, got)
+			}
+			for _, f := range gotRep.Findings {
+				if p.reachable == "" && f.Level == vulnreport.Reachable && f.Module != "stdlib" {
+					t.Errorf("%s (%s) is reachable in %s", f.ID, f.Module, p.name)
+				}
+			}
+			if !strings.Contains(cold.out, "gopherfile: govulncheck (golang.org/x/vuln@"+plan.DefaultGovulncheck+") with the database "+plan.VulnDBModule+"@"+plan.DefaultVulnDB) {
+				t.Errorf("the log does not say which database was used:\n%s", cold.out)
+			}
+			checkReportSchemas(t, out)
+
+			// Cached like the compile: nothing runs again.
+			warm := buildx(t, dir, args...)
+			mustOK(t, warm)
+			if !regexp.MustCompile(`(?m)^#\d+ \[vulncheck linux/amd64\] govulncheck .*\n#\d+ CACHED`).MatchString(warm.out) {
+				t.Errorf("the second build ran govulncheck again:\n%s", warm.out)
+			}
+			t.Logf("%s: cold build %s, cached build %s", p.name, cold.took.Round(time.Second), warm.took.Round(time.Second))
+		})
+	}
+}
+
+// checkReportSchemas validates the exported SARIF and OpenVEX documents
+// against the SARIF 2.1.0 and OpenVEX JSON schemas.
+func checkReportSchemas(t *testing.T, dir string) {
+	t.Helper()
+	for file, schema := range map[string]string{
+		"vulncheck.sarif":        "sarif-schema-2.1.0.json",
+		"vulncheck.openvex.json": "openvex_json_schema.json",
+	} {
+		c := jsonschema.NewCompiler()
+		c.AssertFormat()
+		sf, err := os.Open(filepath.Join(repoRoot, "internal/vulnreport/testdata/schemas", schema))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sdoc, err := jsonschema.UnmarshalJSON(sf)
+		sf.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.AddResource(schema, sdoc); err != nil {
+			t.Fatal(err)
+		}
+		s, err := c.Compile(schema)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(filepath.Join(dir, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Validate(doc); err != nil {
+			t.Errorf("%s does not validate against %s: %v", file, schema, err)
+		}
+	}
+}
+
+// TestVulncheckFail: vulncheck: fail fails the image build on a reachable
+// vulnerability with its ID, symbol, call path and fix; an allow-list entry
+// with a reason lets it pass; a program whose findings are all unreachable
+// (gojq) and a clean one (hello) pass.
+func TestVulncheckFail(t *testing.T) {
+	dir := copyDir(t, "examples/vulncheck")
+	writeFile(t, filepath.Join(dir, "Gopherfile"), "version: 1\ngo: \"1.26\"\nvulncheck:\n  mode: fail\n")
+	tarball := filepath.Join(t.TempDir(), "img.tar")
+	args := syntaxArgs(append(proxyCAArgs(), "--platform", "linux/amd64", "-o", "type=oci,dest="+tarball, ".")...)
+	r := buildx(t, dir, args...)
+	if r.err == nil {
+		t.Fatalf("the build passed with a reachable vulnerability:\n%s", r.out)
+	}
+	for _, want := range []string{
+		"Gopherfile line 4",
+		"found 1 reachable vulnerability",
+		"GO-2022-1059 (CVE-2022-32149, GHSA-69ch-w2m2-3vjp)",
+		"symbol:  golang.org/x/text/language.ParseAcceptLanguage",
+		"path:    github.com/gopherfile/gopherfile/examples/vulncheck.main (main.go:",
+		"fix:     go get golang.org/x/text@v0.3.8",
+		plan.VulnDBModule + "@" + plan.DefaultVulnDB + " (2026-11-05, ",
+	} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("the failure does not say %q:\n%s", want, r.out)
+		}
+	}
+
+	writeFile(t, filepath.Join(dir, "Gopherfile"), "version: 1\ngo: \"1.26\"\nvulncheck:\n  mode: fail\n  allow:\n    - id: CVE-2022-32149\n      reason: we parse only our own header values\n")
+	r = buildx(t, dir, args...)
+	mustOK(t, r)
+	if !strings.Contains(r.out, "GO-2022-1059 is reachable (golang.org/x/text/language.ParseAcceptLanguage) and allowed by vulncheck.allow: we parse only our own header values") {
+		t.Errorf("no warning for the allowed vulnerability:\n%s", r.out)
+	}
+
+	gojq := fetchProgram(t, vulnPrograms[1], "vulncheck:\n  mode: fail\n")
+	mustOK(t, buildx(t, gojq, args...))
+
+	hello := copyDir(t, "examples/hello")
+	writeFile(t, filepath.Join(hello, "Gopherfile"), "version: 1\ngo: \"1.26\"\nvulncheck:\n  mode: fail\n")
+	r = buildx(t, hello, args...)
+	mustOK(t, r)
+	if !strings.Contains(r.out, "0 reachable") {
+		t.Errorf("no report for the clean program:\n%s", r.out)
+	}
+}
