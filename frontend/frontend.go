@@ -79,6 +79,7 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 		}
 	}
 	opts.Epoch = epoch
+	opts.Git = b.gitInfo(ctx)
 	p, err := plan.New(s, *mod, opts)
 	if err != nil {
 		return nil, b.planError(err)

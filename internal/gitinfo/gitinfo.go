@@ -65,13 +65,16 @@ type Info struct {
 
 // ModuleVersion is the version of the main module at this checkout, as the
 // go command stamps it from version control: the tag, or a pseudo-version
-// v0.0.0-TIME-COMMIT12 when the commit has no tag ("" without a commit time).
+// v0.0.0-TIME-COMMIT12 when the commit has no tag; without the commit time
+// (a packed commit object), v0.0.0-gCOMMIT12; "" without a commit.
 func (i Info) ModuleVersion() string {
-	if i.Tag != "" {
+	switch {
+	case i.Tag != "":
 		return i.Tag
-	}
-	if i.Time.IsZero() || len(i.Commit) < 12 {
+	case len(i.Commit) < 12:
 		return ""
+	case i.Time.IsZero():
+		return "v0.0.0-g" + i.Commit[:12]
 	}
 	return module.PseudoVersion("v0", "", i.Time, i.Commit[:12])
 }

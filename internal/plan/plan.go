@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gopherfile/gopherfile/internal/gitinfo"
 	"github.com/gopherfile/gopherfile/internal/gomod"
 	"github.com/gopherfile/gopherfile/internal/spec"
 )
@@ -53,6 +54,9 @@ type Options struct {
 	VCSSource, VCSRevision string
 	// Epoch is SOURCE_DATE_EPOCH, if given.
 	Epoch *time.Time
+	// Git is what the context's .git (or BuildKit's git context) says of
+	// the commit and its release tag, nil when nothing.
+	Git *gitinfo.Info
 	// CacheImports is true when the build imports a cache (--cache-from).
 	CacheImports bool
 	// Network is the build's network mode (--network): NetworkDefault,
