@@ -276,7 +276,8 @@ func checkReportSchemas(t *testing.T, dir string) {
 // (gojq) and a clean one (hello) pass.
 func TestVulncheckFail(t *testing.T) {
 	dir := copyDir(t, "examples/vulncheck")
-	writeFile(t, filepath.Join(dir, "Gopherfile"), "version: 1\ngo: \"1.26\"\nvulncheck:\n  mode: fail\n")
+	const head = "version: 1\ngo: \"1.26\"\nbuilds:\n  - name: langpick\n"
+	writeFile(t, filepath.Join(dir, "Gopherfile"), head+"vulncheck:\n  mode: fail\n")
 	tarball := filepath.Join(t.TempDir(), "img.tar")
 	args := syntaxArgs(append(proxyCAArgs(), "--platform", "linux/amd64", "-o", "type=oci,dest="+tarball, ".")...)
 	r := buildx(t, dir, args...)
@@ -284,7 +285,7 @@ func TestVulncheckFail(t *testing.T) {
 		t.Fatalf("the build passed with a reachable vulnerability:\n%s", r.out)
 	}
 	for _, want := range []string{
-		"Gopherfile line 4",
+		"Gopherfile line 6",
 		"found 1 reachable vulnerability",
 		"GO-2022-1059 (CVE-2022-32149, GHSA-69ch-w2m2-3vjp)",
 		"symbol:  golang.org/x/text/language.ParseAcceptLanguage",
@@ -297,7 +298,7 @@ func TestVulncheckFail(t *testing.T) {
 		}
 	}
 
-	writeFile(t, filepath.Join(dir, "Gopherfile"), "version: 1\ngo: \"1.26\"\nvulncheck:\n  mode: fail\n  allow:\n    - id: CVE-2022-32149\n      reason: we parse only our own header values\n")
+	writeFile(t, filepath.Join(dir, "Gopherfile"), head+"vulncheck:\n  mode: fail\n  allow:\n    - id: CVE-2022-32149\n      reason: we parse only our own header values\n")
 	r = buildx(t, dir, args...)
 	mustOK(t, r)
 	if !strings.Contains(r.out, "GO-2022-1059 is reachable (golang.org/x/text/language.ParseAcceptLanguage) and allowed by vulncheck.allow: we parse only our own header values") {
@@ -314,4 +315,95 @@ func TestVulncheckFail(t *testing.T) {
 	if !strings.Contains(r.out, "0 reachable") {
 		t.Errorf("no report for the clean program:\n%s", r.out)
 	}
+}
+
+// TestVersionFromGit: a program built from a git checkout at a release tag,
+// with no build arg, prints the tag's version (the ldflags' {{.Version}}),
+// and the image's org.opencontainers.image.version label and the SBOM's main
+// module say the same; --build-arg VERSION still wins; a commit after the
+// tag gets a pseudo-version.
+func TestVersionFromGit(t *testing.T) {
+	dir := copyDir(t, "examples/vulncheck")
+	writeFile(t, filepath.Join(dir, "Gopherfile"), "version: 1\ngo: \"1.26\"\nbuilds:\n  - name: langpick\n    ldflags: -X main.version={{.Version}}\n")
+	gitRun := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1", "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com",
+			"GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com", "GIT_COMMITTER_DATE=2026-11-20T08:00:00Z", "GIT_AUTHOR_DATE=2026-11-20T08:00:00Z")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	gitRun("init", "-q", "-b", "main")
+	gitRun("add", ".")
+	gitRun("commit", "-q", "-m", "release")
+	gitRun("tag", "-a", "-m", "v1.4.2", "v1.4.2")
+	commit := gitRun("rev-parse", "HEAD")
+
+	build := func(extra ...string) (*ociImage, string) {
+		t.Helper()
+		tarball := filepath.Join(t.TempDir(), "img.tar")
+		r := buildx(t, dir, syntaxArgs(append(append(proxyCAArgs(), extra...), "--sbom=true", "--platform", "linux/amd64", "-o", "type=oci,dest="+tarball, ".")...)...)
+		mustOK(t, r)
+		img := loadOCI(t, tarball)
+		return img, runBinary(t, filepath.Join(img.Rootfs["linux/amd64"], "usr/local/bin/langpick"), "--version")
+	}
+	img, out := build()
+	if strings.TrimSpace(out) != "1.4.2" {
+		t.Errorf("--version printed %q, want 1.4.2", out)
+	}
+	labels := img.Configs["linux/amd64"].Config.Labels
+	if labels["org.opencontainers.image.version"] != "1.4.2" || labels["org.opencontainers.image.revision"] != commit {
+		t.Errorf("labels %v, want version 1.4.2 and revision %s", labels, commit)
+	}
+	if !sbomSays(t, img, `"pkg:golang/github.com/gopherfile/gopherfile/examples/vulncheck@v1.4.2"`, `"versionInfo": "v1.4.2"`) {
+		t.Error("the SBOM does not give the main module the version v1.4.2")
+	}
+
+	_, out = build("--build-arg", "VERSION=9.9.9")
+	if strings.TrimSpace(out) != "9.9.9" {
+		t.Errorf("with --build-arg VERSION=9.9.9, --version printed %q", out)
+	}
+
+	writeFile(t, filepath.Join(dir, "extra.go"), "package main\n")
+	gitRun("add", ".")
+	gitRun("commit", "-q", "-m", "after the release")
+	next := gitRun("rev-parse", "HEAD")
+	_, out = build()
+	if want := "0.0.0-20261120080000-" + next[:12]; strings.TrimSpace(out) != want {
+		t.Errorf("untagged: --version printed %q, want %q", out, want)
+	}
+}
+
+// sbomSays reports whether an SPDX document in the image layout has every want.
+func sbomSays(t *testing.T, img *ociImage, want ...string) bool {
+	t.Helper()
+	found := false
+	filepath.Walk(filepath.Join(img.Dir, "blobs"), func(p string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() || found {
+			return err
+		}
+		dt, _ := os.ReadFile(p)
+		s := string(dt)
+		if !strings.Contains(s, "SPDX-2.3") {
+			return nil
+		}
+		// The attestation is an in-toto statement: the SBOM is its predicate, as JSON.
+		var st struct{ Predicate json.RawMessage }
+		if json.Unmarshal(dt, &st) == nil && len(st.Predicate) > 0 {
+			var pretty bytes.Buffer
+			json.Indent(&pretty, st.Predicate, "", "  ")
+			s = pretty.String()
+		}
+		ok := true
+		for _, w := range want {
+			ok = ok && strings.Contains(s, w)
+		}
+		found = ok
+		return nil
+	})
+	return found
 }
