@@ -153,6 +153,9 @@ func (g *Graph) run(s goStep) bk.ExecState {
 		cfg.OutDir = s.out
 	}
 	cfg.Diag.GoVersion, cfg.Diag.GoModGo = p.GoVersion, p.RequiredGo
+	if s.ownModules() {
+		cfg.Diag.GoModGo = "" // not the main module's: the step must not follow go.mod
+	}
 	// With a nonce every step is a new one. In a recovery that matters for
 	// the offline steps too: BuildKit would merge one whose inputs have the
 	// same content with the one that just failed, and replay the failure.
