@@ -107,6 +107,11 @@ type build struct {
 	created    time.Time
 	// graph is the graph of the current solve.
 	graph *graph.Graph
+
+	// vex holds each platform's govulncheck reports (image build with
+	// vulncheck on), for the OpenVEX attestation.
+	vexMu sync.Mutex
+	vex   map[string]llb.State
 }
 
 // listTargets answers --call targets: the fixed targets and one per build
@@ -301,6 +306,9 @@ func (b *build) solveGraph(ctx context.Context) (*gwclient.Result, error) {
 				return err
 			}
 		}
+		if err := b.addVEX(ctx, rb); err != nil {
+			return err
+		}
 		res, err = rb.Finalize()
 		return err
 	})
@@ -380,7 +388,10 @@ func (b *build) buildPlatform(ctx context.Context, target ocispecs.Platform) (*d
 	eg, ctx := errgroup.WithContext(ctx)
 	if p.RunsVulncheck() && p.Target != plan.TargetVulncheck {
 		eg.Go(func() error {
-			_, err := b.vulncheck(ctx, target)
+			vex, err := b.vulncheck(ctx, target)
+			if err == nil && p.Target == plan.TargetImage {
+				b.keepVEX(target, vex)
+			}
 			return err
 		})
 	}

@@ -4,11 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"path"
 	"strings"
 	"time"
 
 	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/frontend/dockerui"
 	gwclient "github.com/moby/buildkit/frontend/gateway/client"
+	gatewaypb "github.com/moby/buildkit/frontend/gateway/pb"
+	"github.com/moby/buildkit/solver/result"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"golang.org/x/sync/errgroup"
 
@@ -155,4 +160,49 @@ func (b *build) patchVEX(ctx context.Context, ref gwclient.Reference, res stepco
 		return nil, fmt.Errorf("gopherfile: %w", err)
 	}
 	return out, nil
+}
+
+// keepVEX remembers a platform's reports for addVEX.
+func (b *build) keepVEX(pl ocispecs.Platform, st llb.State) {
+	b.vexMu.Lock()
+	defer b.vexMu.Unlock()
+	if b.vex == nil {
+		b.vex = map[string]llb.State{}
+	}
+	b.vex[platforms.FormatAll(platforms.Normalize(pl))] = st
+}
+
+// openVEXPredicate is the in-toto predicate type of an OpenVEX document.
+const openVEXPredicate = "https://openvex.dev/ns/v0.2.0"
+
+// addVEX attaches each platform's OpenVEX document to its image as an
+// in-toto attestation, so that scanners that read VEX (the unreachable
+// findings not_affected) see it next to the image.
+func (b *build) addVEX(ctx context.Context, rb *dockerui.ResultBuilder) error {
+	b.vexMu.Lock()
+	vex := maps.Clone(b.vex)
+	b.vexMu.Unlock()
+	if len(vex) == 0 {
+		return nil
+	}
+	runs := b.graph.VulnRunNames()
+	return rb.EachPlatform(ctx, func(ctx context.Context, id string, pl ocispecs.Platform) error {
+		st, ok := vex[platforms.FormatAll(platforms.Normalize(pl))]
+		if !ok {
+			return nil
+		}
+		ref, err := b.solveRef(ctx, st, pl, false)
+		if err != nil {
+			return err
+		}
+		for _, name := range runs {
+			rb.Result.AddAttestation(id, gwclient.Attestation{
+				Kind:   gatewaypb.AttestationKind_InToto,
+				Ref:    ref,
+				Path:   path.Join("/", name, stepconfig.VulnVEX),
+				InToto: result.InTotoAttestation{PredicateType: openVEXPredicate},
+			})
+		}
+		return nil
+	})
 }

@@ -92,7 +92,7 @@ func (g *Graph) Vulncheck(target ocispecs.Platform) []VulnRun {
 	index := map[string]int{}
 	var groups [][]plan.Binary
 	for _, b := range g.p.Binaries {
-		key := strings.Join(buildTags(b.Flags), ",") + "\x00" + strings.Join(b.Env, "\x00")
+		key := vulnGroupKey(b)
 		i, ok := index[key]
 		if !ok {
 			i = len(groups)
@@ -169,4 +169,28 @@ func buildTags(flags []string) []string {
 		}
 	}
 	return out
+}
+
+// VulnRunNames are the folders of the runs' files in VulnOutput: "" for one
+// run, else each run's first binary.
+func (g *Graph) VulnRunNames() []string {
+	seen := map[string]bool{}
+	var names []string
+	for _, b := range g.p.Binaries {
+		key := vulnGroupKey(b)
+		if !seen[key] {
+			seen[key] = true
+			names = append(names, b.Name)
+		}
+	}
+	if len(names) == 1 {
+		return []string{""}
+	}
+	return names
+}
+
+// vulnGroupKey groups the binaries govulncheck analyses in one run: those
+// with the same build tags and env.
+func vulnGroupKey(b plan.Binary) string {
+	return strings.Join(buildTags(b.Flags), ",") + "\x00" + strings.Join(b.Env, "\x00")
 }
