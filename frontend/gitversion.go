@@ -14,11 +14,12 @@ import (
 	"github.com/gopherfile/gopherfile/internal/gitinfo"
 )
 
-// gitPatterns are the files of .git the version is read from: HEAD, the
-// refs and the loose objects (a commit or tag object is a few hundred
-// bytes). Pack files are left out: they can be hundreds of megabytes, and a
-// packed commit only costs the untagged pseudo-version its time.
-var gitPatterns = []string{".git/HEAD", ".git/packed-refs", ".git/refs/heads/**", ".git/refs/tags/**", ".git/objects/??/*"}
+// gitPatterns are the files of .git the version is read from: HEAD and the
+// refs. The loose objects it needs (the commit, annotated tags: a few
+// hundred bytes each) are loaded next, by name (refReader.Prefetch). Pack
+// files are left out: they can be hundreds of megabytes, and a packed
+// commit only costs the untagged pseudo-version its time.
+var gitPatterns = []string{".git/HEAD", ".git/packed-refs", ".git/refs/heads/**", ".git/refs/tags/**"}
 
 // gitInfo reads the commit and release tag of the build context when it
 // is a git checkout: a local tree with .git (read as data, through bounded
@@ -39,12 +40,21 @@ func (b *build) gitInfo(ctx context.Context) *gitinfo.Info {
 		}
 		return info
 	}
-	st, err := b.bc.MainContext(ctx,
-		llb.IncludePatterns(gitPatterns),
-		llb.SharedKeyHint("gopherfile-git"),
-		llb.WithCustomName("[internal] load .git/HEAD, refs and loose objects"),
-		llb.Differ(llb.DiffNone, false),
-	)
+	ref := b.loadContextFiles(ctx, "[internal] load .git/HEAD and refs", llb.IncludePatterns(gitPatterns))
+	if ref == nil {
+		return nil
+	}
+	info, err := gitinfo.Read(&refReader{ctx: ctx, ref: ref, load: b.loadContextFiles}, ".git")
+	if err != nil {
+		return nil
+	}
+	return info
+}
+
+// loadContextFiles solves the part of the main context opt selects; nil
+// when it cannot.
+func (b *build) loadContextFiles(ctx context.Context, name string, opt llb.LocalOption) gwclient.Reference {
+	st, err := b.bc.MainContext(ctx, opt, llb.SharedKeyHint("gopherfile-git"), llb.WithCustomName(name), llb.Differ(llb.DiffNone, false))
 	if err != nil {
 		return nil
 	}
@@ -57,14 +67,10 @@ func (b *build) gitInfo(ctx context.Context) *gitinfo.Info {
 		return nil
 	}
 	ref, err := res.SingleRef()
-	if err != nil || ref == nil {
-		return nil
-	}
-	info, err := gitinfo.Read(&refReader{ctx: ctx, ref: ref}, ".git")
 	if err != nil {
 		return nil
 	}
-	return info
+	return ref
 }
 
 // isGitURL reports whether a context is a git repository URL.
@@ -79,6 +85,25 @@ func isGitURL(s string) bool {
 type refReader struct {
 	ctx context.Context
 	ref gwclient.Reference
+	// load loads more files of the context (Prefetch); objects is the
+	// result, read for every path under .git/objects.
+	load    func(ctx context.Context, name string, opt llb.LocalOption) gwclient.Reference
+	objects gwclient.Reference
+}
+
+// Prefetch loads the named loose objects of .git in one round trip.
+func (r *refReader) Prefetch(names []string) {
+	if r.load != nil && len(names) > 0 {
+		r.objects = r.load(r.ctx, "[internal] load the commit and tag objects of .git", llb.FollowPaths(names))
+	}
+}
+
+// refFor is the reference a path is read from.
+func (r *refReader) refFor(name string) gwclient.Reference {
+	if strings.HasPrefix(name, ".git/objects/") {
+		return r.objects
+	}
+	return r.ref
 }
 
 func (r *refReader) ReadFile(name string, max int) ([]byte, error) {
@@ -87,7 +112,11 @@ func (r *refReader) ReadFile(name string, max int) ([]byte, error) {
 
 func (r *refReader) ReadRange(name string, off, n int) ([]byte, error) {
 	name = path.Clean(name)
-	st, err := r.ref.StatFile(r.ctx, gwclient.StatRequest{Path: name})
+	ref := r.refFor(name)
+	if ref == nil {
+		return nil, errors.New(name + " is not loaded")
+	}
+	st, err := ref.StatFile(r.ctx, gwclient.StatRequest{Path: name})
 	if err != nil {
 		return nil, err
 	}
@@ -97,11 +126,15 @@ func (r *refReader) ReadRange(name string, off, n int) ([]byte, error) {
 	if n <= 0 || int64(off) >= st.Size {
 		return nil, nil
 	}
-	return r.ref.ReadFile(r.ctx, gwclient.ReadRequest{Filename: name, Range: &gwclient.FileRange{Offset: off, Length: n}})
+	return ref.ReadFile(r.ctx, gwclient.ReadRequest{Filename: name, Range: &gwclient.FileRange{Offset: off, Length: n}})
 }
 
 func (r *refReader) ReadDir(name string) ([]gitinfo.Entry, error) {
-	entries, err := r.ref.ReadDir(r.ctx, gwclient.ReadDirRequest{Path: path.Clean(name)})
+	ref := r.refFor(path.Clean(name) + "/")
+	if ref == nil {
+		return nil, errors.New(name + " is not loaded")
+	}
+	entries, err := ref.ReadDir(r.ctx, gwclient.ReadDirRequest{Path: path.Clean(name)})
 	if err != nil {
 		return nil, err
 	}

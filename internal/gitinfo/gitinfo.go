@@ -104,6 +104,7 @@ func Read(r Reader, gitDir string) (*Info, error) {
 	if err != nil {
 		return nil, err
 	}
+	prefetch(r, objs, commit, tags, peeled)
 	for name, target := range tags {
 		if !semver.IsValid(name) || semver.Canonical(name) != name {
 			continue
@@ -125,6 +126,33 @@ func Read(r Reader, gitDir string) (*Info, error) {
 		info.Time = commitTime(body)
 	}
 	return info, nil
+}
+
+// Prefetcher is a Reader that wants to know which files will be read
+// before they are: the frontend then loads just those objects of .git in one
+// round trip instead of every loose object.
+type Prefetcher interface {
+	Prefetch(names []string)
+}
+
+// maxPrefetch bounds the objects asked for at once.
+const maxPrefetch = 1000
+
+// prefetch tells a Prefetcher the loose objects Read will look at: the
+// commit, and the annotated release tags packed-refs has not peeled.
+func prefetch(r Reader, objs *objects, commit string, tags, peeled map[string]string) {
+	pf, ok := r.(Prefetcher)
+	if !ok {
+		return
+	}
+	names := []string{objs.loosePath(commit)}
+	for name, target := range tags {
+		if _, ok := peeled[target]; ok || target == commit || !semver.IsValid(name) || len(names) >= maxPrefetch {
+			continue
+		}
+		names = append(names, objs.loosePath(target))
+	}
+	pf.Prefetch(names)
 }
 
 // resolveHead follows HEAD (a hash, or "ref: refs/heads/x") to a commit.

@@ -143,3 +143,43 @@ func TestReadHostile(t *testing.T) {
 		t.Errorf("a linked HEAD was read: %v", err)
 	}
 }
+
+// prefetchReader serves loose objects only after Prefetch named them, as
+// the frontend's reader does.
+type prefetchReader struct {
+	dirReader
+	fetched map[string]bool
+}
+
+func (p *prefetchReader) Prefetch(names []string) {
+	for _, n := range names {
+		p.fetched[n] = true
+	}
+}
+
+func (p *prefetchReader) ReadFile(name string, max int) ([]byte, error) {
+	if strings.HasPrefix(name, ".git/objects/") && !p.fetched[name] {
+		return nil, errors.New("not prefetched")
+	}
+	return p.dirReader.ReadFile(name, max)
+}
+
+func TestReadPrefetches(t *testing.T) {
+	dir := t.TempDir()
+	git(t, dir, "init", "-q", "-b", "main")
+	os.WriteFile(filepath.Join(dir, "a.go"), []byte("package a\n"), 0o644)
+	git(t, dir, "add", ".")
+	git(t, dir, "commit", "-q", "-m", "one")
+	git(t, dir, "tag", "-a", "-m", "release", "v2.0.0")
+	r := &prefetchReader{dirReader: dirReader(dir), fetched: map[string]bool{}}
+	info, err := Read(r, ".git")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Tag != "v2.0.0" || info.Time.IsZero() {
+		t.Errorf("with prefetched objects: %+v", info)
+	}
+	if len(r.fetched) != 2 {
+		t.Errorf("prefetched %v, want the commit and the tag object", r.fetched)
+	}
+}

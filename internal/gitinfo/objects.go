@@ -28,12 +28,20 @@ type objects struct {
 
 var errNotFound = errors.New("object not found")
 
+// loosePath is where a loose object would be.
+func (o *objects) loosePath(sha string) string {
+	if len(sha) < 3 {
+		return path.Join(o.dir, sha)
+	}
+	return path.Join(o.dir, sha[:2], sha[2:])
+}
+
 // read returns an object's type and body, loose or packed.
 func (o *objects) read(sha string) (string, []byte, error) {
 	if !shaRE.MatchString(sha) {
 		return "", nil, fmt.Errorf("%q is no object hash", sha)
 	}
-	if dt, err := o.r.ReadFile(path.Join(o.dir, sha[:2], sha[2:]), maxSmall); err == nil {
+	if dt, err := o.r.ReadFile(o.loosePath(sha), maxSmall); err == nil {
 		raw, err := inflate(dt, maxObject+64)
 		if err != nil {
 			return "", nil, err
