@@ -182,6 +182,8 @@ func (g *Graph) run(s goStep) bk.ExecState {
 		return bk.AddMount(plan.GoModCache, bk.Scratch(), append([]bk.MountOption{bk.AsPersistentCacheDir(ModCacheID, bk.CacheMountShared)}, opts...)...)
 	}
 	switch {
+	case s.ownModules():
+		o = append(o, shared())
 	case p.Vendored:
 		// No module cache: everything is in vendor/.
 	case s.kind == stepconfig.Download:
@@ -192,8 +194,6 @@ func (g *Graph) run(s goStep) bk.ExecState {
 			cfg.LocalProxies = []string{plan.GoModCache + "/cache/download"}
 			cfg.ShareDownloads = plan.GoModCache + "/cache/download"
 		}
-	case s.ownModules():
-		o = append(o, shared())
 	case s.networked():
 		// The tidy steps fetch what the download step did not (test-only
 		// dependencies of other platforms, say) into the shared cache,
