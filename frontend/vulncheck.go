@@ -94,9 +94,9 @@ func (b *build) checkVulns(ctx context.Context, pl string, r graph.VulnRun, res 
 		warn(fmt.Sprintf("%s: %s is reachable (%s) and allowed by vulncheck.allow: %s", what, f.ID, f.Symbol, reasonOf(f, allow)))
 	}
 	for _, a := range unused {
-		warn(fmt.Sprintf("%s: vulncheck.allow names %s, which is not reachable in this build: remove it when it no longer applies", what, a.ID))
+		warn(fmt.Sprintf("%s: vulncheck.allow names %s, which is not reachable here: remove it when it no longer applies to any binary or platform", what, a.ID))
 	}
-	reach, imp, req := res.Report.Counts()
+	_, imp, req := res.Report.Counts()
 	if len(blocking) == 0 {
 		return nil
 	}
@@ -111,7 +111,6 @@ func (b *build) checkVulns(ctx context.Context, pl string, r graph.VulnRun, res 
 		for _, f := range blocking {
 			warn(fmt.Sprintf("%s: %s is reachable: %s; fix: %s", what, f.ID, f.Symbol, orText(f.Fix, "no fixed version yet")))
 		}
-		_ = reach
 		return nil
 	}
 	return b.fieldError(vulnField, fmt.Errorf("%s", msg.String()))
