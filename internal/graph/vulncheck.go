@@ -34,7 +34,9 @@ type VulnRun struct {
 
 // vulnTool is `go install golang.org/x/vuln/cmd/govulncheck@VERSION` with the
 // builder's Go, through the module proxies with the download step's
-// settings, credentials and retries. Its output (the binary) is cached by
+// settings, credentials and retries: `go install -n` fetches the modules
+// within modules.timeout, then the step helper builds it from the module
+// cache without that deadline. Its output (the binary) is cached by
 // the builder and the version; it never sees the build context. The
 // toolchain may be switched (GOTOOLCHAIN=auto) when the builder's Go is
 // older than golang.org/x/vuln's go line.
@@ -45,7 +47,7 @@ func (g *Graph) vulnTool() bk.State {
 		kind:  stepconfig.VulnTool,
 		name:  "[vulncheck] go install " + arg,
 		field: "vulncheck",
-		args:  []string{"install", arg},
+		args:  []string{"install", "-n", arg}, // then the step helper builds it
 		src:   bk.Scratch(),
 		dir:   HomeDir,
 		out:   plan.OutDir,

@@ -2,10 +2,12 @@ package step
 
 import (
 	"archive/zip"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 	"time"
 
 	"golang.org/x/mod/sumdb/dirhash"
@@ -81,4 +83,37 @@ func infoTime(path string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("the module's .info %s has no time (%v)", path, err)
 	}
 	return info.Time, nil
+}
+
+// installTool builds the tool the step's go install -n fetched: the same
+// command without -n, outside modules.timeout, so that the compile (minutes
+// on a busy builder) does not count against it. Its modules are in the
+// module cache; the go command still asks goproxy (the upstream GOPROXY,
+// not the loopback proxies, whose deadline has passed) whether the module
+// is deprecated.
+func (h *helper) installTool(ctx context.Context, goproxy string) int {
+	var args []string
+	for _, a := range h.cfg.Args {
+		if a != "-n" {
+			args = append(args, a)
+		}
+	}
+	h.setenv("GOPROXY", goproxy)
+	start := time.Now()
+	res := h.runGo(ctx, goRun{args: args})
+	if !res.ok() {
+		h.printf("gopherfile: go %s failed after its modules were fetched", strings.Join(args, " "))
+		return exitCode(res)
+	}
+	h.printf("gopherfile: go %s: built in %s", strings.Join(args, " "), time.Since(start).Round(time.Second))
+	return 0
+}
+
+// lastLines is the end of s, at most n lines.
+func lastLines(s string, n int) string {
+	lines := strings.SplitAfter(s, "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "")
 }
