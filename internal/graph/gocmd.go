@@ -50,7 +50,9 @@ type goStep struct {
 	bin *plan.Binary
 	cc  string
 	// gocache is the GOCACHE mount's platform; nil for a step without one.
-	gocache *ocispecs.Platform
+	// gocacheID, when set, is its cache id instead of the project's.
+	gocache   *ocispecs.Platform
+	gocacheID string
 	// dir is the working directory, "" for the module's directory.
 	dir string
 	// out is an output directory mounted from scratch ("" for none).
@@ -214,7 +216,11 @@ func (g *Graph) run(s goStep) bk.ExecState {
 		}
 	}
 	if s.gocache != nil {
-		o = append(o, bk.AddMount(plan.GoCache, bk.Scratch(), bk.AsPersistentCacheDir(BuildCacheID(p, *s.gocache), bk.CacheMountShared)))
+		id := s.gocacheID
+		if id == "" {
+			id = BuildCacheID(p, *s.gocache)
+		}
+		o = append(o, bk.AddMount(plan.GoCache, bk.Scratch(), bk.AsPersistentCacheDir(id, bk.CacheMountShared)))
 	}
 	if s.out != "" {
 		o = append(o, bk.AddMount(s.out, bk.Scratch()))

@@ -51,8 +51,12 @@ func (g *Graph) vulnTool() bk.State {
 		src:   bk.Scratch(),
 		dir:   HomeDir,
 		out:   plan.OutDir,
-		env:   map[string]string{"GOBIN": plan.OutDir, "GOFLAGS": "", "GOTOOLCHAIN": "auto", "CGO_ENABLED": "0", "GOWORK": "off"},
-		cfg:   stepconfig.Config{Stage: stepconfig.StageVulnTool},
+		// Its build cache is shared by every project on the builder: it
+		// compiles only golang.org/x/vuln and its checksummed modules.
+		gocache:   &g.in.BuildPlatform,
+		gocacheID: fmt.Sprintf("gopherfile/gocache-tools/go%s/%s", g.p.GoVersion, platformID(g.in.BuildPlatform)),
+		env:       map[string]string{"GOBIN": plan.OutDir, "GOFLAGS": "", "GOTOOLCHAIN": "auto", "CGO_ENABLED": "0", "GOWORK": "off"},
+		cfg:       stepconfig.Config{Stage: stepconfig.StageVulnTool},
 	})
 	return es.GetMount(plan.OutDir)
 }
