@@ -30,7 +30,16 @@ import (
 // required) with govulncheck run on this machine: the same golang.org/x/vuln
 // version, built here from the module proxy, with the same database (the
 // same golang.org/x/vulndb version, converted here by internal/vulndb) and
-// the same Go version (the test builder image carries the host's Go).
+// the same Go version (the test builder image carries the host's Go). They
+// build with the gopherfile CLI (the frontend in-process, the CLI's own
+// binary as the step helper) against the test buildkitd.
+
+// vulnBuild runs the CLI with the cacert secret the steps that reach the
+// module proxy need.
+func vulnBuild(t *testing.T, dir string, args ...string) result {
+	t.Helper()
+	return cli(t, dir, append(append([]string{"--progress", "plain"}, proxyCAArgs()...), args...)...)
+}
 
 // vulnProgram is a program of the comparison.
 type vulnProgram struct {
@@ -171,8 +180,8 @@ func TestVulncheckMatchesHost(t *testing.T) {
 			dir := fetchProgram(t, p, "")
 			out := t.TempDir()
 			// report: the target exports the reports whatever it finds.
-			args := syntaxArgs(append(proxyCAArgs(), "--platform", "linux/amd64", "--target", "vulncheck", "--build-arg", "VULNCHECK=report", "-o", "type=local,dest="+out, ".")...)
-			cold := buildx(t, dir, args...)
+			args := []string{"--platform", "linux/amd64", "--target", "vulncheck", "--build-arg", "VULNCHECK=report", "-o", "type=local,dest=" + out, "."}
+			cold := vulnBuild(t, dir, args...)
 			mustOK(t, cold)
 			built, err := os.ReadFile(filepath.Join(out, "vulncheck.json"))
 			if err != nil {
@@ -221,7 +230,7 @@ func TestVulncheckMatchesHost(t *testing.T) {
 			checkReportSchemas(t, out)
 
 			// Cached like the compile: nothing runs again.
-			warm := buildx(t, dir, args...)
+			warm := vulnBuild(t, dir, args...)
 			mustOK(t, warm)
 			if !regexp.MustCompile(`(?m)^#\d+ \[vulncheck linux/amd64\] govulncheck .*\n#\d+ CACHED`).MatchString(warm.out) {
 				t.Errorf("the second build ran govulncheck again:\n%s", warm.out)
@@ -280,13 +289,13 @@ func TestVulncheckFail(t *testing.T) {
 	const head = "version: 1\ngo: \"1.26\"\nbuilds:\n  - name: langpick\n"
 	writeFile(t, filepath.Join(dir, "Gopherfile"), head+"vulncheck:\n  mode: fail\n")
 	tarball := filepath.Join(t.TempDir(), "img.tar")
-	args := syntaxArgs(append(proxyCAArgs(), "--platform", "linux/amd64", "-o", "type=oci,dest="+tarball, ".")...)
-	r := buildx(t, dir, args...)
+	args := []string{"--platform", "linux/amd64", "-o", "type=oci,dest=" + tarball, "."}
+	r := vulnBuild(t, dir, args...)
 	if r.err == nil {
 		t.Fatalf("the build passed with a reachable vulnerability:\n%s", r.out)
 	}
 	for _, want := range []string{
-		"Gopherfile line 6",
+		"Gopherfile line 5",
 		"found 1 reachable vulnerability",
 		"GO-2022-1059 (CVE-2022-32149, GHSA-69ch-w2m2-3vjp)",
 		"symbol:  golang.org/x/text/language.ParseAcceptLanguage",
@@ -300,18 +309,18 @@ func TestVulncheckFail(t *testing.T) {
 	}
 
 	writeFile(t, filepath.Join(dir, "Gopherfile"), head+"vulncheck:\n  mode: fail\n  allow:\n    - id: CVE-2022-32149\n      reason: we parse only our own header values\n")
-	r = buildx(t, dir, args...)
+	r = vulnBuild(t, dir, args...)
 	mustOK(t, r)
 	if !strings.Contains(r.out, "GO-2022-1059 is reachable (golang.org/x/text/language.ParseAcceptLanguage) and allowed by vulncheck.allow: we parse only our own header values") {
 		t.Errorf("no warning for the allowed vulnerability:\n%s", r.out)
 	}
 
 	gojq := fetchProgram(t, vulnPrograms[1], "vulncheck:\n  mode: fail\n")
-	mustOK(t, buildx(t, gojq, args...))
+	mustOK(t, vulnBuild(t, gojq, args...))
 
 	hello := copyDir(t, "examples/hello")
 	writeFile(t, filepath.Join(hello, "Gopherfile"), "version: 1\ngo: \"1.26\"\nvulncheck:\n  mode: fail\n")
-	r = buildx(t, hello, args...)
+	r = vulnBuild(t, hello, args...)
 	mustOK(t, r)
 	if !strings.Contains(r.out, "0 reachable") {
 		t.Errorf("no report for the clean program:\n%s", r.out)
@@ -347,7 +356,7 @@ func TestVersionFromGit(t *testing.T) {
 	build := func(extra ...string) (*ociImage, string) {
 		t.Helper()
 		tarball := filepath.Join(t.TempDir(), "img.tar")
-		r := buildx(t, dir, syntaxArgs(append(append(proxyCAArgs(), extra...), "--sbom=true", "--platform", "linux/amd64", "-o", "type=oci,dest="+tarball, ".")...)...)
+		r := vulnBuild(t, dir, append(extra, "--sbom", "--platform", "linux/amd64", "-o", "type=oci,dest="+tarball, ".")...)
 		mustOK(t, r)
 		img := loadOCI(t, tarball)
 		return img, runBinary(t, filepath.Join(img.Rootfs["linux/amd64"], "usr/local/bin/langpick"), "--version")
