@@ -75,7 +75,16 @@ func (h *helper) vulncheck(ctx context.Context) int {
 			h.printf("gopherfile: govulncheck -format %s: %v\n%s", format, err, cerr.String())
 			return 1
 		}
-		files[name] = conv.Bytes()
+		data := conv.Bytes()
+		if format == "sarif" {
+			patched, err := vulnreport.PatchSARIF(data)
+			if err != nil {
+				h.printf("gopherfile: %v", err)
+				return 1
+			}
+			data = patched
+		}
+		files[name] = data
 	}
 	text := rep.Text(o.Title)
 	files[stepconfig.VulnText] = []byte(text)

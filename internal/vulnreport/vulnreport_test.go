@@ -210,3 +210,35 @@ func TestSARIFValidates(t *testing.T) {
 		t.Fatalf("govulncheck's SARIF is not valid SARIF 2.1.0: %v", err)
 	}
 }
+
+func TestPatchSARIF(t *testing.T) {
+	raw, err := os.ReadFile("testdata/govulncheck.sarif")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// govulncheck repeats a stack when two findings share their frames (seen
+	// on github.com/rakyll/hey v0.1.4): make one here.
+	var doc map[string]any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	res := doc["runs"].([]any)[0].(map[string]any)["results"].([]any)[0].(map[string]any)
+	stacks := res["stacks"].([]any)
+	res["stacks"] = append(stacks, stacks[0])
+	dup, _ := json.Marshal(doc)
+	if err := validate(t, "sarif-schema-2.1.0.json", dup); err == nil {
+		t.Fatal("a repeated stack validates: the test no longer shows the problem")
+	}
+	out, err := PatchSARIF(dup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := validate(t, "sarif-schema-2.1.0.json", out); err != nil {
+		t.Errorf("the patched log is not valid SARIF 2.1.0: %v", err)
+	}
+	var back map[string]any
+	json.Unmarshal(out, &back)
+	if n := len(back["runs"].([]any)[0].(map[string]any)["results"].([]any)[0].(map[string]any)["stacks"].([]any)); n != len(stacks) {
+		t.Errorf("%d stacks after the patch, want %d", n, len(stacks))
+	}
+}
