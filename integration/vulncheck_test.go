@@ -422,9 +422,26 @@ func sbomSays(t *testing.T, img *ociImage, want ...string) bool {
 // vulncheck: line.
 func TestVulncheckAllowWarning(t *testing.T) {
 	dir := copyDir(t, "examples/vulncheck")
-	r := buildx(t, dir, syntaxArgs(append(proxyCAArgs(), "--platform", "linux/amd64", "-o", "type=oci,dest="+filepath.Join(t.TempDir(), "img.tar"), ".")...)...)
+	tarball := filepath.Join(t.TempDir(), "img.tar")
+	r := buildx(t, dir, syntaxArgs(append(proxyCAArgs(), "--platform", "linux/amd64", "-o", "type=oci,dest="+tarball, ".")...)...)
 	mustOK(t, r)
 	if !strings.Contains(r.out, "GO-2022-1059 is reachable (golang.org/x/text/language.ParseAcceptLanguage) and allowed by vulncheck.allow: the example pins golang.org/x/text v0.3.7 on purpose") {
 		t.Errorf("no warning for the allowed vulnerability:\n%s", r.out)
+	}
+	// The OpenVEX document is attached to the image as an attestation.
+	img := loadOCI(t, tarball)
+	vex := false
+	filepath.Walk(filepath.Join(img.Dir, "blobs"), func(p string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() {
+			return err
+		}
+		dt, _ := os.ReadFile(p)
+		if s := string(dt); strings.Contains(s, `"predicateType":"https://openvex.dev/ns/v0.2.0"`) && strings.Contains(s, "GO-2022-1059") && strings.Contains(s, "vulnerable_code_not_in_execute_path") {
+			vex = true
+		}
+		return nil
+	})
+	if !vex {
+		t.Error("no OpenVEX attestation in the image index")
 	}
 }
