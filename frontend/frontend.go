@@ -97,6 +97,11 @@ type build struct {
 	// doctorMode is the doctor subrequest: the probe reports a builder
 	// whose Go is too old (row 12) instead of the build stopping on it.
 	doctorMode bool
+
+	// vex holds each platform's govulncheck reports (image build with
+	// vulncheck on), for the OpenVEX attestation.
+	vexMu sync.Mutex
+	vex   map[string]llb.State
 }
 
 // listTargets answers --call targets: the fixed targets and one per build
@@ -281,6 +286,9 @@ func (b *build) solveGraph(ctx context.Context) (*gwclient.Result, error) {
 				return err
 			}
 		}
+		if err := b.addVEX(ctx, rb); err != nil {
+			return err
+		}
 		res, err = rb.Finalize()
 		return err
 	})
@@ -325,6 +333,12 @@ func (b *build) buildPlatform(ctx context.Context, target ocispecs.Platform) (*d
 		}
 	case plan.TargetTidy:
 		st = b.graph.TidyFix()
+	case plan.TargetVulncheck:
+		out, err := b.vulncheck(ctx, target)
+		if err != nil {
+			return nil, err
+		}
+		st = out
 	case plan.TargetBinaries:
 		bins, err := b.graph.Compile(target)
 		if err != nil {
@@ -350,9 +364,24 @@ func (b *build) buildPlatform(ctx context.Context, target ocispecs.Platform) (*d
 		cfg = graph.ImageConfig(p, baseCfg, target, created)
 	}
 	// Evaluated now, not when the result is exported: the compile then runs
-	// alongside the tidy check instead of after it.
-	ref, err := b.solveRef(ctx, st, target, p.Target == plan.TargetImage || p.Target == plan.TargetBinaries)
-	if err != nil {
+	// alongside the tidy check (and govulncheck) instead of after it.
+	eg, ctx := errgroup.WithContext(ctx)
+	if p.RunsVulncheck() && p.Target != plan.TargetVulncheck {
+		eg.Go(func() error {
+			vex, err := b.vulncheck(ctx, target)
+			if err == nil && p.Target == plan.TargetImage {
+				b.keepVEX(target, vex)
+			}
+			return err
+		})
+	}
+	var ref gwclient.Reference
+	eg.Go(func() error {
+		var err error
+		ref, err = b.solveRef(ctx, st, target, p.Target == plan.TargetImage || p.Target == plan.TargetBinaries)
+		return err
+	})
+	if err := eg.Wait(); err != nil {
 		return nil, err
 	}
 	return &dockerui.BuildResult{Reference: ref, Image: cfg, Epoch: &created}, nil

@@ -24,6 +24,19 @@ import (
 type imageConfig struct {
 	ref string
 	img *dockerspec.DockerOCIImage
+	// pinned is ref@digest when the registry said the digest.
+	pinned string
+}
+
+// pinnedRef is the image reference with its digest when known.
+func (c *imageConfig) pinnedRef() string {
+	if c == nil {
+		return "(unknown)"
+	}
+	if c.pinned != "" {
+		return c.pinned
+	}
+	return c.ref
 }
 
 func baseImgConfig(c *imageConfig) *dockerspec.DockerOCIImage {
@@ -156,7 +169,7 @@ func (b *build) resolveImage(ctx context.Context, ref string, pl ocispecs.Platfo
 	if err != nil {
 		return nil, nil, err
 	}
-	return &st, &imageConfig{ref: ref, img: &img}, nil
+	return &st, &imageConfig{ref: ref, img: &img, pinned: pinned}, nil
 }
 
 // builderGoVersion is the Go version the builder image says it has.

@@ -64,5 +64,6 @@ func (b *build) options(ctx context.Context) (plan.Options, error) {
 		}
 	}
 	opts.Epoch = epoch
+	opts.Git = b.gitInfo(ctx)
 	return opts, nil
 }

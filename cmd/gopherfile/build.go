@@ -65,7 +65,7 @@ func parseBuildFlags(args []string, stdout, stderr io.Writer) (*buildOptions, er
 	fs := c.fs
 	fs.StringVar(&o.file, "f", "", "the Gopherfile (default DIR/Gopherfile)")
 	fs.StringVar(&o.file, "file", "", "same as -f")
-	fs.StringVar(&o.target, "target", "", "target to build: image (default), binaries, deps, tidy, test, vet, or a build's name (see Targets)")
+	fs.StringVar(&o.target, "target", "", "target to build: image (default), binaries, deps, tidy, test, vet, vulncheck, or a build's name (see Targets)")
 	fs.Var(&o.tags, "t", "image name to export (repeatable); with --push, pushed to its registry")
 	fs.Var(&o.tags, "tag", "same as -t")
 	fs.BoolVar(&o.push, "push", false, "push the -t images to their registry")

@@ -50,7 +50,11 @@ type goStep struct {
 	bin *plan.Binary
 	cc  string
 	// gocache is the GOCACHE mount's platform; nil for a step without one.
-	gocache *ocispecs.Platform
+	// gocacheID, when set, is its cache id instead of the project's.
+	gocache   *ocispecs.Platform
+	gocacheID string
+	// dir is the working directory, "" for the module's directory.
+	dir string
 	// out is an output directory mounted from scratch ("" for none).
 	out string
 	// extra are more run options (mounts).
@@ -64,6 +68,13 @@ type goStep struct {
 // networked reports whether the step fetches modules.
 func (s *goStep) networked() bool { return s.kind.Networked() }
 
+// ownModules reports whether the step fetches modules of its own (the
+// vulncheck tool and database), not the main module's: it does not wait for
+// the download step, so that it is cached by its version alone.
+func (s *goStep) ownModules() bool {
+	return s.kind == stepconfig.VulnDB || s.kind == stepconfig.VulnTool
+}
+
 // Graph builds the steps of one plan.
 type Graph struct {
 	p  *plan.Plan
@@ -74,6 +85,8 @@ type Graph struct {
 	recordState *bk.State
 	// generated is the source tree after go generate, once defined.
 	generated *bk.State
+	// vulnToolState and vulnDBState are govulncheck and its database, once defined.
+	vulnToolState, vulnDBState *bk.State
 }
 
 // New returns the graph of a plan. The download step is defined at once
@@ -137,6 +150,9 @@ func (g *Graph) run(s goStep) bk.ExecState {
 		cfg.OutDir = s.out
 	}
 	cfg.Diag.GoVersion, cfg.Diag.GoModGo = p.GoVersion, p.RequiredGo
+	if s.ownModules() {
+		cfg.Diag.GoModGo = "" // not the main module's: the step must not follow go.mod
+	}
 	// With a nonce every step is a new one. In a recovery that matters for
 	// the offline steps too: BuildKit would merge one whose inputs have the
 	// same content with the one that just failed, and replay the failure.
@@ -145,9 +161,13 @@ func (g *Graph) run(s goStep) bk.ExecState {
 		cfg.Nonce = in.Nonce
 	}
 
+	dir := s.dir
+	if dir == "" {
+		dir = workDir(p)
+	}
 	o := []bk.RunOption{
 		bk.Args([]string{in.HelperPath, "step"}),
-		bk.Dir(workDir(p)),
+		bk.Dir(dir),
 		bk.AddMount(HelperDir, in.Helper, bk.Readonly),
 	}
 	srcOpts := []bk.MountOption{}
@@ -162,6 +182,8 @@ func (g *Graph) run(s goStep) bk.ExecState {
 		return bk.AddMount(plan.GoModCache, bk.Scratch(), append([]bk.MountOption{bk.AsPersistentCacheDir(ModCacheID, bk.CacheMountShared)}, opts...)...)
 	}
 	switch {
+	case s.ownModules():
+		o = append(o, shared())
 	case p.Vendored:
 		// No module cache: everything is in vendor/.
 	case s.kind == stepconfig.Doctor:
@@ -195,7 +217,11 @@ func (g *Graph) run(s goStep) bk.ExecState {
 		}
 	}
 	if s.gocache != nil {
-		o = append(o, bk.AddMount(plan.GoCache, bk.Scratch(), bk.AsPersistentCacheDir(BuildCacheID(p, *s.gocache), bk.CacheMountShared)))
+		id := s.gocacheID
+		if id == "" {
+			id = BuildCacheID(p, *s.gocache)
+		}
+		o = append(o, bk.AddMount(plan.GoCache, bk.Scratch(), bk.AsPersistentCacheDir(id, bk.CacheMountShared)))
 	}
 	if s.out != "" {
 		o = append(o, bk.AddMount(s.out, bk.Scratch()))
@@ -281,6 +307,8 @@ func (g *Graph) run(s goStep) bk.ExecState {
 func goflags(p *plan.Plan, kind stepconfig.Kind) string {
 	base := ""
 	switch kind {
+	case stepconfig.VulnDB, stepconfig.VulnTool:
+		return "" // a module outside the main module: the user's GOFLAGS are not for it
 	case stepconfig.Download, stepconfig.Doctor:
 	case stepconfig.TidyCheck, stepconfig.TidyFix:
 		base = "-mod=mod"

@@ -73,11 +73,13 @@ func ociLabels(p *Plan, bins []Binary, args map[string]string, opt Options) map[
 	if opt.VCSSource != "" {
 		l["org.opencontainers.image.source"] = opt.VCSSource
 	}
-	if opt.VCSRevision != "" {
-		l["org.opencontainers.image.revision"] = opt.VCSRevision
+	if p.stamp.Commit != "" && (opt.VCSRevision != "" || opt.Git != nil && p.stamp.Commit == opt.Git.Commit) {
+		l["org.opencontainers.image.revision"] = p.stamp.Commit
 	}
 	if v := args[ArgVersion]; v != "" {
 		l["org.opencontainers.image.version"] = v
+	} else if p.stamp.VersionFrom == "git" {
+		l["org.opencontainers.image.version"] = p.stamp.Version
 	}
 	if opt.Epoch != nil {
 		l["org.opencontainers.image.created"] = opt.Epoch.UTC().Format(time.RFC3339)

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gopherfile/gopherfile/internal/gitinfo"
 	"github.com/gopherfile/gopherfile/internal/gomod"
 	"github.com/gopherfile/gopherfile/internal/spec"
 )
@@ -53,6 +54,9 @@ type Options struct {
 	VCSSource, VCSRevision string
 	// Epoch is SOURCE_DATE_EPOCH, if given.
 	Epoch *time.Time
+	// Git is what the context's .git (or BuildKit's git context) says of
+	// the commit and its release tag, nil when nothing.
+	Git *gitinfo.Info
 	// CacheImports is true when the build imports a cache (--cache-from).
 	CacheImports bool
 	// Network is the build's network mode (--network): NetworkDefault,
@@ -137,6 +141,8 @@ type Plan struct {
 	Generate []string `json:"generate,omitempty"`
 	// Sources are named contexts copied into the source tree.
 	Sources []Source `json:"sources,omitempty"`
+	// Vulncheck is govulncheck's setting.
+	Vulncheck Vulncheck `json:"vulncheck"`
 
 	// stamp renders the ldflags templates that use the target platform.
 	stamp Stamp
@@ -326,6 +332,9 @@ func New(s *spec.Spec, m gomod.Module, opt Options) (*Plan, error) {
 		p.Sources = append(p.Sources, Source{Context: src.Context, Dst: path.Clean(src.Dst), Field: fmt.Sprintf("sources[%d]", i)})
 	}
 	p.Test = testPlan(s)
+	if p.Vulncheck, err = vulncheckPlan(s, args); err != nil {
+		return nil, err
+	}
 
 	p.CacheNS = args[ArgCacheNS]
 	if p.CacheNS == "" {

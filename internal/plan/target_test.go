@@ -23,7 +23,7 @@ func TestBuildTargets(t *testing.T) {
 		{target: "api", bins: "api", entrypoint: "/usr/local/bin/api", cmd: "--listen=:8080", wantTitle: "api"},
 		// worker's image runs worker, without api's arguments.
 		{target: "worker", bins: "worker", entrypoint: "/app/worker", cmd: "", wantTitle: "worker"},
-		{target: "nope", wantErr: []string{`unknown target "nope"`, "image, binaries, deps, tidy, test, vet", "one image per build: api, worker", "--call targets"}},
+		{target: "nope", wantErr: []string{`unknown target "nope"`, "image, binaries, deps, tidy, test, vet, vulncheck", "one image per build: api, worker", "--call targets"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.target, func(t *testing.T) {
@@ -62,7 +62,7 @@ func TestBuildTargets(t *testing.T) {
 			for _, ti := range p.TargetList() {
 				list = append(list, ti.Name)
 			}
-			if got := strings.Join(list, ","); got != "image,binaries,deps,tidy,test,vet,api,worker" {
+			if got := strings.Join(list, ","); got != "image,binaries,deps,tidy,test,vet,vulncheck,api,worker" {
 				t.Errorf("targets %s", got)
 			}
 		})

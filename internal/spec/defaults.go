@@ -67,4 +67,4 @@ func ptr[T any](v T) *T { return &v }
 
 // FixedTargets are the targets every Gopherfile has (the plan's targets); a
 // build may not take one of these names, since every build is a target too.
-var FixedTargets = []string{"image", "binaries", "deps", "tidy", "test", "vet"}
+var FixedTargets = []string{"image", "binaries", "deps", "tidy", "test", "vet", "vulncheck"}

@@ -34,6 +34,30 @@ const (
 // Values lists the values of TidyMode.
 func (TidyMode) Values() []TidyMode { return []TidyMode{TidyCheck, TidyOff} }
 
+// VulncheckMode is whether the image build runs govulncheck.
+type VulncheckMode string
+
+// Values of vulncheck.mode.
+const (
+	// VulncheckOff does not run govulncheck in the image build (the default).
+	VulncheckOff VulncheckMode = "off"
+	// VulncheckReport runs it and reports reachable vulnerabilities as warnings.
+	VulncheckReport VulncheckMode = "report"
+	// VulncheckFail fails the build on a reachable vulnerability.
+	VulncheckFail VulncheckMode = "fail"
+)
+
+// Values lists the values of VulncheckMode.
+func (VulncheckMode) Values() []VulncheckMode {
+	return []VulncheckMode{VulncheckOff, VulncheckReport, VulncheckFail}
+}
+
+// VulnID is a vulnerability ID: a Go vulnerability ID, a CVE or a GHSA ID.
+type VulnID string
+
+// VulnIDPattern is the shape of a VulnID.
+const VulnIDPattern = `^(GO-[0-9]{4}-[0-9]{4,7}|CVE-[0-9]{4}-[0-9]{4,7}|GHSA(-[23456789cfghjmpqrvwx]{4}){3})$`
+
 // CacheMode is where a cache lives between builds.
 type CacheMode string
 
@@ -116,6 +140,7 @@ const PlatformPattern = `^linux/(amd64|x86_64|x86-64|arm64|aarch64|arm|armhf|arm
 
 var (
 	durationRE  = regexp.MustCompile(DurationPattern)
+	vulnIDRE    = regexp.MustCompile(VulnIDPattern)
 	goVersionRE = regexp.MustCompile(GoVersionPattern)
 	platformRE  = regexp.MustCompile(PlatformPattern)
 )

@@ -75,7 +75,7 @@ type Spec struct {
 	// only that binary, as its entrypoint, with the same base, user, env,
 	// labels and files (one image per binary, like ko build ./cmd/<name>).
 	// A build may therefore not be named like a fixed target (image,
-	// binaries, deps, tidy, test, vet).
+	// binaries, deps, tidy, test, vet, vulncheck).
 	Builds []Build `yaml:"builds,omitempty" json:"builds,omitempty"`
 
 	// Sources copies named build contexts into the source tree before go
@@ -104,6 +104,11 @@ type Spec struct {
 
 	// Test configures the test target (go test) and the vet target (go vet).
 	Test Test `yaml:"test,omitempty" json:"test,omitempty"`
+
+	// Vulncheck runs govulncheck over the binaries' packages in the image
+	// build too (the vulncheck target always runs it): reachable
+	// vulnerabilities fail the build (fail) or are reported (report).
+	Vulncheck Vulncheck `yaml:"vulncheck,omitempty" json:"vulncheck,omitempty"`
 
 	// Modules configures how go mod download fetches modules: proxies, private
 	// modules, checksum database, credentials and retries. A build arg with the Go
@@ -203,7 +208,7 @@ type Build struct {
 	// "-". Default: the last element of main (or of the module path, for the
 	// module root), without a /vN suffix. It is also the --target that
 	// builds the image of this binary alone, so it may not be a fixed target
-	// (image, binaries, deps, tidy, test, vet): a main like ./cmd/test needs
+	// (image, binaries, deps, tidy, test, vet, vulncheck): a main like ./cmd/test needs
 	// a name.
 	Name string `yaml:"name,omitempty" json:"name,omitempty"`
 
@@ -393,6 +398,49 @@ type Test struct {
 
 	// Network gives the tests network access (default false: tests run offline).
 	Network bool `yaml:"network,omitempty" json:"network,omitempty"`
+}
+
+// Vulncheck is govulncheck in the build: source mode over the main packages
+// of the builds, for each target platform, offline, with the Go
+// vulnerability database taken from the module proxy as the module
+// golang.org/x/vulndb at a pinned version.
+type Vulncheck struct {
+	// Mode is "off" (default): the image build does not run govulncheck;
+	// "report": it runs, and reachable vulnerabilities are warnings; "fail":
+	// a reachable vulnerability not in allow fails the build, with its ID,
+	// the vulnerable symbol, the call path from main and the fix.
+	// Vulnerabilities in packages the program imports but whose vulnerable
+	// code it never calls, or in modules it only requires, never fail it.
+	// The vulncheck target fails on reachable ones unless mode is report.
+	// The build arg VULNCHECK overrides it.
+	Mode VulncheckMode `yaml:"mode,omitempty" json:"mode,omitempty"`
+
+	// DB is the version of the module golang.org/x/vulndb (the Go
+	// vulnerability database, fetched through the module proxy like any
+	// module), e.g. v0.0.0-20261105234957-e22db6528018. Default: the version
+	// this frontend version names; the build says its date and age. The
+	// build arg VULNCHECK_DB overrides it.
+	DB string `yaml:"db,omitempty" json:"db,omitempty"`
+
+	// Govulncheck is the version of golang.org/x/vuln whose govulncheck
+	// runs, built with the builder's Go. Default: the version this frontend
+	// version names.
+	Govulncheck string `yaml:"govulncheck,omitempty" json:"govulncheck,omitempty"`
+
+	// Allow lists vulnerabilities that do not fail the build even when
+	// reachable, each with the reason.
+	Allow []VulnAllow `yaml:"allow,omitempty" json:"allow,omitempty"`
+}
+
+// VulnAllow is an accepted vulnerability.
+type VulnAllow struct {
+	// ID is the Go vulnerability ID (GO-2022-1059) or one of its aliases
+	// (a CVE or GHSA ID).
+	ID VulnID `yaml:"id" json:"id"`
+
+	// Reason says why it is accepted (required): it is printed with the
+	// finding in every build.
+	Reason string `yaml:"reason" json:"reason"`
 }
 
 // Defaults used when a field is empty (see also Defaults).

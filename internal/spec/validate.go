@@ -70,6 +70,7 @@ func (s *Spec) validate(r *report) {
 		}
 	}
 	s.Test.validate(r, "test")
+	s.Vulncheck.validate(r, "vulncheck")
 	validatePatterns(r, "generate", s.Generate, "go generate")
 	validateSources(r, s.Sources)
 	names := map[string]int{}

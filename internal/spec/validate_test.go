@@ -37,6 +37,14 @@ func TestValidationRules(t *testing.T) {
 		// builds[].name: not a fixed target (every build is a --target).
 		{"name fixed target", "version: 1\nbuilds:\n  - main: ./cmd/x\n    name: test\n", 4, []string{"builds[0].name", `"test" is a fixed target`, "rename the build", "name: test-cmd"}},
 		{"name image", "version: 1\nbuilds:\n  - name: image\n", 3, []string{"fixed target"}},
+		// vulncheck: a mode, module versions, IDs with reasons.
+		{"vulncheck mode", "version: 1\nvulncheck:\n  mode: fial\n", 3, []string{"vulncheck.mode", `"fial"`, `did you mean "fail"`}},
+		{"vulncheck db", "version: 1\nvulncheck:\n  db: latest\n", 3, []string{"vulncheck.db", `"latest" is not a module version`, "v0.0.0-"}},
+		{"vulncheck allow id", "version: 1\nvulncheck:\n  allow:\n    - {id: \"GO-22; rm\", reason: x}\n", 4, []string{"vulncheck.allow[0].id", "not a vulnerability ID"}},
+		{"vulncheck allow no reason", "version: 1\nvulncheck:\n  allow:\n    - id: GO-2022-1059\n", 4, []string{"vulncheck.allow[0].reason", "the reason is missing"}},
+		{"vulncheck allow twice", "version: 1\nvulncheck:\n  allow:\n    - {id: GO-2022-1059, reason: a}\n    - {id: GO-2022-1059, reason: b}\n", 5, []string{"listed twice"}},
+		{"vulncheck ok", "version: 1\nvulncheck:\n  mode: fail\n  db: v0.0.0-20261105234957-e22db6528018\n  allow:\n    - {id: CVE-2022-32149, reason: only our own headers}\n    - {id: GHSA-69ch-w2m2-3vjp, reason: same}\n", 0, nil},
+		{"name vulncheck", "version: 1\nbuilds:\n  - name: vulncheck\n", 3, []string{"fixed target"}},
 		// generate: package patterns.
 		{"generate flag", "version: 1\ngenerate: [-x]\n", 2, []string{"generate[0]", `"-x" is not a package pattern`}},
 		{"generate parent", "version: 1\ngenerate: [../other]\n", 2, []string{"generate[0]", "not a package pattern"}},

@@ -2,6 +2,7 @@ package step
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -33,6 +34,7 @@ func (h *helper) moduleStep(ctx context.Context) int {
 	}
 	timeout := time.Duration(n.TimeoutSeconds) * time.Second
 	deadline := time.Now().Add(timeout)
+	parent := ctx
 	ctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 	if err := h.netSetup(); err != nil {
@@ -86,8 +88,17 @@ func (h *helper) moduleStep(ctx context.Context) int {
 	start := time.Now()
 	stopProgress := h.progress(ctx, set, start)
 	var res goResult
+	var jsonOut bytes.Buffer
 	for attempt := 0; ; attempt++ {
-		res = h.runGo(ctx, goRun{args: h.cfg.Args, rewrite: rewrite})
+		run := goRun{args: h.cfg.Args, rewrite: rewrite}
+		switch h.cfg.Kind {
+		case stepconfig.VulnDB:
+			jsonOut.Reset()
+			run.stdout = &jsonOut // go mod download -json
+		case stepconfig.VulnTool:
+			run.quiet = true // go install -n: the build script, hundreds of lines
+		}
+		res = h.runGo(ctx, run)
 		if res.ok() {
 			break
 		}
@@ -117,6 +128,9 @@ func (h *helper) moduleStep(ctx context.Context) int {
 		}
 	}
 	if !res.ok() {
+		if run := h.cfg.Kind == stepconfig.VulnTool; run {
+			fmt.Fprint(h.stdout, lastLines(res.output, 30))
+		}
 		eff["GOPROXY"] = goproxy
 		h.explain(ctx, retryproxy.Unwrap(res.output), eff)
 		return exitCode(res)
@@ -133,6 +147,15 @@ func (h *helper) moduleStep(ctx context.Context) int {
 				h.printf("gopherfile: %v", err)
 				return 1
 			}
+		}
+	case stepconfig.VulnTool:
+		// go install -n fetched what the build needs (within the deadline);
+		// the build runs from the module cache, as long as it takes.
+		return h.installTool(parent, goproxy)
+	case stepconfig.VulnDB:
+		if err := h.convertVulnDB(jsonOut.Bytes()); err != nil {
+			h.printf("gopherfile: the vulnerability database: %v", err)
+			return 1
 		}
 	case stepconfig.TidyFix:
 		if err := copyTidied(h.cfg.OutDir); err != nil {

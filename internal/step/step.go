@@ -73,7 +73,7 @@ func (h *helper) run(ctx context.Context) int {
 	switch h.cfg.Kind {
 	case stepconfig.Doctor:
 		return h.doctor(ctx)
-	case stepconfig.Download, stepconfig.TidyCheck, stepconfig.TidyFix:
+	case stepconfig.Download, stepconfig.TidyCheck, stepconfig.TidyFix, stepconfig.VulnDB, stepconfig.VulnTool:
 		return h.moduleStep(ctx)
 	case stepconfig.Build:
 		return h.build(ctx)
@@ -87,6 +87,8 @@ func (h *helper) run(ctx context.Context) int {
 		return h.vet(ctx)
 	case stepconfig.Generate:
 		return h.generate(ctx)
+	case stepconfig.Vulncheck:
+		return h.vulncheck(ctx)
 	}
 	h.printf("gopherfile: unknown step kind %q: the frontend and the step helper are different versions", h.cfg.Kind)
 	return 2

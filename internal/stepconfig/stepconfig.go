@@ -32,6 +32,9 @@ const (
 	BuildDeps Kind = "build-deps" // go build of those packages into DepCache (cache.build: layer)
 	Generate  Kind = "generate"   // go generate on a writable source tree, offline
 	Doctor    Kind = "doctor"     // the doctor's probe: the download step's network and secrets, writes DoctorFile to OutDir, always succeeds
+	VulnDB    Kind = "vulndb"     // go mod download of the vulnerability database module: networked, converts it into OutDir
+	VulnTool  Kind = "vulntool"   // go install of govulncheck: networked, GOBIN is OutDir
+	Vulncheck Kind = "vulncheck"  // govulncheck over the binaries' packages: writes the reports to OutDir, always succeeds
 )
 
 // The stages of a build: the go command a step runs, as Config.Stage, the
@@ -47,6 +50,9 @@ const (
 	StageVet      = "go vet"
 	StageGenerate = "go generate"
 	StageDoctor   = "gopherfile doctor"
+	StageVulnDB   = "go mod download (vulnerability database)"
+	StageVulnTool = "go install govulncheck"
+	StageVuln     = "govulncheck"
 )
 
 // KindInfo is what a kind of step is, for the graph that defines it and the
@@ -76,6 +82,12 @@ var kinds = map[Kind]KindInfo{
 	// The doctor probes where the download would go, with its network,
 	// secrets and settings; it runs no go command and writes no cache.
 	Doctor: {Stage: StageDoctor, Networked: true},
+	// The vulnerability database and govulncheck are modules of their own,
+	// fetched (and the tool compiled for the build platform) with the
+	// download step's machinery; the analysis compiles for the target.
+	VulnDB:    {Stage: StageVulnDB, Networked: true},
+	VulnTool:  {Stage: StageVulnTool, Networked: true},
+	Vulncheck: {Stage: StageVuln, Compiles: true},
 }
 
 // Info returns the facts of the kind; ok is false for an unknown kind (a
@@ -142,6 +154,7 @@ type Config struct {
 	Build *BuildOpts `json:"build,omitempty"`
 	Test  *TestOpts  `json:"test,omitempty"`
 	Deps  *DepsOpts  `json:"deps,omitempty"`
+	Vuln  *VulnOpts  `json:"vuln,omitempty"`
 }
 
 // Net configures the networked module steps.
