@@ -19,9 +19,10 @@ func (e explainer) direct() bool {
 }
 
 // fallbackProxy suggests a GOPROXY value whose entries fall through on any
-// error, or "" when there is nothing sensible to suggest.
+// error, or "" when there is nothing sensible to suggest. It is printed, so
+// it is built from the redacted value.
 func (e explainer) fallbackProxy() string {
-	v := e.c.value("GOPROXY")
+	v := e.c.shownValue("GOPROXY")
 	if strings.Contains(v, ",") {
 		return strings.ReplaceAll(v, ",", "|")
 	}

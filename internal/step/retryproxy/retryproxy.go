@@ -12,12 +12,25 @@
 // When the retries or the deadline are used up, the last response is passed
 // on, or, after a connection error, a 502 whose text/plain body carries the
 // error, which the go command prints as "server response:".
+//
+// A loopback proxy serves the go command of its own step only: each listens
+// under a random path prefix (GOPROXY carries it) and answers 403 to any
+// other path, so that another process on a shared network (--network host,
+// test.network) cannot fetch with the step's credentials. A path with "." or
+// ".." segments is refused, so a request cannot leave the GOPROXY path
+// prefix or a netrc entry's path. Redirects from https to http are refused,
+// as the go command refuses them, and a response body larger than the go
+// command accepts (500 MiB for a module zip, 16 MiB for anything else) is
+// refused too; large bodies wait in TempDir, on disk, not in memory.
 package retryproxy
 
 import (
 	"context"
+	crand "crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -30,6 +43,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/mod/zip"
 
 	"github.com/gopherfile/gopherfile/internal/goenv"
 )
@@ -67,8 +82,12 @@ type Options struct {
 	// netrc, as the go command would); nil for none.
 	Credentials func(hostPath string) (user, pass string, ok bool)
 	// TempDir holds large response bodies while they arrive ("" for the
-	// system's).
+	// system's): a directory on disk, since a module zip may be 500 MiB.
 	TempDir string
+	// HostOnly shows each upstream as its scheme and host only, in retry
+	// lines and in the go command's output (Unrewrite): for a GOPROXY that
+	// came from a secret, whose path may hold a token.
+	HostOnly bool
 	// Logf reports retries; nil for silence.
 	Logf func(format string, args ...any)
 }
@@ -87,6 +106,11 @@ const (
 	memBody = 1 << 20
 	// maxLoggedRetries is how many retries are reported one by one.
 	maxLoggedRetries = 12
+	// MaxZipBody and MaxBody are the largest response bodies passed on: the
+	// go command's own limits for a module zip and for everything else
+	// (go.mod files, .info, lists, checksum database tiles).
+	MaxZipBody = zip.MaxZipFile
+	MaxBody    = zip.MaxGoMod
 )
 
 func (o *Options) defaults() {
@@ -216,12 +240,15 @@ type proxy struct {
 	upstream *url.URL
 	user     *url.Userinfo
 	host     string
-	local    string // http://127.0.0.1:PORT
-	shown    string // the upstream URL, redacted, without a trailing slash
-	opt      Options
-	client   *http.Client
-	srv      *http.Server
-	stats    *Stats
+	// prefix is the random first path segment the go command's requests
+	// carry ("/" + 32 hex digits); local is http://127.0.0.1:PORT + prefix.
+	prefix string
+	local  string
+	shown  string // the upstream URL, redacted, without a trailing slash
+	opt    Options
+	client *http.Client
+	srv    *http.Server
+	stats  *Stats
 }
 
 func startProxy(u *url.URL, raw string, opt Options, tr *http.Transport, st *Stats) (*proxy, error) {
@@ -231,21 +258,76 @@ func startProxy(u *url.URL, raw string, opt Options, tr *http.Transport, st *Sta
 	}
 	up := *u
 	up.User = nil
+	prefix, err := randomPrefix()
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	shown := strings.TrimSuffix(goenv.RedactURL(raw), "/")
+	if opt.HostOnly {
+		shown = goenv.HostOnly(raw)
+	}
 	p := &proxy{
 		upstream: &up,
 		user:     u.User,
 		host:     u.Host,
-		local:    "http://" + ln.Addr().String(),
-		shown:    strings.TrimSuffix(goenv.RedactURL(raw), "/"),
+		prefix:   prefix,
+		local:    "http://" + ln.Addr().String() + prefix,
+		shown:    shown,
 		opt:      opt,
 		// Redirects are followed by the client, with the credentials only
-		// for the proxy's own host (Go drops Authorization across hosts).
-		client: &http.Client{Transport: tr},
+		// for the proxy's own host (Go drops Authorization across hosts),
+		// and never from https to http (checkRedirect).
+		client: &http.Client{Transport: tr, CheckRedirect: checkRedirect},
 		stats:  st,
 	}
 	p.srv = &http.Server{Handler: p, ReadHeaderTimeout: 30 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
 	go p.srv.Serve(ln)
 	return p, nil
+}
+
+// randomPrefix is a path segment nobody can guess: 128 random bits.
+func randomPrefix() (string, error) {
+	var b [16]byte
+	if _, err := crand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("starting the loopback proxy: %w", err)
+	}
+	return "/" + hex.EncodeToString(b[:]), nil
+}
+
+// checkRedirect refuses a redirect from https to http, as the go command
+// does: the request may carry credentials, and the module would arrive
+// unprotected.
+func checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= 10 {
+		return errors.New("stopped after 10 redirects")
+	}
+	if via[0].URL.Scheme == "https" && req.URL.Scheme != "https" {
+		return fmt.Errorf("redirected from secure URL %s to insecure URL %s", goenv.RedactURL(via[len(via)-1].URL.String()), goenv.RedactURL(req.URL.String()))
+	}
+	return nil
+}
+
+// localPath returns the path of a request of the go command without the
+// proxy's prefix (escaped and unescaped), or ok false for a request that is
+// not for this proxy or that tries to leave the GOPROXY path with "." or
+// ".." segments.
+func (p *proxy) localPath(r *http.Request) (raw, path string, ok bool) {
+	raw = r.URL.EscapedPath()
+	if !strings.HasPrefix(raw, p.prefix+"/") {
+		return "", "", false
+	}
+	raw = strings.TrimPrefix(raw, p.prefix)
+	path, err := url.PathUnescape(raw)
+	if err != nil {
+		return "", "", false
+	}
+	for _, seg := range strings.Split(path, "/") {
+		if seg == "." || seg == ".." || strings.ContainsRune(seg, '\\') {
+			return "", "", false
+		}
+	}
+	return raw, path, true
 }
 
 // ServeHTTP answers one request of the go command.
@@ -256,17 +338,24 @@ func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, fmt.Sprintf("gopherfile: internal error in the loopback proxy: %v", v), http.StatusBadGateway)
 		}
 	}()
+	raw, path, ok := p.localPath(r)
+	if !ok {
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return
+	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
 	target := *p.upstream
-	target.Path = strings.TrimSuffix(p.upstream.Path, "/") + r.URL.Path
+	target.Path = strings.TrimSuffix(p.upstream.Path, "/") + path
 	target.RawPath = ""
 	if p.upstream.RawPath != "" || r.URL.RawPath != "" {
-		target.RawPath = strings.TrimSuffix(p.upstream.EscapedPath(), "/") + r.URL.EscapedPath()
+		target.RawPath = strings.TrimSuffix(p.upstream.EscapedPath(), "/") + raw
 	}
-	target.RawQuery = r.URL.RawQuery
+	// The upstream's own query (a token some hosted registries want) and
+	// the go command's.
+	target.RawQuery = joinQuery(p.upstream.RawQuery, r.URL.RawQuery)
 	resp := p.fetch(r.Context(), r, &target)
 	defer resp.close()
 	for _, h := range []string{"Content-Type", "Last-Modified", "ETag", "Cache-Control", "Retry-After"} {
@@ -278,8 +367,23 @@ func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(resp.status)
 	if r.Method == http.MethodGet && resp.body != nil {
 		n, _ := io.Copy(w, resp.body)
-		p.stats.served(r.URL.Path, resp.status, n)
+		p.stats.served(path, resp.status, n)
 	}
+}
+
+func joinQuery(a, b string) string {
+	if a == "" || b == "" {
+		return a + b
+	}
+	return a + "&" + b
+}
+
+// maxBody is the largest body the go command accepts for a path.
+func maxBody(path string) int64 {
+	if strings.HasSuffix(path, ".zip") {
+		return MaxZipBody
+	}
+	return MaxBody
 }
 
 // response is an upstream response with its whole body.
@@ -400,9 +504,13 @@ func (p *proxy) attempt(ctx context.Context, in *http.Request, target *url.URL) 
 	}
 	// The whole body is read before anything is passed on, so that a body
 	// that stalls or breaks off can be fetched again.
+	limit := maxBody(target.Path)
+	if res.ContentLength > limit {
+		return tooLarge(target, limit), "", nil
+	}
 	idle := time.AfterFunc(p.opt.IdleTimeout, func() { cancel(errStall) })
 	defer idle.Stop()
-	src := &idleReader{r: res.Body, t: idle, d: p.opt.IdleTimeout}
+	src := io.LimitReader(&idleReader{r: res.Body, t: idle, d: p.opt.IdleTimeout}, limit+1)
 	out := &response{status: res.StatusCode, header: res.Header}
 	if res.ContentLength >= 0 && res.ContentLength <= memBody {
 		dt, err := io.ReadAll(src)
@@ -422,12 +530,22 @@ func (p *proxy) attempt(ctx context.Context, in *http.Request, target *url.URL) 
 		out.close()
 		return nil, bodyReason(actx, err), bodyErr(actx, err)
 	}
+	if n > limit {
+		out.close()
+		return tooLarge(target, limit), "", nil
+	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		out.close()
 		return textResponse(http.StatusBadGateway, "gopherfile: "+err.Error()+"\n"), "", nil
 	}
 	out.body, out.size = f, n
 	return out, "", nil
+}
+
+// tooLarge is the answer for a body larger than the go command accepts.
+func tooLarge(target *url.URL, limit int64) *response {
+	return textResponse(http.StatusBadGateway, fmt.Sprintf("gopherfile: the response for %s is larger than the go command accepts (%d MiB)\n",
+		goenv.RedactURL(target.String()), limit>>20))
 }
 
 func textResponse(code int, body string) *response {
