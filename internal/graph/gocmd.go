@@ -332,6 +332,7 @@ func (g *Graph) netConfig() *stepconfig.Net {
 		GitHosts:       d.GitHosts,
 		SSHHosts:       d.SSHHosts,
 		KnownHosts:     d.KnownHosts,
+		AcceptNewHosts: d.AcceptNewHosts,
 		Helper:         g.in.HelperPath,
 	}
 }

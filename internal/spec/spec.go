@@ -193,8 +193,17 @@ type Modules struct {
 	SSHHosts []string `yaml:"sshHosts,omitempty" json:"sshHosts,omitempty"`
 
 	// KnownHosts are known_hosts lines (public host keys) for the SSH git hosts,
-	// one line per item. Without them, the host key is taken on first use.
+	// one line per item (ssh-keyscan HOST prints them), on top of the keys
+	// Gopherfile knows for github.com, gitlab.com and bitbucket.org.
 	KnownHosts []string `yaml:"knownHosts,omitempty" json:"knownHosts,omitempty"`
+
+	// SSHUnknownHosts is what git over SSH does with a host whose key is
+	// neither one of the keys Gopherfile knows for github.com, gitlab.com and
+	// bitbucket.org nor in knownHosts: "refuse" (default) or "accept-new"
+	// (take the key on first use; the step starts with no known keys in every
+	// build, so a machine between the builder and the host could answer in
+	// its place).
+	SSHUnknownHosts UnknownHosts `yaml:"sshUnknownHosts,omitempty" json:"sshUnknownHosts,omitempty"`
 }
 
 // Build is one binary.

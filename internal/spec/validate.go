@@ -344,6 +344,7 @@ func (m *Modules) validate(r *report, field string) {
 	checkEnum(r, field+".netrc", m.Netrc, m.Netrc.Values())
 	checkEnum(r, field+".cacert", m.CACert, m.CACert.Values())
 	checkEnum(r, field+".ssh", m.SSH, m.SSH.Values())
+	checkEnum(r, field+".sshUnknownHosts", m.SSHUnknownHosts, m.SSHUnknownHosts.Values())
 	if m.Retries != nil && (*m.Retries < MinRetries || *m.Retries > MaxRetries) {
 		r.add(field+".retries", fmt.Sprintf("%d retries is out of range", *m.Retries), fmt.Sprintf("use %d to %d", MinRetries, MaxRetries))
 	}

@@ -112,6 +112,13 @@ func TestValidationRules(t *testing.T) {
 		{"ldflags dot", "version: 1\nbuilds:\n  - ldflags: \"-X main.a={{.}}\"\n", 3, []string{"{{.}}"}},
 		{"ldflags printf width", "version: 1\nbuilds:\n  - ldflags: \"{{printf \\\"%0999999d\\\" 1}}\"\n", 3, []string{"widths and precisions above 999"}},
 		{"ldflags syntax", "version: 1\nbuilds:\n  - ldflags: \"{{.Version\"\n", 3, []string{"not a valid template"}},
+		// Issue 21 item 13: .Arg refuses proxies, download settings and BuildKit's and Gopherfile's args.
+		{"ldflags .Arg proxy", "version: 1\nbuilds:\n  - ldflags: \"-X main.p={{.Arg \\\"HTTPS_PROXY\\\"}}\"\n", 3, []string{`.Arg "HTTPS_PROXY" is refused`, "password"}},
+		{"ldflags .Arg lower-case proxy", "version: 1\nbuilds:\n  - ldflags: \"-X main.p={{.Arg \\\"http_proxy\\\"}}\"\n", 3, []string{`.Arg "http_proxy" is refused`}},
+		{"ldflags .Arg GOPROXY", "version: 1\nbuilds:\n  - ldflags: \"-X main.p={{if true}}{{.Arg \\\"GOPROXY\\\"}}{{end}}\"\n", 3, []string{`.Arg "GOPROXY" is refused`, "modules.proxy"}},
+		{"ldflags .Arg GOAUTH", "version: 1\nbuilds:\n  - ldflags: \"-X main.p={{printf \\\"%s\\\" (.Arg \\\"GOAUTH\\\")}}\"\n", 3, []string{`.Arg "GOAUTH" is refused`}},
+		{"ldflags .Arg BUILDKIT_", "version: 1\nbuilds:\n  - ldflags: \"-X main.p={{.Arg \\\"BUILDKIT_SYNTAX\\\"}}\"\n", 3, []string{`.Arg "BUILDKIT_SYNTAX" is refused`}},
+		{"ldflags .Arg GOPHERFILE_", "version: 1\nbuilds:\n  - ldflags: \"-X main.p={{.Arg \\\"GOPHERFILE_UNTRUSTED\\\"}}\"\n", 3, []string{`.Arg "GOPHERFILE_UNTRUSTED" is refused`}},
 		{"ldflags ok", "version: 1\nbuilds:\n  - ldflags: \"-X main.v={{.Version}} {{if .Commit}}-X main.c={{printf \\\"%.7s\\\" .Commit}}{{end}} -X main.f={{.Arg \\\"FLAVOR\\\"}}\"\n", 0, nil},
 	}
 	for _, tt := range tests {

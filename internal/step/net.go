@@ -109,20 +109,22 @@ func (h *helper) netSetup() error {
 			}
 			fmt.Fprintf(&git, "[url %s]\n\tinsteadOf = %s\n", gitQuote("ssh://git@"+host+"/"), gitQuote("https://"+host+"/"))
 		}
+		// The host keys of the big code hosts and the Gopherfile's; ssh
+		// refuses any other host unless the Gopherfile accepts new ones.
 		known := filepath.Join(n.Home, ".ssh", "known_hosts")
-		checking := "accept-new"
-		if len(n.KnownHosts) > 0 {
-			checking = "yes"
-			var b strings.Builder
-			for _, k := range n.KnownHosts {
-				if strings.ContainsAny(k, "\r\n") {
-					return fmt.Errorf("modules.knownHosts: an entry holds a line break; give one known_hosts line per entry")
-				}
-				b.WriteString(k + "\n")
+		checking := "yes"
+		if n.AcceptNewHosts {
+			checking = "accept-new"
+		}
+		var b strings.Builder
+		for _, k := range append(goenv.KnownHostLines(), n.KnownHosts...) {
+			if strings.ContainsAny(k, "\r\n") {
+				return fmt.Errorf("modules.knownHosts: an entry holds a line break; give one known_hosts line per entry")
 			}
-			if err := os.WriteFile(known, []byte(b.String()), 0o600); err != nil {
-				return fmt.Errorf("writing known_hosts: %w", err)
-			}
+			b.WriteString(k + "\n")
+		}
+		if err := os.WriteFile(known, []byte(b.String()), 0o600); err != nil {
+			return fmt.Errorf("writing known_hosts: %w", err)
 		}
 		h.setenv("GIT_SSH_COMMAND", "ssh -o UserKnownHostsFile="+known+" -o StrictHostKeyChecking="+checking+" -o BatchMode=yes")
 	}

@@ -114,6 +114,9 @@ type Net struct {
 	GitHosts   []string `json:"gitHosts,omitempty"`
 	SSHHosts   []string `json:"sshHosts,omitempty"`
 	KnownHosts []string `json:"knownHosts,omitempty"`
+	// AcceptNewHosts takes SSH host keys that neither goenv.KnownHosts nor
+	// KnownHosts list on first use; otherwise ssh refuses them.
+	AcceptNewHosts bool `json:"acceptNewHosts,omitempty"`
 	// Helper is the path of the helper binary, for git's credential helper.
 	Helper string `json:"helper"`
 }

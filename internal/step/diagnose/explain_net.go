@@ -169,7 +169,7 @@ func (e explainer) sshAuth() string {
 	s := e.lead(fmt.Sprintf("SSH to %s failed %s%s.", host, e.row(), e.evidence()))
 	l := strings.ToLower(e.f.Line)
 	if strings.Contains(l, "host key") || strings.Contains(l, "host identification") {
-		return s + fmt.Sprintf(" The build does not know %s's host key, or it changed: put the right key in modules.knownHosts in the Gopherfile (a line from ssh-keyscan %s, checked against the published fingerprints), and forward your agent with --ssh default.", host, host)
+		return s + fmt.Sprintf(" The build does not know %s's host key, or it changed: put the right key in modules.knownHosts in the Gopherfile (a line from ssh-keyscan %s, checked against the published fingerprints; Gopherfile knows the keys of github.com, gitlab.com and bitbucket.org), or set modules.sshUnknownHosts: accept-new to take it on first use, and forward your agent with --ssh default.", host, host)
 	}
 	return s + fmt.Sprintf(" No usable key reached %s: forward an SSH agent that holds a key with read access with --ssh default (ssh-add -l on the host must list it), and make %s's host key known in the build (known_hosts).", host, host)
 }
