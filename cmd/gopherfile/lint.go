@@ -11,6 +11,7 @@ import (
 
 	"github.com/gopherfile/gopherfile/internal/gomod"
 	"github.com/gopherfile/gopherfile/internal/lint"
+	"github.com/gopherfile/gopherfile/internal/safefile"
 	"github.com/gopherfile/gopherfile/internal/spec"
 )
 
@@ -51,7 +52,7 @@ func lintCmd(args []string, stdout, stderr io.Writer) error {
 		file = filepath.Join(dir, "Gopherfile")
 	}
 
-	data, err := os.ReadFile(file)
+	data, err := safefile.ReadPath(file, spec.MaxFileSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("no Gopherfile at %s: write one with `gopherfile init`, or pass -f FILE", file)
 	}
@@ -115,7 +116,7 @@ func printFindings(stdout, stderr io.Writer, file string, warnings []lint.Warnin
 // readFacts reads dir/go.mod; nil without error when there is none.
 func readFacts(dir string) (*gomod.Facts, error) {
 	name := filepath.Join(dir, "go.mod")
-	data, err := os.ReadFile(name)
+	data, err := safefile.ReadPath(name, safefile.MaxGoMod)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}

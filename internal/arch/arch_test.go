@@ -16,8 +16,9 @@ const module = "github.com/gopherfile/gopherfile"
 // listed here fails the test, so a new package is placed on purpose.
 var rank = map[string]int{
 	// Facts every layer needs.
-	"internal/goenv":   0,
-	"internal/version": 0,
+	"internal/goenv":    0,
+	"internal/version":  0,
+	"internal/safefile": 0,
 	// Pure inputs: the YAML format, go.mod facts, Go files, the step contract.
 	"internal/spec":       1,
 	"internal/gomod":      1,

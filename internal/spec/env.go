@@ -10,6 +10,10 @@ import (
 
 var envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
+// IsEnvName reports whether s is a valid environment variable name (letters,
+// digits and _, not starting with a digit): what env: accepts.
+func IsEnvName(s string) bool { return envNameRE.MatchString(s) }
+
 // ReservedEnvPrefix starts the names of Gopherfile's own variables in the build
 // steps; env: may not set any of them.
 const ReservedEnvPrefix = "GOPHERFILE_"

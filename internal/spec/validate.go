@@ -188,9 +188,16 @@ func validateSources(r *report, list []Source) {
 	}
 }
 
+// IsBuildTag reports whether t may be an item of tags: (one tag, without
+// spaces, commas, quotes or control characters).
+func IsBuildTag(t string) bool {
+	_, bad := controlChar(t)
+	return t != "" && !bad && !strings.ContainsAny(t, " ,\"'")
+}
+
 func validateTags(r *report, field string, tags []string) {
 	for j, t := range tags {
-		if _, bad := controlChar(t); t == "" || bad || strings.ContainsAny(t, " ,\"'") {
+		if !IsBuildTag(t) {
 			r.add(fmt.Sprintf("%s[%d]", field, j), fmt.Sprintf("%s is not a build tag", quote(t)), "one tag per list item, without spaces, commas or quotes")
 		}
 	}
