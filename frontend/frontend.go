@@ -198,6 +198,7 @@ func (b *build) prepare(ctx context.Context) error {
 
 	// The builder and every platform's runtime base are resolved at once (each
 	// is a registry round trip).
+	b.noteBuilderContext(ctx, buildPlatform, true)
 	if err := b.prefetchBases(ctx, bc.TargetPlatforms, buildPlatform); err != nil {
 		return err
 	}

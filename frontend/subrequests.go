@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/containerd/platforms"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/buildkit/frontend/subrequests/lint"
 	"github.com/moby/buildkit/frontend/subrequests/outline"
@@ -40,6 +41,8 @@ func (b *build) outline(ctx context.Context) (*outline.Outline, error) {
 	if err != nil {
 		return nil, err
 	}
+	b.plan = p
+	b.noteBuilderContext(ctx, platforms.Normalize(platforms.DefaultSpec()), false)
 	o := &outline.Outline{Name: p.Target, Description: "Gopherfile build of " + p.ModulePath}
 	arg := func(name, desc, value, field string) {
 		a := outline.Arg{Name: name, Description: desc, Value: value}

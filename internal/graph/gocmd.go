@@ -30,6 +30,7 @@ const (
 const (
 	SecretDir = "/run/secrets"
 	HomeDir   = "/gopherfile/home"
+	TempDir   = "/gopherfile/tmp"
 )
 
 // goStep is one go command of the graph. run turns it into an exec: it is
@@ -227,7 +228,7 @@ func (g *Graph) run(s goStep) bk.ExecState {
 		for _, st := range p.Downloads.Settings {
 			set(st.Name, st.Value)
 		}
-		cfg.Net = g.netConfig()
+		cfg.Net = g.netConfig(s.kind)
 		o = append(o, downloadOpts(p)...)
 		o = append(o, ModuleNetwork(p)...)
 	}
@@ -319,9 +320,13 @@ func (g *Graph) record() *stepconfig.Record {
 }
 
 // netConfig is the Config of the networked module steps.
-func (g *Graph) netConfig() *stepconfig.Net {
+func (g *Graph) netConfig(kind stepconfig.Kind) *stepconfig.Net {
 	d := g.p.Downloads
 	return &stepconfig.Net{
+		TempDir:        TempDir,
+		SrcDir:         plan.SrcDir,
+		TreeFiles:      treeFiles(g.p),
+		WalkGoFiles:    kind != stepconfig.Download,
 		Retries:        d.Retries,
 		TimeoutSeconds: d.TimeoutSeconds,
 		SecretDir:      SecretDir,
@@ -347,3 +352,20 @@ func sortedKeys(m map[string]string) []string {
 }
 
 func workDir(p *plan.Plan) string { return path.Join(plan.SrcDir, p.ModuleDir) }
+
+// treeFiles are the dependency files a networked step checks before the go
+// command reads them: the plan's (go.mod and go.sum of the module, its
+// local replaces and workspace modules, go.work and go.work.sum),
+// vendor/modules.txt, and a go.work the go command would find.
+func treeFiles(p *plan.Plan) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, f := range append(append([]string{}, p.DepFiles...), path.Join(p.ModuleDir, "vendor/modules.txt"),
+		path.Join(p.ModuleDir, "go.work"), path.Join(p.ModuleDir, "go.work.sum"), "go.work", "go.work.sum") {
+		if !seen[f] {
+			seen[f] = true
+			out = append(out, f)
+		}
+	}
+	return out
+}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gopherfile/gopherfile/internal/goenv"
+	"github.com/gopherfile/gopherfile/internal/safefile"
 	"github.com/gopherfile/gopherfile/internal/step/diagnose"
 	"github.com/gopherfile/gopherfile/internal/step/retryproxy"
 	"github.com/gopherfile/gopherfile/internal/stepconfig"
@@ -39,10 +40,25 @@ func (h *helper) moduleStep(ctx context.Context) int {
 		h.printf("gopherfile: %v", err)
 		return 1
 	}
+	if h.agent != nil {
+		defer h.agent.close()
+	}
+	// From here on the helper holds the secrets and the go command cannot
+	// read them: it runs without privileges, and the helper is not dumpable.
+	if err := protectSelf(); err != nil {
+		h.printf("gopherfile: %v", err)
+		return 1
+	}
+	h.unprivileged = true
+	if err := h.checkTree(); err != nil {
+		h.printf("gopherfile: %v", err)
+		return 1
+	}
 	eff := h.goEnv(ctx, append(goenv.Names(), "GOVERSION")...)
 	if eff == nil {
 		return h.noGo(ctx)
 	}
+	h.goAuthSetup(eff["GOAUTH"], eff["GOVERSION"])
 	goproxy := eff["GOPROXY"]
 	origin := h.proxySource
 	if origin == "" {
@@ -69,7 +85,8 @@ func (h *helper) moduleStep(ctx context.Context) int {
 			Deadline:    deadline,
 			RootCAs:     h.rootCAs,
 			Credentials: h.proxyCredentials,
-			TempDir:     n.Home,
+			TempDir:     n.TempDir,
+			HostOnly:    goenv.FromSecret(h.proxySource),
 			Logf:        h.printf,
 		})
 		if err != nil {
@@ -307,16 +324,18 @@ func copyFile(src, dst string, mode os.FileMode) error {
 	return os.Rename(tmp.Name(), dst)
 }
 
-// copyTidied copies the tidied go.mod and go.sum to out.
+// copyTidied copies the tidied go.mod and go.sum to out, as regular files
+// only: the tidy target is exported with -o . into the user's checkout, and
+// a link there (or its target's content) must never be.
 func copyTidied(out string) error {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return fmt.Errorf("writing the tidied go.mod: %w", err)
 	}
 	for _, f := range []string{"go.mod", "go.sum"} {
-		if _, err := os.Stat(f); os.IsNotExist(err) {
+		if _, err := os.Lstat(f); os.IsNotExist(err) {
 			continue
 		}
-		if err := copyFile(f, filepath.Join(out, f), 0o644); err != nil {
+		if err := safefile.CopyRegular(f, filepath.Join(out, f), 0o644); err != nil {
 			return fmt.Errorf("writing the tidied %s: %w", f, err)
 		}
 	}

@@ -44,13 +44,27 @@ type helper struct {
 	// with the cacert secret (nil: the system's).
 	netrc   []netrc.Entry
 	rootCAs *x509.CertPool
+	// agent serves netrc logins and git tokens to git and the go command.
+	agent *agent
+	// unprivileged runs the go command without capabilities (dropExec):
+	// set in the steps that hold secrets.
+	unprivileged bool
 }
 
 // Main runs the helper with the arguments after Arg and returns the exit
-// code. "git-credential" makes it git's credential helper.
+// code. "git-credential" makes it git's credential helper, "goauth" the go
+// command's GOAUTH command (both ask the credential agent), "drop-exec" runs
+// a program without privileges (dropExec).
 func Main(args []string) int {
-	if len(args) > 0 && args[0] == "git-credential" {
-		return gitCredential(args[1:], os.Stdin, os.Stdout)
+	if len(args) > 0 {
+		switch args[0] {
+		case "git-credential":
+			return gitCredential(args[1:], os.Stdin, os.Stdout)
+		case "goauth":
+			return goAuth(args[1:], os.Stdout)
+		case "drop-exec":
+			return dropExec(args[1:])
+		}
 	}
 	cfg, err := stepconfig.FromEnv()
 	if err != nil {

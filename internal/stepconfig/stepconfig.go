@@ -119,7 +119,24 @@ type Net struct {
 	AcceptNewHosts bool `json:"acceptNewHosts,omitempty"`
 	// Helper is the path of the helper binary, for git's credential helper.
 	Helper string `json:"helper"`
+	// TempDir is a directory on disk (not the tmpfs HOME) for the bodies the
+	// loopback proxies hold while they arrive; "" for the system's.
+	TempDir string `json:"tempDir,omitempty"`
+
+	// SrcDir is the build context root in the step. TreeFiles are the
+	// dependency files (relative to SrcDir) the step reads, which must be
+	// regular files of the build context; with WalkGoFiles (the tidy steps)
+	// no Go file or go.mod of the tree may be a link out of it.
+	SrcDir      string   `json:"srcDir,omitempty"`
+	TreeFiles   []string `json:"treeFiles,omitempty"`
+	WalkGoFiles bool     `json:"walkGoFiles,omitempty"`
 }
+
+// SecretOwner is the user and group that own the secret mounts of the
+// networked steps (mode 0400). No process of a step runs as this user: the
+// step helper reads the secrets as root with its capabilities, and the go
+// command, run as root without them, cannot.
+const SecretOwner = 65533
 
 // Secret names the networked steps read.
 const (
