@@ -84,6 +84,9 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 		return nil, b.planError(err)
 	}
 	b.plan = p
+	if err := b.checkSyntaxPinned(); err != nil {
+		return nil, err
+	}
 	return b.solve(ctx)
 }
 

@@ -68,6 +68,8 @@ func (b *build) outline(ctx context.Context) (*outline.Outline, error) {
 	}
 	arg(plan.ArgEpoch, "image creation time and file times, for reproducible images", b.bc.BuildArgs[plan.ArgEpoch], "")
 	arg(plan.ArgCacheNS, "namespace of the build cache mounts", p.CacheNS, "")
+	arg(plan.ArgUntrusted, "1 when the Gopherfile is untrusted (a pull request): the steps that hold secrets get an allow-listed environment, and builder:, modules.auth and modules.toolchain are checked (docs/security.md)", b.bc.BuildArgs[plan.ArgUntrusted], "")
+	arg(plan.ArgBuilders, "builder images an untrusted Gopherfile may name besides golang:<version>", b.bc.BuildArgs[plan.ArgBuilders], "")
 
 	d := p.Downloads
 	if d.Netrc != spec.SecretOff {

@@ -220,7 +220,13 @@ func (g *Graph) run(s goStep) bk.ExecState {
 	if t, ok := p.Downloads.Setting("GOTOOLCHAIN"); ok {
 		set("GOTOOLCHAIN", t.Value)
 	}
-	for _, kv := range p.Env {
+	env0 := p.Env
+	if s.networked() {
+		// For an untrusted Gopherfile, none of its env: (plan.SecretStepEnv).
+		env0 = p.SecretStepEnv
+		cfg.Untrusted = p.Untrusted
+	}
+	for _, kv := range env0 {
 		k, v, _ := strings.Cut(kv, "=")
 		set(k, v)
 	}
@@ -291,7 +297,11 @@ func goflags(p *plan.Plan, kind stepconfig.Kind) string {
 			base = "-mod=vendor -buildvcs=false"
 		}
 	}
-	user, _ := plan.EnvValue(p.Env, "GOFLAGS")
+	env := p.Env
+	if kind == stepconfig.Download || kind == stepconfig.TidyCheck || kind == stepconfig.TidyFix {
+		env = p.SecretStepEnv
+	}
+	user, _ := plan.EnvValue(env, "GOFLAGS")
 	return strings.TrimSpace(base + " " + user)
 }
 

@@ -40,8 +40,16 @@ type Spec struct {
 	// target platform (GOOS, GOARCH, GOARM, GOAMD64), which comes from
 	// platforms: or --platform; the download step's credentials (NETRC,
 	// SSL_CERT_FILE, GIT_SSL_CAINFO, GIT_SSH_COMMAND), which come from
-	// secrets and modules:; and HTTP proxies (HTTP_PROXY, HTTPS_PROXY,
-	// NO_PROXY, ALL_PROXY, FTP_PROXY, in either case), which are build args.
+	// secrets and modules:; HTTP proxies (HTTP_PROXY, HTTPS_PROXY,
+	// NO_PROXY, ALL_PROXY, FTP_PROXY, in either case), which are build args;
+	// and what would change the programs that run next to the build's
+	// secrets (docs/security.md lists them with the reasons): PATH, LD_*,
+	// GIT_*, SSH_*, CURL_*, OPENSSL_*, GNUTLS_*, MALLOC_*, SSL_CERT_DIR,
+	// SSLKEYLOGFILE, BASH_ENV, ENV, SHELLOPTS, BASHOPTS, XDG_CONFIG_HOME,
+	// XDG_CONFIG_DIRS, GOVCS and glibc's GCONV_PATH, GETCONF_DIR,
+	// HOSTALIASES, LOCALDOMAIN, RES_OPTIONS, RESOLV_HOST_CONF, LOCPATH,
+	// NLSPATH and NIS_PATH. A build's own env: (builds[].env) may set these
+	// last ones: it reaches that build's compile step only.
 	Env map[string]string `yaml:"env,omitempty" json:"env,omitempty"`
 
 	// CGO builds with cgo (CGO_ENABLED=1) when true, dynamically linked with

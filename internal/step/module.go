@@ -32,6 +32,9 @@ func (h *helper) moduleStep(ctx context.Context) int {
 		h.printf("gopherfile: the %s step has no network configuration", h.cfg.Stage)
 		return 2
 	}
+	if h.cfg.Untrusted {
+		h.env = allowedEnv(h.env, goenv.UntrustedStepEnv)
+	}
 	timeout := time.Duration(n.TimeoutSeconds) * time.Second
 	deadline := time.Now().Add(timeout)
 	ctx, cancel := context.WithDeadline(ctx, deadline)

@@ -16,6 +16,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 
 	"github.com/gopherfile/gopherfile/internal/step/netrc"
@@ -123,6 +124,17 @@ func (h *helper) setenv(key, value string) {
 		}
 	}
 	h.env = append(out, key+"="+value)
+}
+
+// allowedEnv is env with only the names of allowed.
+func allowedEnv(env, allowed []string) []string {
+	var out []string
+	for _, kv := range env {
+		if k, _, _ := cut(kv); slices.Contains(allowed, k) {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 func cut(kv string) (string, string, bool) {

@@ -66,6 +66,10 @@ type Config struct {
 
 	// Net is set for the networked module steps (download, tidy).
 	Net *Net `json:"net,omitempty"`
+	// Untrusted is set in those steps when the Gopherfile is untrusted
+	// (GOPHERFILE_UNTRUSTED): the go command then gets only the environment
+	// goenv.UntrustedStepEnv allows.
+	Untrusted bool `json:"untrusted,omitempty"`
 	// Diag is what the diagnosis of a failure knows.
 	Diag Diag `json:"diag"`
 	// Record is the download record: written by the download step, checked
