@@ -325,7 +325,7 @@ func (b *build) solveDownload(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	dt, err := ref.ReadFile(ctx, gwclient.ReadRequest{Filename: stepconfig.RecordFile})
+	dt, err := readBounded(ctx, ref, stepconfig.RecordFile, 1<<20)
 	if err != nil {
 		return fmt.Errorf("gopherfile: reading the download record: %w", err)
 	}

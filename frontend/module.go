@@ -16,6 +16,7 @@ import (
 	"github.com/gopherfile/gopherfile/internal/gomod"
 	"github.com/gopherfile/gopherfile/internal/gosrc"
 	"github.com/gopherfile/gopherfile/internal/plan"
+	"github.com/gopherfile/gopherfile/internal/safefile"
 )
 
 // readModule reads go.mod (and go.work, vendor/modules.txt) from the build
@@ -91,6 +92,24 @@ func (b *build) readModule(ctx context.Context) (*plan.Module, error) {
 	return m, nil
 }
 
+// maxGoHeader is how much of a .go file the frontend reads to find its
+// package clause and imports.
+const maxGoHeader = 1 << 20
+
+// readBounded reads a file of a solved reference, at most max bytes: a
+// larger file is an error naming it, not a message larger than the
+// gateway's limit or the frontend's memory.
+func readBounded(ctx context.Context, ref gwclient.Reference, name string, max int) ([]byte, error) {
+	dt, err := ref.ReadFile(ctx, gwclient.ReadRequest{Filename: name, Range: &gwclient.FileRange{Length: max + 1}})
+	if err != nil {
+		return nil, err
+	}
+	if len(dt) > max {
+		return nil, &safefile.TooLargeError{Name: name, Max: int64(max)}
+	}
+	return dt, nil
+}
+
 // readContextFiles reads the named files from the build context; missing files
 // are left out of the result.
 func (b *build) readContextFiles(ctx context.Context, key string, names []string) (map[string][]byte, error) {
@@ -126,7 +145,7 @@ func (b *build) readContextFiles(ctx context.Context, key string, names []string
 			if _, err := ref.StatFile(ctx, gwclient.StatRequest{Path: n}); err != nil {
 				return nil // not in the context
 			}
-			dt, err := ref.ReadFile(ctx, gwclient.ReadRequest{Filename: n})
+			dt, err := readBounded(ctx, ref, n, safefile.MaxGoMod)
 			if err != nil {
 				return fmt.Errorf("gopherfile: reading %s from the build context: %w", n, err)
 			}
@@ -178,7 +197,8 @@ func (b *build) defaultMain(ctx context.Context, dir, modulePath string) (string
 		}
 		for _, e := range entries {
 			p := path.Join(d, e.GetPath())
-			data, err := ref.ReadFile(ctx, gwclient.ReadRequest{Filename: p})
+			// go/build reads the package clause and imports only.
+			data, err := ref.ReadFile(ctx, gwclient.ReadRequest{Filename: p, Range: &gwclient.FileRange{Length: maxGoHeader}})
 			if err != nil {
 				return "", fmt.Errorf("gopherfile: reading %s from the build context: %w", p, err)
 			}
