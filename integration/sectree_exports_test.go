@@ -57,15 +57,19 @@ func TestPlant(t *testing.T) {
 	}
 }
 
-// helperListeners returns the loopback ports the running step helpers
-// listen on (the step runs in the host's network on the test buildkitd).
-func helperListeners(t *testing.T) []int {
+// helperListeners returns the loopback ports the running step helpers whose
+// environment holds mark listen on (the step runs in the host's network on
+// the test buildkitd, which other builds share).
+func helperListeners(t *testing.T, mark string) []int {
 	var ports []int
 	procs, _ := filepath.Glob("/proc/[0-9]*")
 	for _, p := range procs {
 		cmd, _ := os.ReadFile(filepath.Join(p, "cmdline"))
 		args := strings.Split(strings.TrimRight(string(cmd), "\x00"), "\x00")
 		if len(args) != 2 || args[1] != "step" || !strings.HasPrefix(args[0], "/gopherfile/helper/") {
+			continue
+		}
+		if env, _ := os.ReadFile(filepath.Join(p, "environ")); !strings.Contains(string(env), mark) {
 			continue
 		}
 		inodes := map[string]bool{}
@@ -103,7 +107,7 @@ func TestLoopbackProxyServesItsStepOnly(t *testing.T) {
 	defer cancel()
 	b := relStartCLI(ctx, t, dir, "--no-cache", "--target", "binaries", "-o", "type=local,dest="+t.TempDir(), ".")
 	var ports []int
-	if !b.waitUntil(5*time.Minute, func() bool { ports = helperListeners(t); return len(ports) > 0 }) {
+	if !b.waitUntil(5*time.Minute, func() bool { ports = helperListeners(t, "GOPROXY="+p.URL()); return len(ports) > 0 }) {
 		t.Fatalf("no step helper listened on the loopback:\n%s", tail(relNonJSON(b.out.String()), 20))
 	}
 	before := p.Requests()

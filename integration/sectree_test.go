@@ -50,6 +50,7 @@ func leakyTree(t *testing.T, name, target, gopherfile string) string {
 	}
 	writeFile(t, filepath.Join(dir, "Gopherfile"), gopherfile)
 	os.Remove(filepath.Join(dir, name))
+	os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755)
 	if err := os.Symlink(target, filepath.Join(dir, name)); err != nil {
 		t.Fatal(err)
 	}
@@ -108,6 +109,7 @@ func TestSecretsNeverThroughTheTree(t *testing.T) {
 		gopherfile string
 		args       []string
 		export     bool // --target tidy -o DIR
+		vendored   bool // vendor/modules.txt: no download step
 		want       []string
 	}{
 		{name: "go.sum is the git token", file: "go.sum", link: "/run/secrets/GIT_AUTH_TOKEN.github.com",
@@ -116,20 +118,26 @@ func TestSecretsNeverThroughTheTree(t *testing.T) {
 			want: []string{"go.mod"}},
 		{name: "tidy target exports the netrc as go.sum", file: "go.sum", link: "/run/secrets/netrc", export: true,
 			want: []string{"go.sum is a symbolic link (to /run/secrets/netrc)"}},
-		{name: "go reads the token itself (GOFLAGS=-modfile)", file: "leak.mod", link: "/run/secrets/GIT_AUTH_TOKEN.github.com",
-			gopherfile: "version: 1\nenv:\n  GOFLAGS: -modfile=leak.mod\nmodules:\n  private: [github.com/acme/*]\n",
+		// A vendored module has no download step: the tidy check (tidy:
+		// check) is the step with the secrets, and it reads the whole tree.
+		// (--target tidy: no compile races it, failing for want of the file.)
+		{name: "go reads the token itself (GOFLAGS=-modfile)", file: "leak.mod", link: "/run/secrets/GIT_AUTH_TOKEN.github.com", vendored: true, export: true,
+			gopherfile: "version: 1\ntidy: check\nenv:\n  GOFLAGS: -modfile=leak.mod\nmodules:\n  private: [github.com/acme/*]\n",
 			want:       []string{"leak.mod", "permission denied"}},
-		{name: "go reads the step's environment", file: "env.mod", link: "/proc/1/environ",
-			gopherfile: "version: 1\nenv:\n  GOFLAGS: -modfile=env.mod\nmodules:\n  private: [github.com/acme/*]\n",
+		{name: "go reads the step's environment", file: "env.mod", link: "/proc/1/environ", vendored: true, export: true,
+			gopherfile: "version: 1\ntidy: check\nenv:\n  GOFLAGS: -modfile=env.mod\nmodules:\n  private: [github.com/acme/*]\n",
 			args:       []string{"--build-arg", "GOPROXY=http://ci:" + proxyPass + "@127.0.0.1:9/"},
 			want:       []string{"env.mod", "permission denied"}},
-		{name: "the tidy check reads a Go file that is the token", file: "leak.go", link: "/run/secrets/GIT_AUTH_TOKEN.github.com",
-			want: []string{"leak.go is a symbolic link to /run/secrets/GIT_AUTH_TOKEN.github.com, outside the build context"}},
+		{name: "the tidy check reads a Go file that is the token", file: "pkg/leak.go", link: "/run/secrets/GIT_AUTH_TOKEN.github.com",
+			want: []string{"pkg/leak.go is a symbolic link to /run/secrets/GIT_AUTH_TOKEN.github.com, outside the build context"}},
 	}
 	for _, d := range daemons(t) {
 		for _, tt := range tests {
 			t.Run(d.name+"/"+tt.name, func(t *testing.T) {
 				dir := leakyTree(t, tt.file, tt.link, tt.gopherfile)
+				if tt.vendored {
+					writeFile(t, filepath.Join(dir, "vendor/modules.txt"), "")
+				}
 				out := t.TempDir()
 				args := append(append(append([]string{}, base...), secrets...), tt.args...)
 				if tt.export {

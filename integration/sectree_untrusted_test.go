@@ -43,7 +43,7 @@ func TestUntrustedGopherfile(t *testing.T) {
 					t.Errorf("output lacks %q:\n%s", w, tail(r.out, 30))
 				}
 			}
-			if strings.Contains(r.out, "go mod download") {
+			if strings.Contains(r.out, "[deps] go mod download") {
 				t.Errorf("a step ran:\n%s", tail(r.out, 30))
 			}
 			// Trusted, the same Gopherfile plans (and fails later or not at all).
@@ -77,7 +77,7 @@ func TestUntrustedGopherfile(t *testing.T) {
 		}
 	})
 
-	t.Run("the frontend is chosen by the build, not the Gopherfile", func(t *testing.T) {
+	t.Run("the frontend is chosen by the build and not the Gopherfile", func(t *testing.T) {
 		dir := copyDir(t, "examples/hello")
 		syntaxLine(t, dir, "version: 1\n")
 		r := buildx(t, dir, append([]string{"--progress", "plain", "-f", "Gopherfile", "-o", "type=local,dest=" + t.TempDir(), "."}, untrusted...)...)

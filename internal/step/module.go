@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"math/rand/v2"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -99,8 +100,15 @@ func (h *helper) moduleStep(ctx context.Context) int {
 		defer set.Close()
 		rewrite = set.Unrewrite
 		h.setenv("GOPROXY", prefix+set.GOPROXY())
-	} else if prefix != "" {
-		h.setenv("GOPROXY", prefix+goproxy)
+	} else {
+		if prefix != "" {
+			h.setenv("GOPROXY", prefix+goproxy)
+		}
+		if goenv.FromSecret(h.proxySource) {
+			// go talks to the secret's URLs itself (a GOAUTH command): what it
+			// prints shows their hosts only.
+			rewrite = hideURLs(h.proxyValue)
+		}
 	}
 
 	start := time.Now()
@@ -161,6 +169,31 @@ func (h *helper) moduleStep(ctx context.Context) int {
 		}
 	}
 	return 0
+}
+
+// hideURLs returns a rewrite that shows each URL of a GOPROXY list as its
+// scheme and host only, and hides its path and query wherever they appear.
+func hideURLs(goproxy string) func(string) string {
+	var pairs []string
+	for _, e := range strings.FieldsFunc(goproxy, func(r rune) bool { return r == ',' || r == '|' }) {
+		u, err := url.Parse(e)
+		if err != nil || u.Host == "" {
+			continue
+		}
+		shown := goenv.HostOnly(e)
+		bare := *u
+		bare.User = nil
+		noQuery := bare
+		noQuery.RawQuery, noQuery.Fragment = "", ""
+		pairs = append(pairs, bare.String(), shown, u.Redacted(), shown, noQuery.String(), shown)
+		for _, s := range []string{strings.Trim(u.EscapedPath(), "/"), strings.Trim(u.Path, "/"), u.RawQuery} {
+			if len(s) >= 4 {
+				pairs = append(pairs, s, "xxxxx")
+			}
+		}
+	}
+	r := strings.NewReplacer(pairs...)
+	return r.Replace
 }
 
 // loopbackOK reports whether the loopback proxies can stand in for GOPROXY:

@@ -157,3 +157,19 @@ func TestPlant(t *testing.T) {
 		t.Errorf("test.json lost the events: %.300s", dt)
 	}
 }
+
+// A GOPROXY from the secret that go talks to itself (a GOAUTH command
+// keeps the loopback proxies out) is shown as its host only.
+func TestHideURLs(t *testing.T) {
+	r := hideURLs("https://ci:PASSW0RD@art.example/api/go/T0K3N?k=QU3RY,direct")
+	in := "reading https://art.example/api/go/T0K3N/example.com/a/@v/list?k=QU3RY: 404\n\tserver response: no such path /api/go/T0K3N/x"
+	got := r(in)
+	for _, bad := range []string{"PASSW0RD", "T0K3N", "QU3RY"} {
+		if strings.Contains(got, bad) {
+			t.Errorf("%q left in %q", bad, got)
+		}
+	}
+	if !strings.Contains(got, "https://art.example/example.com/a/@v/list") {
+		t.Errorf("got %q", got)
+	}
+}

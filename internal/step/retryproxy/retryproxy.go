@@ -177,10 +177,20 @@ func Start(goproxy string, opt Options) (*Set, error) {
 func (s *Set) GOPROXY() string { return s.goproxy }
 
 // Unrewrite replaces the loopback URLs in text (the go command's output) by
-// the upstream URLs they stand for, credentials redacted.
+// the upstream URLs they stand for, credentials redacted. For a HostOnly
+// proxy, the upstream's path and query are hidden wherever they appear,
+// since a registry may echo them in an error body that the go command
+// prints ("server response: not found: /api/TOKEN/...").
 func (s *Set) Unrewrite(text string) string {
 	for _, p := range s.proxies {
 		text = strings.ReplaceAll(text, p.local, p.shown)
+		if p.opt.HostOnly {
+			for _, secret := range []string{strings.Trim(p.upstream.EscapedPath(), "/"), strings.Trim(p.upstream.Path, "/"), p.upstream.RawQuery} {
+				if len(secret) >= 4 {
+					text = strings.ReplaceAll(text, secret, "xxxxx")
+				}
+			}
+		}
 	}
 	return text
 }

@@ -491,4 +491,9 @@ func TestHostOnly(t *testing.T) {
 	if got != want {
 		t.Errorf("Unrewrite:\n%s\nwant\n%s", got, want)
 	}
+	// A registry that echoes the path in its error body.
+	got = s.Unrewrite("\tserver response: not found: /api/T0K3N/example.com/a/@v/list")
+	if strings.Contains(got, "T0K3N") {
+		t.Errorf("the echoed path keeps the token: %s", got)
+	}
 }
