@@ -47,68 +47,18 @@ func (h *helper) moduleStep(ctx context.Context) int {
 	if h.agent != nil {
 		defer h.agent.close()
 	}
-	// From here on the helper holds the secrets and the go command cannot
-	// read them: it runs without privileges, and the helper is not dumpable.
-	if err := protectSelf(); err != nil {
-		h.printf("gopherfile: %v", err)
-		return 1
-	}
-	h.unprivileged = true
-	if err := h.checkTree(); err != nil {
-		h.printf("gopherfile: %v", err)
-		return 1
-	}
-	eff := h.goEnv(ctx, append(goenv.Names(), "GOVERSION")...)
+	eff, code := h.guardGo(ctx)
 	if eff == nil {
-		return h.noGo(ctx)
+		return code
 	}
-	h.goAuthSetup(eff["GOAUTH"], eff["GOVERSION"])
 	goproxy := eff["GOPROXY"]
-	origin := h.proxySource
-	if origin == "" {
-		if s, ok := h.cfg.Diag.Setting("GOPROXY"); ok {
-			origin = s.Origin
-		} else {
-			origin = "the builder's go env"
-		}
+	set, rewrite, err := h.startProxies(eff, deadline)
+	if err != nil {
+		h.printf("gopherfile: %v", err)
+		return 1
 	}
-	h.noteURLCredentials(goproxy, origin)
-
-	prefix := ""
-	for _, d := range h.cfg.LocalProxies {
-		if err := os.MkdirAll(d, 0o755); err == nil {
-			prefix += "file://" + d + ","
-		}
-	}
-	var set *retryproxy.Set
-	rewrite := func(s string) string { return s }
-	if loopbackOK(eff["GOAUTH"]) && goproxy != "off" {
-		var err error
-		set, err = retryproxy.Start(goproxy, retryproxy.Options{
-			Retries:     n.Retries,
-			Deadline:    deadline,
-			RootCAs:     h.rootCAs,
-			Credentials: h.proxyCredentials,
-			TempDir:     n.TempDir,
-			HostOnly:    goenv.FromSecret(h.proxySource),
-			Logf:        h.printf,
-		})
-		if err != nil {
-			h.printf("gopherfile: %v", err)
-			return 1
-		}
+	if set != nil {
 		defer set.Close()
-		rewrite = set.Unrewrite
-		h.setenv("GOPROXY", prefix+set.GOPROXY())
-	} else {
-		if prefix != "" {
-			h.setenv("GOPROXY", prefix+goproxy)
-		}
-		if goenv.FromSecret(h.proxySource) {
-			// go talks to the secret's URLs itself (a GOAUTH command): what it
-			// prints shows their hosts only.
-			rewrite = hideURLs(h.proxyValue)
-		}
 	}
 
 	start := time.Now()
@@ -169,6 +119,76 @@ func (h *helper) moduleStep(ctx context.Context) int {
 		}
 	}
 	return 0
+}
+
+// guardGo makes the go command of a step that holds secrets unable to read
+// them (from here on it runs without privileges, and the helper is not
+// dumpable), checks the tree it will read, and returns go's effective
+// settings; nil and the exit code when the step cannot go on.
+func (h *helper) guardGo(ctx context.Context) (map[string]string, int) {
+	if err := protectSelf(); err != nil {
+		h.printf("gopherfile: %v", err)
+		return nil, 1
+	}
+	h.unprivileged = true
+	if err := h.checkTree(); err != nil {
+		h.printf("gopherfile: %v", err)
+		return nil, 1
+	}
+	eff := h.goEnv(ctx, append(goenv.Names(), "GOVERSION")...)
+	if eff == nil {
+		return nil, h.noGo(ctx)
+	}
+	h.goAuthSetup(eff["GOAUTH"], eff["GOVERSION"])
+	origin := h.proxySource
+	if origin == "" {
+		if s, ok := h.cfg.Diag.Setting("GOPROXY"); ok {
+			origin = s.Origin
+		} else {
+			origin = "the builder's go env"
+		}
+	}
+	h.noteURLCredentials(eff["GOPROXY"], origin)
+	return eff, 0
+}
+
+// startProxies points the go command's GOPROXY at the local module caches
+// (LocalProxies) and the loopback proxies, and returns those proxies (nil
+// when GOPROXY stays as it is) and the rewrite of go's output.
+func (h *helper) startProxies(eff map[string]string, deadline time.Time) (*retryproxy.Set, func(string) string, error) {
+	n := h.cfg.Net
+	goproxy := eff["GOPROXY"]
+	prefix := ""
+	for _, d := range h.cfg.LocalProxies {
+		if err := os.MkdirAll(d, 0o755); err == nil {
+			prefix += "file://" + d + ","
+		}
+	}
+	if loopbackOK(eff["GOAUTH"]) && goproxy != "off" {
+		set, err := retryproxy.Start(goproxy, retryproxy.Options{
+			Retries:     n.Retries,
+			Deadline:    deadline,
+			RootCAs:     h.rootCAs,
+			Credentials: h.proxyCredentials,
+			TempDir:     n.TempDir,
+			HostOnly:    goenv.FromSecret(h.proxySource),
+			Logf:        h.printf,
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		h.setenv("GOPROXY", prefix+set.GOPROXY())
+		return set, set.Unrewrite, nil
+	}
+	if prefix != "" {
+		h.setenv("GOPROXY", prefix+goproxy)
+	}
+	if goenv.FromSecret(h.proxySource) {
+		// go talks to the secret's URLs itself (a GOAUTH command): what it
+		// prints shows their hosts only.
+		return nil, hideURLs(h.proxyValue), nil
+	}
+	return nil, func(s string) string { return s }, nil
 }
 
 // hideURLs returns a rewrite that shows each URL of a GOPROXY list as its

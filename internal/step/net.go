@@ -69,20 +69,9 @@ func (h *helper) netSetup() error {
 	// (goAuthSetup) and the loopback proxies, git from its credential helper.
 	h.setenv("NETRC", filepath.Join(agentDir(n), "no-netrc"))
 	if sec.cacert != "" {
-		pool, certs, err := caBundle(sec.cacert)
-		if err != nil {
+		if err := h.caSetup(n, sec.cacert); err != nil {
 			return err
 		}
-		h.rootCAs = pool
-		ca := filepath.Join(agentDir(n), "ca.pem")
-		if err := os.MkdirAll(agentDir(n), 0o700); err != nil {
-			return fmt.Errorf("preparing HOME: %w", err)
-		}
-		if err := os.WriteFile(ca, certs, 0o644); err != nil {
-			return fmt.Errorf("writing the CA certificates: %w", err)
-		}
-		h.setenv("SSL_CERT_FILE", ca)
-		h.setenv("GIT_SSL_CAINFO", ca)
 	}
 	for host := range sec.tokens {
 		h.creds[host] = "the secret " + stepconfig.SecretGitTokenPrefix + host
@@ -119,6 +108,27 @@ func (h *helper) netSetup() error {
 		}
 	}
 	h.setenv("GIT_TERMINAL_PROMPT", "0")
+	return nil
+}
+
+// caSetup trusts the cacert secret's certificates: in the loopback proxies,
+// and for the go command and git through a copy of the certificates alone
+// in the tmpfs HOME.
+func (h *helper) caSetup(n *stepconfig.Net, bundle string) error {
+	pool, certs, err := caBundle(bundle)
+	if err != nil {
+		return err
+	}
+	h.rootCAs = pool
+	ca := filepath.Join(agentDir(n), "ca.pem")
+	if err := os.MkdirAll(agentDir(n), 0o700); err != nil {
+		return fmt.Errorf("preparing HOME: %w", err)
+	}
+	if err := os.WriteFile(ca, certs, 0o644); err != nil {
+		return fmt.Errorf("writing the CA certificates: %w", err)
+	}
+	h.setenv("SSL_CERT_FILE", ca)
+	h.setenv("GIT_SSL_CAINFO", ca)
 	return nil
 }
 
