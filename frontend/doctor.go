@@ -68,6 +68,9 @@ func (b *build) doctor(ctx context.Context) (*gwclient.Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := b.checkSyntaxPinned(); err != nil {
+		return nil, err
+	}
 	if err := b.prepare(ctx); err != nil {
 		return nil, err
 	}

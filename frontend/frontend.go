@@ -66,6 +66,9 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 	if _, err := b.planned(ctx); err != nil {
 		return nil, err
 	}
+	if err := b.checkSyntaxPinned(); err != nil {
+		return nil, err
+	}
 	return b.solve(ctx)
 }
 
@@ -184,6 +187,7 @@ func (b *build) prepare(ctx context.Context) error {
 
 	// The builder and every platform's runtime base are resolved at once (each
 	// is a registry round trip).
+	b.noteBuilderContext(ctx, buildPlatform, true)
 	if err := b.prefetchBases(ctx, bc.TargetPlatforms, buildPlatform); err != nil {
 		return err
 	}
@@ -310,7 +314,7 @@ func (b *build) solveDownload(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	dt, err := ref.ReadFile(ctx, gwclient.ReadRequest{Filename: stepconfig.RecordFile})
+	dt, err := readBounded(ctx, ref, stepconfig.RecordFile, 1<<20)
 	if err != nil {
 		return fmt.Errorf("gopherfile: reading the download record: %w", err)
 	}

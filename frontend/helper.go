@@ -9,6 +9,7 @@ import (
 	gwpb "github.com/moby/buildkit/frontend/gateway/pb"
 
 	"github.com/gopherfile/gopherfile/internal/graph"
+	"github.com/gopherfile/gopherfile/internal/plan"
 	"github.com/gopherfile/gopherfile/internal/stepconfig"
 )
 
@@ -54,6 +55,25 @@ func (b *build) stepHelper() (llb.State, string, error) {
 	return llb.State{}, "", errors.New("gopherfile: the build steps need the step helper, and this frontend has none: " +
 		"run Gopherfile through its frontend image (the # syntax= line, or --build-arg BUILDKIT_SYNTAX=<image>), " +
 		"or with the gopherfile CLI on a BuildKit of version 0.10 or newer")
+}
+
+// checkSyntaxPinned: with an untrusted Gopherfile, the frontend must have
+// been chosen by the build (--build-arg BUILDKIT_SYNTAX=...), not by the
+// Gopherfile's own # syntax= line, which could as well name a frontend that
+// hands the secrets to anyone. The gopherfile CLI runs the frontend
+// in-process: no line chooses it.
+func (b *build) checkSyntaxPinned() error {
+	if !b.plan.Untrusted {
+		return nil
+	}
+	opts := b.bc.BuildOpts().Opts
+	if opts[OptHelperLocal] != "" || opts[OptHelperImage] != "" {
+		return nil // the CLI
+	}
+	if b.bc.BuildArgs["BUILDKIT_SYNTAX"] != "" {
+		return nil
+	}
+	return fmt.Errorf("gopherfile: --build-arg %s=1 says the Gopherfile is untrusted, but the frontend was chosen by its # syntax= line, which an untrusted Gopherfile could point at any frontend: add --build-arg BUILDKIT_SYNTAX=docker.io/gopherfile/frontend:1@sha256:<digest> to the build command (BuildKit then ignores the line)", plan.ArgUntrusted)
 }
 
 // isCacheLost reports whether a solve failed because an offline step found

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/gopherfile/gopherfile/internal/gomod"
+	"github.com/gopherfile/gopherfile/internal/safefile"
 )
 
 // readModule reads go.mod (and go.work, vendor/modules.txt, the go.mod of
@@ -108,7 +109,7 @@ func (b *build) readContextFiles(ctx context.Context, key string, names []string
 			if err != nil || !readable(st.GetMode()) {
 				return nil // not in the context, or not a file
 			}
-			dt, err := readBounded(ctx, ref, n)
+			dt, err := readBounded(ctx, ref, n, safefile.MaxGoMod)
 			if err != nil {
 				return err
 			}
@@ -162,9 +163,10 @@ func (b *build) readGoFiles(ctx context.Context, dirs []string) (map[string][]by
 				continue
 			}
 			p := path.Join(d, e.GetPath())
-			data, err := readBounded(ctx, ref, p)
+			// go/build reads the package clause and imports only.
+			data, err := ref.ReadFile(ctx, gwclient.ReadRequest{Filename: p, Range: &gwclient.FileRange{Length: maxGoHeader}})
 			if err != nil {
-				return nil, err
+				return nil, fmt.Errorf("gopherfile: reading %s from the build context: %w", p, err)
 			}
 			out[p] = data
 		}
@@ -179,14 +181,20 @@ func readable(mode uint32) bool {
 	return m.IsRegular() || m&os.ModeSymlink != 0
 }
 
-// readBounded reads a context file of at most gomod.MaxFileSize bytes.
-func readBounded(ctx context.Context, ref gwclient.Reference, name string) ([]byte, error) {
-	dt, err := ref.ReadFile(ctx, gwclient.ReadRequest{Filename: name, Range: &gwclient.FileRange{Length: gomod.MaxFileSize + 1}})
+// maxGoHeader is how much of a .go file the frontend reads to find its
+// package clause and imports (go/build reads no further).
+const maxGoHeader = 1 << 20
+
+// readBounded reads a file of a solved reference, at most max bytes: a
+// larger file is an error naming it, not a message larger than the
+// gateway's limit or the frontend's memory.
+func readBounded(ctx context.Context, ref gwclient.Reference, name string, max int) ([]byte, error) {
+	dt, err := ref.ReadFile(ctx, gwclient.ReadRequest{Filename: name, Range: &gwclient.FileRange{Length: max + 1}})
 	if err != nil {
 		return nil, fmt.Errorf("gopherfile: reading %s from the build context: %w", name, err)
 	}
-	if len(dt) > gomod.MaxFileSize {
-		return nil, fmt.Errorf("gopherfile: %s in the build context is larger than %d MiB, more than any such file a build reads", name, gomod.MaxFileSize>>20)
+	if len(dt) > max {
+		return nil, &safefile.TooLargeError{Name: name, Max: int64(max)}
 	}
 	return dt, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/containerd/platforms"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/buildkit/frontend/subrequests/lint"
 	"github.com/moby/buildkit/frontend/subrequests/outline"
@@ -27,6 +28,8 @@ func (b *build) outline(ctx context.Context) (*outline.Outline, error) {
 	if err != nil {
 		return nil, err
 	}
+	b.plan = p
+	b.noteBuilderContext(ctx, platforms.Normalize(platforms.DefaultSpec()), false)
 	o := &outline.Outline{Name: p.Target, Description: "Gopherfile build of " + p.ModulePath}
 	arg := func(name, desc, value, field string) {
 		a := outline.Arg{Name: name, Description: desc, Value: value}
@@ -52,6 +55,8 @@ func (b *build) outline(ctx context.Context) (*outline.Outline, error) {
 	}
 	arg(plan.ArgEpoch, "image creation time and file times, for reproducible images", b.bc.BuildArgs[plan.ArgEpoch], "")
 	arg(plan.ArgCacheNS, "namespace of the build cache mounts", p.CacheNS, "")
+	arg(plan.ArgUntrusted, "1 when the Gopherfile is untrusted (a pull request): the steps that hold secrets get an allow-listed environment, and builder:, modules.auth and modules.toolchain are checked (docs/security.md)", b.bc.BuildArgs[plan.ArgUntrusted], "")
+	arg(plan.ArgBuilders, "builder images an untrusted Gopherfile may name besides golang:<version>", b.bc.BuildArgs[plan.ArgBuilders], "")
 
 	d := p.Downloads
 	if d.Netrc != spec.SecretOff {

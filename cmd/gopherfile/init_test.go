@@ -77,7 +77,7 @@ func TestInit(t *testing.T) {
 	}
 	// The other main packages are listed, commented out; those that are not
 	// main packages for linux are not.
-	for _, want := range []string{"# - main: ./cmd/a ", "# - main: ./cmd/b ", "# - main: ./cmd/linuxonly ", "# - main: ./cmd/notwindows ", "# - main: ./cmd/commented "} {
+	for _, want := range []string{`# - main: "./cmd/a" `, `# - main: "./cmd/b" `, `# - main: "./cmd/linuxonly" `, `# - main: "./cmd/notwindows" `, `# - main: "./cmd/commented" `} {
 		if !strings.Contains(string(data), want) {
 			t.Errorf("the Gopherfile does not list %q", want)
 		}
@@ -124,7 +124,7 @@ func TestInitRefusesToOverwrite(t *testing.T) {
 		t.Fatalf("--force: exit status %d: %s", code, stderr)
 	}
 	data, _ := os.ReadFile(filepath.Join(dir, "Gopherfile"))
-	if !strings.Contains(string(data), "  - name: m\n    main: .\n") {
+	if !strings.Contains(string(data), "  - name: \"m\"\n    main: \".\"\n") {
 		t.Errorf("--force did not write the root main package:\n%s", data)
 	}
 	if !strings.Contains(stdout, "m (.)") {
@@ -197,7 +197,7 @@ func TestInitProjects(t *testing.T) {
 				"etcdctl/go.mod":  "module example.com/etcdctl\n\ngo 1.24\n\nrequire example.com/api v0.0.0\n\nreplace example.com/api => ../api\n",
 				"etcdctl/main.go": "package main\n\nimport _ \"example.com/api\"\n\nfunc main() {}\n",
 			},
-			want:   []string{"\nmodule: etcdctl\n", "  - name: etcdctl\n    main: .\n"},
+			want:   []string{"\nmodule: \"etcdctl\"\n", "  - name: \"etcdctl\"\n    main: \".\"\n"},
 			stdout: []string{"module: etcdctl (of the go.work workspace)"},
 		},
 		{

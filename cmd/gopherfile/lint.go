@@ -12,6 +12,7 @@ import (
 
 	"github.com/gopherfile/gopherfile/internal/gomod"
 	"github.com/gopherfile/gopherfile/internal/lint"
+	"github.com/gopherfile/gopherfile/internal/safefile"
 	"github.com/gopherfile/gopherfile/internal/spec"
 )
 
@@ -52,7 +53,7 @@ func lintCmd(args []string, stdout, stderr io.Writer) error {
 		file = filepath.Join(dir, "Gopherfile")
 	}
 
-	data, err := os.ReadFile(file)
+	data, err := safefile.ReadPath(file, spec.MaxFileSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("no Gopherfile at %s: write one with `gopherfile init`, or pass -f FILE", file)
 	}

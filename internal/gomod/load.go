@@ -4,19 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"path"
 	"strings"
 	"testing/fstest"
 
 	"github.com/gopherfile/gopherfile/internal/gosrc"
+	"github.com/gopherfile/gopherfile/internal/safefile"
 )
-
-// MaxFileSize bounds every file the loader reads (go.mod, go.work,
-// vendor/modules.txt, the .go files of the default main package): a larger
-// one is refused rather than read, so a hostile tree cannot exhaust memory.
-const MaxFileSize = 16 << 20
 
 // Module is what a build needs to know about the context's Go files.
 type Module struct {
@@ -37,7 +32,7 @@ type Module struct {
 // through the file system (FSReader).
 type Reader interface {
 	// ReadFiles returns those of names that exist as regular files. A file
-	// larger than MaxFileSize is an error.
+	// larger than safefile.MaxGoMod is an error.
 	ReadFiles(ctx context.Context, names []string) (map[string][]byte, error)
 	// GoFiles returns the .go files directly in each of dirs, keyed by
 	// their path; a missing directory has none.
@@ -155,9 +150,9 @@ func checkLocalModules(ctx context.Context, r Reader, dir string, m *Module) err
 	return nil
 }
 
-// FSReader reads a context from a file system (os.DirFS of a directory).
-// It reads regular files only (a symlink is followed only to a regular
-// file; a device or a fifo is skipped) and at most MaxFileSize of each.
+// FSReader reads a context from a file system (os.DirFS of a directory)
+// with safefile: regular files only (a symlink is followed only to a
+// regular file; a device or a fifo is skipped), each bounded.
 type FSReader struct {
 	FS fs.FS
 }
@@ -166,8 +161,13 @@ type FSReader struct {
 func (r FSReader) ReadFiles(_ context.Context, names []string) (map[string][]byte, error) {
 	out := map[string][]byte{}
 	for _, n := range names {
-		data, err := ReadBounded(r.FS, n, MaxFileSize)
-		if errors.Is(err, fs.ErrNotExist) {
+		limit := int64(safefile.MaxGoMod)
+		if strings.HasSuffix(n, ".go") {
+			limit = safefile.MaxGoFile
+		}
+		data, err := safefile.ReadFile(r.FS, n, limit)
+		var nr *safefile.NotRegularError
+		if errors.Is(err, fs.ErrNotExist) || errors.As(err, &nr) {
 			continue
 		}
 		if err != nil {
@@ -193,30 +193,4 @@ func (r FSReader) GoFiles(ctx context.Context, dirs []string) (map[string][]byte
 		}
 	}
 	return r.ReadFiles(ctx, names)
-}
-
-// ReadBounded reads the regular file name from fsys, failing when it is
-// larger than limit bytes. A name that is not a regular file (a directory,
-// a device such as a link to /dev/zero, a fifo) reads as fs.ErrNotExist.
-func ReadBounded(fsys fs.FS, name string, limit int64) ([]byte, error) {
-	f, err := fsys.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file: %w", name, fs.ErrNotExist)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", name, err)
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s is larger than %d MiB, more than any %s a build reads", name, limit>>20, path.Base(name))
-	}
-	return data, nil
 }

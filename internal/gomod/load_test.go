@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/gopherfile/gopherfile/internal/safefile"
 )
 
 func TestLoad(t *testing.T) {
@@ -55,7 +57,7 @@ func TestLoad(t *testing.T) {
 			dir:  ".", opt: LoadOptions{DefaultMain: true}, want: Module{DefaultMain: "./cmd/tool"},
 		},
 		{name: "go.mod that is not a regular file", tree: fstest.MapFS{"go.mod": &fstest.MapFile{Mode: fs.ModeDevice}}, dir: ".", wantErr: "no go.mod"},
-		{name: "go.mod too large", tree: fstest.MapFS{"go.mod": file(mod + strings.Repeat("\n", MaxFileSize))}, dir: ".", wantErr: "larger than 16 MiB"},
+		{name: "go.mod too large", tree: fstest.MapFS{"go.mod": file(mod + strings.Repeat("\n", safefile.MaxGoMod))}, dir: ".", wantErr: "larger than 16 MiB"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

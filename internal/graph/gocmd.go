@@ -30,6 +30,7 @@ const (
 const (
 	SecretDir = "/run/secrets"
 	HomeDir   = "/gopherfile/home"
+	TempDir   = "/gopherfile/tmp"
 )
 
 // goStep is one go command of the graph. run turns it into an exec: it is
@@ -246,7 +247,13 @@ func (g *Graph) run(s goStep) bk.ExecState {
 	if t, ok := p.Downloads.Setting("GOTOOLCHAIN"); ok {
 		set("GOTOOLCHAIN", t.Value)
 	}
-	for _, kv := range p.Env {
+	env0 := p.Env
+	if s.networked() {
+		// For an untrusted Gopherfile, none of its env: (plan.SecretStepEnv).
+		env0 = p.SecretStepEnv
+		cfg.Untrusted = p.Untrusted
+	}
+	for _, kv := range env0 {
 		k, v, _ := strings.Cut(kv, "=")
 		set(k, v)
 	}
@@ -254,7 +261,7 @@ func (g *Graph) run(s goStep) bk.ExecState {
 		for _, st := range p.Downloads.Settings {
 			set(st.Name, st.Value)
 		}
-		cfg.Net = g.netConfig()
+		cfg.Net = g.netConfig(s.kind)
 		o = append(o, downloadOpts(p)...)
 		o = append(o, ModuleNetwork(p)...)
 	}
@@ -318,7 +325,11 @@ func goflags(p *plan.Plan, kind stepconfig.Kind) string {
 			base = "-mod=vendor -buildvcs=false"
 		}
 	}
-	user, _ := plan.EnvValue(p.Env, "GOFLAGS")
+	env := p.Env
+	if kind == stepconfig.Download || kind == stepconfig.TidyCheck || kind == stepconfig.TidyFix {
+		env = p.SecretStepEnv
+	}
+	user, _ := plan.EnvValue(env, "GOFLAGS")
 	return strings.TrimSpace(base + " " + user)
 }
 
@@ -347,9 +358,13 @@ func (g *Graph) record() *stepconfig.Record {
 }
 
 // netConfig is the Config of the networked module steps.
-func (g *Graph) netConfig() *stepconfig.Net {
+func (g *Graph) netConfig(kind stepconfig.Kind) *stepconfig.Net {
 	d := g.p.Downloads
 	return &stepconfig.Net{
+		TempDir:        TempDir,
+		SrcDir:         plan.SrcDir,
+		TreeFiles:      treeFiles(g.p),
+		WalkGoFiles:    kind == stepconfig.TidyCheck || kind == stepconfig.TidyFix, // the steps that mount the whole tree
 		Retries:        d.Retries,
 		TimeoutSeconds: d.TimeoutSeconds,
 		SecretDir:      SecretDir,
@@ -360,6 +375,7 @@ func (g *Graph) netConfig() *stepconfig.Net {
 		GitHosts:       d.GitHosts,
 		SSHHosts:       d.SSHHosts,
 		KnownHosts:     d.KnownHosts,
+		AcceptNewHosts: d.AcceptNewHosts,
 		Helper:         g.in.HelperPath,
 	}
 }
@@ -374,3 +390,20 @@ func sortedKeys(m map[string]string) []string {
 }
 
 func workDir(p *plan.Plan) string { return path.Join(plan.SrcDir, p.ModuleDir) }
+
+// treeFiles are the dependency files a networked step checks before the go
+// command reads them: the plan's (go.mod and go.sum of the module, its
+// local replaces and workspace modules, go.work and go.work.sum),
+// vendor/modules.txt, and a go.work the go command would find.
+func treeFiles(p *plan.Plan) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, f := range append(append([]string{}, p.DepFiles...), path.Join(p.ModuleDir, "vendor/modules.txt"),
+		path.Join(p.ModuleDir, "go.work"), path.Join(p.ModuleDir, "go.work.sum"), "go.work", "go.work.sum") {
+		if !seen[f] {
+			seen[f] = true
+			out = append(out, f)
+		}
+	}
+	return out
+}

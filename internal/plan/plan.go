@@ -106,6 +106,12 @@ type Plan struct {
 	TidyOffReason string `json:"tidyOffReason,omitempty"`
 	// Env is set for every go command, sorted KEY=VALUE.
 	Env []string `json:"env,omitempty"`
+	// SecretStepEnv is what of Env the steps that hold secrets (download,
+	// tidy) get: all of it, or for an untrusted Gopherfile (Untrusted) only
+	// GOFLAGS and GOEXPERIMENT from build args.
+	SecretStepEnv []string `json:"secretStepEnv,omitempty"`
+	// Untrusted is set by --build-arg GOPHERFILE_UNTRUSTED=1 (ArgUntrusted).
+	Untrusted bool `json:"untrusted,omitempty"`
 	// Binaries to build.
 	Binaries []Binary `json:"binaries"`
 	// Image is the runtime image.
@@ -305,6 +311,16 @@ func New(s *spec.Spec, m gomod.Module, opt Options) (*Plan, error) {
 		if v, ok := args[name]; ok {
 			p.Env = setEnv(p.Env, name, v)
 		}
+	}
+	p.SecretStepEnv = p.Env
+	if p.Untrusted, err = untrustedArg(args); err != nil {
+		return nil, err
+	}
+	if p.Untrusted {
+		if err := p.checkUntrusted(args); err != nil {
+			return nil, err
+		}
+		p.untrustedEnv(args)
 	}
 
 	stamp := stampValues(args, opt)

@@ -10,6 +10,7 @@ const (
 	DefaultNetrc       SecretMode = SecretOptional
 	DefaultCACert      SecretMode = SecretOptional
 	DefaultSSH         SecretMode = SecretOff
+	DefaultUnknownHost            = UnknownHostsRefuse
 	DefaultMain                   = "."
 	DefaultTestPattern            = "./..."
 )
@@ -37,6 +38,9 @@ func (s *Spec) Defaults() *Spec {
 		if *f.v == "" {
 			*f.v = f.def
 		}
+	}
+	if m.SSHUnknownHosts == "" {
+		m.SSHUnknownHosts = DefaultUnknownHost
 	}
 	if m.Retries == nil {
 		m.Retries = ptr(DefaultRetries)

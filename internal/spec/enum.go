@@ -97,6 +97,26 @@ func (SecretMode) Values() []SecretMode {
 // value but off; "" is the default, which is set by Defaults).
 func (m SecretMode) Used() bool { return m != SecretOff }
 
+// UnknownHosts says what git over SSH does with a host key that neither the
+// built-in keys of the big code hosts nor modules.knownHosts list.
+type UnknownHosts string
+
+// Values of modules.sshUnknownHosts.
+const (
+	// UnknownHostsRefuse refuses the host (the default): ssh checks host
+	// keys strictly.
+	UnknownHostsRefuse UnknownHosts = "refuse"
+	// UnknownHostsAcceptNew takes the key on first use (ssh's accept-new):
+	// the download step's HOME is new in every build, so every build trusts
+	// whatever key the host (or a machine in between) shows.
+	UnknownHostsAcceptNew UnknownHosts = "accept-new"
+)
+
+// Values lists the values of UnknownHosts.
+func (UnknownHosts) Values() []UnknownHosts {
+	return []UnknownHosts{UnknownHostsRefuse, UnknownHostsAcceptNew}
+}
+
 // RetryCount is modules.retries.
 type RetryCount int
 

@@ -40,8 +40,16 @@ type Spec struct {
 	// target platform (GOOS, GOARCH, GOARM, GOAMD64), which comes from
 	// platforms: or --platform; the download step's credentials (NETRC,
 	// SSL_CERT_FILE, GIT_SSL_CAINFO, GIT_SSH_COMMAND), which come from
-	// secrets and modules:; and HTTP proxies (HTTP_PROXY, HTTPS_PROXY,
-	// NO_PROXY, ALL_PROXY, FTP_PROXY, in either case), which are build args.
+	// secrets and modules:; HTTP proxies (HTTP_PROXY, HTTPS_PROXY,
+	// NO_PROXY, ALL_PROXY, FTP_PROXY, in either case), which are build args;
+	// and what would change the programs that run next to the build's
+	// secrets (docs/security.md lists them with the reasons): PATH, LD_*,
+	// GIT_*, SSH_*, CURL_*, OPENSSL_*, GNUTLS_*, MALLOC_*, SSL_CERT_DIR,
+	// SSLKEYLOGFILE, BASH_ENV, ENV, SHELLOPTS, BASHOPTS, XDG_CONFIG_HOME,
+	// XDG_CONFIG_DIRS, GOVCS and glibc's GCONV_PATH, GETCONF_DIR,
+	// HOSTALIASES, LOCALDOMAIN, RES_OPTIONS, RESOLV_HOST_CONF, LOCPATH,
+	// NLSPATH and NIS_PATH. A build's own env: (builds[].env) may set these
+	// last ones: it reaches that build's compile step only.
 	Env map[string]string `yaml:"env,omitempty" json:"env,omitempty"`
 
 	// CGO builds with cgo (CGO_ENABLED=1) when true, dynamically linked with
@@ -198,8 +206,17 @@ type Modules struct {
 	SSHHosts []string `yaml:"sshHosts,omitempty" json:"sshHosts,omitempty"`
 
 	// KnownHosts are known_hosts lines (public host keys) for the SSH git hosts,
-	// one line per item. Without them, the host key is taken on first use.
+	// one line per item (ssh-keyscan HOST prints them), on top of the keys
+	// Gopherfile knows for github.com, gitlab.com and bitbucket.org.
 	KnownHosts []string `yaml:"knownHosts,omitempty" json:"knownHosts,omitempty"`
+
+	// SSHUnknownHosts is what git over SSH does with a host whose key is
+	// neither one of the keys Gopherfile knows for github.com, gitlab.com and
+	// bitbucket.org nor in knownHosts: "refuse" (default) or "accept-new"
+	// (take the key on first use; the step starts with no known keys in every
+	// build, so a machine between the builder and the host could answer in
+	// its place).
+	SSHUnknownHosts UnknownHosts `yaml:"sshUnknownHosts,omitempty" json:"sshUnknownHosts,omitempty"`
 }
 
 // Build is one binary.

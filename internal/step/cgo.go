@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/gopherfile/gopherfile/internal/gosrc"
+	"github.com/gopherfile/gopherfile/internal/safefile"
 )
 
 // With cgo unset in the Gopherfile, the build step builds without cgo and
@@ -51,7 +52,7 @@ func (h *helper) cgoByDeps(ctx context.Context, main string) string {
 		files = append(files, filepath.Join(r.SrcDir, "go.work"))
 	}
 	for _, f := range files {
-		if dt, err := os.ReadFile(f); err == nil {
+		if dt, err := safefile.ReadPath(f, safefile.MaxGoMod); err == nil {
 			text.Write(dt)
 		}
 	}

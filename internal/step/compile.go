@@ -55,6 +55,12 @@ func (h *helper) build(ctx context.Context) int {
 		}
 		return exitCode(res)
 	}
+	// The binary is exported (--target binaries -o DIR) and copied into the
+	// image: it must be the regular file go build wrote, never a link.
+	if fi, err := os.Lstat(b.Output); err == nil && !fi.Mode().IsRegular() {
+		h.printf("gopherfile: %s is not a regular file (%s): go build writes one; nothing else may be exported as the binary.", b.Output, fi.Mode().Type())
+		return 1
+	}
 	if !isELF(b.Output) {
 		name := h.packageName(ctx, b.Main)
 		h.printf("gopherfile: %s is not a main package (package %s), so go build wrote no binary.", b.Main, name)

@@ -3,7 +3,6 @@ package step
 import (
 	"context"
 	"encoding/json"
-	"os/exec"
 
 	"github.com/gopherfile/gopherfile/internal/goenv"
 	"github.com/gopherfile/gopherfile/internal/step/diagnose"
@@ -12,9 +11,7 @@ import (
 // goEnv returns the go command's effective values of names (go env -json),
 // or nil when go env fails.
 func (h *helper) goEnv(ctx context.Context, names ...string) map[string]string {
-	cmd := exec.CommandContext(ctx, "go", append([]string{"env", "-json"}, names...)...)
-	cmd.Env = h.env
-	out, err := cmd.Output()
+	out, err := h.goCommand(ctx, append([]string{"env", "-json"}, names...)...).Output()
 	if err != nil {
 		return nil
 	}

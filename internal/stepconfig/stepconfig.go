@@ -128,6 +128,10 @@ type Config struct {
 
 	// Net is set for the networked module steps (download, tidy).
 	Net *Net `json:"net,omitempty"`
+	// Untrusted is set in those steps when the Gopherfile is untrusted
+	// (GOPHERFILE_UNTRUSTED): the go command then gets only the environment
+	// goenv.UntrustedStepEnv allows.
+	Untrusted bool `json:"untrusted,omitempty"`
 	// Diag is what the diagnosis of a failure knows.
 	Diag Diag `json:"diag"`
 	// Record is the download record: written by the download step, checked
@@ -177,9 +181,29 @@ type Net struct {
 	GitHosts   []string `json:"gitHosts,omitempty"`
 	SSHHosts   []string `json:"sshHosts,omitempty"`
 	KnownHosts []string `json:"knownHosts,omitempty"`
+	// AcceptNewHosts takes SSH host keys that neither goenv.KnownHosts nor
+	// KnownHosts list on first use; otherwise ssh refuses them.
+	AcceptNewHosts bool `json:"acceptNewHosts,omitempty"`
 	// Helper is the path of the helper binary, for git's credential helper.
 	Helper string `json:"helper"`
+	// TempDir is a directory on disk (not the tmpfs HOME) for the bodies the
+	// loopback proxies hold while they arrive; "" for the system's.
+	TempDir string `json:"tempDir,omitempty"`
+
+	// SrcDir is the build context root in the step. TreeFiles are the
+	// dependency files (relative to SrcDir) the step reads, which must be
+	// regular files of the build context; with WalkGoFiles (the tidy steps)
+	// no Go file or go.mod of the tree may be a link out of it.
+	SrcDir      string   `json:"srcDir,omitempty"`
+	TreeFiles   []string `json:"treeFiles,omitempty"`
+	WalkGoFiles bool     `json:"walkGoFiles,omitempty"`
 }
+
+// SecretOwner is the user and group that own the secret mounts of the
+// networked steps (mode 0400). No process of a step runs as this user: the
+// step helper reads the secrets as root with its capabilities, and the go
+// command, run as root without them, cannot.
+const SecretOwner = 65533
 
 // Secret names the networked steps read.
 const (
