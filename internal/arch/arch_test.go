@@ -21,7 +21,7 @@ var rank = map[string]int{
 	"internal/vulndb":     0,
 	"internal/gitinfo":    0,
 	"internal/vulnreport": 0,
-	"internal/safefile": 0,
+	"internal/safefile":   0,
 	// Pure inputs: the YAML format, go.mod facts, Go files, the step contract.
 	"internal/spec":       1,
 	"internal/gomod":      2,
