@@ -58,6 +58,10 @@ type Options struct {
 	// Network is the build's network mode (--network): NetworkDefault,
 	// NetworkHost or NetworkNone.
 	Network string
+	// HelperNeedsLibc is true when the step helper is a dynamically linked
+	// binary (a gopherfile CLI built with cgo), which cannot run on the
+	// minimal root: the go steps then run in the builder image.
+	HelperNeedsLibc bool
 }
 
 // Network modes of the networked module steps (download, tidy, and tests with
@@ -98,6 +102,14 @@ type Plan struct {
 	BuilderReason string `json:"builderReason"`
 	// GoVersion is the Go version the builder was chosen for.
 	GoVersion string `json:"goVersion"`
+	// Runner is where the go steps run: RunnerToolchain (Toolchain from the
+	// module proxy on the minimal root) or RunnerImage (the Builder image);
+	// RunnerReason says why, for --call outline and the log.
+	Runner       string `json:"runner"`
+	RunnerReason string `json:"runnerReason"`
+	// Toolchain is the Go toolchain from the module proxy, nil when the go
+	// steps run in the Builder image.
+	Toolchain *Toolchain `json:"toolchain,omitempty"`
 	// RequiredGo is the go line of go.mod (or go.work): the oldest Go that can
 	// build the module.
 	RequiredGo string `json:"requiredGo,omitempty"`
@@ -269,7 +281,7 @@ func New(s *spec.Spec, m Module, opt Options) (*Plan, error) {
 		p.Target = TargetImage
 	}
 
-	b := ChooseBuilder(s, args, m)
+	b := ChooseBuilder(written, args, m)
 	p.Builder, p.BuilderOrigin, p.BuilderReason, p.GoVersion = b.Image, b.Origin, b.Reason, b.GoVersion
 
 	p.RequiredGo = m.Facts.Go
@@ -340,6 +352,7 @@ func New(s *spec.Spec, m Module, opt Options) (*Plan, error) {
 		p.Sources = append(p.Sources, Source{Context: src.Context, Dst: path.Clean(src.Dst), Field: fmt.Sprintf("sources[%d]", i)})
 	}
 	p.Test = testPlan(s)
+	p.chooseRunner(s, b, m, opt)
 
 	p.CacheNS = args[ArgCacheNS]
 	if p.CacheNS == "" {
