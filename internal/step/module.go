@@ -116,6 +116,9 @@ func (h *helper) moduleStep(ctx context.Context) int {
 			h.printf("%s", s)
 		}
 	}
+	if code, ok := h.orImage(res); ok {
+		return code
+	}
 	if !res.ok() {
 		eff["GOPROXY"] = goproxy
 		h.explain(ctx, retryproxy.Unwrap(res.output), eff)

@@ -49,6 +49,9 @@ func (h *helper) test(ctx context.Context) int {
 		h.printf("gopherfile: %s: %v", h.cfg.Stage, res.err)
 		return 1
 	}
+	if code, ok := h.orImage(res); ok {
+		return code
+	}
 	s := stepconfig.Summary{ExitCode: res.code, Summary: rep.Summary(), Failures: clip(rep.Failures()), Stderr: clip(res.output)}
 	if res.code != 0 && len(diagnose.Classify(res.output)) > 0 {
 		s.Diagnosis = diagnose.Report(res.output, h.diagContext(ctx, nil))
@@ -90,6 +93,9 @@ func (h *helper) vet(ctx context.Context) int {
 	if h.cfg.OutDir != "" {
 		os.MkdirAll(h.cfg.OutDir, 0o755)
 		os.WriteFile(filepath.Join(h.cfg.OutDir, "vet.txt"), []byte(res.output), 0o644)
+	}
+	if code, ok := h.orImage(res); ok {
+		return code
 	}
 	if !res.ok() {
 		h.explainKnown(ctx, res)

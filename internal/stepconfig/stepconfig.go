@@ -31,6 +31,11 @@ const (
 	ListDeps  Kind = "list-deps"  // go list -deps: the packages outside the module (cache.build: layer)
 	BuildDeps Kind = "build-deps" // go build of those packages into DepCache (cache.build: layer)
 	Generate  Kind = "generate"   // go generate on a writable source tree, offline
+	// The steps of the toolchain from the module proxy and of the files the
+	// frontend writes (no go command of the build runs in them).
+	FetchToolchain Kind = "fetch-toolchain" // networked: the toolchain zip into the toolchain cache mount, verified
+	Toolchain      Kind = "toolchain"       // offline: the verified zip from the cache mount unpacked into OutDir (a GOROOT)
+	Root           Kind = "root"            // offline: the minimal root or the static base into OutDir
 )
 
 // The stages of a build: the go command a step runs, as Config.Stage, the
@@ -54,6 +59,18 @@ const (
 // retries. It is EX_TEMPFAIL, which the go command never uses.
 const ExitCacheLost = 75
 
+// ExitNeedsImage is the exit code of a go step on the minimal root (the
+// toolchain from the module proxy, Config.MinimalRoot) that finds the build
+// needs what only a builder image has: a C compiler (cgo) or git (a direct
+// version-control fetch). The frontend then plans again with the builder
+// image and says why. It is EX_PROTOCOL, which the go command never uses.
+const ExitNeedsImage = 76
+
+// ExitToolchainMissing is the exit code of the toolchain step when the
+// toolchain cache mount does not hold the verified zip (a new builder, or
+// BuildKit garbage-collected the mount): the frontend runs the fetch step
+// and then the toolchain step again. It is EX_NOPERM.
+const ExitToolchainMissing = 77
 // Config is one step's configuration.
 type Config struct {
 	Kind Kind `json:"kind"`
@@ -89,9 +106,39 @@ type Config struct {
 	// cache mount, for every build on the builder that shares it.)
 	Nonce string `json:"nonce,omitempty"`
 
-	Build *BuildOpts `json:"build,omitempty"`
-	Test  *TestOpts  `json:"test,omitempty"`
-	Deps  *DepsOpts  `json:"deps,omitempty"`
+	// MinimalRoot is set when the step runs with the toolchain from the
+	// module proxy on the minimal root (no C compiler, no git): a step that
+	// needs either exits with ExitNeedsImage.
+	MinimalRoot bool `json:"minimalRoot,omitempty"`
+
+	Build     *BuildOpts     `json:"build,omitempty"`
+	Test      *TestOpts      `json:"test,omitempty"`
+	Deps      *DepsOpts      `json:"deps,omitempty"`
+	Toolchain *ToolchainOpts `json:"toolchain,omitempty"`
+	Root      *RootOpts      `json:"root,omitempty"`
+}
+
+// ToolchainOpts are the toolchain steps'.
+type ToolchainOpts struct {
+	// Version is the module version of golang.org/toolchain, e.g.
+	// v0.0.1-go1.25.14.linux-amd64.
+	Version string `json:"version"`
+	// Hash is its h1 hash from the frontend's release table; "" has the
+	// fetch step verify it against the checksum database (GOSUMDB).
+	Hash string `json:"hash,omitempty"`
+	// Cache is the toolchain cache mount, which holds verified zips.
+	Cache string `json:"cache"`
+}
+
+// ToolchainSum is the file in the fetch step's OutDir that holds the
+// verified h1 hash of the zip it fetched.
+const ToolchainSum = "toolchain.sum"
+
+// RootOpts are the root step's.
+type RootOpts struct {
+	// Zoneinfo adds the time zone database (usr/share/zoneinfo) from the
+	// GOROOT of the go command on PATH (its lib/time/zoneinfo.zip).
+	Zoneinfo bool `json:"zoneinfo,omitempty"`
 }
 
 // Net configures the networked module steps.
