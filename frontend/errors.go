@@ -89,6 +89,9 @@ func (b *build) planError(err error) error {
 func (b *build) checkGoVersion(builder *imageConfig) error {
 	have := builderGoVersion(builder)
 	p := b.plan
+	if p != nil && p.Toolchain != nil {
+		have = p.Toolchain.GoVersion
+	}
 	if have == "" || p == nil {
 		return nil
 	}

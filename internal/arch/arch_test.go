@@ -19,11 +19,12 @@ var rank = map[string]int{
 	"internal/goenv":   0,
 	"internal/version": 0,
 	// Pure inputs: the YAML format, go.mod facts, Go files, the step contract.
-	"internal/spec":       1,
-	"internal/gomod":      1,
-	"internal/gosrc":      1,
-	"internal/stepconfig": 1,
-	"internal/spdx":       1,
+	"internal/spec":        1,
+	"internal/gomod":       1,
+	"internal/gosrc":       1,
+	"internal/stepconfig":  1,
+	"internal/spdx":        1,
+	"internal/gotoolchain": 1,
 	// The plan: spec + go.mod + options, no I/O.
 	"internal/plan": 2,
 	// What reads the plan: the checks and the LLB graph.
@@ -52,6 +53,7 @@ var rank = map[string]int{
 	"cmd/gopherfile-frontend": 9,
 	"cmd/gfdocs":              9,
 	"hack/corpus":             9,
+	"hack/goreleases":         9,
 }
 
 type pkg struct {

@@ -202,6 +202,15 @@ func (g *Graph) run(s goStep) bk.ExecState {
 	if s.kind == stepconfig.Download {
 		o = append(o, bk.AddMount(DownloadDir, bk.Scratch()))
 	}
+	if in.GoRoot != nil {
+		// The toolchain from the module proxy on the minimal root; HOME is a
+		// tmpfs (the networked steps get theirs with downloadOpts).
+		cfg.MinimalRoot = true
+		o = append(o, bk.AddMount(GoRootDir, *in.GoRoot, bk.Readonly))
+		if !s.networked() {
+			o = append(o, bk.AddMount(HomeDir, bk.Scratch(), bk.Tmpfs()), bk.AddEnv("HOME", HomeDir))
+		}
+	}
 	o = append(o, s.extra...)
 
 	// The env, in a fixed precedence: the go settings of the plan, the
@@ -319,8 +328,10 @@ func (g *Graph) record() *stepconfig.Record {
 }
 
 // netConfig is the Config of the networked module steps.
-func (g *Graph) netConfig() *stepconfig.Net {
-	d := g.p.Downloads
+func (g *Graph) netConfig() *stepconfig.Net { return netConfig(g.p, g.in) }
+
+func netConfig(p *plan.Plan, in Inputs) *stepconfig.Net {
+	d := p.Downloads
 	return &stepconfig.Net{
 		Retries:        d.Retries,
 		TimeoutSeconds: d.TimeoutSeconds,
@@ -332,7 +343,7 @@ func (g *Graph) netConfig() *stepconfig.Net {
 		GitHosts:       d.GitHosts,
 		SSHHosts:       d.SSHHosts,
 		KnownHosts:     d.KnownHosts,
-		Helper:         g.in.HelperPath,
+		Helper:         in.HelperPath,
 	}
 }
 

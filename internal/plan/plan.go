@@ -58,10 +58,6 @@ type Options struct {
 	// Network is the build's network mode (--network): NetworkDefault,
 	// NetworkHost or NetworkNone.
 	Network string
-	// HelperNeedsLibc is true when the step helper is a dynamically linked
-	// binary (a gopherfile CLI built with cgo), which cannot run on the
-	// minimal root: the go steps then run in the builder image.
-	HelperNeedsLibc bool
 }
 
 // Network modes of the networked module steps (download, tidy, and tests with
@@ -210,7 +206,8 @@ type Binary struct {
 
 // Image is the runtime image.
 type Image struct {
-	// Base is the base image reference, or "scratch".
+	// Base is the base image reference, "scratch", or "" for the built-in
+	// static base (Builtin).
 	Base       string            `json:"base"`
 	Entrypoint []string          `json:"entrypoint,omitempty"`
 	Cmd        []string          `json:"cmd,omitempty"`
@@ -225,10 +222,15 @@ type Image struct {
 	Healthcheck *Healthcheck `json:"healthcheck,omitempty"`
 	// Files are extra files from the context.
 	Files []spec.File `json:"files,omitempty"`
-	// ScratchExtras adds CA certificates, passwd/group, /tmp (and tzdata when
-	// Tzdata) from the builder, for a scratch base.
-	ScratchExtras bool `json:"scratchExtras,omitempty"`
-	Tzdata        bool `json:"tzdata,omitempty"`
+	// Builtin is the built-in static base: BuiltinFiles with the image
+	// config of a distroless static nonroot image.
+	Builtin bool `json:"builtin,omitempty"`
+	// BuiltinFiles adds what a distroless static image has (CA
+	// certificates, passwd/group with nonroot 65532, /tmp, /home/nonroot,
+	// and the time zones when Tzdata), written by the frontend (the root
+	// step): for the built-in base and for scratch.
+	BuiltinFiles bool `json:"builtinFiles,omitempty"`
+	Tzdata       bool `json:"tzdata,omitempty"`
 }
 
 // Healthcheck is a resolved health check.
@@ -352,7 +354,7 @@ func New(s *spec.Spec, m Module, opt Options) (*Plan, error) {
 		p.Sources = append(p.Sources, Source{Context: src.Context, Dst: path.Clean(src.Dst), Field: fmt.Sprintf("sources[%d]", i)})
 	}
 	p.Test = testPlan(s)
-	p.chooseRunner(s, b, m, opt)
+	p.chooseRunner(s, b, m)
 
 	p.CacheNS = args[ArgCacheNS]
 	if p.CacheNS == "" {

@@ -137,7 +137,7 @@ func defaultGo(m Module, tidy bool) choice {
 	floor, note := goLine, ""
 	if tidy && gomod.Compare(floor, MinTidyGo) < 0 {
 		floor = MinTidyGo
-		note = fmt.Sprintf(" (the tidy check needs Go %s or newer for go mod tidy -diff; tidy: off builds with the go line's Go)", MinTidyGo)
+		note = fmt.Sprintf(" (the tidy check needs Go %s or newer, for go mod tidy -diff)", MinTidyGo)
 	}
 	v := newestPatchFrom(floor)
 	lang := strings.TrimPrefix(version.Lang("go"+v), "go")

@@ -49,9 +49,9 @@ const (
 // p.RunnerReason. The image is for what needs a C compiler or git (cgo,
 // direct version-control fetches), a builder the user names, and a Go the
 // module proxy has no toolchain for.
-func (p *Plan) chooseRunner(s *spec.Spec, b BuilderChoice, m Module, opt Options) {
+func (p *Plan) chooseRunner(s *spec.Spec, b BuilderChoice, m Module) {
 	p.Runner = RunnerImage
-	why := imageReason(p, s, b, m, opt)
+	why := imageReason(p, s, b, m)
 	if why != "" {
 		p.RunnerReason = why
 		return
@@ -67,14 +67,17 @@ func (p *Plan) chooseRunner(s *spec.Spec, b BuilderChoice, m Module, opt Options
 	p.RunnerReason = fmt.Sprintf("a pure Go build: Go %s from the module proxy (golang.org/toolchain), on a minimal root without a C compiler or git", v)
 }
 
+// UseImage makes the go steps run in the builder image (Builder), for why:
+// a step on the minimal root found the build needs a C compiler or git.
+func (p *Plan) UseImage(why string) {
+	p.Runner, p.RunnerReason, p.Toolchain = RunnerImage, why, nil
+}
+
 // imageReason says why the go steps need the builder image, "" when the
 // toolchain from the module proxy does.
-func imageReason(p *Plan, s *spec.Spec, b BuilderChoice, m Module, opt Options) string {
+func imageReason(p *Plan, s *spec.Spec, b BuilderChoice, m Module) string {
 	if b.Named() {
 		return "the builder is named: " + b.Reason
-	}
-	if opt.HelperNeedsLibc {
-		return "the step helper (this gopherfile binary) is linked dynamically and runs only where there is a C library: install it with CGO_ENABLED=0 to build with the toolchain from the module proxy"
 	}
 	if p.CGO {
 		return "cgo is on (cgo: true or CGO_ENABLED=1 in env): the build needs a C compiler"

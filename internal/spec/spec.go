@@ -397,6 +397,8 @@ type Test struct {
 
 // Defaults used when a field is empty (see also Defaults).
 const (
+	// DefaultBase is the image the built-in static base stands in for: the
+	// same layout (a best-practice Dockerfile uses it as its base).
 	DefaultBase    = "gcr.io/distroless/static-debian12:nonroot"
 	DefaultCGOBase = "gcr.io/distroless/base-debian12:nonroot"
 	DefaultBinDir  = "/usr/local/bin"
