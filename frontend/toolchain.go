@@ -8,8 +8,8 @@ import (
 	"github.com/moby/buildkit/client/llb"
 	gwclient "github.com/moby/buildkit/frontend/gateway/client"
 
-	"github.com/gopherfile/gopherfile/internal/graph"
 	"github.com/gopherfile/gopherfile/internal/gotoolchain"
+	"github.com/gopherfile/gopherfile/internal/graph"
 	"github.com/gopherfile/gopherfile/internal/stepconfig"
 )
 

@@ -194,7 +194,6 @@ func imageFiles(p *plan.Plan, in Inputs, bins bk.State) *bk.FileAction {
 	return f.fa
 }
 
-
 // collectBinaries puts binaries built in steps of their own into one state,
 // each at /<name>: a MergeOp, or file copies on a builder without MergeOp.
 func collectBinaries(in Inputs, bins []plan.Binary, outs []bk.State) bk.State {
@@ -238,4 +237,3 @@ func (f *fileActions) mkdir(p string, mode os.FileMode, opts ...bk.MkdirOption) 
 	}
 	f.fa = f.fa.Mkdir(p, mode, opts...)
 }
-

@@ -71,6 +71,7 @@ const ExitNeedsImage = 76
 // BuildKit garbage-collected the mount): the frontend runs the fetch step
 // and then the toolchain step again. It is EX_NOPERM.
 const ExitToolchainMissing = 77
+
 // Config is one step's configuration.
 type Config struct {
 	Kind Kind `json:"kind"`
