@@ -14,45 +14,40 @@ import (
 )
 
 // resolveToolchain returns the toolchain from the module proxy for the
-// build platform (graph.ToolchainTree), solved. The toolchain step's
-// definition holds the version and the hash only: the release table's
-// hash when it has one, else the one the fetch step verified against the
-// checksum database (read from its output, as the download record is).
-// When the toolchain cache mount lacks the zip (a new builder, a
-// garbage-collected mount, a cache import without this toolchain), the
-// toolchain step says so (stepconfig.ExitToolchainMissing) and the fetch
-// step runs, with the download step's proxies, credentials and retries.
+// build platform (graph.ToolchainTree), solved. The fetch step runs first:
+// cached by its module settings, or run, when it finds the verified zip in
+// the toolchain cache mount, in the time of a container start, or else
+// fetching it. Then the toolchain step, which carries the version and the
+// hash only (the release table's, or the one the fetch step verified
+// against the checksum database, read from its output as the download
+// record is), so that its result is found whatever the module settings, on
+// the builder or in an imported registry cache. When BuildKit emptied the
+// cache mount while the fetch step's result stayed cached, the toolchain
+// step says so (stepconfig.ExitToolchainMissing) and both run again with a
+// nonce.
 func (b *build) resolveToolchain(ctx context.Context) (llb.State, error) {
 	p, in := b.plan, b.in
-	arch := in.BuildPlatform.Architecture
-	hash := p.Toolchain.Hash(arch)
-	fetch := func() error {
-		ref, err := b.solveRef(ctx, graph.FetchToolchain(p, in, hash), in.BuildPlatform, true)
+	known := p.Toolchain.Hash(in.BuildPlatform.Architecture)
+	try := func(nonce string) (llb.State, error) {
+		ref, err := b.solveRef(ctx, graph.FetchToolchain(p, in, known, nonce), in.BuildPlatform, true)
 		if err != nil {
-			return b.toolchainError(err)
-		}
-		if hash != "" {
-			return nil
-		}
-		dt, err := ref.ReadFile(ctx, gwclient.ReadRequest{Filename: stepconfig.ToolchainSum})
-		if err != nil {
-			return fmt.Errorf("gopherfile: reading the toolchain hash: %w", err)
-		}
-		hash = strings.TrimSpace(string(dt))
-		return nil
-	}
-	if hash == "" {
-		if err := fetch(); err != nil {
 			return llb.State{}, err
 		}
-	}
-	tree := graph.ToolchainTree(p, in, hash)
-	_, err := b.solveRef(ctx, tree, in.BuildPlatform, true)
-	if isExit(err, stepconfig.ExitToolchainMissing) {
-		if err := fetch(); err != nil {
-			return llb.State{}, err
+		hash := known
+		if hash == "" {
+			dt, err := ref.ReadFile(ctx, gwclient.ReadRequest{Filename: stepconfig.ToolchainSum})
+			if err != nil {
+				return llb.State{}, fmt.Errorf("gopherfile: reading the toolchain hash: %w", err)
+			}
+			hash = strings.TrimSpace(string(dt))
 		}
+		tree := graph.ToolchainTree(p, in, hash, nonce)
 		_, err = b.solveRef(ctx, tree, in.BuildPlatform, true)
+		return tree, err
+	}
+	tree, err := try("")
+	if isExit(err, stepconfig.ExitToolchainMissing) {
+		tree, err = try(nonce())
 	}
 	if err != nil {
 		return llb.State{}, b.toolchainError(err)

@@ -49,7 +49,7 @@ func testInputs(p *plan.Plan) Inputs {
 		HelperPath:    HelperDir + "/bin/gopherfile-frontend",
 	}
 	if p.Toolchain != nil {
-		tree := ToolchainTree(p, in, p.Toolchain.Hash("amd64"))
+		tree := ToolchainTree(p, in, p.Toolchain.Hash("amd64"), "")
 		in.Builder, in.GoRoot = MinimalRoot(in), &tree
 	}
 	return in

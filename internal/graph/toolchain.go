@@ -63,11 +63,12 @@ func toolchainOpts(p *plan.Plan, in Inputs, hash string) *stepconfig.ToolchainOp
 // FetchToolchain is the networked step that fetches the toolchain zip into
 // the toolchain cache mount through the download step's proxies,
 // credentials and retries, verified against hash ("" for the checksum
-// database); its output holds stepconfig.ToolchainSum. Its definition
-// carries the module settings; the toolchain step's does not.
-func FetchToolchain(p *plan.Plan, in Inputs, hash string) bk.State {
+// database), unless the mount holds it already; its output holds
+// stepconfig.ToolchainSum, the verified hash. Its definition carries the
+// module settings; the toolchain step's does not (ToolchainTree).
+func FetchToolchain(p *plan.Plan, in Inputs, hash, nonce string) bk.State {
 	cfg := stepconfig.Config{Kind: stepconfig.FetchToolchain, Stage: "fetch the Go toolchain", OutDir: stepOut,
-		Toolchain: toolchainOpts(p, in, hash), Net: netConfig(p, in)}
+		Toolchain: toolchainOpts(p, in, hash), Net: netConfig(p, in), Nonce: nonce}
 	cfg.Diag.GoVersion = p.Toolchain.GoVersion
 	cfg.Diag.Settings = diagSettings(p, true)
 	o := []bk.RunOption{
@@ -83,13 +84,16 @@ func FetchToolchain(p *plan.Plan, in Inputs, hash string) bk.State {
 	return es.GetMount(stepOut)
 }
 
-// ToolchainTree is the toolchain, unpacked, for the build platform: the
-// verified zip of the toolchain cache mount (stepconfig.ExitToolchainMissing
-// when it is not there). Its definition is the module version, the hash and
-// the step helper only, so every build of that Go on the builder, whatever
-// its module settings, and a registry cache on a fresh runner find it.
-func ToolchainTree(p *plan.Plan, in Inputs, hash string) bk.State {
-	cfg := stepconfig.Config{Kind: stepconfig.Toolchain, Stage: "Go toolchain", OutDir: stepOut, Toolchain: toolchainOpts(p, in, hash)}
+// ToolchainTree is the toolchain, unpacked, for the build platform, from
+// the verified zip in the toolchain cache mount (stepconfig.ExitToolchainMissing
+// when it is not there: FetchToolchain fetches it). Its definition is the
+// module version, the hash and the step helper only, so every build of that
+// Go on the builder, whatever its module settings, and a registry cache on a
+// fresh runner find it. nonce is "" but when BuildKit emptied the toolchain
+// cache mount while the fetch step's result stayed cached: BuildKit does not
+// run a step again in the build in which it failed.
+func ToolchainTree(p *plan.Plan, in Inputs, hash, nonce string) bk.State {
+	cfg := stepconfig.Config{Kind: stepconfig.Toolchain, Stage: "Go toolchain", OutDir: stepOut, Toolchain: toolchainOpts(p, in, hash), Nonce: nonce}
 	es := helperExec(in, bk.Scratch(), cfg, "[toolchain] go"+p.Toolchain.GoVersion+" "+in.BuildPlatform.OS+"/"+in.BuildPlatform.Architecture+" ("+hash+")",
 		bk.Network(bk.NetModeNone),
 		bk.AddMount(stepOut, bk.Scratch()),

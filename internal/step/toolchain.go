@@ -40,15 +40,18 @@ func (h *helper) unpackToolchain() int {
 	}
 	zip := zipPath(t)
 	if _, err := os.Stat(zip); err != nil {
-		h.printf("gopherfile: the toolchain cache has no %s@%s yet: fetching it from the module proxy", gotoolchain.Module, t.Version)
-		return stepconfig.ExitToolchainMissing
-	}
-	if err := gotoolchain.Verify(zip, t.Version, t.Hash, "the build plan"); err != nil {
-		h.printf("gopherfile: the toolchain cache holds a zip of %s@%s that is not the toolchain (%v): fetching it again", gotoolchain.Module, t.Version, err)
+		h.printf("gopherfile: the toolchain cache mount has no %s@%s (BuildKit garbage-collected or pruned it after the fetch step's result was cached): fetching it again", gotoolchain.Module, t.Version)
 		return stepconfig.ExitToolchainMissing
 	}
 	start := time.Now()
-	n, err := gotoolchain.Extract(zip, t.Version, h.cfg.OutDir)
+	n, err := gotoolchain.Extract(zip, t.Version, h.cfg.OutDir, t.Hash, "the build plan")
+	var se *gotoolchain.SecurityError
+	if errors.As(err, &se) {
+		// Any build on the builder may write the cache mount: the fetch
+		// step replaces what is not the toolchain.
+		h.printf("gopherfile: the toolchain cache mount holds a zip of %s@%s that is not the toolchain (%v): fetching it again", gotoolchain.Module, t.Version, err)
+		return stepconfig.ExitToolchainMissing
+	}
 	if err != nil {
 		h.printf("gopherfile: unpacking %s@%s: %v", gotoolchain.Module, t.Version, err)
 		return 1
@@ -85,7 +88,7 @@ func (h *helper) fetchToolchain(ctx context.Context) int {
 	}
 	defer set.Close()
 	start := time.Now()
-	sum, err := h.fetchVerified(ctx, set, eff)
+	sum, fetched, err := h.fetchVerified(ctx, set, eff)
 	if err != nil {
 		text := set.Unrewrite(err.Error())
 		h.printf("gopherfile: fetching the Go toolchain failed: %s", text)
@@ -103,6 +106,9 @@ func (h *helper) fetchToolchain(ctx context.Context) int {
 		h.printf("gopherfile: writing the toolchain hash: %v", err)
 		return 1
 	}
+	if !fetched {
+		return 0
+	}
 	st := set.Stats()
 	fi, _ := os.Stat(zipPath(t))
 	size := int64(0)
@@ -116,32 +122,41 @@ func (h *helper) fetchToolchain(ctx context.Context) int {
 	return 0
 }
 
-// fetchVerified downloads the zip unless the cache holds a verified one,
-// verifies it and returns its hash.
-func (h *helper) fetchVerified(ctx context.Context, set *retryproxy.Set, eff map[string]string) (string, error) {
+// fetchVerified downloads the zip unless the cache holds it, verifies it
+// and returns its hash and whether it was downloaded.
+func (h *helper) fetchVerified(ctx context.Context, set *retryproxy.Set, eff map[string]string) (string, bool, error) {
 	t := h.cfg.Toolchain
 	zip := zipPath(t)
-	if t.Hash != "" && gotoolchain.Verify(zip, t.Version, t.Hash, "the build plan") == nil {
-		return t.Hash, nil
-	}
 	client := &http.Client{Transport: h.transport()}
-	tmp := zip + ".download"
-	defer os.Remove(tmp)
-	if err := gotoolchain.Download(ctx, client, set.GOPROXY(), t.Version, tmp); err != nil {
-		return "", err
-	}
 	want, source := t.Hash, "the frontend's release table"
 	if want == "" {
+		// A version the table does not know: the checksum database vouches
+		// for it, every time (a hash kept in the cache mount could have been
+		// written by any build on the builder).
 		sum, err := gotoolchain.LookupSum(ctx, client, set.GOPROXY(), eff["GOSUMDB"], t.Version)
 		if err != nil {
-			return "", fmt.Errorf("go%s is not in this frontend's release table, so the checksum database must vouch for it: %w", h.cfg.Diag.GoVersion, err)
+			return "", false, fmt.Errorf("go%s is not in this frontend's release table, so the checksum database must vouch for it: %w", h.cfg.Diag.GoVersion, err)
 		}
 		want, source = sum, "the checksum database ("+eff["GOSUMDB"]+")"
 	}
-	if err := gotoolchain.Verify(tmp, t.Version, want, source); err != nil {
-		return "", err
+	// With the table's hash, a zip in the cache is enough here: the
+	// toolchain step checks the hash as it unpacks (and on a mismatch the
+	// frontend runs this step again with a nonce, which checks it here).
+	if fi, err := os.Stat(zip); err == nil && fi.Size() > 0 {
+		if (t.Hash != "" && h.cfg.Nonce == "") || gotoolchain.Verify(zip, t.Version, want, source) == nil {
+			h.printf("gopherfile: the toolchain cache mount holds %s@%s (%s): nothing to fetch", gotoolchain.Module, t.Version, want)
+			return want, false, nil
+		}
 	}
-	return want, os.Rename(tmp, zip)
+	tmp := zip + ".download"
+	defer os.Remove(tmp)
+	if err := gotoolchain.Download(ctx, client, set.GOPROXY(), t.Version, tmp); err != nil {
+		return "", false, err
+	}
+	if err := gotoolchain.Verify(tmp, t.Version, want, source); err != nil {
+		return "", false, err
+	}
+	return want, true, os.Rename(tmp, zip)
 }
 
 // transport reaches the loopback proxies and, for a GOSUMDB with a URL of
