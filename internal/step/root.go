@@ -69,7 +69,7 @@ func writeRoot(out string) error {
 		mode os.FileMode
 		uid  int
 	}
-	for _, d := range []dir{{"etc/ssl/certs", 0o755, 0}, {"tmp", 0o1777, 0}, {"root", 0o700, 0}, {"home/nonroot", 0o700, nonrootID}} {
+	for _, d := range []dir{{"etc/ssl/certs", 0o755, 0}, {"tmp", os.ModeSticky | 0o777, 0}, {"root", 0o700, 0}, {"home/nonroot", 0o700, nonrootID}} {
 		p := filepath.Join(out, d.path)
 		if err := os.MkdirAll(p, 0o755); err != nil {
 			return err

@@ -20,7 +20,7 @@ func TestWriteRoot(t *testing.T) {
 	if err := writeRoot(out); err != nil {
 		t.Fatal(err)
 	}
-	for name, want := range map[string]os.FileMode{"tmp": 0o1777 | os.ModeDir | os.ModeSticky, "home/nonroot": 0o700 | os.ModeDir, "root": 0o700 | os.ModeDir, "etc/passwd": 0o644} {
+	for name, want := range map[string]os.FileMode{"tmp": 0o777 | os.ModeDir | os.ModeSticky, "home/nonroot": 0o700 | os.ModeDir, "root": 0o700 | os.ModeDir, "etc/passwd": 0o644} {
 		fi, err := os.Stat(filepath.Join(out, name))
 		if err != nil {
 			t.Fatal(err)
