@@ -394,9 +394,7 @@ func (b *build) buildPlatform(ctx context.Context, target ocispecs.Platform) (*d
 			base, baseCfg = *s, baseImgConfig(img)
 		case p.Image.BuiltinFiles:
 			base = graph.StaticBase(p, b.in)
-			if p.Image.Builtin {
-				baseCfg = graph.StaticBaseConfig()
-			}
+			baseCfg = graph.StaticBaseConfig(p, caRootsVersion(), created)
 		}
 		st = graph.Image(p, b.in, base, bins)
 		cfg = graph.ImageConfig(p, baseCfg, target, created)

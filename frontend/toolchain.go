@@ -3,6 +3,7 @@ package frontend
 import (
 	"context"
 	"fmt"
+	"runtime/debug"
 	"strings"
 
 	"github.com/moby/buildkit/client/llb"
@@ -31,6 +32,16 @@ func (b *build) resolveToolchain(ctx context.Context) (llb.State, error) {
 	try := func(nonce string) (llb.State, error) {
 		ref, err := b.solveRef(ctx, graph.FetchToolchain(p, in, known, nonce), in.BuildPlatform, true)
 		if err != nil {
+			if known != "" && nonce == "" && !isExit(err, 2) {
+				// The module proxy is out of reach (a fresh runner that
+				// imports a registry cache, say): the toolchain step may be
+				// in that cache; if it is not, it fails with the zip missing
+				// and the fetch step's error is the one to show.
+				tree := graph.ToolchainTree(p, in, known, "")
+				if _, terr := b.solveRef(ctx, tree, in.BuildPlatform, true); terr == nil {
+					return tree, nil
+				}
+			}
 			return llb.State{}, err
 		}
 		hash := known
@@ -61,4 +72,17 @@ func (b *build) toolchainError(err error) error {
 	return fmt.Errorf("gopherfile: the Go toolchain %s@%s (Go %s, chosen by %s) could not be fetched from the module proxy: %w. "+
 		"Its log above says why; to build in an image instead, set builder: golang:%s in the Gopherfile",
 		gotoolchain.Module, graph.ToolchainVersion(p, b.in), p.Toolchain.GoVersion, p.BuilderReason, err, p.Toolchain.GoVersion)
+}
+
+// caRootsVersion is the version of the CA roots the step helper (this
+// binary) writes into the static base, for the image history.
+func caRootsVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, d := range bi.Deps {
+			if d.Path == "golang.org/x/crypto/x509roots/fallback" {
+				return d.Version
+			}
+		}
+	}
+	return "(unknown version)"
 }

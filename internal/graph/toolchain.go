@@ -1,8 +1,11 @@
 package graph
 
 import (
+	"time"
+
 	bk "github.com/moby/buildkit/client/llb"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/gopherfile/gopherfile/internal/gotoolchain"
 	"github.com/gopherfile/gopherfile/internal/plan"
@@ -117,11 +120,22 @@ func StaticBase(p *plan.Plan, in Inputs) bk.State {
 }
 
 // StaticBaseConfig is the image config of the built-in static base: that
-// of a distroless static nonroot image.
-func StaticBaseConfig() *dockerspec.DockerOCIImage {
+// of a distroless static nonroot image, with a history entry that records
+// where its files come from (caRoots: the module version of the CA roots
+// the step helper carries) for the static base p.Image.Builtin and for
+// scratch with the files Gopherfile adds.
+func StaticBaseConfig(p *plan.Plan, caRoots string, created time.Time) *dockerspec.DockerOCIImage {
 	img := &dockerspec.DockerOCIImage{}
-	img.Config.Env = []string{"PATH=" + DefaultPath, "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"}
-	img.Config.User = "65532"
-	img.Config.WorkingDir = "/home/nonroot"
+	if p.Image.Builtin {
+		img.Config.Env = []string{"PATH=" + DefaultPath, "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"}
+		img.Config.User = "65532"
+		img.Config.WorkingDir = "/home/nonroot"
+	}
+	what := "CA certificates (golang.org/x/crypto/x509roots/fallback " + caRoots + ")"
+	if p.Image.Tzdata {
+		what += ", time zones (lib/time/zoneinfo.zip of Go " + p.GoVersion + ")"
+	}
+	t := created.UTC()
+	img.History = []ocispecs.History{{Created: &t, CreatedBy: "gopherfile: built-in static base: " + what + ", /etc/passwd and /etc/group with nonroot 65532, /tmp, /home/nonroot", Comment: "gopherfile.v1"}}
 	return img
 }
