@@ -22,8 +22,8 @@ env:
 frontend-image: env
 	bash hack/frontend-image.sh
 
-## demo: build examples/hello on the test Docker Engine (docker build --load) and docker run it
-demo: env frontend-image build
+## demo: from nothing, build examples/hello with the CLI on a buildkitd of the demo's own and run the image with runc (no Docker, no image pulled; a few minutes)
+demo:
 	bash hack/demo.sh
 
 test-unit: bench-test
