@@ -6,6 +6,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -113,6 +114,11 @@ func (h *helper) zoneinfo(ctx context.Context, dir string) (int, error) {
 	}
 	src := filepath.Join(strings.TrimSpace(string(goroot)), "lib", "time", "zoneinfo.zip")
 	zr, err := zip.OpenReader(src)
+	if os.IsNotExist(err) {
+		// A Go packaged without it (some distributions): the builder
+		// image's own time zones, if it has them.
+		return copyZones("/usr/share/zoneinfo", dir, err)
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -151,4 +157,28 @@ func unzipFile(f *zip.File, target string) error {
 		return err
 	}
 	return out.Close()
+}
+
+// copyZones copies the regular files of a zoneinfo directory (links are
+// left out); notFound is returned when there is none.
+func copyZones(src, dst string, notFound error) (int, error) {
+	if fi, err := os.Stat(src); err != nil || !fi.IsDir() {
+		return 0, fmt.Errorf("%w, and the builder has no %s", notFound, src)
+	}
+	n := 0
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if err := os.MkdirAll(filepath.Join(dst, filepath.Dir(rel)), 0o755); err != nil {
+			return err
+		}
+		if err := copyFile(p, filepath.Join(dst, rel), 0o644); err != nil {
+			return err
+		}
+		n++
+		return nil
+	})
+	return n, err
 }
