@@ -107,6 +107,9 @@ type build struct {
 	created    time.Time
 	// graph is the graph of the current solve.
 	graph *graph.Graph
+	// warned is set once the plan's warnings are sent (a build that runs
+	// again in the builder image prepares twice).
+	warned bool
 }
 
 // listTargets answers --call targets: the fixed targets and one per build
@@ -227,11 +230,14 @@ func (b *build) prepare(ctx context.Context) error {
 	if err := b.prefetchBases(ctx, bc.TargetPlatforms, buildPlatform); err != nil {
 		return err
 	}
-	for _, w := range p.Downloads.SecurityWarnings() {
-		b.src.Warn(ctx, w.Msg, gwclient.WarnOpts{Range: lineRange(b.pos.Of(w.Field).Line), Level: 1})
-	}
-	if p.TidyOffReason != "" {
-		b.src.Warn(ctx, "the tidy check is off: "+p.TidyOffReason, gwclient.WarnOpts{Range: lineRange(b.pos.Of("tidy").Line), Level: 1})
+	if !b.warned {
+		b.warned = true
+		for _, w := range p.Downloads.SecurityWarnings() {
+			b.src.Warn(ctx, w.Msg, gwclient.WarnOpts{Range: lineRange(b.pos.Of(w.Field).Line), Level: 1})
+		}
+		if p.TidyOffReason != "" {
+			b.src.Warn(ctx, "the tidy check is off: "+p.TidyOffReason, gwclient.WarnOpts{Range: lineRange(b.pos.Of("tidy").Line), Level: 1})
+		}
 	}
 	helper, helperPath, err := b.stepHelper()
 	if err != nil {
@@ -239,23 +245,9 @@ func (b *build) prepare(ctx context.Context) error {
 	}
 	b.in = graph.Inputs{BuildPlatform: buildPlatform, Helper: helper, HelperPath: helperPath, Location: b.location,
 		NoMergeOp: !hasMergeOp(b.c.BuildOpts().LLBCaps)}
-	var builderImg *imageConfig
-	if p.Toolchain != nil {
-		tree, err := b.resolveToolchain(ctx)
-		if err != nil {
-			return err
-		}
-		b.in.Builder, b.in.GoRoot = graph.MinimalRoot(b.in), &tree
-	} else {
-		builder, img, err := b.loadImage(ctx, p.Builder, buildPlatform, "builder")
-		if err != nil {
-			return fmt.Errorf("%w (the builder %s is chosen by %s; set go: or builder: in the Gopherfile, or --build-arg %s, to use another)",
-				err, p.Builder, p.BuilderReason, plan.ArgGoVersion)
-		}
-		b.in.Builder, builderImg = *builder, img
-		if img != nil && img.img != nil {
-			p.Downloads.AddImageEnv(img.img.Config.Env)
-		}
+	builderImg, err := b.runner(ctx)
+	if err != nil {
+		return err
 	}
 	if err := b.checkGoVersion(builderImg); err != nil {
 		return err

@@ -11,8 +11,34 @@ import (
 
 	"github.com/gopherfile/gopherfile/internal/gotoolchain"
 	"github.com/gopherfile/gopherfile/internal/graph"
+	"github.com/gopherfile/gopherfile/internal/plan"
 	"github.com/gopherfile/gopherfile/internal/stepconfig"
 )
+
+// runner sets up where the go steps run (b.in.Builder, b.in.GoRoot): the
+// minimal root with the toolchain from the module proxy, or the builder
+// image, whose config it returns.
+func (b *build) runner(ctx context.Context) (*imageConfig, error) {
+	p := b.plan
+	if p.Toolchain != nil {
+		tree, err := b.resolveToolchain(ctx)
+		if err != nil {
+			return nil, err
+		}
+		b.in.Builder, b.in.GoRoot = graph.MinimalRoot(b.in), &tree
+		return nil, nil
+	}
+	builder, img, err := b.loadImage(ctx, p.Builder, b.in.BuildPlatform, "builder")
+	if err != nil {
+		return nil, fmt.Errorf("%w (the builder %s is chosen by %s; set go: or builder: in the Gopherfile, or --build-arg %s, to use another)",
+			err, p.Builder, p.BuilderReason, plan.ArgGoVersion)
+	}
+	b.in.Builder = *builder
+	if img != nil && img.img != nil {
+		p.Downloads.AddImageEnv(img.img.Config.Env)
+	}
+	return img, nil
+}
 
 // resolveToolchain returns the toolchain from the module proxy for the
 // build platform (graph.ToolchainTree), solved. The fetch step runs first:

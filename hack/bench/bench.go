@@ -491,4 +491,3 @@ func loadavg() float64 {
 	v, _ := strconv.ParseFloat(f[0], 64)
 	return v
 }
-
