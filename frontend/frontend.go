@@ -196,29 +196,8 @@ func (b *build) solveInImage(ctx context.Context) (*gwclient.Result, error) {
 func (b *build) prepare(ctx context.Context) error {
 	bc, p := b.bc, b.plan
 
-	if len(bc.TargetPlatforms) == 0 && len(p.Platforms) > 0 {
-		for _, s := range p.Platforms {
-			pl, err := platforms.Parse(s)
-			if err != nil {
-				return b.fieldError("platforms", err)
-			}
-			bc.TargetPlatforms = append(bc.TargetPlatforms, platforms.Normalize(pl))
-		}
-		if len(bc.TargetPlatforms) > 1 {
-			bc.MultiPlatformRequested = true
-		}
-	}
-	seen := map[string]bool{}
-	for i, tp := range bc.TargetPlatforms {
-		if err := spec.CheckPlatform(platforms.Format(tp)); err != nil {
-			return fmt.Errorf("gopherfile: --platform: %w", err)
-		}
-		bc.TargetPlatforms[i] = platforms.Normalize(tp)
-		key := platforms.FormatAll(bc.TargetPlatforms[i])
-		if seen[key] {
-			return fmt.Errorf("gopherfile: --platform lists %s twice: list each platform once (two manifests for one platform would make the image index ambiguous)", key)
-		}
-		seen[key] = true
+	if err := b.targetPlatforms(); err != nil {
+		return err
 	}
 	buildPlatform := platforms.Normalize(platforms.DefaultSpec())
 	if len(bc.BuildPlatforms) > 0 {
@@ -467,4 +446,35 @@ func nonce() string {
 	var b [8]byte
 	rand.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+// targetPlatforms fills in the target platforms (the spec's when --platform
+// names none), normalized, each once.
+func (b *build) targetPlatforms() error {
+	bc, p := b.bc, b.plan
+	if len(bc.TargetPlatforms) == 0 && len(p.Platforms) > 0 {
+		for _, s := range p.Platforms {
+			pl, err := platforms.Parse(s)
+			if err != nil {
+				return b.fieldError("platforms", err)
+			}
+			bc.TargetPlatforms = append(bc.TargetPlatforms, platforms.Normalize(pl))
+		}
+		if len(bc.TargetPlatforms) > 1 {
+			bc.MultiPlatformRequested = true
+		}
+	}
+	seen := map[string]bool{}
+	for i, tp := range bc.TargetPlatforms {
+		if err := spec.CheckPlatform(platforms.Format(tp)); err != nil {
+			return fmt.Errorf("gopherfile: --platform: %w", err)
+		}
+		bc.TargetPlatforms[i] = platforms.Normalize(tp)
+		key := platforms.FormatAll(bc.TargetPlatforms[i])
+		if seen[key] {
+			return fmt.Errorf("gopherfile: --platform lists %s twice: list each platform once (two manifests for one platform would make the image index ambiguous)", key)
+		}
+		seen[key] = true
+	}
+	return nil
 }
