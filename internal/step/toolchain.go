@@ -93,7 +93,11 @@ func (h *helper) fetchToolchain(ctx context.Context) int {
 		text := set.Unrewrite(err.Error())
 		h.printf("gopherfile: fetching the Go toolchain failed: %s", text)
 		var se *gotoolchain.SecurityError
-		if !errors.As(err, &se) {
+		switch {
+		case errors.Is(err, gotoolchain.ErrNotFound):
+			h.printf("gopherfile: no module proxy of GOPROXY=%s serves %s@%s: a proxy that serves only some modules (a private one, or a mirror without golang.org/toolchain) needs to pass golang.org/toolchain on, as Athens, Artifactory and goproxy.io do; or add https://proxy.golang.org to GOPROXY (modules.proxy), or set builder: golang:%s to build in the golang image.",
+				goenv.Redact("GOPROXY", goproxy), gotoolchain.Module, t.Version, h.cfg.Diag.GoVersion)
+		case !errors.As(err, &se):
 			h.explain(ctx, "go: "+text+"\n", eff)
 			h.printf("gopherfile: the go steps run with the Go toolchain from the module proxy (%s@%s); to build in an image instead, set builder: golang:%s in the Gopherfile.", gotoolchain.Module, t.Version, h.cfg.Diag.GoVersion)
 		}
