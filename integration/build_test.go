@@ -98,7 +98,7 @@ func TestCGO(t *testing.T) {
 // it, the build starts on the minimal root; the compile step finds a package
 // with Go files only with cgo, stops (it has no C compiler), and the build
 // runs again in the golang image, with cgo linked statically, on the
-// built-in static base. A warning says so.
+// built-in static base. The step says so (and a build warning).
 func TestCGOFoundByTheCompile(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "go.mod"), "module example.com/cgoauto\n\ngo 1.26\n")
@@ -107,7 +107,7 @@ func TestCGOFoundByTheCompile(t *testing.T) {
 	tarball := filepath.Join(t.TempDir(), "img.tar")
 	r := cli(t, dir, "--progress", "plain", "-o", "type=oci,dest="+tarball, ".")
 	mustOK(t, r)
-	for _, want := range []string{"needs a C compiler", "built in the builder image golang:1.26.11", "building cgoauto with cgo, linked statically"} {
+	for _, want := range []string{"go build needs a C compiler (cgoauto needs cgo", "building in the golang image instead", "building cgoauto with cgo, linked statically"} {
 		if !strings.Contains(r.out, want) {
 			t.Errorf("output lacks %q:\n%s", want, tail(r.out, 40))
 		}
