@@ -102,7 +102,8 @@ func TestCGO(t *testing.T) {
 func TestCGOFoundByTheCompile(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "go.mod"), "module example.com/cgoauto\n\ngo 1.26\n")
-	writeFile(t, filepath.Join(dir, "main.go"), "package main\n\n// int add(int a, int b) { return a + b; }\nimport \"C\"\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"cgo auto:\", C.add(2, 3)) }\n")
+	// A source of its own, so that the compile steps run (and log) in every run.
+	writeFile(t, filepath.Join(dir, "main.go"), fmt.Sprintf("package main\n\n// int add(int a, int b) { return a + b; }\nimport \"C\"\n\nimport \"fmt\"\n\n// run %d\nfunc main() { fmt.Println(\"cgo auto:\", C.add(2, 3)) }\n", time.Now().UnixNano()))
 	writeFile(t, filepath.Join(dir, "Gopherfile"), "version: 1\n")
 	tarball := filepath.Join(t.TempDir(), "img.tar")
 	r := cli(t, dir, "--progress", "plain", "-o", "type=oci,dest="+tarball, ".")
