@@ -6,7 +6,7 @@
 # built at the pinned version is not rebuilt (dockerd takes ~5 minutes the first time).
 #
 # `bash hack/tools.sh demo` builds and installs only what make demo needs: buildkitd,
-# buildctl, runc and umoci.
+# runc and umoci.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 only=${1:-}
@@ -50,7 +50,6 @@ if [ "$only" = demo ]; then
 	fi
 	bk_version="-X github.com/moby/buildkit/version.Version=$BUILDKIT_VERSION"
 	go_tool buildkitd github.com/moby/buildkit@$BUILDKIT_VERSION github.com/moby/buildkit/cmd/buildkitd "$bk_version"
-	go_tool buildctl github.com/moby/buildkit@$BUILDKIT_VERSION github.com/moby/buildkit/cmd/buildctl "$bk_version"
 	log "demo tools ready in $GF_BIN"
 	exit 0
 fi
