@@ -4,7 +4,7 @@
 # platform, a one-file layer (/bin/gopherfile-frontend, fixed time), the
 # labels and entrypoint of the Dockerfile's final stage, pushed with crane
 # as an index. The Dockerfile (docker buildx bake frontend) stays the
-# release build; this is the quick path of make demo and hack/frontend-image.sh
+# release build; this is the quick path of hack/frontend-image.sh
 # (GF_FRONTEND_BUILD=host).
 #
 # Usage: bash hack/frontend-image-host.sh NAME[,NAME...] [PLATFORMS]
