@@ -1,5 +1,6 @@
 # Gopherfile developer commands. `make demo` and `make test` work on a fresh machine:
-# they set up the local test environment (hack/up.sh) first; it is cached and idempotent.
+# make test sets up the local test environment (hack/up.sh) first, make demo only what
+# the demo needs (hack/demo.sh); both are cached and idempotent.
 
 SHELL := /bin/bash
 GO ?= go
