@@ -19,6 +19,7 @@ import (
 	gwclient "github.com/moby/buildkit/frontend/gateway/client"
 	"github.com/moby/buildkit/frontend/subrequests"
 	"github.com/moby/buildkit/frontend/subrequests/targets"
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"golang.org/x/sync/errgroup"
 
@@ -105,6 +106,10 @@ type build struct {
 	// vulncheck on), for the OpenVEX attestation.
 	vexMu sync.Mutex
 	vex   map[string]llb.State
+
+	// warned is set once the plan's warnings are sent (a build that runs
+	// again in the builder image prepares twice).
+	warned bool
 }
 
 // listTargets answers --call targets: the fixed targets and one per build
@@ -148,6 +153,31 @@ func (b *build) solve(ctx context.Context) (*gwclient.Result, error) {
 		b.in.Recovery, b.in.Nonce = true, nonce()
 		res, err = b.solveGraph(ctx)
 	}
+	if b.plan.Toolchain != nil && isExit(err, stepconfig.ExitNeedsImage) {
+		return b.solveInImage(ctx)
+	}
+	return res, err
+}
+
+// solveInImage builds again in the builder image after a step on the
+// minimal root found that the build needs a C compiler or git (its log
+// says which and why).
+func (b *build) solveInImage(ctx context.Context) (*gwclient.Result, error) {
+	p := b.plan
+	why := fmt.Sprintf("a step on the minimal root with Go %s from the module proxy found that the build needs a C compiler or git (its log above says which)", p.Toolchain.GoVersion)
+	p.UseImage(why)
+	b.src.Warn(ctx, fmt.Sprintf("built in the builder image %s: %s; set builder: (or cgo: true) in the Gopherfile to start there", p.Builder, why),
+		gwclient.WarnOpts{Range: lineRange(b.pos.Of("version").Line), Level: 1})
+	nonceWas := b.in.Nonce
+	if err := b.prepare(ctx); err != nil {
+		return nil, err
+	}
+	b.in.Nonce = nonceWas
+	res, err := b.solveGraph(ctx)
+	for i := 0; i < maxRecoveries && isCacheLost(err); i++ {
+		b.in.Recovery, b.in.Nonce = true, nonce()
+		res, err = b.solveGraph(ctx)
+	}
 	return res, err
 }
 
@@ -156,29 +186,8 @@ func (b *build) solve(ctx context.Context) (*gwclient.Result, error) {
 func (b *build) prepare(ctx context.Context) error {
 	bc, p := b.bc, b.plan
 
-	if len(bc.TargetPlatforms) == 0 && len(p.Platforms) > 0 {
-		for _, s := range p.Platforms {
-			pl, err := platforms.Parse(s)
-			if err != nil {
-				return b.fieldError("platforms", err)
-			}
-			bc.TargetPlatforms = append(bc.TargetPlatforms, platforms.Normalize(pl))
-		}
-		if len(bc.TargetPlatforms) > 1 {
-			bc.MultiPlatformRequested = true
-		}
-	}
-	seen := map[string]bool{}
-	for i, tp := range bc.TargetPlatforms {
-		if err := spec.CheckPlatform(platforms.Format(tp)); err != nil {
-			return fmt.Errorf("gopherfile: --platform: %w", err)
-		}
-		bc.TargetPlatforms[i] = platforms.Normalize(tp)
-		key := platforms.FormatAll(bc.TargetPlatforms[i])
-		if seen[key] {
-			return fmt.Errorf("gopherfile: --platform lists %s twice: list each platform once (two manifests for one platform would make the image index ambiguous)", key)
-		}
-		seen[key] = true
+	if err := b.targetPlatforms(); err != nil {
+		return err
 	}
 	buildPlatform := platforms.Normalize(platforms.DefaultSpec())
 	if len(bc.BuildPlatforms) > 0 {
@@ -191,19 +200,24 @@ func (b *build) prepare(ctx context.Context) error {
 	if err := b.prefetchBases(ctx, bc.TargetPlatforms, buildPlatform); err != nil {
 		return err
 	}
-	builder, builderImg, err := b.loadImage(ctx, p.Builder, buildPlatform, "builder")
+	if !b.warned {
+		b.warned = true
+		for _, w := range p.Downloads.SecurityWarnings() {
+			b.src.Warn(ctx, w.Msg, gwclient.WarnOpts{Range: lineRange(b.pos.Of(w.Field).Line), Level: 1})
+		}
+		if p.TidyOffReason != "" {
+			b.src.Warn(ctx, "the tidy check is off: "+p.TidyOffReason, gwclient.WarnOpts{Range: lineRange(b.pos.Of("tidy").Line), Level: 1})
+		}
+	}
+	helper, helperPath, err := b.stepHelper()
 	if err != nil {
-		return fmt.Errorf("%w (the builder %s is chosen by %s; set go: or builder: in the Gopherfile, or --build-arg %s, to use another)",
-			err, p.Builder, p.BuilderReason, plan.ArgGoVersion)
+		return err
 	}
-	for _, w := range p.Downloads.SecurityWarnings() {
-		b.src.Warn(ctx, w.Msg, gwclient.WarnOpts{Range: lineRange(b.pos.Of(w.Field).Line), Level: 1})
-	}
-	if p.TidyOffReason != "" {
-		b.src.Warn(ctx, "the tidy check is off: "+p.TidyOffReason, gwclient.WarnOpts{Range: lineRange(b.pos.Of("tidy").Line), Level: 1})
-	}
-	if builderImg != nil && builderImg.img != nil {
-		p.Downloads.AddImageEnv(builderImg.img.Config.Env)
+	b.in = graph.Inputs{BuildPlatform: buildPlatform, Helper: helper, HelperPath: helperPath, Location: b.location,
+		NoMergeOp: !hasMergeOp(b.c.BuildOpts().LLBCaps)}
+	builderImg, err := b.runner(ctx)
+	if err != nil {
+		return err
 	}
 	if err := b.checkGoVersion(builderImg); err != nil && !b.doctorMode {
 		return err
@@ -220,25 +234,11 @@ func (b *build) prepare(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("gopherfile: loading go.mod and go.sum: %w", err)
 	}
-	helper, helperPath, err := b.stepHelper()
-	if err != nil {
-		return err
-	}
 	sources, err := b.loadSources(ctx)
 	if err != nil {
 		return err
 	}
-	b.in = graph.Inputs{
-		Sources:       sources,
-		BuildPlatform: buildPlatform,
-		Builder:       *builder,
-		Context:       *mainCtx,
-		DepFiles:      *depFiles,
-		Helper:        helper,
-		HelperPath:    helperPath,
-		Location:      b.location,
-		NoMergeOp:     !hasMergeOp(b.c.BuildOpts().LLBCaps),
-	}
+	b.in.Sources, b.in.Context, b.in.DepFiles = sources, *mainCtx, *depFiles
 	if bc.IsNoCache("gopherfile") {
 		b.in.Nonce = nonce()
 	}
@@ -355,16 +355,19 @@ func (b *build) buildPlatform(ctx context.Context, target ocispecs.Platform) (*d
 			return nil, b.compileError(err)
 		}
 		base := llb.Scratch()
-		var baseImg *imageConfig
-		if p.Image.Base != spec.Scratch {
+		var baseCfg *dockerspec.DockerOCIImage
+		switch {
+		case p.Image.Pulled():
 			s, img, err := b.loadImage(ctx, p.Image.Base, target, "image.base")
 			if err != nil {
 				return nil, err
 			}
-			base, baseImg = *s, img
+			base, baseCfg = *s, baseImgConfig(img)
+		case p.Image.BuiltinFiles:
+			base = graph.StaticBase(p, b.in)
+			baseCfg = graph.StaticBaseConfig(p, caRootsVersion(), created)
 		}
 		st = graph.Image(p, b.in, base, bins)
-		var baseCfg = baseImgConfig(baseImg)
 		cfg = graph.ImageConfig(p, baseCfg, target, created)
 	}
 	// Evaluated now, not when the result is exported: the compile then runs
@@ -454,4 +457,35 @@ func nonce() string {
 	var b [8]byte
 	rand.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+// targetPlatforms fills in the target platforms (the spec's when --platform
+// names none), normalized, each once.
+func (b *build) targetPlatforms() error {
+	bc, p := b.bc, b.plan
+	if len(bc.TargetPlatforms) == 0 && len(p.Platforms) > 0 {
+		for _, s := range p.Platforms {
+			pl, err := platforms.Parse(s)
+			if err != nil {
+				return b.fieldError("platforms", err)
+			}
+			bc.TargetPlatforms = append(bc.TargetPlatforms, platforms.Normalize(pl))
+		}
+		if len(bc.TargetPlatforms) > 1 {
+			bc.MultiPlatformRequested = true
+		}
+	}
+	seen := map[string]bool{}
+	for i, tp := range bc.TargetPlatforms {
+		if err := spec.CheckPlatform(platforms.Format(tp)); err != nil {
+			return fmt.Errorf("gopherfile: --platform: %w", err)
+		}
+		bc.TargetPlatforms[i] = platforms.Normalize(tp)
+		key := platforms.FormatAll(bc.TargetPlatforms[i])
+		if seen[key] {
+			return fmt.Errorf("gopherfile: --platform lists %s twice: list each platform once (two manifests for one platform would make the image index ambiguous)", key)
+		}
+		seen[key] = true
+	}
+	return nil
 }

@@ -78,10 +78,13 @@ func (b *build) checkSyntaxPinned() error {
 
 // isCacheLost reports whether a solve failed because an offline step found
 // the module cache mount without the modules the download step recorded.
-func isCacheLost(err error) bool {
+func isCacheLost(err error) bool { return isExit(err, stepconfig.ExitCacheLost) }
+
+// isExit reports whether a solve failed because a step exited with code.
+func isExit(err error, code int) bool {
 	var ee *gwpb.ExitError
 	if errors.As(err, &ee) {
-		return ee.ExitCode == stepconfig.ExitCacheLost
+		return ee.ExitCode == uint32(code)
 	}
-	return err != nil && strings.Contains(err.Error(), fmt.Sprintf("exit code: %d", stepconfig.ExitCacheLost))
+	return err != nil && strings.Contains(err.Error(), fmt.Sprintf("exit code: %d", code))
 }

@@ -38,9 +38,15 @@ func (b *build) outline(ctx context.Context) (*outline.Outline, error) {
 		}
 		o.Args = append(o.Args, a)
 	}
-	arg(plan.ArgGoVersion, fmt.Sprintf("Go version of the builder image golang:<GO_VERSION>; chosen: %s, from %s", p.GoVersion, p.BuilderReason), p.GoVersion, "go")
-	arg(plan.ArgBuilderImage, fmt.Sprintf("the builder image; chosen: %s, from %s", p.Builder, p.BuilderReason), p.Builder, "builder")
-	arg(plan.ArgBaseImage, "the runtime base image (scratch allowed)", p.Image.Base, "image.base")
+	arg(plan.ArgGoVersion, fmt.Sprintf("Go version of the go steps; chosen: %s, from %s", p.GoVersion, p.BuilderReason), p.GoVersion, "go")
+	runner := fmt.Sprintf("the builder image, used when the build needs a C compiler or git; chosen: %s", p.Builder)
+	if p.Toolchain != nil {
+		runner += fmt.Sprintf(". Not used now: the go steps run with Go %s from the module proxy (golang.org/toolchain) on a minimal root, because this is %s", p.Toolchain.GoVersion, p.RunnerReason)
+	} else {
+		runner += ", because " + p.RunnerReason
+	}
+	arg(plan.ArgBuilderImage, runner, p.Builder, "builder")
+	arg(plan.ArgBaseImage, "the runtime base image (scratch allowed; unset: the built-in static base); chosen: "+p.Image.BaseName(), p.Image.Base, "image.base")
 	arg(plan.ArgVersion, "version for ldflags templates ({{.Version}}) and the OCI version label", b.bc.BuildArgs[plan.ArgVersion], "")
 	arg(plan.ArgCommit, "git revision for {{.Commit}} when BuildKit reports none", b.bc.BuildArgs[plan.ArgCommit], "")
 	for _, name := range goenv.Names() {

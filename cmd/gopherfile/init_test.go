@@ -256,7 +256,7 @@ func TestInitProjects(t *testing.T) {
 			files: map[string]string{
 				"go.mod": "module example.com/app\n\ngo 1.24\n\ntoolchain go1.25.3\n", "main.go": mainGo, ".go-version": "1.24.1\n",
 			},
-			want: []string{"# Default: golang:1.25.3, go.mod's toolchain line go1.25.3."},
+			want: []string{"# Default: Go 1.25.3, go.mod's toolchain line go1.25.3."},
 			not:  []string{"\ngo: "},
 		},
 		{

@@ -29,7 +29,8 @@ var rank = map[string]int{
 	"internal/stepconfig": 1,
 	"internal/spdx":       1,
 	// The doctor's report: rendered by the CLI and the gateway alike.
-	"internal/doctor": 1,
+	"internal/doctor":      1,
+	"internal/gotoolchain": 1,
 	// The plan: spec + go.mod + options, no I/O.
 	"internal/plan": 3,
 	// What reads the plan: the checks and the LLB graph.
@@ -59,6 +60,7 @@ var rank = map[string]int{
 	"cmd/gopherfile-frontend": 9,
 	"cmd/gfdocs":              9,
 	"hack/corpus":             9,
+	"hack/goreleases":         9,
 }
 
 type pkg struct {

@@ -230,6 +230,15 @@ func (g *Graph) run(s goStep) bk.ExecState {
 	if s.kind == stepconfig.Download {
 		o = append(o, bk.AddMount(DownloadDir, bk.Scratch()))
 	}
+	if in.GoRoot != nil {
+		// The toolchain from the module proxy on the minimal root; HOME is a
+		// tmpfs (the networked steps get theirs with downloadOpts).
+		cfg.MinimalRoot = true
+		o = append(o, bk.AddMount(GoRootDir, *in.GoRoot, bk.Readonly))
+		if !s.networked() {
+			o = append(o, bk.AddMount(HomeDir, bk.Scratch(), bk.Tmpfs()), bk.AddEnv("HOME", HomeDir))
+		}
+	}
 	o = append(o, s.extra...)
 
 	// The env, in a fixed precedence: the go settings of the plan, the
@@ -358,12 +367,14 @@ func (g *Graph) record() *stepconfig.Record {
 }
 
 // netConfig is the Config of the networked module steps.
-func (g *Graph) netConfig(kind stepconfig.Kind) *stepconfig.Net {
-	d := g.p.Downloads
+func (g *Graph) netConfig(kind stepconfig.Kind) *stepconfig.Net { return netConfig(g.p, g.in, kind) }
+
+func netConfig(p *plan.Plan, in Inputs, kind stepconfig.Kind) *stepconfig.Net {
+	d := p.Downloads
 	return &stepconfig.Net{
 		TempDir:        TempDir,
 		SrcDir:         plan.SrcDir,
-		TreeFiles:      treeFiles(g.p),
+		TreeFiles:      treeFiles(p),
 		WalkGoFiles:    kind == stepconfig.TidyCheck || kind == stepconfig.TidyFix, // the steps that mount the whole tree
 		Retries:        d.Retries,
 		TimeoutSeconds: d.TimeoutSeconds,
@@ -376,7 +387,7 @@ func (g *Graph) netConfig(kind stepconfig.Kind) *stepconfig.Net {
 		SSHHosts:       d.SSHHosts,
 		KnownHosts:     d.KnownHosts,
 		AcceptNewHosts: d.AcceptNewHosts,
-		Helper:         g.in.HelperPath,
+		Helper:         in.HelperPath,
 	}
 }
 

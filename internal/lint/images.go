@@ -28,6 +28,9 @@ func (c *checker) base() imageSetting {
 		cgo = p.CGO
 	}
 	ref, origin := plan.ChooseBase(c.s, c.opt.BuildArgs, cgo)
+	if ref == "" {
+		ref = plan.BuiltinBase
+	}
 	img := imageSetting{ref: ref, what: origin}
 	if origin == plan.OriginBase {
 		img.field = "image.base"
@@ -91,7 +94,7 @@ func (c *checker) unpinnedImages() {
 // "static" images of distroless and Chainguard (gcr.io/distroless/static-debian12,
 // cgr.dev/chainguard/static).
 func hasNoLibc(ref string) bool {
-	if ref == spec.Scratch {
+	if ref == spec.Scratch || ref == plan.BuiltinBase {
 		return true
 	}
 	named, err := reference.ParseNormalizedNamed(ref)

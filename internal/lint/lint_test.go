@@ -372,7 +372,7 @@ func cgoWithStaticBaseCases() []lintCase {
 			name:  "one build with cgo on the default static base",
 			file:  "version: 1\nbuilds:\n  - main: ./cmd/a\n    env: {CGO_ENABLED: 1}\n",
 			facts: defaultFacts,
-			want:  []want{{RuleCgoWithStaticBase, 4, "builds[0].env.CGO_ENABLED", 0, "gcr.io/distroless/static-debian12:nonroot (the default base) has none"}},
+			want:  []want{{RuleCgoWithStaticBase, 4, "builds[0].env.CGO_ENABLED", 0, "the built-in static base (the default base) has none"}},
 		},
 		{
 			name:  "cgo: true on scratch",

@@ -73,7 +73,7 @@ func ChooseBuilder(s *spec.Spec, args map[string]string, m gomod.Module) Builder
 			c.Reason = fmt.Sprintf("the Gopherfile's go: %q", s.Go)
 		}
 	default:
-		d := defaultGo(m)
+		d := defaultGo(m, tidyRuns(s, m))
 		c.GoVersion = d.version
 		if c.Origin == "" {
 			c.Origin = OriginGoMod
@@ -87,4 +87,21 @@ func ChooseBuilder(s *spec.Spec, args map[string]string, m gomod.Module) Builder
 		c.Image = "golang:" + c.GoVersion
 	}
 	return c
+}
+
+// tidyRuns reports whether the tidy check runs by default for the written
+// (not defaulted) spec: the rules of New.
+func tidyRuns(s *spec.Spec, m gomod.Module) bool {
+	switch s.Tidy {
+	case spec.TidyOff:
+		return false
+	case "":
+		if m.Work != nil || m.Vendored {
+			return false
+		}
+		if m.Facts != nil && OldTidyReason(m.Facts.Go) != "" {
+			return false
+		}
+	}
+	return true
 }

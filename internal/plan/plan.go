@@ -88,6 +88,14 @@ type Plan struct {
 	BuilderReason string `json:"builderReason"`
 	// GoVersion is the Go version the builder was chosen for.
 	GoVersion string `json:"goVersion"`
+	// Runner is where the go steps run: RunnerToolchain (Toolchain from the
+	// module proxy on the minimal root) or RunnerImage (the Builder image);
+	// RunnerReason says why, for --call outline and the log.
+	Runner       string `json:"runner"`
+	RunnerReason string `json:"runnerReason"`
+	// Toolchain is the Go toolchain from the module proxy, nil when the go
+	// steps run in the Builder image.
+	Toolchain *Toolchain `json:"toolchain,omitempty"`
 	// RequiredGo is the go line of go.mod (or go.work): the oldest Go that can
 	// build the module.
 	RequiredGo string `json:"requiredGo,omitempty"`
@@ -196,7 +204,8 @@ type Binary struct {
 
 // Image is the runtime image.
 type Image struct {
-	// Base is the base image reference, or "scratch".
+	// Base is the base image reference, "scratch", or "" for the built-in
+	// static base (Builtin).
 	Base       string            `json:"base"`
 	Entrypoint []string          `json:"entrypoint,omitempty"`
 	Cmd        []string          `json:"cmd,omitempty"`
@@ -211,10 +220,15 @@ type Image struct {
 	Healthcheck *Healthcheck `json:"healthcheck,omitempty"`
 	// Files are extra files from the context.
 	Files []spec.File `json:"files,omitempty"`
-	// ScratchExtras adds CA certificates, passwd/group, /tmp (and tzdata when
-	// Tzdata) from the builder, for a scratch base.
-	ScratchExtras bool `json:"scratchExtras,omitempty"`
-	Tzdata        bool `json:"tzdata,omitempty"`
+	// Builtin is the built-in static base: BuiltinFiles with the image
+	// config of a distroless static nonroot image.
+	Builtin bool `json:"builtin,omitempty"`
+	// BuiltinFiles adds what a distroless static image has (CA
+	// certificates, passwd/group with nonroot 65532, /tmp, /home/nonroot,
+	// and the time zones when Tzdata), written by the frontend (the root
+	// step): for the built-in base and for scratch.
+	BuiltinFiles bool `json:"builtinFiles,omitempty"`
+	Tzdata       bool `json:"tzdata,omitempty"`
 }
 
 // Healthcheck is a resolved health check.
@@ -267,7 +281,7 @@ func New(s *spec.Spec, m gomod.Module, opt Options) (*Plan, error) {
 		p.Target = TargetImage
 	}
 
-	b := ChooseBuilder(s, args, m)
+	b := ChooseBuilder(written, args, m)
 	p.Builder, p.BuilderOrigin, p.BuilderReason, p.GoVersion = b.Image, b.Origin, b.Reason, b.GoVersion
 
 	p.RequiredGo = m.Facts.Go
@@ -351,6 +365,7 @@ func New(s *spec.Spec, m gomod.Module, opt Options) (*Plan, error) {
 	if p.Vulncheck, err = vulncheckPlan(s, args); err != nil {
 		return nil, err
 	}
+	p.chooseRunner(s, b, m)
 
 	p.CacheNS = args[ArgCacheNS]
 	if p.CacheNS == "" {

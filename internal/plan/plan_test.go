@@ -24,13 +24,16 @@ func TestDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Builder != "golang:"+NewestGo() || p.BuilderOrigin != "go.mod" {
+	if p.Builder != "golang:1.25.14" || p.BuilderOrigin != "go.mod" {
 		t.Errorf("builder %s from %s", p.Builder, p.BuilderOrigin)
+	}
+	if p.Runner != RunnerToolchain || p.Toolchain == nil || p.Toolchain.GoVersion != "1.25.14" || p.Toolchain.Hash("amd64") == "" {
+		t.Errorf("runner %s (%s), toolchain %+v", p.Runner, p.RunnerReason, p.Toolchain)
 	}
 	if len(p.Binaries) != 1 || p.Binaries[0].Name != "tool" || p.Binaries[0].Output != "/usr/local/bin/tool" || p.Binaries[0].Main != "." {
 		t.Errorf("binaries %+v", p.Binaries)
 	}
-	if p.Image.Base != spec.DefaultBase || strings.Join(p.Image.Entrypoint, " ") != "/usr/local/bin/tool" {
+	if p.Image.Base != "" || !p.Image.Builtin || !p.Image.BuiltinFiles || !p.Image.Tzdata || strings.Join(p.Image.Entrypoint, " ") != "/usr/local/bin/tool" {
 		t.Errorf("image %+v", p.Image)
 	}
 	if !p.Tidy || p.Target != TargetImage || p.CacheNS != "github.com/acme/tool/v2" {

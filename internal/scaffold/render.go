@@ -145,7 +145,7 @@ func (p *Project) Render() string {
 	w("")
 	w("# The runtime image; the first binary is the entrypoint.")
 	w("# image:")
-	w("#   base: %s   # or scratch", spec.DefaultBase)
+	w("#   base: %s   # unset: the built-in static base (CA certificates, time zones, nonroot); or scratch", spec.DefaultBase)
 	w("#   cmd: [--listen=:8080]")
 	w("#   expose: [\"8080\"]")
 	w("#   env: {TZ: UTC}")
@@ -159,7 +159,8 @@ func (p *Project) Render() string {
 }
 
 func (p *Project) renderGo(w func(string, ...any), comment func(string, string)) {
-	w("# The Go version of the builder image (golang:<go>).")
+	w("# The Go version of the go steps: Go from the module proxy (golang.org/toolchain),")
+	w("# or the golang:<go> image when the build needs a C compiler or git.")
 	switch g := p.Go; {
 	case g != nil && g.Use:
 		comment("", fmt.Sprintf("%s says the project builds with Go %s.", g.File, g.Version))
@@ -170,7 +171,7 @@ func (p *Project) renderGo(w func(string, ...any), comment func(string, string))
 	default:
 		m := gomod.Module{Facts: p.Facts, Work: p.Work}
 		if pl, err := plan.New(&spec.Spec{Version: 1}, m, plan.Options{}); err == nil {
-			comment("", fmt.Sprintf("Default: golang:%s, %s.", pl.GoVersion, pl.BuilderReason))
+			comment("", fmt.Sprintf("Default: Go %s, %s.", pl.GoVersion, pl.BuilderReason))
 		}
 		w("# go: \"%s\"", plan.NewestGo())
 	}

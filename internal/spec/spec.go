@@ -11,15 +11,21 @@ type Spec struct {
 	// Version of the Gopherfile format. Required; the only version is 1.
 	Version int `yaml:"version" json:"version"`
 
-	// Go is the Go version of the builder image, e.g. "1.26" or "1.26.8".
-	// Default: the toolchain line of go.work or go.mod, else the newest Go
-	// release this frontend version knows (never older than the go line,
-	// which is the oldest Go that may build the module). The build arg
-	// GO_VERSION overrides it.
+	// Go is the Go version of the go steps, e.g. "1.26" (its newest release
+	// this frontend knows) or "1.26.8". A pure Go build runs it as the Go
+	// toolchain from the module proxy (golang.org/toolchain, verified); a
+	// build that needs a C compiler or git runs in golang:<go>. Default:
+	// the toolchain line of go.work or go.mod, else the newest release this
+	// frontend knows of the go line's minor (go 1.25.0: 1.25.x; never older
+	// than Go 1.23 when the tidy check runs), else the newest Go it knows.
+	// The build arg GO_VERSION overrides it.
 	Go GoVersion `yaml:"go,omitempty" json:"go,omitempty"`
 
-	// Builder is the image that runs the go commands. Default: golang:<go>.
-	// The build arg BUILDER_IMAGE overrides it.
+	// Builder is the image that runs the go commands. Default: none for a
+	// pure Go build (the Go toolchain from the module proxy, on a minimal root
+	// the frontend writes), golang:<go> for one that needs a C compiler or
+	// git (cgo, direct version-control fetches). Naming an image always runs
+	// the go steps in it. The build arg BUILDER_IMAGE overrides it.
 	Builder string `yaml:"builder,omitempty" json:"builder,omitempty"`
 
 	// Module is the directory of the main module's go.mod, relative to the build
@@ -53,14 +59,15 @@ type Spec struct {
 	Env map[string]string `yaml:"env,omitempty" json:"env,omitempty"`
 
 	// CGO builds with cgo (CGO_ENABLED=1) when true, dynamically linked with
-	// the builder's C compiler; the default runtime base then becomes
+	// the builder's C compiler (the go steps then run in golang:<go>); the
+	// default runtime base then becomes
 	// gcr.io/distroless/base-debian12:nonroot (glibc). Cross-compiling with
 	// cgo needs a C cross compiler in cc. When false, never with cgo. When
 	// unset (and env sets no CGO_ENABLED), each binary is built without cgo
 	// unless it needs it (a package with Go files only with cgo, or a
 	// dependency known to need it such as github.com/mattn/go-sqlite3); then
-	// it is built with cgo, linked statically (tags netgo,osusergo), so that it
-	// still runs on the default static base.
+	// it is built with cgo, linked statically (tags netgo,osusergo), in
+	// golang:<go>, so that it still runs on the default static base.
 	CGO *bool `yaml:"cgo,omitempty" json:"cgo,omitempty"`
 
 	// CC names the C cross compiler per target platform for cgo builds, e.g.
@@ -291,8 +298,13 @@ type Source struct {
 
 // Image is the runtime image.
 type Image struct {
-	// Base is the runtime base image, or "scratch".
-	// Default: gcr.io/distroless/static-debian12:nonroot.
+	// Base is the runtime base image, or "scratch". Default: the built-in
+	// static base, which the frontend writes itself (nothing is pulled): the
+	// layout of gcr.io/distroless/static-debian12:nonroot (CA certificates,
+	// the time zones, /etc/passwd and /etc/group with nonroot 65532, /tmp,
+	// /home/nonroot; user 65532, workdir /home/nonroot), every file dated
+	// SOURCE_DATE_EPOCH or 1970; with cgo: true,
+	// gcr.io/distroless/base-debian12:nonroot (glibc).
 	Base string `yaml:"base,omitempty" json:"base,omitempty"`
 
 	// Entrypoint of the image; its first element is the program, not empty.
@@ -330,9 +342,11 @@ type Image struct {
 	// Files are extra files or folders copied from the build context into the image.
 	Files []File `yaml:"files,omitempty" json:"files,omitempty"`
 
-	// Tzdata copies the time zone database from the builder when base is
-	// scratch (default true). On scratch, Gopherfile also adds CA certificates,
-	// /etc/passwd and /etc/group with the nonroot user 65532, and /tmp.
+	// Tzdata adds the time zone database (usr/share/zoneinfo, from the Go
+	// release that builds the binaries) to the built-in static base and to
+	// scratch (default true). On scratch, Gopherfile also adds what the
+	// built-in base has: CA certificates, /etc/passwd and /etc/group with the
+	// nonroot user 65532, /tmp and /home/nonroot.
 	Tzdata *bool `yaml:"tzdata,omitempty" json:"tzdata,omitempty"`
 }
 
@@ -462,6 +476,8 @@ type VulnAllow struct {
 
 // Defaults used when a field is empty (see also Defaults).
 const (
+	// DefaultBase is the image the built-in static base stands in for: the
+	// same layout (a best-practice Dockerfile uses it as its base).
 	DefaultBase    = "gcr.io/distroless/static-debian12:nonroot"
 	DefaultCGOBase = "gcr.io/distroless/base-debian12:nonroot"
 	DefaultBinDir  = "/usr/local/bin"

@@ -136,6 +136,9 @@ func (h *helper) buildWithCgo(ctx context.Context, why string) goResult {
 		compiler = "gcc"
 	}
 	if f := strings.Fields(compiler); len(f) == 0 || !onPath(f[0]) {
+		if h.cfg.MinimalRoot {
+			return goResult{code: h.needsImage("a C compiler", b.Name+" needs cgo: "+why)}
+		}
 		h.printf("gopherfile: %s needs cgo: %s. The builder image has no C compiler %s: use a builder with one (the golang:<version> images have gcc; on alpine, apk add build-base), or set cgo: false to build it without cgo.", b.Name, why, compiler)
 		return goResult{code: 1}
 	}

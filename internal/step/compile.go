@@ -49,6 +49,9 @@ func (h *helper) build(ctx context.Context) int {
 	} else {
 		res = h.runGo(ctx, goRun{args: h.cfg.Args})
 	}
+	if code, ok := h.orImage(res); ok {
+		return code
+	}
 	if !res.ok() {
 		if res.output != "" || res.err != nil {
 			h.explainKnown(ctx, res)
@@ -159,6 +162,9 @@ func (h *helper) listDeps(ctx context.Context) int {
 	}
 	var out bytes.Buffer
 	res := h.runGo(ctx, goRun{args: h.cfg.Args, stdout: &out})
+	if code, ok := h.orImage(res); ok {
+		return code
+	}
 	if !res.ok() {
 		h.explainKnown(ctx, res)
 		return exitCode(res)
@@ -209,6 +215,9 @@ func (h *helper) buildDeps(ctx context.Context) int {
 	}
 	if len(pkgs) > 0 {
 		res := h.runGo(ctx, goRun{args: append(append([]string(nil), h.cfg.Args...), pkgs...)})
+		if code, ok := h.orImage(res); ok {
+			return code
+		}
 		if !res.ok() {
 			h.explainKnown(ctx, res)
 			return exitCode(res)

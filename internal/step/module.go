@@ -105,6 +105,9 @@ func (h *helper) moduleStep(ctx context.Context) int {
 			h.printf("%s", s)
 		}
 	}
+	if code, ok := h.orImage(res); ok {
+		return code
+	}
 	if !res.ok() {
 		if run := h.cfg.Kind == stepconfig.VulnTool; run {
 			fmt.Fprint(h.stdout, lastLines(res.output, 30))

@@ -104,6 +104,12 @@ func (h *helper) run(ctx context.Context) int {
 		return h.generate(ctx)
 	case stepconfig.Vulncheck:
 		return h.vulncheck(ctx)
+	case stepconfig.FetchToolchain:
+		return h.fetchToolchain(ctx)
+	case stepconfig.Toolchain:
+		return h.unpackToolchain()
+	case stepconfig.Root:
+		return h.root(ctx)
 	}
 	h.printf("gopherfile: unknown step kind %q: the frontend and the step helper are different versions", h.cfg.Kind)
 	return 2

@@ -60,6 +60,9 @@ func (h *helper) test(ctx context.Context) int {
 		h.printf("gopherfile: %s: %v", h.cfg.Stage, res.err)
 		return 1
 	}
+	if code, ok := h.orImage(res); ok {
+		return code
+	}
 	s := stepconfig.Summary{ExitCode: res.code, Summary: rep.Summary(), Failures: clip(rep.Failures()), Stderr: clip(res.output)}
 	if res.code != 0 && len(diagnose.Classify(res.output)) > 0 {
 		s.Diagnosis = diagnose.Report(res.output, h.diagContext(ctx, nil))
@@ -102,6 +105,9 @@ func (h *helper) vet(ctx context.Context) int {
 		os.MkdirAll(h.cfg.OutDir, 0o755)
 		keepOnly(h.cfg.OutDir, nil, nil)
 		writeOwn(filepath.Join(h.cfg.OutDir, "vet.txt"), []byte(res.output))
+	}
+	if code, ok := h.orImage(res); ok {
+		return code
 	}
 	if !res.ok() {
 		h.explainKnown(ctx, res)

@@ -35,6 +35,11 @@ const (
 	VulnDB    Kind = "vulndb"     // go mod download of the vulnerability database module: networked, converts it into OutDir
 	VulnTool  Kind = "vulntool"   // go install of govulncheck: networked, GOBIN is OutDir
 	Vulncheck Kind = "vulncheck"  // govulncheck over the binaries' packages: writes the reports to OutDir, always succeeds
+	// The steps of the toolchain from the module proxy and of the files the
+	// frontend writes (no go command of the build runs in them).
+	FetchToolchain Kind = "fetch-toolchain" // networked: the toolchain zip into the toolchain cache mount, verified
+	Toolchain      Kind = "toolchain"       // offline: the verified zip from the cache mount unpacked into OutDir (a GOROOT)
+	Root           Kind = "root"            // offline: the minimal root or the static base into OutDir
 )
 
 // The stages of a build: the go command a step runs, as Config.Stage, the
@@ -49,10 +54,15 @@ const (
 	StageTest     = "go test"
 	StageVet      = "go vet"
 	StageGenerate = "go generate"
-	StageDoctor   = "gopherfile doctor"
-	StageVulnDB   = "go mod download (vulnerability database)"
-	StageVulnTool = "go install govulncheck"
-	StageVuln     = "govulncheck"
+	// The toolchain and root steps run no go command of the build.
+	StageFetchToolchain = "fetch the Go toolchain"
+	StageToolchain      = "Go toolchain"
+	StageRoot           = "minimal root"
+	StageStaticBase     = "static base"
+	StageDoctor         = "gopherfile doctor"
+	StageVulnDB         = "go mod download (vulnerability database)"
+	StageVulnTool       = "go install govulncheck"
+	StageVuln           = "govulncheck"
 )
 
 // KindInfo is what a kind of step is, for the graph that defines it and the
@@ -88,6 +98,12 @@ var kinds = map[Kind]KindInfo{
 	VulnDB:    {Stage: StageVulnDB, Networked: true},
 	VulnTool:  {Stage: StageVulnTool, Networked: true},
 	Vulncheck: {Stage: StageVuln, Compiles: true},
+	// The toolchain from the module proxy: fetched with the download
+	// step's machinery, unpacked offline; the root step writes the minimal
+	// root or the static base (Stage StageStaticBase) offline.
+	FetchToolchain: {Stage: StageFetchToolchain, Networked: true},
+	Toolchain:      {Stage: StageToolchain},
+	Root:           {Stage: StageRoot},
 }
 
 // Info returns the facts of the kind; ok is false for an unknown kind (a
@@ -115,6 +131,19 @@ const DoctorFile = "doctor.json"
 // result was cached). The frontend then runs the download step again and
 // retries. It is EX_TEMPFAIL, which the go command never uses.
 const ExitCacheLost = 75
+
+// ExitNeedsImage is the exit code of a go step on the minimal root (the
+// toolchain from the module proxy, Config.MinimalRoot) that finds the build
+// needs what only a builder image has: a C compiler (cgo) or git (a direct
+// version-control fetch). The frontend then plans again with the builder
+// image and says why. It is EX_PROTOCOL, which the go command never uses.
+const ExitNeedsImage = 76
+
+// ExitToolchainMissing is the exit code of the toolchain step when the
+// toolchain cache mount does not hold the verified zip (a new builder, or
+// BuildKit garbage-collected the mount): the frontend runs the fetch step
+// and then the toolchain step again. It is EX_NOPERM.
+const ExitToolchainMissing = 77
 
 // Config is one step's configuration.
 type Config struct {
@@ -155,10 +184,40 @@ type Config struct {
 	// cache mount, for every build on the builder that shares it.)
 	Nonce string `json:"nonce,omitempty"`
 
-	Build *BuildOpts `json:"build,omitempty"`
-	Test  *TestOpts  `json:"test,omitempty"`
-	Deps  *DepsOpts  `json:"deps,omitempty"`
-	Vuln  *VulnOpts  `json:"vuln,omitempty"`
+	// MinimalRoot is set when the step runs with the toolchain from the
+	// module proxy on the minimal root (no C compiler, no git): a step that
+	// needs either exits with ExitNeedsImage.
+	MinimalRoot bool `json:"minimalRoot,omitempty"`
+
+	Build     *BuildOpts     `json:"build,omitempty"`
+	Test      *TestOpts      `json:"test,omitempty"`
+	Deps      *DepsOpts      `json:"deps,omitempty"`
+	Vuln      *VulnOpts      `json:"vuln,omitempty"`
+	Toolchain *ToolchainOpts `json:"toolchain,omitempty"`
+	Root      *RootOpts      `json:"root,omitempty"`
+}
+
+// ToolchainOpts are the toolchain steps'.
+type ToolchainOpts struct {
+	// Version is the module version of golang.org/toolchain, e.g.
+	// v0.0.1-go1.25.14.linux-amd64.
+	Version string `json:"version"`
+	// Hash is its h1 hash from the frontend's release table; "" has the
+	// fetch step verify it against the checksum database (GOSUMDB).
+	Hash string `json:"hash,omitempty"`
+	// Cache is the toolchain cache mount, which holds verified zips.
+	Cache string `json:"cache"`
+}
+
+// ToolchainSum is the file in the fetch step's OutDir that holds the
+// verified h1 hash of the zip it fetched.
+const ToolchainSum = "toolchain.sum"
+
+// RootOpts are the root step's.
+type RootOpts struct {
+	// Zoneinfo adds the time zone database (usr/share/zoneinfo) from the
+	// GOROOT of the go command on PATH (its lib/time/zoneinfo.zip).
+	Zoneinfo bool `json:"zoneinfo,omitempty"`
 }
 
 // Net configures the networked module steps.
