@@ -114,9 +114,14 @@ func hostGovulncheck(t *testing.T) (tool, db string) {
 // dir, with a Gopherfile that builds mains on the test builder's Go.
 func fetchProgram(t *testing.T, p vulnProgram, vulncheck string) string {
 	t.Helper()
-	out, err := exec.Command("go", "mod", "download", "-json", p.module+"@"+p.version).Output()
+	cmd := exec.Command("go", "mod", "download", "-json", p.module+"@"+p.version)
+	cmd.Dir = t.TempDir() // outside this module: its go.mod and GOFLAGS do not apply
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("go mod download %s@%s: %v", p.module, p.version, err)
+		// -json reports the module's own error on stdout.
+		t.Fatalf("go mod download %s@%s: %v\n%s%s", p.module, p.version, err, out, stderr.String())
 	}
 	var d struct{ Dir string }
 	if err := json.Unmarshal(out, &d); err != nil {
