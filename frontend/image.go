@@ -16,6 +16,7 @@ import (
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/gopherfile/gopherfile/internal/goenv"
 	"github.com/gopherfile/gopherfile/internal/plan"
 )
 
@@ -184,7 +185,7 @@ func builderGoVersion(c *imageConfig) string {
 	if c == nil || c.img == nil {
 		return ""
 	}
-	v, _ := plan.EnvValue(c.img.Config.Env, "GOLANG_VERSION")
+	v, _ := plan.EnvValue(c.img.Config.Env, goenv.GOLANG_VERSION)
 	return v
 }
 

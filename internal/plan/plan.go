@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gopherfile/gopherfile/internal/gitinfo"
+	"github.com/gopherfile/gopherfile/internal/goenv"
 	"github.com/gopherfile/gopherfile/internal/gomod"
 	"github.com/gopherfile/gopherfile/internal/spec"
 )
@@ -297,9 +298,9 @@ func New(s *spec.Spec, m gomod.Module, opt Options) (*Plan, error) {
 
 	p.Env = sortedEnv(s.Env)
 	if s.CGO != nil {
-		p.Env = setEnv(p.Env, "CGO_ENABLED", map[bool]string{true: "1", false: "0"}[*s.CGO])
+		p.Env = setEnv(p.Env, goenv.CGO_ENABLED, map[bool]string{true: "1", false: "0"}[*s.CGO])
 	}
-	v, set := EnvValue(p.Env, "CGO_ENABLED")
+	v, set := EnvValue(p.Env, goenv.CGO_ENABLED)
 	p.CGO = set && v == "1"
 	p.CGOAuto = !set
 	p.CC = s.CC
@@ -317,11 +318,11 @@ func New(s *spec.Spec, m gomod.Module, opt Options) (*Plan, error) {
 		// Without a network the go command can only use the module cache:
 		// GOPROXY=off makes it name the missing module at once instead of
 		// retrying DNS lookups, and the diagnosis names the flag.
-		p.Downloads.Override("GOPROXY", "off", "--network none")
+		p.Downloads.Override(goenv.GOPROXY, goenv.Off, "--network none")
 	default:
 		return nil, &Error{Msg: fmt.Sprintf("--network %s: Gopherfile supports --network default, host and none", p.Network)}
 	}
-	for _, name := range []string{"GOFLAGS", "GOEXPERIMENT"} {
+	for _, name := range []string{goenv.GOFLAGS, goenv.GOEXPERIMENT} {
 		if v, ok := args[name]; ok {
 			p.Env = setEnv(p.Env, name, v)
 		}

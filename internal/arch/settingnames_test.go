@@ -1,0 +1,130 @@
+package arch
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// settingName is a string literal that names a go environment setting
+// (GOPROXY, CGO_ENABLED, CC), alone or as an assignment without spaces
+// (GOPROXY=off, GOOS=linux). Prose that mentions a setting ("set GOPROXY
+// to ...") is a message, not a name, and may.
+var settingName = regexp.MustCompile(`^(GO[A-Z0-9][A-Z0-9_]*|CGO_[A-Z0-9_]+|CC|CXX)(=\S*)?$`)
+
+// settingOwner is the one package that spells the names.
+const settingOwner = "internal/goenv"
+
+// notProduct are the folders whose Go files are not the product: the
+// repository's tools (a module of their own or run by hand), the example
+// programs users copy, and the packages only tests import.
+var notProduct = []string{"hack", "examples", "integration", "internal/testproxy", "internal/testgit", "internal/golden"}
+
+// TestSettingNames fails when a product Go file outside internal/goenv
+// spells a go setting's name as a string literal: the names are constants
+// of goenv (goenv.GOPROXY), so that which settings the product passes,
+// forwards and explains is written in one place. Names of Gopherfile's own
+// variables (GOPHERFILE_*) are not go settings.
+func TestSettingNames(t *testing.T) {
+	var bad []string
+	checked := 0
+	for _, f := range productFiles(t) {
+		if strings.HasPrefix(f.rel, settingOwner+"/") {
+			continue
+		}
+		for _, lit := range stringLits(f.file) {
+			checked++
+			s, err := strconv.Unquote(lit.Value)
+			if err != nil || strings.HasPrefix(s, "GOPHERFILE_") || !settingName.MatchString(s) {
+				continue
+			}
+			name, _, _ := strings.Cut(s, "=")
+			bad = append(bad, f.fset.Position(lit.Pos()).String()+": "+strconv.Quote(s)+
+				" spells a go setting: use goenv."+name+" (add the constant to internal/goenv/names.go if it is new)")
+		}
+	}
+	for _, b := range bad {
+		t.Error(b)
+	}
+	if checked < 1000 {
+		t.Errorf("scanned %d string literals; the scan finds too few, so it is broken", checked)
+	}
+}
+
+// stringLits are the string literals of a file that are values: not import
+// paths, not struct tags.
+func stringLits(file *ast.File) []*ast.BasicLit {
+	skip := map[*ast.BasicLit]bool{}
+	var out []*ast.BasicLit
+	ast.Inspect(file, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.ImportSpec:
+			skip[n.Path] = true
+		case *ast.Field:
+			if n.Tag != nil {
+				skip[n.Tag] = true
+			}
+		case *ast.BasicLit:
+			if n.Kind == token.STRING && !skip[n] {
+				out = append(out, n)
+			}
+		}
+		return true
+	})
+	return out
+}
+
+type productFile struct {
+	rel  string // slash-separated, from the repository root
+	fset *token.FileSet
+	file *ast.File
+}
+
+// productFiles parses every non-test Go file of the product (not testdata,
+// not the folders in notProduct).
+func productFiles(t *testing.T) []productFile {
+	t.Helper()
+	root := "../.."
+	var out []productFile
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel := filepath.ToSlash(strings.TrimPrefix(p, root+"/"))
+		if d.IsDir() {
+			name := d.Name()
+			if name == "testdata" || name == "vendor" || name == "node_modules" || (strings.HasPrefix(name, ".") && p != root) {
+				return filepath.SkipDir
+			}
+			for _, np := range notProduct {
+				if rel == np {
+					return filepath.SkipDir
+				}
+			}
+			return nil
+		}
+		if !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
+			return nil
+		}
+		fset := token.NewFileSet()
+		file, err := parser.ParseFile(fset, p, nil, 0)
+		if err != nil {
+			return err
+		}
+		out = append(out, productFile{rel: rel, fset: fset, file: file})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) < 100 {
+		t.Fatalf("found %d product Go files under %s; the walk is broken", len(out), root)
+	}
+	return out
+}
