@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode"
@@ -123,7 +124,7 @@ func markdownAnchors(doc string) map[string]bool {
 		}
 		slug := headingSlug(text)
 		if n := seen[slug]; n > 0 {
-			out[slug+"-"+itoa(n)] = true
+			out[slug+"-"+strconv.Itoa(n)] = true
 		} else {
 			out[slug] = true
 		}
@@ -148,8 +149,4 @@ func headingSlug(text string) string {
 		}
 	}
 	return b.String()
-}
-
-func itoa(n int) string {
-	return strings.TrimSpace(strings.Replace(" "+string(rune('0'+n%10)), " ", "", 1))
 }
