@@ -43,7 +43,7 @@ func (c *checker) base() imageSetting {
 // when they are known.
 func (c *checker) builder() plan.BuilderChoice {
 	if c.plan != nil {
-		return plan.BuilderChoice{Image: c.plan.Builder, GoVersion: c.plan.GoVersion, Origin: c.plan.BuilderOrigin, Reason: c.plan.BuilderReason}
+		return plan.BuilderChoice{Image: c.plan.Builder, GoVersion: c.plan.GoVersion, Origin: c.plan.BuilderOrigin, Reason: c.plan.BuilderReason, From: c.plan.BuilderFrom}
 	}
 	return plan.ChooseBuilder(c.s, c.opt.BuildArgs, gomod.Module{Facts: c.facts})
 }

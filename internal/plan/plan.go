@@ -87,6 +87,9 @@ type Plan struct {
 	// "go.mod's toolchain line go1.25.3", "the newest Go release this
 	// frontend knows (...)", "Gopherfile go: 1.24".
 	BuilderReason string `json:"builderReason"`
+	// BuilderFrom is the Gopherfile field, or the go.mod or go.work line,
+	// that chose the builder's Go (or image), for errors that point at it.
+	BuilderFrom ChoiceFrom `json:"builderFrom"`
 	// GoVersion is the Go version the builder was chosen for.
 	GoVersion string `json:"goVersion"`
 	// Runner is where the go steps run: RunnerToolchain (Toolchain from the
@@ -270,6 +273,7 @@ func New(s *spec.Spec, m gomod.Module, opt Options) (*Plan, error) {
 
 	b := ChooseBuilder(written, args, m)
 	p.Builder, p.BuilderOrigin, p.BuilderReason, p.GoVersion = b.Image, b.Origin, b.Reason, b.GoVersion
+	p.BuilderFrom = b.From
 
 	p.RequiredGo = m.Facts.Go
 	if m.Work != nil && m.Work.Go != "" {
