@@ -6,17 +6,12 @@ import (
 	"go/token"
 	"io/fs"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
-)
 
-// settingName is a string literal that names a go environment setting
-// (GOPROXY, CGO_ENABLED, CC), alone or as an assignment without spaces
-// (GOPROXY=off, GOOS=linux). Prose that mentions a setting ("set GOPROXY
-// to ...") is a message, not a name, and may.
-var settingName = regexp.MustCompile(`^(GO[A-Z0-9][A-Z0-9_]*|CGO_[A-Z0-9_]+|CC|CXX)(=\S*)?$`)
+	"github.com/gopherfile/gopherfile/internal/goenv"
+)
 
 // settingOwner is the one package that spells the names.
 const settingOwner = "internal/goenv"
@@ -49,12 +44,13 @@ func TestSettingNames(t *testing.T) {
 		for _, lit := range stringLits(f.file) {
 			checked++
 			s, err := strconv.Unquote(lit.Value)
-			if err != nil || strings.HasPrefix(s, "GOPHERFILE_") || !settingName.MatchString(s) {
+			if err != nil {
 				continue
 			}
-			name, _, _ := strings.Cut(s, "=")
-			bad = append(bad, f.fset.Position(lit.Pos()).String()+": "+strconv.Quote(s)+
-				" spells a go setting: use goenv."+name+" (add the constant to internal/goenv/names.go if it is new)")
+			if name, ok := goenv.SpellsSetting(s); ok {
+				bad = append(bad, f.fset.Position(lit.Pos()).String()+": "+strconv.Quote(s)+
+					" spells a go setting: use goenv."+name+" (add the constant to internal/goenv/names.go if it is new; go run ./hack/settingnames -w FILE rewrites a file)")
+			}
 		}
 	}
 	for _, b := range bad {

@@ -100,3 +100,29 @@ func TestVarsTable(t *testing.T) {
 		t.Error("GOCACHE is the step's own setting, not a module setting")
 	}
 }
+
+func TestSpellsSetting(t *testing.T) {
+	for _, tt := range []struct {
+		s, name string
+	}{
+		{"GOPROXY", "GOPROXY"},
+		{"GOPROXY=off", "GOPROXY"},
+		{"GOOS=", "GOOS"},
+		{"CGO_ENABLED", "CGO_ENABLED"},
+		{"CC", "CC"},
+		{"GO386", "GO386"},
+		{"GOCACHEPROG", "GOCACHEPROG"},
+		{"GOPHERFILE_UNTRUSTED", ""},
+		{"GO_VERSION", ""}, // Gopherfile's build arg, not the go command's
+		{"set GOPROXY to a proxy", ""},
+		{"GOPROXY=%s names no proxy", ""},
+		{"GOLANG", "GOLANG"},
+		{"", ""},
+		{"CCC", ""},
+	} {
+		name, ok := SpellsSetting(tt.s)
+		if name != tt.name || ok != (tt.name != "") {
+			t.Errorf("SpellsSetting(%q) = %q, %v; want %q", tt.s, name, ok, tt.name)
+		}
+	}
+}

@@ -1,5 +1,10 @@
 package goenv
 
+import (
+	"regexp"
+	"strings"
+)
+
 // The names of the go command's environment settings (go help environment)
 // that Gopherfile reads, sets, forwards or explains. They are spelled here
 // only: internal/arch's TestSettingNames fails when another product file
@@ -62,3 +67,21 @@ const (
 	// not set it: static binaries unless cgo is asked for.
 	DefaultCGO = "0"
 )
+
+// settingLiteral is a string that names a go setting: the name alone
+// (GOPROXY, CGO_ENABLED, CC) or an assignment without spaces (GOPROXY=off,
+// GOOS=linux). Gopherfile's own variables (GOPHERFILE_*) are not go
+// settings.
+var settingLiteral = regexp.MustCompile(`^(GO[A-Z0-9][A-Z0-9_]*|CGO_[A-Z0-9_]+|CC|CXX)(=\S*)?$`)
+
+// SpellsSetting reports whether the string s, a literal of a Go file,
+// spells a go setting's name (see settingLiteral), and which. Prose that
+// mentions a setting ("set GOPROXY to ...") does not. internal/arch's
+// TestSettingNames and hack/settingnames use it.
+func SpellsSetting(s string) (name string, ok bool) {
+	if strings.HasPrefix(s, "GOPHERFILE_") || !settingLiteral.MatchString(s) {
+		return "", false
+	}
+	name, _, _ = strings.Cut(s, "=")
+	return name, true
+}
