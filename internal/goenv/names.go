@@ -53,9 +53,24 @@ const (
 	GOHOSTOS    = "GOHOSTOS"
 	GOHOSTARCH  = "GOHOSTARCH"
 	GO111MODULE = "GO111MODULE"
+	GOCACHEPROG = "GOCACHEPROG"
+	GOTELEMETRY = "GOTELEMETRY"
+	GOFIPS140   = "GOFIPS140"
 	// GOLANG_VERSION is not the go command's: the golang images set it to
 	// the Go version they hold.
 	GOLANG_VERSION = "GOLANG_VERSION"
+
+	// The C toolchain's flags for cgo.
+	CGO_CFLAGS   = "CGO_CFLAGS"
+	CGO_CPPFLAGS = "CGO_CPPFLAGS"
+	CGO_CXXFLAGS = "CGO_CXXFLAGS"
+	CGO_LDFLAGS  = "CGO_LDFLAGS"
+
+	// The Go runtime's settings (the binaries and the go command read them).
+	GODEBUG    = "GODEBUG"
+	GOGC       = "GOGC"
+	GOMEMLIMIT = "GOMEMLIMIT"
+	GOMAXPROCS = "GOMAXPROCS"
 )
 
 // Values of settings that are facts of the product.
