@@ -41,7 +41,7 @@ fuzz:
 ## test: unit tests, bounded fuzzing, then integration tests against real buildkitds and a Docker Engine (never skipped)
 test: test-unit fuzz test-integration
 
-## generate: regenerate the README reference, the JSON schema and docs/troubleshooting.md
+## generate: regenerate the reference (docs/reference.md), the JSON schema and docs/troubleshooting.md
 generate:
 	$(GO) run ./cmd/gfdocs
 	$(GO) test ./internal/step/diagnose -run TestTroubleshootingDoc -update

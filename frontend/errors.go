@@ -10,6 +10,7 @@ import (
 	"github.com/moby/buildkit/solver/pb"
 	"github.com/moby/buildkit/util/grpcerrors"
 
+	"github.com/gopherfile/gopherfile/internal/goenv"
 	"github.com/gopherfile/gopherfile/internal/gomod"
 	"github.com/gopherfile/gopherfile/internal/plan"
 	"github.com/gopherfile/gopherfile/internal/spec"
@@ -105,7 +106,7 @@ func (b *build) checkGoVersion(builder *imageConfig) error {
 	if p.RequiredGo == "" {
 		return nil
 	}
-	if s, ok := p.Downloads.Setting("GOTOOLCHAIN"); ok && s.Value != "local" {
+	if s, ok := p.Downloads.Setting(goenv.GOTOOLCHAIN); ok && s.Value != "local" {
 		return nil // the go command may switch toolchains
 	}
 	if version.Compare("go"+have, "go"+p.RequiredGo) >= 0 {

@@ -38,18 +38,27 @@ func TestBuilderChoice(t *testing.T) {
 	for _, tt := range []struct {
 		gf, field, want string
 		facts           *gomod.Facts
+		work            *gomod.Workspace
+		args            map[string]string
 	}{
-		{"version: 1\ngo: \"1.99\"\n", "go", `go: "1.99" in the Gopherfile`, facts},
-		{"version: 1\nbuilder: x/y:1\n", "builder", "builder: in the Gopherfile", facts},
-		{"version: 1\n", "", "the go line of go.mod (line 3: go 1.99)", facts},
-		{"version: 1\n", "", "the toolchain line of go.mod (line 4: toolchain go1.99.1)", &gomod.Facts{Path: "m", Go: "1.98", GoLine: 3, Toolchain: "1.99.1", ToolchainLine: 4}},
+		{gf: "version: 1\ngo: \"1.99\"\n", field: "go", want: `go: "1.99" in the Gopherfile`, facts: facts},
+		{gf: "version: 1\nbuilder: x/y:1\n", field: "builder", want: "builder: in the Gopherfile", facts: facts},
+		{gf: "version: 1\n", want: "the go line of go.mod (line 3: go 1.99)", facts: facts},
+		{gf: "version: 1\n", want: "the toolchain line of go.mod (line 4: toolchain go1.99.1)", facts: &gomod.Facts{Path: "m", Go: "1.98", GoLine: 3, Toolchain: "1.99.1", ToolchainLine: 4}},
+		// Issue 23: the frontend worked these out again from go.mod and
+		// missed go.work, a module: directory and a custom toolchain name.
+		{gf: "version: 1\nmodule: app\n", want: "the go line of go.work (line 2: go 1.99)", facts: facts, work: &gomod.Workspace{Go: "1.99", GoLine: 2}},
+		{gf: "version: 1\nmodule: app\n", want: "the toolchain line of go.work (line 3: toolchain go1.99.2)", facts: facts, work: &gomod.Workspace{Go: "1.99", GoLine: 2, Toolchain: "1.99.2", ToolchainLine: 3}},
+		{gf: "version: 1\nmodule: svc\n", want: "the go line of svc/go.mod (line 3: go 1.99)", facts: facts},
+		{gf: "version: 1\n", want: "the toolchain line of go.mod (line 4: toolchain go1.99.1-custom)", facts: &gomod.Facts{Path: "m", Go: "1.98", GoLine: 3, Toolchain: "1.99.1-custom", ToolchainLine: 4}},
+		{gf: "version: 1\n", want: "build arg GO_VERSION", facts: facts, args: map[string]string{plan.ArgGoVersion: "1.99.3"}},
 	} {
 		s, pos, err := spec.Parse([]byte(tt.gf))
 		if err != nil {
 			t.Fatal(err)
 		}
-		m := &gomod.Module{Facts: tt.facts}
-		p, err := plan.New(s, *m, plan.Options{})
+		m := &gomod.Module{Facts: tt.facts, Work: tt.work}
+		p, err := plan.New(s, *m, plan.Options{BuildArgs: tt.args})
 		if err != nil {
 			t.Fatal(err)
 		}

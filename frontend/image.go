@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"path"
 	"strings"
 	"sync"
 
@@ -16,6 +15,7 @@ import (
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/gopherfile/gopherfile/internal/goenv"
 	"github.com/gopherfile/gopherfile/internal/plan"
 )
 
@@ -184,7 +184,7 @@ func builderGoVersion(c *imageConfig) string {
 	if c == nil || c.img == nil {
 		return ""
 	}
-	v, _ := plan.EnvValue(c.img.Config.Env, "GOLANG_VERSION")
+	v, _ := plan.EnvValue(c.img.Config.Env, goenv.GOLANG_VERSION)
 	return v
 }
 
@@ -211,43 +211,12 @@ func (b *build) resolveError(ref string, pl ocispecs.Platform, field string, err
 }
 
 // builderChoice says which spec field chose the builder image (for the error
-// line; "" when none did) and, in words, what chose it.
+// line; "" when none did) and, in words, what chose it: the plan's record of
+// the choice (a go.mod or go.work line names itself).
 func (b *build) builderChoice() (field, why string) {
-	p := b.plan
-	switch p.BuilderOrigin {
-	case "Gopherfile builder":
-		return "builder", "builder: in the Gopherfile"
-	case "Gopherfile go":
-		return "go", fmt.Sprintf("go: %q in the Gopherfile", p.GoVersion)
-	case "go.mod":
-		return "", b.goModChoice()
+	f := b.plan.BuilderFrom
+	if f.What == "" {
+		return "", b.plan.BuilderOrigin
 	}
-	return "", p.BuilderOrigin
-}
-
-// goModChoice names the go.mod (or go.work) line the builder's Go version
-// came from.
-func (b *build) goModChoice() string {
-	p, m := b.plan, b.mod
-	if m == nil || m.Facts == nil {
-		return "go.mod"
-	}
-	line := func(file, kind, v string, n int) string {
-		if n > 0 {
-			return fmt.Sprintf("the %s line of %s (line %d: %s %s)", kind, file, n, kind, v)
-		}
-		return fmt.Sprintf("the %s line of %s", kind, file)
-	}
-	if w := m.Work; w != nil && (w.Toolchain != "" || w.Go != "") {
-		if w.Toolchain != "" && w.Toolchain == p.GoVersion {
-			return line("go.work", "toolchain", "go"+w.Toolchain, w.ToolchainLine)
-		}
-		return line("go.work", "go", w.Go, w.GoLine)
-	}
-	file := path.Join(p.ModuleDir, "go.mod")
-	f := m.Facts
-	if f.Toolchain != "" && f.Toolchain == p.GoVersion {
-		return line(file, "toolchain", "go"+f.Toolchain, f.ToolchainLine)
-	}
-	return line(file, "go", f.Go, f.GoLine)
+	return f.Field, f.What
 }

@@ -107,7 +107,7 @@ func (b *build) lint(ctx context.Context) (*lint.LintResults, error) {
 				desc = r.Description
 			}
 		}
-		res.AddWarning(w.Rule, desc, "https://github.com/gopherfile/gopherfile#lint-rules", fmt.Sprintf("%s", w.Msg), idx,
+		res.AddWarning(w.Rule, desc, "https://github.com/gopherfile/gopherfile/blob/main/docs/reference.md#lint-rules", fmt.Sprintf("%s", w.Msg), idx,
 			[]parser.Range{{Start: parser.Position{Line: line}, End: parser.Position{Line: line}}})
 	}
 	return res, nil

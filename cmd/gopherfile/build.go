@@ -125,45 +125,9 @@ func solveBuild(ctx context.Context, o *buildOptions) (*callResult, error) {
 	if _, err := os.Stat(o.file); err != nil {
 		return nil, fmt.Errorf("no Gopherfile at %s: pass -f FILE, or write one starting with `version: 1`", o.file)
 	}
-	attrs := map[string]string{
-		"filename": filepath.Base(o.file),
-	}
-	if o.target != "" {
-		attrs["target"] = o.target
-	}
-	if len(o.platforms) > 0 {
-		attrs["platform"] = strings.Join(o.platforms, ",")
-	}
-	for _, a := range o.buildArgs {
-		k, v, ok := strings.Cut(a, "=")
-		if !ok {
-			// Like docker: --build-arg NAME takes the value from the environment.
-			v, ok = os.LookupEnv(k)
-			if !ok {
-				continue
-			}
-		}
-		attrs["build-arg:"+k] = v
-	}
-	if err := callAttr(o.call, attrs); err != nil {
+	attrs, allow, err := frontendAttrs(o)
+	if err != nil {
 		return nil, err
-	}
-	attestAttr(attrs, "sbom", o.sbom)
-	attestAttr(attrs, "provenance", o.prov)
-	if o.noCache {
-		attrs["no-cache"] = ""
-	}
-	var allow []string
-	switch o.network {
-	case "default", "":
-	case "host":
-		// Like docker buildx: --network host asks for the entitlement.
-		attrs["force-network-mode"] = o.network
-		allow = append(allow, string(entitlements.EntitlementNetworkHost))
-	case "none":
-		attrs["force-network-mode"] = o.network
-	default:
-		return nil, fmt.Errorf("--network %s: use default, host or none", o.network)
 	}
 
 	contextFS, err := fsutil.NewFS(o.dir)
@@ -174,46 +138,14 @@ func solveBuild(ctx context.Context, o *buildOptions) (*callResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("Gopherfile directory: %w", err)
 	}
-	exports, err := bkbuild.ParseOutput(o.outputs)
+	exports, cacheImports, cacheExports, err := solveExports(o)
 	if err != nil {
-		return nil, fmt.Errorf("-o: %w", err)
-	}
-	if len(o.tags) > 0 {
-		e, err := tagExport(o.tags, o.push)
-		if err != nil {
-			return nil, err
-		}
-		exports = append(exports, e)
-	}
-	cacheImports, err := bkbuild.ParseImportCache(o.cacheFrom)
-	if err != nil {
-		return nil, fmt.Errorf("--cache-from: %w", err)
-	}
-	cacheExports, err := bkbuild.ParseExportCache(o.cacheTo)
-	if err != nil {
-		return nil, fmt.Errorf("--cache-to: %w", err)
+		return nil, err
 	}
 
-	attachable := []session.Attachable{authprovider.NewDockerAuthProvider(authprovider.DockerAuthProviderConfig{
-		AuthConfigProvider: authprovider.LoadAuthConfig(config.LoadDefaultConfigFile(os.Stderr)),
-	})}
-	if len(o.ssh) > 0 {
-		confs, err := bkbuild.ParseSSH(o.ssh)
-		if err != nil {
-			return nil, fmt.Errorf("--ssh: %w", err)
-		}
-		sp, err := sshprovider.NewSSHAgentProvider(confs)
-		if err != nil {
-			return nil, fmt.Errorf("--ssh: %w", err)
-		}
-		attachable = append(attachable, sp)
-	}
-	if len(o.secrets) > 0 {
-		sp, err := bkbuild.ParseSecret(o.secrets)
-		if err != nil {
-			return nil, fmt.Errorf("--secret: %w", err)
-		}
-		attachable = append(attachable, sp)
+	attachable, err := sessionAttachables(o)
+	if err != nil {
+		return nil, err
 	}
 
 	c, err := client.New(ctx, o.addr)
@@ -268,4 +200,102 @@ func solveBuild(ctx context.Context, o *buildOptions) (*callResult, error) {
 		return nil, err
 	}
 	return call, nil
+}
+
+// frontendAttrs are the frontend's attributes for o (file name, target,
+// platforms, build args, --call, attestations, --no-cache, --network) and
+// the entitlements the build asks for.
+func frontendAttrs(o *buildOptions) (attrs map[string]string, allow []string, err error) {
+	attrs = map[string]string{
+		"filename": filepath.Base(o.file),
+	}
+	if o.target != "" {
+		attrs["target"] = o.target
+	}
+	if len(o.platforms) > 0 {
+		attrs["platform"] = strings.Join(o.platforms, ",")
+	}
+	for _, a := range o.buildArgs {
+		k, v, ok := strings.Cut(a, "=")
+		if !ok {
+			// Like docker: --build-arg NAME takes the value from the environment.
+			v, ok = os.LookupEnv(k)
+			if !ok {
+				continue
+			}
+		}
+		attrs["build-arg:"+k] = v
+	}
+	if err := callAttr(o.call, attrs); err != nil {
+		return nil, nil, err
+	}
+	attestAttr(attrs, "sbom", o.sbom)
+	attestAttr(attrs, "provenance", o.prov)
+	if o.noCache {
+		attrs["no-cache"] = ""
+	}
+	switch o.network {
+	case "default", "":
+	case "host":
+		// Like docker buildx: --network host asks for the entitlement.
+		attrs["force-network-mode"] = o.network
+		allow = append(allow, string(entitlements.EntitlementNetworkHost))
+	case "none":
+		attrs["force-network-mode"] = o.network
+	default:
+		return nil, nil, fmt.Errorf("--network %s: use default, host or none", o.network)
+	}
+	return attrs, allow, nil
+}
+
+// solveExports are the exports (-o, -t) and the cache imports and exports
+// of o.
+func solveExports(o *buildOptions) (exports []client.ExportEntry, cacheImports, cacheExports []client.CacheOptionsEntry, err error) {
+	exports, err = bkbuild.ParseOutput(o.outputs)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("-o: %w", err)
+	}
+	if len(o.tags) > 0 {
+		e, err := tagExport(o.tags, o.push)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		exports = append(exports, e)
+	}
+	cacheImports, err = bkbuild.ParseImportCache(o.cacheFrom)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("--cache-from: %w", err)
+	}
+	cacheExports, err = bkbuild.ParseExportCache(o.cacheTo)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("--cache-to: %w", err)
+	}
+	return exports, cacheImports, cacheExports, nil
+}
+
+// sessionAttachables are what the session gives the build: registry auth
+// from the docker config, the --ssh agents and the --secret files.
+func sessionAttachables(o *buildOptions) ([]session.Attachable, error) {
+	attachable := []session.Attachable{authprovider.NewDockerAuthProvider(authprovider.DockerAuthProviderConfig{
+		AuthConfigProvider: authprovider.LoadAuthConfig(config.LoadDefaultConfigFile(os.Stderr)),
+	})}
+	if len(o.ssh) > 0 {
+		confs, err := bkbuild.ParseSSH(o.ssh)
+		if err != nil {
+			return nil, fmt.Errorf("--ssh: %w", err)
+		}
+		sp, err := sshprovider.NewSSHAgentProvider(confs)
+		if err != nil {
+			return nil, fmt.Errorf("--ssh: %w", err)
+		}
+		attachable = append(attachable, sp)
+	}
+	if len(o.secrets) > 0 {
+		sp, err := bkbuild.ParseSecret(o.secrets)
+		if err != nil {
+			return nil, fmt.Errorf("--secret: %w", err)
+		}
+		attachable = append(attachable, sp)
+	}
+	return attachable, nil
 }

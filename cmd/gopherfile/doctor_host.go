@@ -74,16 +74,11 @@ func hostSettings(ctx context.Context, eff map[string]string) ([]doctor.Setting,
 		return "default"
 	}
 	var settings []doctor.Setting
-	dc := diagnose.Context{Stage: stepconfig.StageDownload, GoVersion: strings.TrimPrefix(eff["GOVERSION"], "go"), Credentials: map[string]string{}}
+	dc := diagnose.Context{Stage: stepconfig.StageDownload, GoVersion: strings.TrimPrefix(eff[goenv.GOVERSION], "go"), Credentials: map[string]string{}}
 	for _, name := range goenv.Names() {
 		s := goenv.Setting{Name: name, Value: eff[name], Origin: origin(name)}
 		settings = append(settings, doctor.Setting{Name: name, Value: goenv.Redact(name, s.Value), Origin: s.Origin})
-		for dst, n := range map[*diagnose.Setting]string{&dc.GOPROXY: "GOPROXY", &dc.GOPRIVATE: "GOPRIVATE", &dc.GONOPROXY: "GONOPROXY",
-			&dc.GONOSUMDB: "GONOSUMDB", &dc.GOSUMDB: "GOSUMDB", &dc.GOINSECURE: "GOINSECURE", &dc.GOFLAGS: "GOFLAGS", &dc.GOTOOLCHAIN: "GOTOOLCHAIN"} {
-			if n == name {
-				*dst = s
-			}
-		}
+		dc.Set(name, s)
 	}
 	for _, name := range goenv.ProxyArgs {
 		v, ok := os.LookupEnv(name)
@@ -143,7 +138,7 @@ func hostGoEnv(ctx context.Context, names []string) map[string]string {
 // readGoEnvFile reads the settings of go env -w (the GOENV file); the key
 // "\x00path" holds the file's path.
 func readGoEnvFile(ctx context.Context) map[string]string {
-	out, err := exec.CommandContext(ctx, "go", "env", "GOENV").Output()
+	out, err := exec.CommandContext(ctx, "go", "env", goenv.GOENV).Output()
 	if err != nil {
 		return nil
 	}

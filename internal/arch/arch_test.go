@@ -61,6 +61,7 @@ var rank = map[string]int{
 	"cmd/gfdocs":              9,
 	"hack/corpus":             9,
 	"hack/goreleases":         9,
+	"hack/settingnames":       9,
 }
 
 type pkg struct {

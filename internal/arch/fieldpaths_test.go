@@ -14,7 +14,7 @@ import (
 )
 
 // fieldPackages are the packages that tie messages to Gopherfile fields.
-var fieldPackages = []string{"frontend", "internal/plan", "internal/lint", "internal/graph", "internal/scaffold"}
+var fieldPackages = []string{"frontend", "internal/goenv", "internal/plan", "internal/lint", "internal/graph", "internal/scaffold"}
 
 // fieldCalls are the functions whose string arguments are field paths: the
 // frontend's fieldError, loc and location, spec.Positions' Of and First.

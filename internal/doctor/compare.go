@@ -96,27 +96,27 @@ func (c *Comparison) explain() string {
 func suspects(p Problem) []string {
 	switch p.Row {
 	case 1, 2, 3:
-		return []string{"GOPROXY", "HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "GONOPROXY", "GOPRIVATE"}
+		return []string{goenv.GOPROXY, "HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", goenv.GONOPROXY, goenv.GOPRIVATE}
 	case 4:
-		return []string{SettingTrust, "GOPROXY", "HTTPS_PROXY"}
+		return []string{SettingTrust, goenv.GOPROXY, "HTTPS_PROXY"}
 	case 5:
-		return []string{"GOPRIVATE", "GONOPROXY", "GONOSUMDB", "GOPROXY", SettingNetrc}
+		return []string{goenv.GOPRIVATE, goenv.GONOPROXY, goenv.GONOSUMDB, goenv.GOPROXY, SettingNetrc}
 	case 6:
-		return []string{SettingNetrc, "GOPRIVATE", "GONOPROXY", "GOPROXY", SettingSSH}
+		return []string{SettingNetrc, goenv.GOPRIVATE, goenv.GONOPROXY, goenv.GOPROXY, SettingSSH}
 	case 7:
 		return []string{SettingSSH}
 	case 9:
-		return []string{"GOSUMDB", "GONOSUMDB", "GOPRIVATE", "GOPROXY", "HTTPS_PROXY"}
+		return []string{goenv.GOSUMDB, goenv.GONOSUMDB, goenv.GOPRIVATE, goenv.GOPROXY, "HTTPS_PROXY"}
 	case 10, 11:
-		return []string{"GOPROXY", "GOPRIVATE"}
+		return []string{goenv.GOPROXY, goenv.GOPRIVATE}
 	case 12:
-		return []string{"GOTOOLCHAIN", SettingGo}
+		return []string{goenv.GOTOOLCHAIN, SettingGo}
 	case 17:
-		return []string{"GOFLAGS", "GOPROXY", "GONOPROXY", "GOPRIVATE", "GOSUMDB", "GOAUTH", "GOTOOLCHAIN"}
+		return []string{goenv.GOFLAGS, goenv.GOPROXY, goenv.GONOPROXY, goenv.GOPRIVATE, goenv.GOSUMDB, goenv.GOAUTH, goenv.GOTOOLCHAIN}
 	}
 	// Not in the catalogue (or a row no setting causes): where the
 	// requests go first.
-	return []string{"GOPROXY", "GOPRIVATE", "GONOPROXY", "HTTPS_PROXY", SettingTrust, SettingNetrc}
+	return []string{goenv.GOPROXY, goenv.GOPRIVATE, goenv.GONOPROXY, "HTTPS_PROXY", SettingTrust, SettingNetrc}
 }
 
 // relevant reports whether a difference can explain p: a private pattern
@@ -124,7 +124,7 @@ func suspects(p Problem) []string {
 // the other settings whenever they differ.
 func (c *Comparison) relevant(d Difference, p Problem) bool {
 	switch d.Name {
-	case "GOPRIVATE", "GONOPROXY", "GONOSUMDB":
+	case goenv.GOPRIVATE, goenv.GONOPROXY, goenv.GONOSUMDB:
 		if p.Module == "" {
 			return d.Host != ""
 		}
@@ -168,7 +168,7 @@ func fix(name string) string {
 		return "forward the agent with --ssh default"
 	case SettingGo:
 		return "set go: in the Gopherfile or --build-arg GO_VERSION to the version go.mod needs"
-	case "GOPROXY":
+	case goenv.GOPROXY:
 		return "set modules.proxy or --build-arg GOPROXY (or the secret GOPROXY when the URL holds a password)"
 	}
 	for _, v := range goenv.Vars {

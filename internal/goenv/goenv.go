@@ -37,21 +37,46 @@ type Var struct {
 	// List is true for comma-separated pattern lists (GOPRIVATE and friends),
 	// which the Gopherfile writes as YAML lists.
 	List bool
+	// Default is the go command's default, "" if it has none (or derives
+	// it from another setting, as GONOPROXY from GOPRIVATE).
+	Default string
+	// Offline is true for the settings the offline steps (compile, test,
+	// vet) see too; the others reach the networked steps only, so that the
+	// offline steps' cache keys do not follow them. An offline step's
+	// GOPROXY is Off.
+	Offline bool
 }
 
 // Vars are the go settings of the module steps, in the order they are
 // reported. Each can be overridden with a build arg of the same name.
 var Vars = []Var{
-	{Name: "GOPROXY", Field: "modules.proxy"},
-	{Name: "GOPRIVATE", Field: "modules.private", List: true},
-	{Name: "GONOPROXY", Field: "modules.noproxy", List: true},
-	{Name: "GONOSUMDB", Field: "modules.nosumdb", List: true},
-	{Name: "GOSUMDB", Field: "modules.sumdb"},
-	{Name: "GOINSECURE", Field: "modules.insecure", List: true},
-	{Name: "GOAUTH", Field: "modules.auth"},
-	{Name: "GOFLAGS", Field: "env.GOFLAGS"},
-	{Name: "GOEXPERIMENT", Field: "env.GOEXPERIMENT"},
-	{Name: "GOTOOLCHAIN", Field: "modules.toolchain"},
+	{Name: GOPROXY, Field: "modules.proxy", Default: DefaultGOPROXY},
+	{Name: GOPRIVATE, Field: "modules.private", List: true},
+	{Name: GONOPROXY, Field: "modules.noproxy", List: true},
+	{Name: GONOSUMDB, Field: "modules.nosumdb", List: true},
+	{Name: GOSUMDB, Field: "modules.sumdb", Default: DefaultGOSUMDB},
+	{Name: GOINSECURE, Field: "modules.insecure", List: true},
+	{Name: GOAUTH, Field: "modules.auth"},
+	{Name: GOFLAGS, Field: "env.GOFLAGS", Offline: true},
+	{Name: GOEXPERIMENT, Field: "env.GOEXPERIMENT", Offline: true},
+	{Name: GOTOOLCHAIN, Field: "modules.toolchain", Offline: true},
+}
+
+// Lookup returns the Var of a setting name.
+func Lookup(name string) (Var, bool) {
+	for _, v := range Vars {
+		if v.Name == name {
+			return v, true
+		}
+	}
+	return Var{}, false
+}
+
+// OfflineVar reports whether an offline step sees the setting name (see
+// Var.Offline).
+func OfflineVar(name string) bool {
+	v, ok := Lookup(name)
+	return ok && v.Offline
 }
 
 // Names returns the names of Vars, in order.
@@ -65,12 +90,8 @@ func Names() []string {
 
 // IsVar reports whether name is one of Vars.
 func IsVar(name string) bool {
-	for _, v := range Vars {
-		if v.Name == name {
-			return true
-		}
-	}
-	return false
+	_, ok := Lookup(name)
+	return ok
 }
 
 // ProxyArgs are the HTTP proxy build args BuildKit users pass (upper case;
@@ -86,13 +107,8 @@ const (
 
 // Default returns the go command's default for a setting, "" if none.
 func Default(name string) string {
-	switch name {
-	case "GOPROXY":
-		return DefaultGOPROXY
-	case "GOSUMDB":
-		return DefaultGOSUMDB
-	}
-	return ""
+	v, _ := Lookup(name)
+	return v.Default
 }
 
 // PublicHosts serve public modules. A private pattern never covers one of
@@ -139,9 +155,9 @@ func RedactFrom(name, value, origin string) string {
 
 func redact(name, value string, url func(string) string) string {
 	switch strings.ToUpper(name) {
-	case "GOPROXY":
+	case GOPROXY:
 		return redactList(value, url)
-	case "GOSUMDB":
+	case GOSUMDB:
 		// "name+key url" or "name url": only the URL part can hold credentials.
 		f := strings.Fields(value)
 		if len(f) == 0 {

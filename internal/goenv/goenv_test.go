@@ -1,6 +1,9 @@
 package goenv
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestRedact(t *testing.T) {
 	tests := []struct{ name, value, want string }{
@@ -63,5 +66,63 @@ func TestRedactFromSecret(t *testing.T) {
 	s := Setting{Name: "GOPROXY", Value: "https://art.example/T0K3N", Origin: SecretOrigin("GOPROXY")}
 	if got := s.Shown(); got != "GOPROXY=https://art.example" {
 		t.Errorf("Shown() = %q", got)
+	}
+}
+
+func TestVarsTable(t *testing.T) {
+	if got := Default(GOPROXY); got != DefaultGOPROXY {
+		t.Errorf("Default(GOPROXY) = %q", got)
+	}
+	if got := Default(GONOPROXY); got != "" {
+		t.Errorf("Default(GONOPROXY) = %q, want none (it follows GOPRIVATE)", got)
+	}
+	// The offline steps (compile, test, vet) see the settings that change
+	// what they build, not the download settings (which would make their
+	// cache keys follow a proxy URL).
+	var offline []string
+	seen := map[string]bool{}
+	for _, v := range Vars {
+		if seen[v.Name] {
+			t.Errorf("%s twice in Vars", v.Name)
+		}
+		seen[v.Name] = true
+		if v.Field == "" {
+			t.Errorf("%s has no Gopherfile field", v.Name)
+		}
+		if OfflineVar(v.Name) {
+			offline = append(offline, v.Name)
+		}
+	}
+	if got, want := strings.Join(offline, " "), "GOFLAGS GOEXPERIMENT GOTOOLCHAIN"; got != want {
+		t.Errorf("offline settings %q, want %q", got, want)
+	}
+	if IsVar(GOCACHE) || OfflineVar(GOCACHE) {
+		t.Error("GOCACHE is the step's own setting, not a module setting")
+	}
+}
+
+func TestSpellsSetting(t *testing.T) {
+	for _, tt := range []struct {
+		s, name string
+	}{
+		{"GOPROXY", "GOPROXY"},
+		{"GOPROXY=off", "GOPROXY"},
+		{"GOOS=", "GOOS"},
+		{"CGO_ENABLED", "CGO_ENABLED"},
+		{"CC", "CC"},
+		{"GO386", "GO386"},
+		{"GOCACHEPROG", "GOCACHEPROG"},
+		{"GOPHERFILE_UNTRUSTED", ""},
+		{"GO_VERSION", ""}, // Gopherfile's build arg, not the go command's
+		{"set GOPROXY to a proxy", ""},
+		{"GOPROXY=%s names no proxy", ""},
+		{"GOLANG", "GOLANG"},
+		{"", ""},
+		{"CCC", ""},
+	} {
+		name, ok := SpellsSetting(tt.s)
+		if name != tt.name || ok != (tt.name != "") {
+			t.Errorf("SpellsSetting(%q) = %q, %v; want %q", tt.s, name, ok, tt.name)
+		}
 	}
 }

@@ -36,7 +36,7 @@ var SecretStepEnv = []EnvRule{
 	{Name: "BASHOPTS", Why: "it changes the options of a shell that git starts"},
 	{Name: "XDG_CONFIG_HOME", Why: "git reads its configuration from $XDG_CONFIG_HOME/git/config"},
 	{Name: "XDG_CONFIG_DIRS", Why: "programs read their configuration from these directories"},
-	{Name: "GOVCS", Why: "it decides which version control programs the download step may run; keep the go command's default"},
+	{Name: GOVCS, Why: "it decides which version control programs the download step may run; keep the go command's default"},
 	{Name: "GCONV_PATH", Why: "glibc loads character-set converters (code) from it"},
 	{Name: "GETCONF_DIR", Why: "glibc distrusts it in privileged programs"},
 	{Name: "HOSTALIASES", Why: "it changes which address a host name resolves to for git and curl"},
@@ -65,8 +65,8 @@ func SecretStepEnvRule(name string) (EnvRule, bool) {
 // the step itself sets, the module settings and the HTTP proxies (build
 // args, or the Gopherfile's modules: section, checked), nothing else.
 var UntrustedStepEnv = []string{
-	"PATH", "HOME", "GOROOT", "GOPATH", "GOLANG_VERSION", "GOMODCACHE", "GOCACHE", "GOFLAGS",
-	"GOPROXY", "GOPRIVATE", "GONOPROXY", "GONOSUMDB", "GOSUMDB", "GOINSECURE", "GOAUTH", "GOTOOLCHAIN",
+	"PATH", "HOME", GOROOT, GOPATH, GOLANG_VERSION, GOMODCACHE, GOCACHE, GOFLAGS,
+	GOPROXY, GOPRIVATE, GONOPROXY, GONOSUMDB, GOSUMDB, GOINSECURE, GOAUTH, GOTOOLCHAIN,
 	"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY", "FTP_PROXY",
 	"http_proxy", "https_proxy", "no_proxy", "all_proxy", "ftp_proxy",
 	"NETRC", "SSL_CERT_FILE", "GIT_SSL_CAINFO", "GIT_SSH_COMMAND", "GIT_TERMINAL_PROMPT", "SSH_AUTH_SOCK",

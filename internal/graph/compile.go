@@ -9,6 +9,7 @@ import (
 	bk "github.com/moby/buildkit/client/llb"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/gopherfile/gopherfile/internal/goenv"
 	"github.com/gopherfile/gopherfile/internal/plan"
 	"github.com/gopherfile/gopherfile/internal/stepconfig"
 )
@@ -83,7 +84,7 @@ func (g *Graph) compileOne(target ocispecs.Platform, b plan.Binary, flags []stri
 		}},
 	}
 	p := g.p
-	if _, set := plan.EnvValue(b.Env, "CGO_ENABLED"); p.CGOAuto && !set {
+	if _, set := plan.EnvValue(b.Env, goenv.CGO_ENABLED); p.CGOAuto && !set {
 		cgo := &stepconfig.CgoOpts{Args: argv(plan.StaticCgoFlags(flags, goflags(p, stepconfig.Build)))}
 		if !samePlatform(target, g.in.BuildPlatform) {
 			if cgo.CC = p.CC[platforms.Format(target)]; cgo.CC == "" {
@@ -186,7 +187,7 @@ func (g *Graph) compileDeps(target ocispecs.Platform, b plan.Binary, cc string) 
 		cc:     cc,
 		out:    plan.DepCache,
 		extra:  []bk.RunOption{bk.AddMount(plan.PkgList, pkgs, bk.Readonly)},
-		env:    map[string]string{"GOCACHE": plan.DepCache},
+		env:    map[string]string{goenv.GOCACHE: plan.DepCache},
 		cfg: stepconfig.Config{Deps: &stepconfig.DepsOpts{
 			List: path.Join(plan.PkgList, "gopherfile-packages.txt"), Cache: plan.DepCache,
 		}},

@@ -251,10 +251,10 @@ func (g *Graph) run(s goStep) bk.ExecState {
 		}
 		env[k] = v
 	}
-	set("GOMODCACHE", gomodcache)
-	set("GOCACHE", plan.GoCache)
-	if t, ok := p.Downloads.Setting("GOTOOLCHAIN"); ok {
-		set("GOTOOLCHAIN", t.Value)
+	set(goenv.GOMODCACHE, gomodcache)
+	set(goenv.GOCACHE, plan.GoCache)
+	if t, ok := p.Downloads.Setting(goenv.GOTOOLCHAIN); ok {
+		set(goenv.GOTOOLCHAIN, t.Value)
 	}
 	env0 := p.Env
 	if s.networked() {
@@ -275,8 +275,8 @@ func (g *Graph) run(s goStep) bk.ExecState {
 		o = append(o, ModuleNetwork(p)...)
 	}
 	if s.kind.Compiles() {
-		if _, ok := plan.EnvValue(p.Env, "CGO_ENABLED"); !ok {
-			set("CGO_ENABLED", "0")
+		if _, ok := plan.EnvValue(p.Env, goenv.CGO_ENABLED); !ok {
+			set(goenv.CGO_ENABLED, goenv.DefaultCGO)
 		}
 		if s.target != nil {
 			for _, kv := range GoPlatformEnv(*s.target) {
@@ -285,7 +285,7 @@ func (g *Graph) run(s goStep) bk.ExecState {
 			}
 		}
 		if s.cc != "" {
-			set("CC", s.cc)
+			set(goenv.CC, s.cc)
 		}
 		if s.bin != nil {
 			for _, kv := range s.bin.Env {
@@ -295,14 +295,14 @@ func (g *Graph) run(s goStep) bk.ExecState {
 		}
 	}
 	if gf := goflags(p, s.kind); gf != "" {
-		set("GOFLAGS", gf)
+		set(goenv.GOFLAGS, gf)
 	}
 	testNet := s.kind == stepconfig.Test && p.Test.Network
 	if testNet {
 		o = append(o, ModuleNetwork(p)...)
 	}
 	if !s.networked() && !testNet {
-		set("GOPROXY", "off")
+		set(goenv.GOPROXY, goenv.Off)
 		o = append(o, bk.Network(bk.NetModeNone))
 	}
 	for _, k := range sortedKeys(s.env) {
@@ -338,7 +338,7 @@ func goflags(p *plan.Plan, kind stepconfig.Kind) string {
 	if kind == stepconfig.Download || kind == stepconfig.TidyCheck || kind == stepconfig.TidyFix {
 		env = p.SecretStepEnv
 	}
-	user, _ := plan.EnvValue(env, "GOFLAGS")
+	user, _ := plan.EnvValue(env, goenv.GOFLAGS)
 	return strings.TrimSpace(base + " " + user)
 }
 
@@ -349,7 +349,7 @@ func goflags(p *plan.Plan, kind stepconfig.Kind) string {
 func diagSettings(p *plan.Plan, networked bool) []goenv.Setting {
 	var out []goenv.Setting
 	for _, s := range p.Downloads.Settings {
-		if !networked && s.Name != "GOFLAGS" && s.Name != "GOTOOLCHAIN" && s.Name != "GOEXPERIMENT" {
+		if !networked && !goenv.OfflineVar(s.Name) {
 			continue
 		}
 		out = append(out, goenv.Setting{Name: s.Name, Field: s.Field, Origin: s.Origin})

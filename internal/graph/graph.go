@@ -20,6 +20,7 @@ import (
 	bk "github.com/moby/buildkit/client/llb"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/gopherfile/gopherfile/internal/goenv"
 	"github.com/gopherfile/gopherfile/internal/plan"
 )
 
@@ -83,17 +84,17 @@ func (in Inputs) opts(name, field string) []bk.RunOption {
 
 // GoPlatformEnv is the GOOS/GOARCH/GOARM/GOAMD64 for a target platform.
 func GoPlatformEnv(target ocispecs.Platform) []string {
-	env := []string{"GOOS=" + target.OS, "GOARCH=" + target.Architecture}
+	env := []string{goenv.GOOS + "=" + target.OS, goenv.GOARCH + "=" + target.Architecture}
 	switch target.Architecture {
 	case "arm":
 		v := strings.TrimPrefix(target.Variant, "v")
 		if v == "" {
 			v = "7"
 		}
-		env = append(env, "GOARM="+v)
+		env = append(env, goenv.GOARM+"="+v)
 	case "amd64":
 		if target.Variant != "" {
-			env = append(env, "GOAMD64="+target.Variant)
+			env = append(env, goenv.GOAMD64+"="+target.Variant)
 		}
 	}
 	return env

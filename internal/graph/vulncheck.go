@@ -9,6 +9,7 @@ import (
 	bk "github.com/moby/buildkit/client/llb"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/gopherfile/gopherfile/internal/goenv"
 	"github.com/gopherfile/gopherfile/internal/plan"
 	"github.com/gopherfile/gopherfile/internal/stepconfig"
 )
@@ -55,7 +56,7 @@ func (g *Graph) vulnTool() bk.State {
 		// compiles only golang.org/x/vuln and its checksummed modules.
 		gocache:   &g.in.BuildPlatform,
 		gocacheID: fmt.Sprintf("gopherfile/gocache-tools/go%s/%s", g.p.GoVersion, platformID(g.in.BuildPlatform)),
-		env:       map[string]string{"GOBIN": plan.OutDir, "GOFLAGS": "", "GOTOOLCHAIN": "auto", "CGO_ENABLED": "0", "GOWORK": "off"},
+		env:       map[string]string{goenv.GOBIN: plan.OutDir, goenv.GOFLAGS: "", goenv.GOTOOLCHAIN: "auto", goenv.CGO_ENABLED: "0", goenv.GOWORK: "off"},
 		cfg:       stepconfig.Config{Stage: stepconfig.StageVulnTool},
 	})
 	return es.GetMount(plan.OutDir)
@@ -76,7 +77,7 @@ func (g *Graph) vulnDB() bk.State {
 		src:   bk.Scratch(),
 		dir:   HomeDir,
 		out:   plan.OutDir,
-		env:   map[string]string{"GOFLAGS": "", "GOWORK": "off"},
+		env:   map[string]string{goenv.GOFLAGS: "", goenv.GOWORK: "off"},
 		cfg: stepconfig.Config{Stage: stepconfig.StageVulnDB, Vuln: &stepconfig.VulnOpts{
 			Module: plan.VulnDBModule, Version: v.DB, DB: plan.OutDir,
 		}},

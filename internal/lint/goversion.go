@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/gopherfile/gopherfile/internal/goenv"
 	"github.com/gopherfile/gopherfile/internal/gomod"
 	"github.com/gopherfile/gopherfile/internal/plan"
 	"github.com/gopherfile/gopherfile/internal/spec"
@@ -54,14 +55,14 @@ func (b builderGo) olderThan(want string) bool {
 // toolchainLocal reports whether the go command must use the builder's own Go
 // (GOTOOLCHAIN=local, the default) and where that was set.
 func (c *checker) toolchainLocal() (local bool, field string) {
-	if v, ok := c.s.Env["GOTOOLCHAIN"]; ok {
+	if v, ok := c.s.Env[goenv.GOTOOLCHAIN]; ok {
 		return v == "local", "env.GOTOOLCHAIN"
 	}
 	d := c.downloads()
 	if d == nil {
 		return true, ""
 	}
-	s, ok := d.Setting("GOTOOLCHAIN")
+	s, ok := d.Setting(goenv.GOTOOLCHAIN)
 	if !ok {
 		return true, ""
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/distribution/reference"
 
+	"github.com/gopherfile/gopherfile/internal/goenv"
 	"github.com/gopherfile/gopherfile/internal/gomod"
 	"github.com/gopherfile/gopherfile/internal/plan"
 	"github.com/gopherfile/gopherfile/internal/spec"
@@ -42,7 +43,7 @@ func (c *checker) base() imageSetting {
 // when they are known.
 func (c *checker) builder() plan.BuilderChoice {
 	if c.plan != nil {
-		return plan.BuilderChoice{Image: c.plan.Builder, GoVersion: c.plan.GoVersion, Origin: c.plan.BuilderOrigin, Reason: c.plan.BuilderReason}
+		return plan.BuilderChoice{Image: c.plan.Builder, GoVersion: c.plan.GoVersion, Origin: c.plan.BuilderOrigin, Reason: c.plan.BuilderReason, From: c.plan.BuilderFrom}
 	}
 	return plan.ChooseBuilder(c.s, c.opt.BuildArgs, gomod.Module{Facts: c.facts})
 }
@@ -112,9 +113,9 @@ func (c *checker) cgoWithStaticBase() {
 	}
 	// The fields that turn cgo on for at least one binary: a build's own env
 	// wins over the top-level setting (env.CGO_ENABLED, or cgo: true).
-	top, topField := c.s.Env["CGO_ENABLED"], "env.CGO_ENABLED"
+	top, topField := c.s.Env[goenv.CGO_ENABLED], "env.CGO_ENABLED"
 	if p := c.resolved(); p != nil {
-		if v, ok := plan.EnvValue(p.Env, "CGO_ENABLED"); ok && v != top {
+		if v, ok := plan.EnvValue(p.Env, goenv.CGO_ENABLED); ok && v != top {
 			top, topField = v, c.pos.First("cgo", "env.CGO_ENABLED")
 		}
 	}
@@ -124,7 +125,7 @@ func (c *checker) cgoWithStaticBase() {
 		builds = []spec.Build{{}}
 	}
 	for i, b := range builds {
-		if v, ok := b.Env["CGO_ENABLED"]; ok {
+		if v, ok := b.Env[goenv.CGO_ENABLED]; ok {
 			if v == "1" {
 				fields[indexField("builds", i)+".env.CGO_ENABLED"] = true
 			}

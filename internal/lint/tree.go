@@ -4,6 +4,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/gopherfile/gopherfile/internal/goenv"
 	"github.com/gopherfile/gopherfile/internal/gomod"
 	"github.com/gopherfile/gopherfile/internal/gosrc"
 	"github.com/gopherfile/gopherfile/internal/plan"
@@ -32,14 +33,14 @@ func (c *checker) builds() []build {
 					bd.tags = append(bd.tags, strings.Split(t, ",")...)
 				}
 			}
-			if v, ok := plan.EnvValue(b.Env, "CGO_ENABLED"); ok {
+			if v, ok := plan.EnvValue(b.Env, goenv.CGO_ENABLED); ok {
 				bd.cgo = v == "1"
 			}
 			out = append(out, bd)
 		}
 		return out
 	}
-	env, set := c.s.Env["CGO_ENABLED"]
+	env, set := c.s.Env[goenv.CGO_ENABLED]
 	top := env == "1" || (!set && (c.s.CGO == nil || *c.s.CGO))
 	if len(c.s.Builds) == 0 {
 		return []build{{field: "version", main: ".", cgo: top}}
@@ -49,7 +50,7 @@ func (c *checker) builds() []build {
 		if bd.main == "" {
 			bd.main = "."
 		}
-		if v, ok := b.Env["CGO_ENABLED"]; ok {
+		if v, ok := b.Env[goenv.CGO_ENABLED]; ok {
 			bd.cgo = v == "1"
 		}
 		if bd.output == "" && b.Name != "" {

@@ -24,29 +24,9 @@ func binaries(s *spec.Spec, modulePath, defaultMain string, stamp Stamp, platfor
 	names := map[string]bool{}
 	outputs := map[string]bool{}
 	for i, b := range builds {
-		main := b.Main
-		if main == "" {
-			main = spec.DefaultMain
-		}
-		main = path.Clean(main)
-		if main != "." {
-			main = "./" + main
-		}
-		name := b.Name
-		if name == "" {
-			if main == "." {
-				name = gomod.BinaryName(modulePath)
-			} else {
-				name = gomod.BinaryName(main)
-			}
-		}
-		if slices.Contains(spec.FixedTargets, name) {
-			field, how := fields[i]+".main", fmt.Sprintf("main: %s makes a binary named %q", main, name)
-			if b.Name != "" {
-				field, how = fields[i]+".name", fmt.Sprintf("the build name %q", name)
-			}
-			return nil, &Error{Field: field, Msg: fmt.Sprintf("%s: %s, which is a fixed target (%s): --target %s could not build its image: rename the build with name:, e.g. name: %s-cmd",
-				field, how, strings.Join(spec.FixedTargets, ", "), name, name)}
+		main, name, err := binaryName(b, fields[i], modulePath)
+		if err != nil {
+			return nil, err
 		}
 		if names[name] {
 			return nil, &Error{Field: fields[i], Msg: fmt.Sprintf("two builds make a binary named %q: give them different name: fields", name)}
@@ -61,36 +41,11 @@ func binaries(s *spec.Spec, modulePath, defaultMain string, stamp Stamp, platfor
 			return nil, &Error{Field: fields[i], Msg: fmt.Sprintf("two builds write %s: give them different output: fields", output)}
 		}
 		outputs[output] = true
+		ld, perPlatform, err := buildLdflags(b, fields[i], stamp, platforms)
+		if err != nil {
+			return nil, err
+		}
 		var flags []string
-		ld := ""
-		if b.Strip == nil || *b.Strip { // nil only for the default build
-			ld = "-s -w"
-		}
-		perPlatform := false
-		if b.Ldflags != "" {
-			field := fields[i] + ".ldflags"
-			var err error
-			perPlatform, err = usesPlatform(b.Ldflags)
-			if err != nil {
-				return nil, &Error{Field: field, Msg: field + ": " + err.Error()}
-			}
-			if perPlatform {
-				// Rendered per target platform by BuildFlags; checked
-				// now for every platform the Gopherfile names.
-				for _, pl := range append([]string{"linux/amd64"}, platforms...) {
-					if _, err := stamp.ForPlatform(pl).render(b.Ldflags); err != nil {
-						return nil, &Error{Field: field, Msg: field + ": " + err.Error()}
-					}
-				}
-				ld = strings.TrimSpace(ld + " " + b.Ldflags)
-			} else {
-				user, err := stamp.render(b.Ldflags)
-				if err != nil {
-					return nil, &Error{Field: field, Msg: field + ": " + err.Error()}
-				}
-				ld = strings.TrimSpace(ld + " " + user)
-			}
-		}
 		if ld != "" && !perPlatform {
 			flags = append(flags, "-ldflags="+ld)
 		}
@@ -108,6 +63,69 @@ func binaries(s *spec.Spec, modulePath, defaultMain string, stamp Stamp, platfor
 		out = append(out, bin)
 	}
 	return out, nil
+}
+
+// binaryName returns a build's main package ("." or "./path") and its
+// binary's name, refusing a name that is one of the fixed targets.
+func binaryName(b spec.Build, field, modulePath string) (main, name string, err error) {
+	main = b.Main
+	if main == "" {
+		main = spec.DefaultMain
+	}
+	main = path.Clean(main)
+	if main != "." {
+		main = "./" + main
+	}
+	name = b.Name
+	if name == "" {
+		if main == "." {
+			name = gomod.BinaryName(modulePath)
+		} else {
+			name = gomod.BinaryName(main)
+		}
+	}
+	if slices.Contains(spec.FixedTargets, name) {
+		f, how := field+".main", fmt.Sprintf("main: %s makes a binary named %q", main, name)
+		if b.Name != "" {
+			f, how = field+".name", fmt.Sprintf("the build name %q", name)
+		}
+		return "", "", &Error{Field: f, Msg: fmt.Sprintf("%s: %s, which is a fixed target (%s): --target %s could not build its image: rename the build with name:, e.g. name: %s-cmd",
+			f, how, strings.Join(spec.FixedTargets, ", "), name, name)}
+	}
+	return main, name, nil
+}
+
+// buildLdflags returns a build's -ldflags (-s -w unless strip: false, then
+// its ldflags: rendered with the stamp) and whether they depend on the
+// target platform (then BuildFlags renders them per platform; they are
+// checked here for every platform the Gopherfile names).
+func buildLdflags(b spec.Build, buildField string, stamp Stamp, platforms []string) (ld string, perPlatform bool, err error) {
+	if b.Strip == nil || *b.Strip { // nil only for the default build
+		ld = "-s -w"
+	}
+	if b.Ldflags == "" {
+		return ld, false, nil
+	}
+	field := buildField + ".ldflags"
+	fail := func(err error) (string, bool, error) {
+		return "", false, &Error{Field: field, Msg: field + ": " + err.Error()}
+	}
+	if perPlatform, err = usesPlatform(b.Ldflags); err != nil {
+		return fail(err)
+	}
+	if perPlatform {
+		for _, pl := range append([]string{"linux/amd64"}, platforms...) {
+			if _, err := stamp.ForPlatform(pl).render(b.Ldflags); err != nil {
+				return fail(err)
+			}
+		}
+		return strings.TrimSpace(ld + " " + b.Ldflags), true, nil
+	}
+	user, err := stamp.render(b.Ldflags)
+	if err != nil {
+		return fail(err)
+	}
+	return strings.TrimSpace(ld + " " + user), false, nil
 }
 
 // checkImagePaths refuses an image whose binaries collide with each other or

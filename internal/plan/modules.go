@@ -80,9 +80,9 @@ func downloads(s *spec.Spec, args map[string]string) Downloads {
 		}
 	}
 	for _, v := range goenv.Vars {
-		if v.Name == "GOTOOLCHAIN" {
-			if _, ok := args["GOTOOLCHAIN"]; !ok && m.Toolchain == "" {
-				d.Settings = append(d.Settings, Setting{Name: "GOTOOLCHAIN", Value: "local", Origin: "Gopherfile default"})
+		if v.Name == goenv.GOTOOLCHAIN {
+			if _, ok := args[goenv.GOTOOLCHAIN]; !ok && m.Toolchain == "" {
+				d.Settings = append(d.Settings, Setting{Name: goenv.GOTOOLCHAIN, Value: "local", Origin: "Gopherfile default"})
 				continue
 			}
 		}
@@ -105,7 +105,7 @@ func downloads(s *spec.Spec, args map[string]string) Downloads {
 	d.Netrc, d.CACert, d.SSH = m.Netrc, m.CACert, m.SSH
 
 	private := m.Private
-	if p, ok := d.Setting("GOPRIVATE"); ok {
+	if p, ok := d.Setting(goenv.GOPRIVATE); ok {
 		private = splitList(p.Value)
 	}
 	d.GitHosts = m.GitHosts
@@ -125,23 +125,23 @@ func downloads(s *spec.Spec, args map[string]string) Downloads {
 func specValue(s *spec.Spec, v goenv.Var) string {
 	m := s.Modules
 	switch v.Name {
-	case "GOPROXY":
+	case goenv.GOPROXY:
 		return m.Proxy
-	case "GOPRIVATE":
+	case goenv.GOPRIVATE:
 		return strings.Join(m.Private, ",")
-	case "GONOPROXY":
+	case goenv.GONOPROXY:
 		return strings.Join(m.NoProxy, ",")
-	case "GONOSUMDB":
+	case goenv.GONOSUMDB:
 		return strings.Join(m.NoSumDB, ",")
-	case "GOSUMDB":
+	case goenv.GOSUMDB:
 		return m.SumDB
-	case "GOINSECURE":
+	case goenv.GOINSECURE:
 		return strings.Join(m.Insecure, ",")
-	case "GOAUTH":
+	case goenv.GOAUTH:
 		return m.Auth
-	case "GOTOOLCHAIN":
+	case goenv.GOTOOLCHAIN:
 		return m.Toolchain
-	case "GOFLAGS", "GOEXPERIMENT":
+	case goenv.GOFLAGS, goenv.GOEXPERIMENT:
 		return s.Env[v.Name]
 	}
 	return ""
@@ -203,10 +203,10 @@ func (d *Downloads) SecurityWarnings() []Warning {
 		}
 		return ""
 	}
-	if s, ok := d.Setting("GOSUMDB"); ok && s.Value == "off" {
+	if s, ok := d.Setting(goenv.GOSUMDB); ok && s.Value == "off" {
 		w = append(w, Warning{Field: where(s), Msg: fmt.Sprintf("GOSUMDB=off (%s) turns off checksum verification for every module: a tampered module would be built without a word. List private paths in modules.private instead.", s.Origin)})
 	}
-	for _, name := range []string{"GONOSUMDB", "GOPRIVATE", "GOINSECURE", "GONOPROXY"} {
+	for _, name := range []string{goenv.GONOSUMDB, goenv.GOPRIVATE, goenv.GOINSECURE, goenv.GONOPROXY} {
 		s, ok := d.Setting(name)
 		if !ok {
 			continue
@@ -216,22 +216,22 @@ func (d *Downloads) SecurityWarnings() []Warning {
 				continue
 			}
 			switch name {
-			case "GOINSECURE":
+			case goenv.GOINSECURE:
 				w = append(w, Warning{Field: where(s), Msg: fmt.Sprintf("GOINSECURE=%s (%s) fetches public modules without TLS verification: name only your own hosts or paths.", p, s.Origin)})
-			case "GONOPROXY":
+			case goenv.GONOPROXY:
 				w = append(w, Warning{Field: where(s), Msg: fmt.Sprintf("GONOPROXY=%s (%s) bypasses the proxy for public modules: builds get slower and depend on every VCS host.", p, s.Origin)})
 			default:
 				w = append(w, Warning{Field: where(s), Msg: fmt.Sprintf("%s=%s (%s) skips the checksum database for public modules: name only your private paths, e.g. github.com/your-org/*.", name, p, s.Origin)})
 			}
 		}
 	}
-	if s, ok := d.Setting("GOPROXY"); ok && goenv.HasCredentials("GOPROXY", s.Value) {
+	if s, ok := d.Setting(goenv.GOPROXY); ok && goenv.HasCredentials(goenv.GOPROXY, s.Value) {
 		if s.Field != "" {
 			w = append(w, Warning{Field: s.Field, Msg: fmt.Sprintf("GOPROXY=%s (%s) has a password in the Gopherfile, which is committed with the code: "+
-				"remove it and pass the URL as a secret, --secret id=GOPROXY,env=GOPROXY, or the credentials in a netrc secret.", goenv.Redact("GOPROXY", s.Value), s.Origin)})
+				"remove it and pass the URL as a secret, --secret id=GOPROXY,env=GOPROXY, or the credentials in a netrc secret.", goenv.Redact(goenv.GOPROXY, s.Value), s.Origin)})
 		} else {
 			w = append(w, Warning{Msg: fmt.Sprintf("GOPROXY=%s (%s) has a password in a build arg: BuildKit records every build arg in the provenance attestation. "+
-				"Pass the URL as a secret instead, --secret id=GOPROXY,env=GOPROXY, or the credentials in a netrc secret; both stay out of the image, the cache keys and the provenance.", goenv.Redact("GOPROXY", s.Value), s.Origin)})
+				"Pass the URL as a secret instead, --secret id=GOPROXY,env=GOPROXY, or the credentials in a netrc secret; both stay out of the image, the cache keys and the provenance.", goenv.Redact(goenv.GOPROXY, s.Value), s.Origin)})
 		}
 	}
 	for _, k := range goenv.ProxyArgs {
@@ -239,7 +239,7 @@ func (d *Downloads) SecurityWarnings() []Warning {
 			w = append(w, Warning{Msg: fmt.Sprintf("%s=%s (build arg %s) has a password: BuildKit records every build arg in the provenance attestation; keep the proxy's credentials out of the URL where the proxy allows it.", k, goenv.Redact(k, v), k)})
 		}
 	}
-	if s, ok := d.Setting("GOFLAGS"); ok && strings.Contains(" "+s.Value, " -insecure") {
+	if s, ok := d.Setting(goenv.GOFLAGS); ok && strings.Contains(" "+s.Value, " -insecure") {
 		w = append(w, Warning{Field: where(s), Msg: fmt.Sprintf("GOFLAGS=%s (%s) uses -insecure: use GOINSECURE for your own hosts instead.", s.Value, s.Origin)})
 	}
 	return w

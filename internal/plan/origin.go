@@ -26,14 +26,14 @@ func (p *Plan) ModuleOrigin(path string, localReplace bool) string {
 		}
 		return goenv.Default(name)
 	}
-	noproxy := get("GONOPROXY")
+	noproxy := get(goenv.GONOPROXY)
 	if noproxy == "" {
-		noproxy = get("GOPRIVATE")
+		noproxy = get(goenv.GOPRIVATE)
 	}
 	if noproxy != "" && module.MatchPrefixPatterns(noproxy, path) {
 		return "version control (direct: GONOPROXY/GOPRIVATE)"
 	}
-	proxy := get("GOPROXY")
+	proxy := get(goenv.GOPROXY)
 	if proxy == "" {
 		proxy = goenv.DefaultGOPROXY
 	}

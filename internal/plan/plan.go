@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gopherfile/gopherfile/internal/gitinfo"
+	"github.com/gopherfile/gopherfile/internal/goenv"
 	"github.com/gopherfile/gopherfile/internal/gomod"
 	"github.com/gopherfile/gopherfile/internal/spec"
 )
@@ -86,6 +87,9 @@ type Plan struct {
 	// "go.mod's toolchain line go1.25.3", "the newest Go release this
 	// frontend knows (...)", "Gopherfile go: 1.24".
 	BuilderReason string `json:"builderReason"`
+	// BuilderFrom is the Gopherfile field, or the go.mod or go.work line,
+	// that chose the builder's Go (or image), for errors that point at it.
+	BuilderFrom ChoiceFrom `json:"builderFrom"`
 	// GoVersion is the Go version the builder was chosen for.
 	GoVersion string `json:"goVersion"`
 	// Runner is where the go steps run: RunnerToolchain (Toolchain from the
@@ -258,23 +262,9 @@ func New(s *spec.Spec, m gomod.Module, opt Options) (*Plan, error) {
 		ModuleDir:  cleanDir(s.Module),
 		ModulePath: m.Facts.Path,
 		Vendored:   m.Vendored,
-		Tidy:       s.Tidy != spec.TidyOff,
 		Platforms:  platformStrings(s.Platforms),
 	}
-	// go mod tidy ignores go.work (golang/go#50750): in a workspace it looks the
-	// other workspace modules up on the proxy and fails; and for a vendored module
-	// it needs the network the vendor directory is there to avoid. In both, the
-	// check runs only when the Gopherfile says tidy: check.
-	if (m.Work != nil || m.Vendored) && written.Tidy == "" {
-		p.Tidy = false
-	}
-	// A go.mod older than Go 1.17 is, for today's go mod tidy, almost never
-	// tidy: the check is off unless the Gopherfile asks for it.
-	if p.Tidy && written.Tidy == "" {
-		if p.TidyOffReason = OldTidyReason(m.Facts.Go); p.TidyOffReason != "" {
-			p.Tidy = false
-		}
-	}
+	p.chooseTidy(s, written, m)
 
 	p.Target = opt.Target
 	if p.Target == "" {
@@ -283,6 +273,7 @@ func New(s *spec.Spec, m gomod.Module, opt Options) (*Plan, error) {
 
 	b := ChooseBuilder(written, args, m)
 	p.Builder, p.BuilderOrigin, p.BuilderReason, p.GoVersion = b.Image, b.Origin, b.Reason, b.GoVersion
+	p.BuilderFrom = b.From
 
 	p.RequiredGo = m.Facts.Go
 	if m.Work != nil && m.Work.Go != "" {
@@ -295,68 +286,12 @@ func New(s *spec.Spec, m gomod.Module, opt Options) (*Plan, error) {
 	}
 	p.DepFiles = deps
 
-	p.Env = sortedEnv(s.Env)
-	if s.CGO != nil {
-		p.Env = setEnv(p.Env, "CGO_ENABLED", map[bool]string{true: "1", false: "0"}[*s.CGO])
-	}
-	v, set := EnvValue(p.Env, "CGO_ENABLED")
-	p.CGO = set && v == "1"
-	p.CGOAuto = !set
-	p.CC = s.CC
-	if p.ModulesInLayer, err = cacheInLayer(args, ArgModuleCache, s.Cache.Modules, opt.CacheImports); err != nil {
+	if err := p.environment(s, args, opt); err != nil {
 		return nil, err
 	}
-	if p.DepsInLayer, err = cacheInLayer(args, ArgBuildCache, s.Cache.Build, opt.CacheImports); err != nil {
+	if err := p.binariesAndImage(s, m, args, opt); err != nil {
 		return nil, err
 	}
-	p.Epoch = opt.Epoch
-	p.Downloads = downloads(s, args)
-	switch p.Network = opt.Network; p.Network {
-	case NetworkDefault, NetworkHost:
-	case NetworkNone:
-		// Without a network the go command can only use the module cache:
-		// GOPROXY=off makes it name the missing module at once instead of
-		// retrying DNS lookups, and the diagnosis names the flag.
-		p.Downloads.Override("GOPROXY", "off", "--network none")
-	default:
-		return nil, &Error{Msg: fmt.Sprintf("--network %s: Gopherfile supports --network default, host and none", p.Network)}
-	}
-	for _, name := range []string{"GOFLAGS", "GOEXPERIMENT"} {
-		if v, ok := args[name]; ok {
-			p.Env = setEnv(p.Env, name, v)
-		}
-	}
-	p.SecretStepEnv = p.Env
-	if p.Untrusted, err = untrustedArg(args); err != nil {
-		return nil, err
-	}
-	if p.Untrusted {
-		if err := p.checkUntrusted(args); err != nil {
-			return nil, err
-		}
-		p.untrustedEnv(args)
-	}
-
-	stamp := stampValues(args, opt)
-	bins, err := binaries(s, m.Facts.Path, m.DefaultMain, stamp, p.Platforms)
-	if err != nil {
-		return nil, err
-	}
-	p.stamp = stamp
-	p.Binaries = bins
-	if err := p.resolveTarget(); err != nil {
-		return nil, err
-	}
-
-	p.Image = image(s, bins, args, p.CGO)
-	if err := checkImagePaths(s, bins); err != nil {
-		return nil, err
-	}
-	if p.Binary != "" {
-		p.Image = binaryImage(p.Image, bins, p.Binary)
-		p.allBinaries, p.Binaries = bins, onlyBinary(bins, p.Binary)
-	}
-	p.Image.Labels = ociLabels(p, p.Binaries, args, opt)
 	p.Generate = s.Generate
 	for i, src := range s.Sources {
 		p.Sources = append(p.Sources, Source{Context: src.Context, Dst: path.Clean(src.Dst), Field: fmt.Sprintf("sources[%d]", i)})
@@ -372,6 +307,99 @@ func New(s *spec.Spec, m gomod.Module, opt Options) (*Plan, error) {
 		p.CacheNS = m.Facts.Path
 	}
 	return p, nil
+}
+
+// chooseTidy decides whether the tidy check runs: s is the spec with its
+// defaults, written the spec as written.
+func (p *Plan) chooseTidy(s, written *spec.Spec, m gomod.Module) {
+	p.Tidy = s.Tidy != spec.TidyOff
+	// go mod tidy ignores go.work (golang/go#50750): in a workspace it looks the
+	// other workspace modules up on the proxy and fails; and for a vendored module
+	// it needs the network the vendor directory is there to avoid. In both, the
+	// check runs only when the Gopherfile says tidy: check.
+	if (m.Work != nil || m.Vendored) && written.Tidy == "" {
+		p.Tidy = false
+	}
+	// A go.mod older than Go 1.17 is, for today's go mod tidy, almost never
+	// tidy: the check is off unless the Gopherfile asks for it.
+	if p.Tidy && written.Tidy == "" {
+		if p.TidyOffReason = OldTidyReason(m.Facts.Go); p.TidyOffReason != "" {
+			p.Tidy = false
+		}
+	}
+}
+
+// environment resolves what the steps see: env: and cgo, the caches, the
+// module settings, the network and the untrusted mode.
+func (p *Plan) environment(s *spec.Spec, args map[string]string, opt Options) error {
+	p.Env = sortedEnv(s.Env)
+	if s.CGO != nil {
+		p.Env = setEnv(p.Env, goenv.CGO_ENABLED, map[bool]string{true: "1", false: "0"}[*s.CGO])
+	}
+	v, set := EnvValue(p.Env, goenv.CGO_ENABLED)
+	p.CGO = set && v == "1"
+	p.CGOAuto = !set
+	p.CC = s.CC
+	var err error
+	if p.ModulesInLayer, err = cacheInLayer(args, ArgModuleCache, s.Cache.Modules, opt.CacheImports); err != nil {
+		return err
+	}
+	if p.DepsInLayer, err = cacheInLayer(args, ArgBuildCache, s.Cache.Build, opt.CacheImports); err != nil {
+		return err
+	}
+	p.Epoch = opt.Epoch
+	p.Downloads = downloads(s, args)
+	switch p.Network = opt.Network; p.Network {
+	case NetworkDefault, NetworkHost:
+	case NetworkNone:
+		// Without a network the go command can only use the module cache:
+		// GOPROXY=off makes it name the missing module at once instead of
+		// retrying DNS lookups, and the diagnosis names the flag.
+		p.Downloads.Override(goenv.GOPROXY, goenv.Off, "--network none")
+	default:
+		return &Error{Msg: fmt.Sprintf("--network %s: Gopherfile supports --network default, host and none", p.Network)}
+	}
+	for _, name := range []string{goenv.GOFLAGS, goenv.GOEXPERIMENT} {
+		if v, ok := args[name]; ok {
+			p.Env = setEnv(p.Env, name, v)
+		}
+	}
+	p.SecretStepEnv = p.Env
+	if p.Untrusted, err = untrustedArg(args); err != nil {
+		return err
+	}
+	if p.Untrusted {
+		if err := p.checkUntrusted(args); err != nil {
+			return err
+		}
+		p.untrustedEnv(args)
+	}
+	return nil
+}
+
+// binariesAndImage resolves the binaries, the target and the image.
+func (p *Plan) binariesAndImage(s *spec.Spec, m gomod.Module, args map[string]string, opt Options) error {
+	stamp := stampValues(args, opt)
+	bins, err := binaries(s, m.Facts.Path, m.DefaultMain, stamp, p.Platforms)
+	if err != nil {
+		return err
+	}
+	p.stamp = stamp
+	p.Binaries = bins
+	if err := p.resolveTarget(); err != nil {
+		return err
+	}
+
+	p.Image = image(s, bins, args, p.CGO)
+	if err := checkImagePaths(s, bins); err != nil {
+		return err
+	}
+	if p.Binary != "" {
+		p.Image = binaryImage(p.Image, bins, p.Binary)
+		p.allBinaries, p.Binaries = bins, onlyBinary(bins, p.Binary)
+	}
+	p.Image.Labels = ociLabels(p, p.Binaries, args, opt)
+	return nil
 }
 
 func cleanDir(d string) string {

@@ -96,6 +96,8 @@ func LookupGo(v string) Release {
 // choice is the Go version the default builder is chosen for, and why.
 type choice struct {
 	version, why string
+	// from is the line of go.mod or go.work that chose the version.
+	from ChoiceFrom
 }
 
 // defaultGo chooses the builder's Go when neither go:, GO_VERSION nor a
@@ -106,18 +108,21 @@ type choice struct {
 // than the go line, nor than MinTidyGo when the tidy check runs (tidy).
 func defaultGo(m gomod.Module, tidy bool) choice {
 	var goLine, toolchain string
+	var goAt, tcAt int
 	if m.Facts != nil {
 		goLine, toolchain = m.Facts.Go, m.Facts.Toolchain
+		goAt, tcAt = m.Facts.GoLine, m.Facts.ToolchainLine
 	}
-	goFile, tcFile := "go.mod", "go.mod"
+	goFile, tcFile := GoModFile, GoModFile
 	if m.Work != nil {
 		if m.Work.Go != "" {
-			goLine, goFile = m.Work.Go, "go.work"
+			goLine, goFile, goAt = m.Work.Go, GoWorkFile, m.Work.GoLine
 		}
 		if m.Work.Toolchain != "" {
-			toolchain, tcFile = m.Work.Toolchain, "go.work"
+			toolchain, tcFile, tcAt = m.Work.Toolchain, GoWorkFile, m.Work.ToolchainLine
 		}
 	}
+	written := toolchain
 	// A custom toolchain name (go1.25.3-custom, go1.25.3+auto) names the Go
 	// release it is built on.
 	toolchain, _, _ = strings.Cut(toolchain, "+")
@@ -125,14 +130,15 @@ func defaultGo(m gomod.Module, tidy bool) choice {
 		toolchain = base
 	}
 	if toolchain != "" && version.IsValid("go"+toolchain) && (goLine == "" || gomod.Compare(toolchain, goLine) >= 0) {
-		return choice{toolchain, fmt.Sprintf("%s's toolchain line go%s", tcFile, toolchain)}
+		return choice{toolchain, fmt.Sprintf("%s's toolchain line go%s", tcFile, toolchain), lineSource(tcFile, "toolchain", "go"+written, tcAt)}
 	}
 	newest := NewestGo()
 	if goLine == "" || !version.IsValid("go"+goLine) {
-		return choice{newest, fmt.Sprintf("the newest Go release this frontend knows (%s has no toolchain line and no go line)", goFile)}
+		return choice{newest, fmt.Sprintf("the newest Go release this frontend knows (%s has no toolchain line and no go line)", goFile), ChoiceFrom{File: goFile, What: goFile}}
 	}
+	from := lineSource(goFile, "go", goLine, goAt)
 	if gomod.Compare(goLine, newest) > 0 {
-		return choice{goLine, fmt.Sprintf("%s's go line %s, newer than Go %s, the newest release this frontend knows", goFile, goLine, newest)}
+		return choice{goLine, fmt.Sprintf("%s's go line %s, newer than Go %s, the newest release this frontend knows", goFile, goLine, newest), from}
 	}
 	floor, note := goLine, ""
 	if tidy && gomod.Compare(floor, MinTidyGo) < 0 {
@@ -145,7 +151,7 @@ func defaultGo(m gomod.Module, tidy bool) choice {
 	if note == "" && version.Lang("go"+v) != version.Lang("go"+goLine) {
 		why = fmt.Sprintf("%s's go line %s and no toolchain line: Go %s, the newest release of the oldest line this frontend knows", goFile, goLine, v)
 	}
-	return choice{v, why}
+	return choice{v, why, from}
 }
 
 // newestPatchFrom is the newest patch of the first minor line in the table

@@ -84,7 +84,7 @@ func imageReason(p *Plan, s *spec.Spec, b BuilderChoice, m gomod.Module) string 
 		return "cgo is on (cgo: true or CGO_ENABLED=1 in env): the build needs a C compiler"
 	}
 	for _, bin := range p.Binaries {
-		if v, ok := EnvValue(bin.Env, "CGO_ENABLED"); ok && v == "1" {
+		if v, ok := EnvValue(bin.Env, goenv.CGO_ENABLED); ok && v == "1" {
 			return fmt.Sprintf("%s sets CGO_ENABLED=1: the build needs a C compiler", bin.Field)
 		}
 	}
@@ -111,14 +111,14 @@ func imageReason(p *Plan, s *spec.Spec, b BuilderChoice, m gomod.Module) string 
 // image), "" when every module comes from a module proxy.
 func needsGit(p *Plan) string {
 	d := p.Downloads
-	proxy := goenvValue(d, "GOPROXY", "https://proxy.golang.org,direct")
+	proxy := goenvValue(d, goenv.GOPROXY, "https://proxy.golang.org,direct")
 	if !hasProxy(proxy) {
-		return fmt.Sprintf("GOPROXY=%s names no module proxy before direct or off: the toolchain comes from a module proxy, and direct fetches need git", goenv.Redact("GOPROXY", proxy))
+		return fmt.Sprintf("GOPROXY=%s names no module proxy before direct or off: the toolchain comes from a module proxy, and direct fetches need git", goenv.Redact(goenv.GOPROXY, proxy))
 	}
-	noproxy := goenvValue(d, "GONOPROXY", "")
+	noproxy := goenvValue(d, goenv.GONOPROXY, "")
 	field := "modules.noproxy (GONOPROXY)"
-	if _, ok := d.Setting("GONOPROXY"); !ok {
-		noproxy, field = goenvValue(d, "GOPRIVATE", ""), "modules.private (GOPRIVATE)"
+	if _, ok := d.Setting(goenv.GONOPROXY); !ok {
+		noproxy, field = goenvValue(d, goenv.GOPRIVATE, ""), "modules.private (GOPRIVATE)"
 	}
 	if noproxy != "" && noproxy != "none" {
 		return fmt.Sprintf("%s=%s: those modules are fetched from version control with git (set modules.noproxy: [none] when a proxy serves them)", field, noproxy)

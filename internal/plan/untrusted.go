@@ -53,7 +53,7 @@ func (p *Plan) checkUntrusted(args map[string]string) error {
 		}
 	}
 	d := &p.Downloads
-	if s, ok := d.Setting("GOAUTH"); ok && s.Field != "" {
+	if s, ok := d.Setting(goenv.GOAUTH); ok && s.Field != "" {
 		for _, f := range strings.Split(s.Value, ";") {
 			switch strings.TrimSpace(f) {
 			case "", "netrc", "off":
@@ -63,7 +63,7 @@ func (p *Plan) checkUntrusted(args map[string]string) error {
 		}
 	}
 	if why := unverifiedToolchain(d); why != "" {
-		s, _ := d.Setting("GOTOOLCHAIN")
+		s, _ := d.Setting(goenv.GOTOOLCHAIN)
 		field := s.Field
 		if field == "" {
 			field = "modules"
@@ -100,23 +100,23 @@ func checkBuilder(ref, allowed string) error {
 // unverifiedToolchain says why a toolchain the go command downloads would
 // not be checked, "" when it would be (or when none is downloaded).
 func unverifiedToolchain(d *Downloads) string {
-	t, _ := d.Setting("GOTOOLCHAIN")
+	t, _ := d.Setting(goenv.GOTOOLCHAIN)
 	if v := strings.TrimSpace(t.Value); v == "" || v == "local" || strings.HasSuffix(v, "+local") {
 		return ""
 	}
 	const toolchain = "golang.org/toolchain"
-	if s, ok := d.Setting("GOSUMDB"); ok && s.Value != "" && s.Value != goenv.DefaultGOSUMDB {
-		return fmt.Sprintf("GOSUMDB=%s (%s) is not the default checksum database", goenv.Redact("GOSUMDB", s.Value), s.Origin)
+	if s, ok := d.Setting(goenv.GOSUMDB); ok && s.Value != "" && s.Value != goenv.DefaultGOSUMDB {
+		return fmt.Sprintf("GOSUMDB=%s (%s) is not the default checksum database", goenv.Redact(goenv.GOSUMDB, s.Value), s.Origin)
 	}
-	for _, name := range []string{"GONOSUMDB", "GOPRIVATE", "GOINSECURE", "GONOPROXY"} {
+	for _, name := range []string{goenv.GONOSUMDB, goenv.GOPRIVATE, goenv.GOINSECURE, goenv.GONOPROXY} {
 		if s, ok := d.Setting(name); ok && module.MatchPrefixPatterns(s.Value, toolchain) {
 			return fmt.Sprintf("%s=%s (%s) covers %s", name, s.Value, s.Origin, toolchain)
 		}
 	}
-	if s, ok := d.Setting("GOPROXY"); ok && strings.Contains(s.Value, "file://") {
+	if s, ok := d.Setting(goenv.GOPROXY); ok && strings.Contains(s.Value, "file://") {
 		return fmt.Sprintf("GOPROXY (%s) has a file:// proxy, whose files the source tree may hold", s.Origin)
 	}
-	if s, ok := d.Setting("GOFLAGS"); ok && strings.Contains(" "+s.Value, " -insecure") {
+	if s, ok := d.Setting(goenv.GOFLAGS); ok && strings.Contains(" "+s.Value, " -insecure") {
 		return fmt.Sprintf("GOFLAGS=%s (%s) uses -insecure", s.Value, s.Origin)
 	}
 	return ""
@@ -128,7 +128,7 @@ func unverifiedToolchain(d *Downloads) string {
 // dropped too.
 func (p *Plan) untrustedEnv(args map[string]string) {
 	p.SecretStepEnv = nil
-	for _, name := range []string{"GOFLAGS", "GOEXPERIMENT"} {
+	for _, name := range []string{goenv.GOFLAGS, goenv.GOEXPERIMENT} {
 		if v, ok := args[name]; ok {
 			p.SecretStepEnv = append(p.SecretStepEnv, name+"="+v)
 		}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gopherfile/gopherfile/internal/goenv"
 	"github.com/gopherfile/gopherfile/internal/gosrc"
 )
 
@@ -57,9 +58,9 @@ func cgoByGoList(root string, m *module, b Build, work, vendored bool, opt Optio
 	if vendored {
 		mod = "-mod=vendor"
 	}
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64", "GOPROXY=off", "GOFLAGS="+mod, "GOTOOLCHAIN=local")
+	cmd.Env = append(os.Environ(), goenv.CGO_ENABLED+"=0", goenv.GOOS+"=linux", goenv.GOARCH+"=amd64", goenv.GOPROXY+"=off", goenv.GOFLAGS+"="+mod, goenv.GOTOOLCHAIN+"=local")
 	if !work {
-		cmd.Env = append(cmd.Env, "GOWORK=off")
+		cmd.Env = append(cmd.Env, goenv.GOWORK+"=off")
 	}
 	var out bytes.Buffer
 	cmd.Stdout = &out

@@ -10,6 +10,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/gopherfile/gopherfile/internal/goenv"
 	"github.com/gopherfile/gopherfile/internal/safefile"
 )
 
@@ -213,7 +214,7 @@ func parseGoreleaser(name string, data []byte, projectName string) (*releaseConf
 		rb.Name = binaryName(b.Binary, projectName)
 		for _, e := range b.Env {
 			k, v, _ := strings.Cut(e, "=")
-			if k == "CGO_ENABLED" {
+			if k == goenv.CGO_ENABLED {
 				rb.CGO = v
 				continue
 			}
@@ -259,7 +260,7 @@ func parseKo(name string, data []byte) (*releaseConfig, error) {
 		rb := releaseBuild{Dir: dir, Where: where, Ldflags: b.Ldflags, Flags: b.Flags}
 		for _, e := range b.Env {
 			k, v, _ := strings.Cut(e, "=")
-			if k == "CGO_ENABLED" {
+			if k == goenv.CGO_ENABLED {
 				rb.CGO = v
 				continue
 			}

@@ -7,13 +7,14 @@ package scaffold
 import (
 	"errors"
 	"fmt"
-	gomodule "golang.org/x/mod/module"
 	"io/fs"
 	"os"
 	"path"
 	"sort"
 	"strings"
 	"unicode"
+
+	gomodule "golang.org/x/mod/module"
 
 	"github.com/gopherfile/gopherfile/internal/goenv"
 	"github.com/gopherfile/gopherfile/internal/gomod"
@@ -312,7 +313,7 @@ func (p *Project) fromRelease(tree gosrc.Tree, rc *releaseConfig, mods []*module
 				b.Notes = append(b.Notes, fmt.Sprintf("env %s left out: its value holds a control character", k))
 			case reserved:
 				b.Notes = append(b.Notes, fmt.Sprintf("env %s=%s left out: %s", k, goenv.Redact(k, v), why))
-			case k == "GO111MODULE" || strings.Contains(e, "{{"):
+			case k == goenv.GO111MODULE || strings.Contains(e, "{{"):
 				b.Notes = append(b.Notes, fmt.Sprintf("env %s left out", e))
 			default:
 				if b.Env == nil {

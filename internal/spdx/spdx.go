@@ -82,39 +82,9 @@ type Relationship struct {
 // standard library and toolchain, and every dependency module compiled into
 // the binaries.
 func FromBuildInfo(infos []*buildinfo.BuildInfo, o Options) ([]byte, error) {
-	type mod struct {
-		path, version, sum, replacedBy string
-		local                          bool
-	}
-	mods := map[string]mod{}
-	goVersions := map[string]bool{}
-	for _, bi := range infos {
-		goVersions[bi.GoVersion] = true
-		for _, d := range bi.Deps {
-			m := mod{path: d.Path, version: d.Version, sum: d.Sum}
-			if d.Replace != nil {
-				m.replacedBy = d.Replace.Path + "@" + d.Replace.Version
-				m.sum = d.Replace.Sum
-				if d.Replace.Version != "" {
-					m.version = d.Replace.Version
-				} else {
-					m.replacedBy, m.local = d.Replace.Path, true
-				}
-			}
-			mods[d.Path+"@"+m.version] = m
-		}
-	}
-	keys := make([]string, 0, len(mods))
-	for k := range mods {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	id := func(s string) string {
-		h := sha256.Sum256([]byte(s))
-		return "SPDXRef-Package-" + hex.EncodeToString(h[:8])
-	}
+	mods, keys, gvs := modules(infos)
 	modulePath := o.ModulePath
-	mainID := id("main:" + modulePath)
+	mainID := packageID("main:" + modulePath)
 	purl := "pkg:golang/" + modulePath
 	if o.ModuleVersion != "" {
 		purl += "@" + o.ModuleVersion
@@ -130,18 +100,13 @@ func FromBuildInfo(infos []*buildinfo.BuildInfo, o Options) ([]byte, error) {
 		}},
 		Relationships: []Relationship{{"SPDXRef-DOCUMENT", "DESCRIBES", mainID}},
 	}
-	gvs := make([]string, 0, len(goVersions))
-	for v := range goVersions {
-		gvs = append(gvs, v)
-	}
-	sort.Strings(gvs)
 	for _, gv := range gvs {
-		sid := id("stdlib:" + gv)
+		sid := packageID("stdlib:" + gv)
 		doc.Packages = append(doc.Packages, Package{Name: "stdlib", SPDXID: sid, VersionInfo: gv, DownloadLocation: "https://go.dev/dl/", PrimaryPurpose: "LIBRARY",
 			ExternalRefs: []ExternalRef{{"PACKAGE-MANAGER", "purl", "pkg:golang/stdlib@" + strings.TrimPrefix(gv, "go")}},
 			SourceInfo:   o.Toolchain})
 		doc.Relationships = append(doc.Relationships, Relationship{mainID, "DEPENDS_ON", sid})
-		tid := id("toolchain:" + gv)
+		tid := packageID("toolchain:" + gv)
 		doc.Packages = append(doc.Packages, Package{Name: "go toolchain", SPDXID: tid, VersionInfo: gv, DownloadLocation: "https://go.dev/dl/", PrimaryPurpose: "APPLICATION",
 			ExternalRefs: []ExternalRef{{"PACKAGE-MANAGER", "purl", "pkg:golang/toolchain@" + strings.TrimPrefix(gv, "go")}},
 			SourceInfo:   o.Toolchain, Comment: "the Go that compiled the binaries"})
@@ -149,7 +114,7 @@ func FromBuildInfo(infos []*buildinfo.BuildInfo, o Options) ([]byte, error) {
 	}
 	for _, k := range keys {
 		m := mods[k]
-		sid := id(k)
+		sid := packageID(k)
 		p := Package{Name: m.path, SPDXID: sid, VersionInfo: m.version, DownloadLocation: "NOASSERTION", PrimaryPurpose: "LIBRARY",
 			ExternalRefs: []ExternalRef{{"PACKAGE-MANAGER", "purl", "pkg:golang/" + m.path + "@" + m.version}}}
 		if m.sum != "" {
@@ -171,4 +136,48 @@ func FromBuildInfo(infos []*buildinfo.BuildInfo, o Options) ([]byte, error) {
 		return nil, fmt.Errorf("writing the SBOM: %w", err)
 	}
 	return dt, nil
+}
+
+// module is one dependency module compiled into the binaries.
+type module struct {
+	path, version, sum, replacedBy string
+	local                          bool
+}
+
+// modules collects the dependency modules of the binaries, by path@version
+// (keys, sorted), and the Go versions that compiled them (sorted).
+func modules(infos []*buildinfo.BuildInfo) (mods map[string]module, keys, goVersions []string) {
+	mods = map[string]module{}
+	gvs := map[string]bool{}
+	for _, bi := range infos {
+		gvs[bi.GoVersion] = true
+		for _, d := range bi.Deps {
+			m := module{path: d.Path, version: d.Version, sum: d.Sum}
+			if d.Replace != nil {
+				m.replacedBy = d.Replace.Path + "@" + d.Replace.Version
+				m.sum = d.Replace.Sum
+				if d.Replace.Version != "" {
+					m.version = d.Replace.Version
+				} else {
+					m.replacedBy, m.local = d.Replace.Path, true
+				}
+			}
+			mods[d.Path+"@"+m.version] = m
+		}
+	}
+	for k := range mods {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for v := range gvs {
+		goVersions = append(goVersions, v)
+	}
+	sort.Strings(goVersions)
+	return mods, keys, goVersions
+}
+
+// packageID is the SPDX id of a package, from a stable name.
+func packageID(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return "SPDXRef-Package-" + hex.EncodeToString(h[:8])
 }

@@ -23,22 +23,22 @@ const ReservedEnvPrefix = "GOPHERFILE_"
 // of the modules: section (goenv.Vars) and the HTTP proxies (goenv.ProxyArgs,
 // in either case).
 var reservedEnv = map[string][2]string{
-	"HOME":       {"the build steps set HOME (a private directory for each step)", "remove it"},
-	"GOMODCACHE": {"the build steps set GOMODCACHE (the module cache mount or layer)", "remove it; cache.modules says where the module cache lives"},
-	"GOCACHE":    {"the build steps set GOCACHE (the build cache mount or layer)", "remove it; cache.build says where the build cache lives"},
-	"GOROOT":     {"GOROOT belongs to the builder image's Go installation", "remove it; choose the Go with go: or builder:"},
-	"GOENV":      {"a go env file would change settings behind the Gopherfile's back", "remove it and write the settings in env: or modules:"},
-	"GOOS":       {"the target platform sets GOOS", "remove it; list the target platforms in platforms: or pass --platform"},
-	"GOARCH":     {"the target platform sets GOARCH", "remove it; list the target platforms in platforms: (e.g. linux/arm64) or pass --platform"},
-	"GOARM":      {"the target platform's variant sets GOARM", "remove it; write the variant in the platform, e.g. linux/arm/v6"},
-	"GOAMD64":    {"the target platform's variant sets GOAMD64", "remove it; write the variant in the platform, e.g. linux/amd64/v3"},
-	"GOARM64":    {"the target platform's variant sets GOARM64", "remove it; list the target platforms in platforms: or pass --platform"},
-	"GO386":      {"GO386 changes the code for the target platform behind the image's back", "remove it; list the target platforms in platforms: or pass --platform"},
-	"GOMIPS":     {"GOMIPS changes the code for the target platform behind the image's back", "remove it; list the target platforms in platforms: or pass --platform"},
-	"GOMIPS64":   {"GOMIPS64 changes the code for the target platform behind the image's back", "remove it; list the target platforms in platforms: or pass --platform"},
-	"GOPPC64":    {"GOPPC64 changes the code for the target platform behind the image's back", "remove it; list the target platforms in platforms: or pass --platform"},
-	"GORISCV64":  {"GORISCV64 changes the code for the target platform behind the image's back", "remove it; list the target platforms in platforms: or pass --platform"},
-	"GOWASM":     {"GOWASM changes the code for the target platform behind the image's back", "remove it; list the target platforms in platforms: or pass --platform"},
+	"HOME":           {"the build steps set HOME (a private directory for each step)", "remove it"},
+	goenv.GOMODCACHE: {"the build steps set GOMODCACHE (the module cache mount or layer)", "remove it; cache.modules says where the module cache lives"},
+	goenv.GOCACHE:    {"the build steps set GOCACHE (the build cache mount or layer)", "remove it; cache.build says where the build cache lives"},
+	goenv.GOROOT:     {"GOROOT belongs to the builder image's Go installation", "remove it; choose the Go with go: or builder:"},
+	goenv.GOENV:      {"a go env file would change settings behind the Gopherfile's back", "remove it and write the settings in env: or modules:"},
+	goenv.GOOS:       {"the target platform sets GOOS", "remove it; list the target platforms in platforms: or pass --platform"},
+	goenv.GOARCH:     {"the target platform sets GOARCH", "remove it; list the target platforms in platforms: (e.g. linux/arm64) or pass --platform"},
+	goenv.GOARM:      {"the target platform's variant sets GOARM", "remove it; write the variant in the platform, e.g. linux/arm/v6"},
+	goenv.GOAMD64:    {"the target platform's variant sets GOAMD64", "remove it; write the variant in the platform, e.g. linux/amd64/v3"},
+	goenv.GOARM64:    {"the target platform's variant sets GOARM64", "remove it; list the target platforms in platforms: or pass --platform"},
+	goenv.GO386:      {"GO386 changes the code for the target platform behind the image's back", "remove it; list the target platforms in platforms: or pass --platform"},
+	goenv.GOMIPS:     {"GOMIPS changes the code for the target platform behind the image's back", "remove it; list the target platforms in platforms: or pass --platform"},
+	goenv.GOMIPS64:   {"GOMIPS64 changes the code for the target platform behind the image's back", "remove it; list the target platforms in platforms: or pass --platform"},
+	goenv.GOPPC64:    {"GOPPC64 changes the code for the target platform behind the image's back", "remove it; list the target platforms in platforms: or pass --platform"},
+	goenv.GORISCV64:  {"GORISCV64 changes the code for the target platform behind the image's back", "remove it; list the target platforms in platforms: or pass --platform"},
+	goenv.GOWASM:     {"GOWASM changes the code for the target platform behind the image's back", "remove it; list the target platforms in platforms: or pass --platform"},
 
 	"NETRC":               {"the download step points NETRC at the netrc secret", "pass --secret id=netrc,src=$HOME/.netrc; modules.netrc says whether it is required"},
 	"SSL_CERT_FILE":       {"the download step points SSL_CERT_FILE at the cacert secret", "pass --secret id=cacert,src=ca.pem; modules.cacert says whether it is required"},
@@ -82,7 +82,7 @@ func reservedEnvReason(name string, build bool) (why, hint string, ok bool) {
 		}
 		return name + " would reach the steps that hold the build's secrets (go mod download, the tidy check), where " + r.Why, hint, true
 	}
-	if build && name == "GOFLAGS" {
+	if build && name == goenv.GOFLAGS {
 		return "the binary's own go build flags replace GOFLAGS in its build", "write the flags in this build's flags: (or in the top-level env.GOFLAGS for every go command)", true
 	}
 	return "", "", false

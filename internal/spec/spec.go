@@ -1,6 +1,6 @@
 // Package spec defines the Gopherfile format: the YAML a user writes, its defaults
 // and its validation. The types here, with their doc comments, are the single source
-// for the README reference and the JSON schema (see cmd/gfdocs).
+// for the reference in docs/reference.md and the JSON schema (see cmd/gfdocs).
 //
 // Parse never panics: every problem is an *Error that names the line and column of
 // the Gopherfile and says what to do.

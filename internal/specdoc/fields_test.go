@@ -8,7 +8,7 @@ import (
 	"github.com/gopherfile/gopherfile/internal/spec"
 )
 
-// TestDefaultsInDocs keeps the doc comments (the README reference and the
+// TestDefaultsInDocs keeps the doc comments (the reference in docs/reference.md and the
 // schema's descriptions) saying the defaults spec/defaults.go applies.
 func TestDefaultsInDocs(t *testing.T) {
 	fields, err := Fields("../spec")

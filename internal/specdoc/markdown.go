@@ -9,7 +9,7 @@ import (
 // section per struct type (the top level first, then the nested types by field
 // path, e.g. builds[] and image), each a table of Field, Type and Description.
 // The sections are level-3 headings with explicit anchors (spec-<path>), so the
-// text can sit under any level-2 heading of the README.
+// text can sit under any level-2 heading of docs/reference.md.
 func Markdown(specDir string) (string, error) {
 	m, err := load(specDir)
 	if err != nil {

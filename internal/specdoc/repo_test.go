@@ -28,7 +28,7 @@ func repoRoot(t *testing.T) string {
 }
 
 // TestRepoDocsUpToDate is `go run ./cmd/gfdocs -check` as a test: the schema and
-// the README reference must match internal/spec.
+// the reference in docs/reference.md must match internal/spec.
 func TestRepoDocsUpToDate(t *testing.T) {
 	root := repoRoot(t)
 	files, genErr := Generate(root)
@@ -83,7 +83,7 @@ func TestSplice(t *testing.T) {
 }
 
 // TestGenerateWriteCheck runs the gfdocs cycle on a copy of the test spec: the
-// first check finds the files stale, writing fixes them, and README text outside
+// first check finds the files stale, writing fixes them, and text outside
 // the markers is kept.
 func TestGenerateWriteCheck(t *testing.T) {
 	root := t.TempDir()
@@ -99,17 +99,20 @@ func TestGenerateWriteCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// Without README.md: the schema is still generated, with an error saying what to add.
+	// Without docs/reference.md: the schema is still generated, with an error saying what to add.
 	files, err := Generate(root)
 	if err == nil || !strings.Contains(err.Error(), BeginMarker) || !strings.Contains(err.Error(), Command) {
-		t.Fatalf("Generate without README.md: error = %v, want one naming the markers and %s", err, Command)
+		t.Fatalf("Generate without docs/reference.md: error = %v, want one naming the markers and %s", err, Command)
 	}
 	if len(files) != 1 || files[0].Path != SchemaPath {
-		t.Fatalf("Generate without README.md returned %d files, want the schema", len(files))
+		t.Fatalf("Generate without docs/reference.md returned %d files, want the schema", len(files))
 	}
 
 	readme := "# Test\n\nIntro.\n\n" + BeginMarker + "\n" + EndMarker + "\n\nOutro.\n"
-	if err := os.WriteFile(filepath.Join(root, ReadmePath), []byte(readme), 0o644); err != nil {
+	if err := os.MkdirAll(filepath.Join(root, filepath.Dir(ReferencePath)), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, ReferencePath), []byte(readme), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	files, err = Generate(root)
@@ -120,7 +123,7 @@ func TestGenerateWriteCheck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{SchemaPath, ReadmePath}; !reflect.DeepEqual(stale, want) {
+	if want := []string{SchemaPath, ReferencePath}; !reflect.DeepEqual(stale, want) {
 		t.Fatalf("stale = %v, want %v", stale, want)
 	}
 	written, err := Write(root, files)
@@ -140,7 +143,7 @@ func TestGenerateWriteCheck(t *testing.T) {
 	if written, err := Write(root, files); err != nil || len(written) > 0 {
 		t.Fatalf("second Write wrote %v, %v", written, err)
 	}
-	got, err := os.ReadFile(filepath.Join(root, ReadmePath))
+	got, err := os.ReadFile(filepath.Join(root, ReferencePath))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +152,7 @@ func TestGenerateWriteCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(string(got), "# Test\n\nIntro.\n\n") || !strings.HasSuffix(string(got), EndMarker+"\n\nOutro.\n") || !strings.Contains(string(got), md) {
-		t.Errorf("README.md after Write:\n%s", got)
+		t.Errorf("docs/reference.md after Write:\n%s", got)
 	}
 }
 

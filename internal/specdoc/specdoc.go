@@ -1,4 +1,4 @@
-// Package specdoc generates the Gopherfile reference (Markdown, for README.md)
+// Package specdoc generates the Gopherfile reference (Markdown, for docs/reference.md)
 // and the Gopherfile JSON schema from the Go types of package internal/spec, so
 // that those types and their doc comments are the single source of both.
 //

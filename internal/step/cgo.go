@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/gopherfile/gopherfile/internal/goenv"
 	"github.com/gopherfile/gopherfile/internal/gosrc"
 	"github.com/gopherfile/gopherfile/internal/safefile"
 )
@@ -91,8 +92,8 @@ var excludeAll = regexp.MustCompile(`build constraints exclude all Go files in (
 // cgo failed on a package whose Go files all need cgo.
 func (h *helper) cgoByBuildOutput(output string) string {
 	cfg := gosrc.Config{CGO: true}
-	cfg.GOOS, _ = h.getenv("GOOS")
-	cfg.GOARCH, _ = h.getenv("GOARCH")
+	cfg.GOOS, _ = h.getenv(goenv.GOOS)
+	cfg.GOARCH, _ = h.getenv(goenv.GOARCH)
 	if t := h.buildTags(); t != "" {
 		cfg.Tags = strings.Split(t, ",")
 	}
@@ -130,7 +131,7 @@ func (h *helper) buildWithCgo(ctx context.Context, why string) goResult {
 	}
 	compiler := c.CC
 	if compiler == "" {
-		compiler, _ = h.getenv("CC")
+		compiler, _ = h.getenv(goenv.CC)
 	}
 	if compiler == "" {
 		compiler = "gcc"
@@ -144,9 +145,9 @@ func (h *helper) buildWithCgo(ctx context.Context, why string) goResult {
 	}
 	h.printf("gopherfile: building %s with cgo, linked statically (tags netgo,osusergo), because %s. The Gopherfile leaves cgo unset; cgo: true links it dynamically on a glibc base, cgo: false never uses cgo.", b.Name, why)
 	os.Remove(b.Output)
-	h.setenv("CGO_ENABLED", "1")
+	h.setenv(goenv.CGO_ENABLED, "1")
 	if c.CC != "" {
-		h.setenv("CC", c.CC)
+		h.setenv(goenv.CC, c.CC)
 	}
 	res := h.runGo(ctx, goRun{args: c.Args})
 	if !res.ok() && res.err == nil {

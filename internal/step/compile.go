@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/gopherfile/gopherfile/internal/goenv"
 	"github.com/gopherfile/gopherfile/internal/step/diagnose"
 	"github.com/gopherfile/gopherfile/internal/stepconfig"
 )
@@ -112,7 +113,7 @@ func isELF(p string) bool {
 // seed fills an empty build cache mount from the dependency build cache,
 // once per package list (its marker file travels with it).
 func (h *helper) seed(dir string) {
-	gocache, ok := h.getenv("GOCACHE")
+	gocache, ok := h.getenv(goenv.GOCACHE)
 	if !ok {
 		return
 	}
@@ -228,7 +229,7 @@ func (h *helper) buildDeps(ctx context.Context) int {
 	fmt.Fprintf(sum, "\x00%q\x00", h.cfg.Args)
 	var env []string
 	for _, kv := range h.env {
-		if strings.HasPrefix(kv, "GO") || strings.HasPrefix(kv, "CGO_") || strings.HasPrefix(kv, "CC=") {
+		if strings.HasPrefix(kv, "GO") || strings.HasPrefix(kv, "CGO_") || strings.HasPrefix(kv, goenv.CC+"=") {
 			env = append(env, kv)
 		}
 	}

@@ -26,7 +26,7 @@ func (h *helper) goEnv(ctx context.Context, names ...string) map[string]string {
 // (from the go command) and where it came from (from the Config).
 func (h *helper) diagContext(ctx context.Context, eff map[string]string) diagnose.Context {
 	if eff == nil {
-		eff = h.goEnv(ctx, append(goenv.Names(), "GOVERSION")...)
+		eff = h.goEnv(ctx, append(goenv.Names(), goenv.GOVERSION)...)
 	}
 	c := diagnose.Context{
 		Stage:       h.cfg.Stage,
@@ -35,21 +35,15 @@ func (h *helper) diagContext(ctx context.Context, eff map[string]string) diagnos
 		Offline:     h.cfg.Net == nil,
 		Credentials: h.creds,
 	}
-	if v := eff["GOVERSION"]; v != "" {
+	if v := eff[goenv.GOVERSION]; v != "" {
 		c.GoVersion = trimGo(v)
 	}
-	set := func(dst *diagnose.Setting, name string) { *dst = h.setting(eff, name) }
-	set(&c.GOPROXY, "GOPROXY")
-	set(&c.GOPRIVATE, "GOPRIVATE")
-	set(&c.GONOPROXY, "GONOPROXY")
-	set(&c.GONOSUMDB, "GONOSUMDB")
-	set(&c.GOSUMDB, "GOSUMDB")
-	set(&c.GOINSECURE, "GOINSECURE")
-	set(&c.GOFLAGS, "GOFLAGS")
-	set(&c.GOTOOLCHAIN, "GOTOOLCHAIN")
+	for _, name := range goenv.Names() {
+		c.Set(name, h.setting(eff, name))
+	}
 	if c.Offline {
 		// The offline steps run with GOPROXY=off by design.
-		c.GOPROXY = goenv.Setting{Name: "GOPROXY", Value: "off", Origin: "Gopherfile: the " + h.cfg.Stage + " step is offline"}
+		c.GOPROXY = goenv.Setting{Name: goenv.GOPROXY, Value: goenv.Off, Origin: "Gopherfile: the " + h.cfg.Stage + " step is offline"}
 	}
 	return c
 }
@@ -65,7 +59,7 @@ func (h *helper) setting(eff map[string]string, name string) goenv.Setting {
 	} else if s.Value != "" && s.Value != goenv.Default(name) {
 		s.Origin = "the builder's go env ($GOROOT/go.env)"
 	}
-	if name == "GOPROXY" && h.proxySource != "" {
+	if name == goenv.GOPROXY && h.proxySource != "" {
 		s.Value, s.Origin = h.proxyValue, h.proxySource
 	}
 	return s

@@ -106,7 +106,7 @@ func (h *helper) doctorSettings(eff map[string]string) []doctor.Setting {
 		doctor.Setting{Name: doctor.SettingNetrc, Value: MachineList(machines), Origin: originIf(len(h.netrc) > 0, "the netrc secret")},
 		doctor.Setting{Name: doctor.SettingTrust, Value: trust(h.rootCAs != nil, "the cacert secret"), Origin: originIf(h.rootCAs != nil, "the cacert secret")},
 		doctor.Setting{Name: doctor.SettingSSH, Value: map[bool]string{true: "forwarded", false: ""}[h.hasAgent], Origin: originIf(h.hasAgent, "--ssh")},
-		doctor.Setting{Name: doctor.SettingGo, Value: trimGo(eff["GOVERSION"]), Origin: "the builder image"},
+		doctor.Setting{Name: doctor.SettingGo, Value: trimGo(eff[goenv.GOVERSION]), Origin: "the builder image"},
 	)
 	return out
 }

@@ -53,7 +53,7 @@ func (h *helper) moduleStep(ctx context.Context) int {
 	if eff == nil {
 		return code
 	}
-	goproxy := eff["GOPROXY"]
+	goproxy := eff[goenv.GOPROXY]
 	set, rewrite, err := h.startProxies(eff, deadline)
 	if err != nil {
 		h.printf("gopherfile: %v", err)
@@ -112,14 +112,14 @@ func (h *helper) moduleStep(ctx context.Context) int {
 		if run := h.cfg.Kind == stepconfig.VulnTool; run {
 			fmt.Fprint(h.stdout, lastLines(res.output, 30))
 		}
-		eff["GOPROXY"] = goproxy
+		eff[goenv.GOPROXY] = goproxy
 		h.explain(ctx, retryproxy.Unwrap(res.output), eff)
 		return exitCode(res)
 	}
 	switch h.cfg.Kind {
 	case stepconfig.Download:
 		if h.cfg.ShareDownloads != "" {
-			if gmc, ok := h.getenv("GOMODCACHE"); ok {
+			if gmc, ok := h.getenv(goenv.GOMODCACHE); ok {
 				shareDownloads(filepath.Join(gmc, "cache", "download"), h.cfg.ShareDownloads)
 			}
 		}
@@ -161,20 +161,20 @@ func (h *helper) guardGo(ctx context.Context) (map[string]string, int) {
 		h.printf("gopherfile: %v", err)
 		return nil, 1
 	}
-	eff := h.goEnv(ctx, append(goenv.Names(), "GOVERSION")...)
+	eff := h.goEnv(ctx, append(goenv.Names(), goenv.GOVERSION)...)
 	if eff == nil {
 		return nil, h.noGo(ctx)
 	}
-	h.goAuthSetup(eff["GOAUTH"], eff["GOVERSION"])
+	h.goAuthSetup(eff[goenv.GOAUTH], eff[goenv.GOVERSION])
 	origin := h.proxySource
 	if origin == "" {
-		if s, ok := h.cfg.Diag.Setting("GOPROXY"); ok {
+		if s, ok := h.cfg.Diag.Setting(goenv.GOPROXY); ok {
 			origin = s.Origin
 		} else {
 			origin = "the builder's go env"
 		}
 	}
-	h.noteURLCredentials(eff["GOPROXY"], origin)
+	h.noteURLCredentials(eff[goenv.GOPROXY], origin)
 	return eff, 0
 }
 
@@ -183,14 +183,14 @@ func (h *helper) guardGo(ctx context.Context) (map[string]string, int) {
 // when GOPROXY stays as it is) and the rewrite of go's output.
 func (h *helper) startProxies(eff map[string]string, deadline time.Time) (*retryproxy.Set, func(string) string, error) {
 	n := h.cfg.Net
-	goproxy := eff["GOPROXY"]
+	goproxy := eff[goenv.GOPROXY]
 	prefix := ""
 	for _, d := range h.cfg.LocalProxies {
 		if err := os.MkdirAll(d, 0o755); err == nil {
 			prefix += "file://" + d + ","
 		}
 	}
-	if loopbackOK(eff["GOAUTH"]) && goproxy != "off" {
+	if loopbackOK(eff[goenv.GOAUTH]) && goproxy != "off" {
 		set, err := retryproxy.Start(goproxy, retryproxy.Options{
 			Retries:     n.Retries,
 			Deadline:    deadline,
@@ -203,11 +203,11 @@ func (h *helper) startProxies(eff map[string]string, deadline time.Time) (*retry
 		if err != nil {
 			return nil, nil, err
 		}
-		h.setenv("GOPROXY", prefix+set.GOPROXY())
+		h.setenv(goenv.GOPROXY, prefix+set.GOPROXY())
 		return set, set.Unrewrite, nil
 	}
 	if prefix != "" {
-		h.setenv("GOPROXY", prefix+goproxy)
+		h.setenv(goenv.GOPROXY, prefix+goproxy)
 	}
 	if goenv.FromSecret(h.proxySource) {
 		// go talks to the secret's URLs itself (a GOAUTH command): what it

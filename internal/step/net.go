@@ -62,7 +62,7 @@ func (h *helper) netSetup() error {
 			return fmt.Errorf("the secret GOPROXY must be one GOPROXY value (URLs separated by , or |), without spaces or newlines")
 		}
 		h.proxyValue, h.proxySource = v, goenv.SecretOrigin(stepconfig.SecretGOPROXY)
-		h.setenv("GOPROXY", v)
+		h.setenv(goenv.GOPROXY, v)
 	}
 	if sec.netrc != "" {
 		h.netrc = netrc.Parse(sec.netrc)
@@ -191,7 +191,7 @@ func (h *helper) goAuthSetup(goauth, goversion string) {
 		h.printf("gopherfile: note: %s has no GOAUTH (Go 1.24 and newer): the netrc secret reaches the module proxies and git, but not the go command's own https requests (go-import discovery)", goversion)
 		return
 	}
-	h.setenv("GOAUTH", h.cfg.Net.Helper+" "+Arg+" goauth "+h.agent.path)
+	h.setenv(goenv.GOAUTH, h.cfg.Net.Helper+" "+Arg+" goauth "+h.agent.path)
 }
 
 // secrets are the secret mounts of a networked step, read by the helper.
@@ -294,7 +294,7 @@ func (h *helper) proxyCredentials(hostPath string) (string, string, bool) {
 // their URL, for the diagnosis of a 401.
 func (h *helper) noteURLCredentials(goproxy, origin string) {
 	for _, e := range strings.FieldsFunc(goproxy, func(r rune) bool { return r == ',' || r == '|' }) {
-		if !goenv.HasCredentials("GOPROXY", e) {
+		if !goenv.HasCredentials(goenv.GOPROXY, e) {
 			continue
 		}
 		if i := strings.Index(e, "://"); i >= 0 {

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/gopherfile/gopherfile/internal/goenv"
 	"golang.org/x/crypto/x509roots/fallback/bundle"
 )
 
@@ -106,7 +107,7 @@ func rootsBundle() string {
 // zoneinfo unpacks $GOROOT/lib/time/zoneinfo.zip of the go command on PATH
 // into dir and returns the number of zones.
 func (h *helper) zoneinfo(ctx context.Context, dir string) (int, error) {
-	cmd := exec.CommandContext(ctx, "go", "env", "GOROOT")
+	cmd := exec.CommandContext(ctx, "go", "env", goenv.GOROOT)
 	cmd.Env = h.env
 	goroot, err := cmd.Output()
 	if err != nil {

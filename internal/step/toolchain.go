@@ -77,7 +77,7 @@ func (h *helper) fetchToolchain(ctx context.Context) int {
 		return 1
 	}
 	eff := h.effectiveEnv()
-	goproxy := eff["GOPROXY"]
+	goproxy := eff[goenv.GOPROXY]
 	set, err := retryproxy.Start(goproxy, retryproxy.Options{
 		Retries: n.Retries, Deadline: deadline, RootCAs: h.rootCAs,
 		Credentials: h.proxyCredentials, TempDir: n.Home, Logf: h.printf,
@@ -96,7 +96,7 @@ func (h *helper) fetchToolchain(ctx context.Context) int {
 		switch {
 		case errors.Is(err, gotoolchain.ErrNotFound):
 			h.printf("gopherfile: no module proxy of GOPROXY=%s serves %s@%s: a proxy that serves only some modules (a private one, or a mirror without golang.org/toolchain) needs to pass golang.org/toolchain on, as Athens, Artifactory and goproxy.io do; or add https://proxy.golang.org to GOPROXY (modules.proxy), or set builder: golang:%s to build in the golang image.",
-				goenv.Redact("GOPROXY", goproxy), gotoolchain.Module, t.Version, h.cfg.Diag.GoVersion)
+				goenv.Redact(goenv.GOPROXY, goproxy), gotoolchain.Module, t.Version, h.cfg.Diag.GoVersion)
 		case !errors.As(err, &se):
 			h.explain(ctx, "go: "+text+"\n", eff)
 			h.printf("gopherfile: the go steps run with the Go toolchain from the module proxy (%s@%s); to build in an image instead, set builder: golang:%s in the Gopherfile.", gotoolchain.Module, t.Version, h.cfg.Diag.GoVersion)
@@ -137,11 +137,11 @@ func (h *helper) fetchVerified(ctx context.Context, set *retryproxy.Set, eff map
 		// A version the table does not know: the checksum database vouches
 		// for it, every time (a hash kept in the cache mount could have been
 		// written by any build on the builder).
-		sum, err := gotoolchain.LookupSum(ctx, client, set.GOPROXY(), eff["GOSUMDB"], t.Version)
+		sum, err := gotoolchain.LookupSum(ctx, client, set.GOPROXY(), eff[goenv.GOSUMDB], t.Version)
 		if err != nil {
 			return "", false, fmt.Errorf("go%s is not in this frontend's release table, so the checksum database must vouch for it: %w", h.cfg.Diag.GoVersion, err)
 		}
-		want, source = sum, "the checksum database ("+eff["GOSUMDB"]+")"
+		want, source = sum, "the checksum database ("+eff[goenv.GOSUMDB]+")"
 	}
 	// With the table's hash, a zip in the cache is enough here: the
 	// toolchain step checks the hash as it unpacks (and on a mismatch the
@@ -179,7 +179,7 @@ func (h *helper) transport() *http.Transport {
 // effectiveEnv is the module settings of a step without a go command: the
 // step's env, else the go command's defaults.
 func (h *helper) effectiveEnv() map[string]string {
-	eff := map[string]string{"GOVERSION": "go" + h.cfg.Diag.GoVersion}
+	eff := map[string]string{goenv.GOVERSION: "go" + h.cfg.Diag.GoVersion}
 	for _, name := range goenv.Names() {
 		v, ok := h.getenv(name)
 		if !ok || v == "" {

@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/mod/sumdb/dirhash"
 
+	"github.com/gopherfile/gopherfile/internal/goenv"
 	"github.com/gopherfile/gopherfile/internal/vulndb"
 )
 
@@ -98,7 +99,7 @@ func (h *helper) installTool(ctx context.Context, goproxy string) int {
 			args = append(args, a)
 		}
 	}
-	h.setenv("GOPROXY", goproxy)
+	h.setenv(goenv.GOPROXY, goproxy)
 	start := time.Now()
 	res := h.runGo(ctx, goRun{args: args})
 	if !res.ok() {

@@ -268,7 +268,7 @@ const SecretOwner = 65533
 const (
 	SecretNetrc   = "netrc"
 	SecretCACert  = "cacert"
-	SecretGOPROXY = "GOPROXY"
+	SecretGOPROXY = goenv.GOPROXY
 	// SecretGitTokenPrefix + host is BuildKit's name for a git token.
 	SecretGitTokenPrefix = "GIT_AUTH_TOKEN."
 )

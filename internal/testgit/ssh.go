@@ -57,17 +57,42 @@ func (s *Server) StartSSHD(authorizedKeys ...string) (*SSHD, error) {
 	if err := os.Chmod(dir, 0o755); err != nil {
 		return fail(err)
 	}
+	if err := d.writeConfig(s.root, authorizedKeys); err != nil {
+		return fail(err)
+	}
+
+	deadline := time.Now().Add(ListenWait)
+	for {
+		err := d.start()
+		if err == nil {
+			break
+		}
+		if !strings.Contains(err.Error(), "Address already in use") || time.Now().After(deadline) {
+			return fail(err)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	s.mu.Lock()
+	s.servers = append(s.servers, d)
+	s.mu.Unlock()
+	return d, nil
+}
+
+// writeConfig writes sshd's host key, configuration and forced command
+// into d.dir, for the repositories under root.
+func (d *SSHD) writeConfig(root string, authorizedKeys []string) error {
+	dir := d.dir
 	hostKey := filepath.Join(dir, "host_ed25519")
 	if out, err := combined(exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "testgit-host", "-f", hostKey)); err != nil {
-		return fail(fmt.Errorf("testgit: ssh-keygen: %v\n%s", err, out))
+		return fmt.Errorf("testgit: ssh-keygen: %v\n%s", err, out)
 	}
 	pub, err := os.ReadFile(hostKey + ".pub")
 	if err != nil {
-		return fail(err)
+		return err
 	}
 	f := strings.Fields(string(pub))
 	if len(f) < 2 {
-		return fail(fmt.Errorf("testgit: bad host key %q", pub))
+		return fmt.Errorf("testgit: bad host key %q", pub)
 	}
 	d.hostKey = f[0] + " " + f[1]
 
@@ -78,7 +103,7 @@ func (s *Server) StartSSHD(authorizedKeys ...string) (*SSHD, error) {
 		"authorized_keys": {0o644, strings.Join(authorizedKeys, "\n") + "\n"},
 		"gitconfig":       {0o644, "[safe]\n\tdirectory = *\n"},
 		"access.log":      {0o666, ""},
-		"serve.sh":        {0o755, serveScript(dir, s.root)},
+		"serve.sh":        {0o755, serveScript(dir, root)},
 		"sshd_config": {0o644, fmt.Sprintf(`ListenAddress %s:22
 HostKey %s
 PidFile none
@@ -102,28 +127,13 @@ ForceCommand %s
 	for name, c := range files {
 		p := filepath.Join(dir, name)
 		if err := os.WriteFile(p, []byte(c.text), c.mode); err != nil {
-			return fail(err)
+			return err
 		}
 		if err := os.Chmod(p, c.mode); err != nil {
-			return fail(err)
+			return err
 		}
 	}
-
-	deadline := time.Now().Add(ListenWait)
-	for {
-		err := d.start()
-		if err == nil {
-			break
-		}
-		if !strings.Contains(err.Error(), "Address already in use") || time.Now().After(deadline) {
-			return fail(err)
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
-	s.mu.Lock()
-	s.servers = append(s.servers, d)
-	s.mu.Unlock()
-	return d, nil
+	return nil
 }
 
 // start runs sshd once and waits until it listens or exits.

@@ -3,6 +3,8 @@ package diagnose
 import (
 	"regexp"
 	"strings"
+
+	"github.com/gopherfile/gopherfile/internal/goenv"
 )
 
 // Finding is one problem found in the output of a go command.
@@ -295,22 +297,22 @@ func statusOf(rec []string) string {
 // envSetting names the setting an EnvConflict record is about.
 func envSetting(text string) string {
 	switch {
-	case strings.Contains(text, "GOPROXY=off"):
-		return "GOPROXY=off"
+	case strings.Contains(text, goenv.GOPROXY+"=off"):
+		return goenv.GOPROXY + "=off"
 	case strings.Contains(text, "-mod=vendor"):
 		return "-mod=vendor"
 	case strings.Contains(text, "GOPRIVATE/GONOPROXY"):
-		return "GONOPROXY"
-	case strings.Contains(text, "GOFLAGS"), strings.Contains(text, "-mod="), strings.Contains(text, "-mod may"):
-		return "GOFLAGS"
-	case strings.Contains(text, "GOSUMDB"):
-		return "GOSUMDB"
-	case strings.Contains(text, "GOTOOLCHAIN"):
-		return "GOTOOLCHAIN"
-	case strings.Contains(text, "GOAUTH"):
-		return "GOAUTH"
-	case strings.Contains(text, "GOPROXY"), strings.Contains(text, "proxy URL"):
-		return "GOPROXY"
+		return goenv.GONOPROXY
+	case strings.Contains(text, goenv.GOFLAGS), strings.Contains(text, "-mod="), strings.Contains(text, "-mod may"):
+		return goenv.GOFLAGS
+	case strings.Contains(text, goenv.GOSUMDB):
+		return goenv.GOSUMDB
+	case strings.Contains(text, goenv.GOTOOLCHAIN):
+		return goenv.GOTOOLCHAIN
+	case strings.Contains(text, goenv.GOAUTH):
+		return goenv.GOAUTH
+	case strings.Contains(text, goenv.GOPROXY), strings.Contains(text, "proxy URL"):
+		return goenv.GOPROXY
 	}
 	return ""
 }

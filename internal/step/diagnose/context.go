@@ -26,6 +26,7 @@ type Context struct {
 	GOINSECURE  Setting
 	GOFLAGS     Setting
 	GOTOOLCHAIN Setting
+	GOAUTH      Setting
 
 	// GoVersion is the builder's Go version, such as "1.26.8".
 	GoVersion string
@@ -47,47 +48,57 @@ type Context struct {
 	Credentials map[string]string
 }
 
-// Go's defaults for the settings that have one.
-const (
-	defaultGOPROXY = goenv.DefaultGOPROXY
-	defaultGOSUMDB = goenv.DefaultGOSUMDB
-)
-
 // setting returns the named setting with Go's defaults applied: GONOPROXY
 // and GONOSUMDB default to GOPRIVATE, GOPROXY and GOSUMDB to the public
 // services.
 func (c Context) setting(name string) (s Setting, name2 string) {
+	if f := c.field(name); f != nil {
+		s = *f
+	}
 	switch name {
-	case "GOPROXY":
-		s = c.GOPROXY
+	case goenv.GOPROXY, goenv.GOSUMDB:
 		if s.Value == "" {
-			s = Setting{Value: defaultGOPROXY, Origin: defaultOrigin(s.Origin)}
+			s = Setting{Value: goenv.Default(name), Origin: defaultOrigin(s.Origin)}
 		}
-	case "GOSUMDB":
-		s = c.GOSUMDB
-		if s.Value == "" {
-			s = Setting{Value: defaultGOSUMDB, Origin: defaultOrigin(s.Origin)}
-		}
-	case "GOPRIVATE":
-		s = c.GOPRIVATE
-	case "GONOPROXY":
-		s = c.GONOPROXY
+	case goenv.GONOPROXY, goenv.GONOSUMDB:
 		if s.Value == "" && c.GOPRIVATE.Value != "" {
-			return c.GOPRIVATE, "GOPRIVATE"
+			return c.GOPRIVATE, goenv.GOPRIVATE
 		}
-	case "GONOSUMDB":
-		s = c.GONOSUMDB
-		if s.Value == "" && c.GOPRIVATE.Value != "" {
-			return c.GOPRIVATE, "GOPRIVATE"
-		}
-	case "GOINSECURE":
-		s = c.GOINSECURE
-	case "GOFLAGS":
-		s = c.GOFLAGS
-	case "GOTOOLCHAIN":
-		s = c.GOTOOLCHAIN
 	}
 	return s, name
+}
+
+// Set records a setting of goenv.Vars; other names are ignored.
+func (c *Context) Set(name string, s Setting) {
+	if f := c.field(name); f != nil {
+		*f = s
+	}
+}
+
+// field is the Context's field for a setting of goenv.Vars, nil for
+// another name (GOEXPERIMENT, which no diagnosis explains).
+func (c *Context) field(name string) *Setting {
+	switch name {
+	case goenv.GOPROXY:
+		return &c.GOPROXY
+	case goenv.GOSUMDB:
+		return &c.GOSUMDB
+	case goenv.GOPRIVATE:
+		return &c.GOPRIVATE
+	case goenv.GONOPROXY:
+		return &c.GONOPROXY
+	case goenv.GONOSUMDB:
+		return &c.GONOSUMDB
+	case goenv.GOINSECURE:
+		return &c.GOINSECURE
+	case goenv.GOFLAGS:
+		return &c.GOFLAGS
+	case goenv.GOTOOLCHAIN:
+		return &c.GOTOOLCHAIN
+	case goenv.GOAUTH:
+		return &c.GOAUTH
+	}
+	return nil
 }
 
 func defaultOrigin(o string) string {
@@ -133,12 +144,12 @@ func (c Context) shownValue(name string) string {
 // noProxy reports whether mod is fetched directly, bypassing GOPROXY
 // (it matches GONOPROXY, which defaults to GOPRIVATE).
 func (c Context) noProxy(mod string) bool {
-	return mod != "" && module.MatchPrefixPatterns(c.value("GONOPROXY"), mod)
+	return mod != "" && module.MatchPrefixPatterns(c.value(goenv.GONOPROXY), mod)
 }
 
 // noSumDB reports whether mod is exempt from the checksum database.
 func (c Context) noSumDB(mod string) bool {
-	return mod != "" && module.MatchPrefixPatterns(c.value("GONOSUMDB"), mod)
+	return mod != "" && module.MatchPrefixPatterns(c.value(goenv.GONOSUMDB), mod)
 }
 
 // hasGoFlag reports whether GOFLAGS contains flag (as "-flag", "--flag",
@@ -156,7 +167,7 @@ func (c Context) hasGoFlag(flag string) (string, bool) {
 // proxyHosts returns the hosts named in GOPROXY.
 func (c Context) proxyHosts() []string {
 	var hosts []string
-	for _, p := range strings.FieldsFunc(c.value("GOPROXY"), func(r rune) bool { return r == ',' || r == '|' }) {
+	for _, p := range strings.FieldsFunc(c.value(goenv.GOPROXY), func(r rune) bool { return r == ',' || r == '|' }) {
 		p = strings.TrimSpace(p)
 		if i := strings.Index(p, "://"); i >= 0 {
 			p = p[i+3:]

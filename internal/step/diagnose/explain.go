@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/gopherfile/gopherfile/internal/goenv"
 	"github.com/gopherfile/gopherfile/internal/stepconfig"
 )
 
@@ -108,7 +109,7 @@ func Report(output string, c Context) string {
 // where GOPROXY=off is not the user's doing: in an offline step, and in a
 // download step run again to refill a lost module cache.
 func (c Context) reclassify(f Finding) Finding {
-	if f.Class != EnvConflict || f.Detail != "GOPROXY=off" {
+	if f.Class != EnvConflict || f.Detail != goenv.GOPROXY+"=off" {
 		return f
 	}
 	switch {
@@ -131,8 +132,8 @@ func networkClass(c Class) bool {
 
 func generic(c Context) string {
 	s := "The go command failed in a way Gopherfile does not recognise; its own output above says why. " +
-		"Settings in effect: " + c.describe("GOPROXY") + ", " + c.describe("GOPRIVATE") + ", " +
-		c.describe("GOFLAGS") + ", " + c.describe("GOTOOLCHAIN")
+		"Settings in effect: " + c.describe(goenv.GOPROXY) + ", " + c.describe(goenv.GOPRIVATE) + ", " +
+		c.describe(goenv.GOFLAGS) + ", " + c.describe(goenv.GOTOOLCHAIN)
 	if c.GoVersion != "" {
 		s += ", builder go " + c.GoVersion
 	}

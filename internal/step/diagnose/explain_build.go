@@ -3,6 +3,8 @@ package diagnose
 import (
 	"fmt"
 	"strings"
+
+	"github.com/gopherfile/gopherfile/internal/goenv"
 )
 
 func (e explainer) versionNotFound() string {
@@ -44,14 +46,14 @@ func (e explainer) goTooOld() string {
 	if e.f.Detail == "" {
 		return fmt.Sprintf("go.mod or a dependency requires a newer Go than the builder's go %s %s. %s. "+
 			"Use a builder image with that Go version or newer: by default Gopherfile picks the toolchain line of go.mod, else the newest Go release it knows, never older than the go line%s; "+
-			"so check what pins the builder image or Go version.", running, e.row(), e.c.describe("GOTOOLCHAIN"), lines)
+			"so check what pins the builder image or Go version.", running, e.row(), e.c.describe(goenv.GOTOOLCHAIN), lines)
 	}
 	who := "go.mod"
 	if e.f.Module != "" {
 		who = e.mod()
 	}
 	s := fmt.Sprintf("%s requires go >= %s, but the builder runs go %s %s. %s.",
-		who, e.f.Detail, running, e.row(), e.c.describe("GOTOOLCHAIN"))
+		who, e.f.Detail, running, e.row(), e.c.describe(goenv.GOTOOLCHAIN))
 	if e.f.Module != "" {
 		return s + fmt.Sprintf(" Raise the go line of go.mod to %s%s with go get go@%s (the tidy target does it), so that Gopherfile picks a builder image with Go %s or newer; "+
 			"or require an older version of %s.", e.f.Detail, lines, e.f.Detail, e.f.Detail, e.f.Module)
@@ -91,7 +93,7 @@ func (e explainer) vendorOutOfSync() string {
 	s += " " + e.row() + ". Re-run go mod vendor and commit vendor/, or delete vendor/ so that the build downloads modules instead."
 	if entry, ok := e.c.hasGoFlag("mod"); ok && strings.Contains(entry, "vendor") {
 		s += fmt.Sprintf(" %s forces vendor mode: if the project has no vendor directory, remove -mod=vendor from GOFLAGS (row 17).",
-			e.c.describe("GOFLAGS"))
+			e.c.describe(goenv.GOFLAGS))
 	}
 	return s
 }
@@ -111,27 +113,27 @@ func (e explainer) replaceMissing() string {
 
 func (e explainer) envConflict() string {
 	switch e.f.Detail {
-	case "GOPROXY=off":
+	case goenv.GOPROXY + "=off":
 		return e.lead(fmt.Sprintf("module downloads are forbidden by %s %s. Remove GOPROXY=off, or vendor the dependencies (go mod vendor) so nothing has to be downloaded.",
-			e.c.describe("GOPROXY"), e.row()))
+			e.c.describe(goenv.GOPROXY), e.row()))
 	case "-mod=vendor":
 		return e.lead(fmt.Sprintf("vendor mode is forced (%s) but the vendor directory does not provide what the build needs %s. "+
 			"Remove -mod=vendor from GOFLAGS, or run go mod vendor and commit vendor/.",
-			e.c.describe("GOFLAGS"), e.row()))
-	case "GONOPROXY":
+			e.c.describe(goenv.GOFLAGS), e.row()))
+	case goenv.GONOPROXY:
 		return e.lead(fmt.Sprintf("the module matches %s, so no proxy may serve it, but %s has no direct entry %s. "+
 			"End GOPROXY with direct, or narrow GONOPROXY.",
-			e.c.describe("GONOPROXY"), e.c.describe("GOPROXY"), e.row()))
-	case "GOFLAGS":
+			e.c.describe(goenv.GONOPROXY), e.c.describe(goenv.GOPROXY), e.row()))
+	case goenv.GOFLAGS:
 		return e.lead(fmt.Sprintf("%s is not valid %s%s. GOFLAGS holds space-separated -flag=value entries (values cannot contain spaces); fix or remove the entry where it is set.",
-			e.c.describe("GOFLAGS"), e.row(), e.evidence()))
-	case "GOSUMDB", "GOTOOLCHAIN", "GOPROXY", "GOAUTH":
+			e.c.describe(goenv.GOFLAGS), e.row(), e.evidence()))
+	case goenv.GOSUMDB, goenv.GOTOOLCHAIN, goenv.GOPROXY, goenv.GOAUTH:
 		return e.lead(fmt.Sprintf("%s is not valid %s%s. Fix it where it is set.",
 			e.c.describe(e.f.Detail), e.row(), e.evidence()))
 	}
 	return e.lead(fmt.Sprintf("a go setting conflicts with the build %s%s. Check where each one comes from: %s, %s, %s, %s; "+
 		"GOPROXY=off forbids downloads and -mod=vendor needs a complete vendor directory.",
-		e.row(), e.evidence(), e.c.describe("GOPROXY"), e.c.describe("GOPRIVATE"), e.c.describe("GOFLAGS"), e.c.describe("GOTOOLCHAIN")))
+		e.row(), e.evidence(), e.c.describe(goenv.GOPROXY), e.c.describe(goenv.GOPRIVATE), e.c.describe(goenv.GOFLAGS), e.c.describe(goenv.GOTOOLCHAIN)))
 }
 
 func (e explainer) cacheLost() string {
@@ -144,7 +146,7 @@ func (e explainer) cacheLost() string {
 	case "unrecoverable":
 		return e.lead(fmt.Sprintf("BuildKit garbage-collected or pruned the module cache mount %s, and %s forbids downloading the modules again. "+
 			"Build once with a GOPROXY that can reach them (drop GOPROXY=off where it is set), or vendor the dependencies (go mod vendor), "+
-			"or set cache.modules: layer so that the modules live in the download step's layer.", e.row(), e.c.describe("GOPROXY")))
+			"or set cache.modules: layer so that the modules live in the download step's layer.", e.row(), e.c.describe(goenv.GOPROXY)))
 	}
 	n := ""
 	if e.f.Detail != "" {
@@ -157,5 +159,5 @@ func (e explainer) cacheLost() string {
 func (e explainer) vcsStamping() string {
 	return fmt.Sprintf("go build could not read version control information %s: the .git directory is missing, incomplete or not trusted in the build. "+
 		"Build with -buildvcs=false (GOFLAGS=-buildvcs=false; now %s) or stamp the version from build args with -ldflags -X.",
-		e.row(), e.c.describe("GOFLAGS"))
+		e.row(), e.c.describe(goenv.GOFLAGS))
 }

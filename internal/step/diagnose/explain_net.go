@@ -3,6 +3,8 @@ package diagnose
 import (
 	"fmt"
 	"strings"
+
+	"github.com/gopherfile/gopherfile/internal/goenv"
 )
 
 // direct reports whether the failed fetch went to version control rather
@@ -15,14 +17,14 @@ func (e explainer) direct() bool {
 		strings.Contains(e.f.Line, "go-get=1") || strings.Contains(e.f.Line, "unrecognized import path") {
 		return true
 	}
-	return e.c.value("GOPROXY") == "direct" || e.c.noProxy(e.f.Module)
+	return e.c.value(goenv.GOPROXY) == "direct" || e.c.noProxy(e.f.Module)
 }
 
 // fallbackProxy suggests a GOPROXY value whose entries fall through on any
 // error, or "" when there is nothing sensible to suggest. It is printed, so
 // it is built from the redacted value.
 func (e explainer) fallbackProxy() string {
-	v := e.c.shownValue("GOPROXY")
+	v := e.c.shownValue(goenv.GOPROXY)
 	if strings.Contains(v, ",") {
 		return strings.ReplaceAll(v, ",", "|")
 	}
@@ -59,9 +61,9 @@ func (e explainer) proxyUnreachable() string {
 	s := e.lead(fmt.Sprintf("could not connect to %s %s.", host, e.row()))
 	if e.direct() {
 		return s + fmt.Sprintf(" The module is fetched directly from version control (%s): check that %s is reachable from the build container; %s.",
-			e.c.describe("GOPROXY"), host, httpProxyAdvice)
+			e.c.describe(goenv.GOPROXY), host, httpProxyAdvice)
 	}
-	s += fmt.Sprintf(" %s. Check that %s is up and reachable from the build container", e.c.describe("GOPROXY"), host)
+	s += fmt.Sprintf(" %s. Check that %s is up and reachable from the build container", e.c.describe(goenv.GOPROXY), host)
 	if fb := e.fallbackProxy(); fb != "" {
 		s += fmt.Sprintf("; give GOPROXY a fallback with | (for example GOPROXY=%s), because , falls through only on 404 and 410", fb)
 	}
@@ -71,9 +73,9 @@ func (e explainer) proxyUnreachable() string {
 func (e explainer) dnsFailure() string {
 	s := e.lead(fmt.Sprintf("the build container could not resolve %s %s.", or(e.f.Host, "a host name"), e.row()))
 	if e.c.isProxyHost(e.f.Host) {
-		s += fmt.Sprintf(" %s names it: check the spelling of that host.", e.c.describe("GOPROXY"))
+		s += fmt.Sprintf(" %s names it: check the spelling of that host.", e.c.describe(goenv.GOPROXY))
 	} else {
-		s += " " + e.c.describe("GOPROXY") + "."
+		s += " " + e.c.describe(goenv.GOPROXY) + "."
 	}
 	return s + " Check the builder's DNS and network mode (buildkitd --oci-worker-net, the Docker daemon's dns setting); " +
 		"a few retries are made in case the resolver was only briefly unavailable."
@@ -81,7 +83,7 @@ func (e explainer) dnsFailure() string {
 
 func (e explainer) serverError() string {
 	s := e.lead(fmt.Sprintf("%s answered %s %s. %s.", or(e.f.Host, "the module proxy"),
-		or(e.f.Detail, "with a server error"), e.row(), e.c.describe("GOPROXY")))
+		or(e.f.Detail, "with a server error"), e.row(), e.c.describe(goenv.GOPROXY)))
 	s += " The server is having trouble: retry later"
 	if fb := e.fallbackProxy(); fb != "" && !e.direct() {
 		s += fmt.Sprintf(", or add a second proxy after | so that server errors fall through (for example GOPROXY=%s)", fb)
@@ -104,12 +106,12 @@ func (e explainer) privateModule() string {
 	// The public checksum database was asked about a private module.
 	if strings.HasPrefix(e.f.Host, "sum.") || strings.Contains(e.f.Line, "/lookup/") {
 		s := e.lead(fmt.Sprintf("the checksum database %s answered %s %s: the module is private, so its checksum must not be looked up publicly. %s.",
-			host, status, e.row(), e.c.describe("GONOSUMDB")))
+			host, status, e.row(), e.c.describe(goenv.GONOSUMDB)))
 		if e.c.noProxy(e.f.Module) && !e.c.noSumDB(e.f.Module) {
-			v := e.c.value("GONOPROXY")
+			v := e.c.value(goenv.GONOPROXY)
 			return s + fmt.Sprintf(" %s matches %s but not GONOSUMDB: set GOPRIVATE instead of GONOPROXY "+
 				"(modules.private: [%s] in the Gopherfile or --build-arg GOPRIVATE=%s), which sets both, and %s.",
-				e.f.Module, e.c.describe("GONOPROXY"), v, v, cred)
+				e.f.Module, e.c.describe(goenv.GONOPROXY), v, v, cred)
 		}
 		return s + fmt.Sprintf(" To fix it, %s (GOPRIVATE sets both GONOPROXY and GONOSUMDB), and %s.", e.privateAdvice(), cred)
 	}
@@ -118,28 +120,28 @@ func (e explainer) privateModule() string {
 	if (strings.HasPrefix(status, "401") || strings.HasPrefix(status, "403")) && e.c.Credentials[e.f.Host] != "" {
 		return e.lead(fmt.Sprintf("%s answered %s %s: it rejected the credentials the build gave it, %s. "+
 			"Check the user name and the password or token there (expired? read access to this repository?), and that they are for %s. %s.",
-			host, status, e.row(), e.c.Credentials[e.f.Host], e.f.Host, e.c.describe("GOPROXY")))
+			host, status, e.row(), e.c.Credentials[e.f.Host], e.f.Host, e.c.describe(goenv.GOPROXY)))
 	}
 	if strings.HasPrefix(status, "401") {
-		if e.f.Host != "" && strings.Contains(e.c.value("GOPROXY"), "http://"+e.f.Host) {
+		if e.f.Host != "" && strings.Contains(e.c.value(goenv.GOPROXY), "http://"+e.f.Host) {
 			return e.lead(fmt.Sprintf("%s answered %s %s: the proxy needs credentials, but %s is plain http, "+
 				"and the go command sends credentials (netrc or user:password in the URL) only over https. "+
 				"Serve the proxy over https and give them with --secret id=netrc,src=$HOME/.netrc (a line \"machine %s login <user> password <token>\").",
-				host, status, e.row(), e.c.describe("GOPROXY"), e.f.Host))
+				host, status, e.row(), e.c.describe(goenv.GOPROXY), e.f.Host))
 		}
 		return e.lead(fmt.Sprintf("%s answered %s %s: the proxy needs credentials. %s. "+
 			"Give them with --secret id=netrc,src=$HOME/.netrc (a line \"machine %s login <user> password <token>\"); "+
 			"the go command sends netrc credentials over https only.",
-			host, status, e.row(), e.c.describe("GOPROXY"), or(e.f.Host, "<proxy host>")))
+			host, status, e.row(), e.c.describe(goenv.GOPROXY), or(e.f.Host, "<proxy host>")))
 	}
 
 	s := e.lead(fmt.Sprintf("%s answered %s %s.", host, status, e.row()))
 	if e.c.noProxy(e.f.Module) {
-		_, shown := e.c.setting("GONOPROXY")
+		_, shown := e.c.setting(goenv.GONOPROXY)
 		return s + fmt.Sprintf(" %s already matches %s, so GOPRIVATE is not the problem: %s.",
 			e.f.Module, e.c.describe(shown), cred)
 	}
-	s += fmt.Sprintf(" A public proxy cannot see private repositories; %s and %s.", e.c.describe("GOPROXY"), e.c.describe("GOPRIVATE"))
+	s += fmt.Sprintf(" A public proxy cannot see private repositories; %s and %s.", e.c.describe(goenv.GOPROXY), e.c.describe(goenv.GOPRIVATE))
 	return s + fmt.Sprintf(" If %s is private, %s, and %s. If it is public, check its path and version.",
 		or(e.f.Module, "the module"), e.privateAdvice(), cred)
 }
@@ -154,7 +156,7 @@ func (e explainer) gitCredentials() string {
 	h := or(host, "<git host>")
 	s := e.lead(fmt.Sprintf("git asked for a user name or password for %s %s: the module is fetched directly from version control and the build has no credentials for it.",
 		or(host, "the git server"), e.row()))
-	s += fmt.Sprintf(" %s; %s.", e.c.describe("GOPROXY"), e.c.describe("GOPRIVATE"))
+	s += fmt.Sprintf(" %s; %s.", e.c.describe(goenv.GOPROXY), e.c.describe(goenv.GOPRIVATE))
 	s += fmt.Sprintf(" Give the download step credentials: a token with --secret id=GIT_AUTH_TOKEN.%s,env=TOKEN (used for %s when modules.private or modules.gitHosts names it),"+
 		" or --secret id=netrc,src=$HOME/.netrc (a line \"machine %s login <user> password <token>\" with a read-only token),"+
 		" or forward SSH with --ssh default and modules.ssh: required.", h, h, h)
@@ -185,7 +187,7 @@ func (e explainer) checksumMismatch() string {
 		return s + fmt.Sprintf(" %s is private (it matches %s), so go.sum is the only record: the version on your server changed after go.sum was written (a moved or re-created tag?)."+
 			" Stop and find out who changed it; publish a new version instead of re-tagging, then update go.sum with the tidy target."+
 			" Do not switch checksum verification off to get past it.",
-			e.f.Module, e.c.describe("GONOSUMDB"))
+			e.f.Module, e.c.describe(goenv.GONOSUMDB))
 	}
 	s += " Somebody changed a published version, the go.sum line is wrong, or something between the builder and the server altered the download. Stop and find out which"
 	if e.f.Module != "" && e.f.Version != "" {
@@ -203,11 +205,11 @@ func (e explainer) sumDBUnreachable() string {
 	if e.f.Detail != "" {
 		what = "answered " + e.f.Detail
 	}
-	s := e.lead(fmt.Sprintf("%s %s %s. %s.", db, what, e.row(), e.c.describe("GOSUMDB")))
+	s := e.lead(fmt.Sprintf("%s %s %s. %s.", db, what, e.row(), e.c.describe(goenv.GOSUMDB)))
 	s += " Retry; if the builder cannot reach it, use a GOPROXY that mirrors the checksum database (proxy.golang.org does, and so do most corporate proxies: the go command asks <proxy>/sumdb/sum.golang.org/supported first)."
 	if e.c.noProxy(e.f.Module) && !e.c.noSumDB(e.f.Module) {
 		s += fmt.Sprintf(" %s matches %s but not GONOSUMDB, so its checksum is looked up publicly: set GOPRIVATE=%s instead, which covers both.",
-			e.f.Module, e.c.describe("GONOPROXY"), e.c.value("GONOPROXY"))
+			e.f.Module, e.c.describe(goenv.GONOPROXY), e.c.value(goenv.GONOPROXY))
 	}
 	return s
 }

@@ -340,6 +340,19 @@ func TestExplainAdvice(t *testing.T) {
 			want: []string{"GOPROXY=off (from build arg GOPROXY)", "row 17"},
 		},
 		{
+			// Issue 23: GOAUTH reached goenv but not the diagnosis, which
+			// said "GOAUTH is not set" of a GOAUTH the Gopherfile set.
+			name: "row 17 GOAUTH names its origin",
+			f:    Finding{Class: EnvConflict, Detail: "GOAUTH", Line: "go: GOAUTH encountered an error: bad command"},
+			ctx: func() Context {
+				c := baseContext()
+				c.Set("GOAUTH", Setting{Value: "git /src", Origin: "Gopherfile line 9 (modules.auth)"})
+				return c
+			}(),
+			want:    []string{"GOAUTH=git /src (from Gopherfile line 9 (modules.auth))"},
+			notWant: []string{"GOAUTH is not set"},
+		},
+		{
 			name: "row 19",
 			f:    Finding{Class: VCSStamping},
 			ctx:  baseContext(),

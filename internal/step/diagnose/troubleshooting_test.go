@@ -55,7 +55,7 @@ func TestTroubleshootingDoc(t *testing.T) {
 		fmt.Fprintf(&b, "| %d | [%s](#row-%d) | %s | `%s` |\n", c, c, c, retried, strings.ReplaceAll(trunc(ex, 140), "|", "\\|"))
 	}
 	for c := Class(1); int(c) <= numClasses; c++ {
-		fmt.Fprintf(&b, "\n## Row %d: %s\n\n", c, c)
+		fmt.Fprintf(&b, "\n## <a id=\"row-%d\"></a>Row %d: %s\n\n", c, c, c)
 		f, ok := first[c]
 		if !ok {
 			b.WriteString(Explain(Finding{Class: c}, Context{Stage: stepconfig.StageDownload}) + "\n")

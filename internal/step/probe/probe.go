@@ -29,6 +29,7 @@ import (
 	"golang.org/x/mod/module"
 
 	"github.com/gopherfile/gopherfile/internal/doctor"
+	"github.com/gopherfile/gopherfile/internal/goenv"
 	"github.com/gopherfile/gopherfile/internal/step/diagnose"
 	"github.com/gopherfile/gopherfile/internal/step/netrc"
 )
@@ -38,8 +39,8 @@ const Parallel = 8
 
 // GoEnvNames are the go env values the probe needs (go env -json NAMES).
 var GoEnvNames = []string{
-	"GOPROXY", "GOPRIVATE", "GONOPROXY", "GONOSUMDB", "GOSUMDB", "GOINSECURE", "GOAUTH",
-	"GOFLAGS", "GOTOOLCHAIN", "GOVERSION", "GOHOSTOS", "GOHOSTARCH",
+	goenv.GOPROXY, goenv.GOPRIVATE, goenv.GONOPROXY, goenv.GONOSUMDB, goenv.GOSUMDB, goenv.GOINSECURE, goenv.GOAUTH,
+	goenv.GOFLAGS, goenv.GOTOOLCHAIN, goenv.GOVERSION, goenv.GOHOSTOS, goenv.GOHOSTARCH,
 }
 
 // Input is what the probe needs; the caller sets up credentials as the
@@ -102,7 +103,7 @@ func Run(ctx context.Context, in Input) *doctor.Report {
 		p.sumdb(ctx, reqs)
 		p.direct(ctx)
 	} else {
-		r.SumDB = doctor.SumDB{Name: in.GoEnv["GOSUMDB"], Status: "not asked: the module is vendored", OK: true}
+		r.SumDB = doctor.SumDB{Name: in.GoEnv[goenv.GOSUMDB], Status: "not asked: the module is vendored", OK: true}
 	}
 	r.Millis = time.Since(start).Milliseconds()
 	return r
@@ -224,19 +225,19 @@ func (p *prober) classifyLine(evidence string) (int, string) {
 func settingOf(c diagnose.Class) string {
 	switch c {
 	case diagnose.ProxyUnreachable, diagnose.DNSFailure, diagnose.ServerError, diagnose.VersionNotFound, diagnose.PathMismatch:
-		return "GOPROXY"
+		return goenv.GOPROXY
 	case diagnose.TLSUntrusted:
 		return "cacert"
 	case diagnose.PrivateModule:
-		return "GOPRIVATE"
+		return goenv.GOPRIVATE
 	case diagnose.GitCredentials:
 		return "GIT_AUTH_TOKEN / netrc"
 	case diagnose.SSHAuth:
 		return "ssh"
 	case diagnose.SumDBUnreachable, diagnose.ChecksumMismatch:
-		return "GOSUMDB"
+		return goenv.GOSUMDB
 	case diagnose.GoTooOld:
-		return "GOTOOLCHAIN"
+		return goenv.GOTOOLCHAIN
 	case diagnose.GoSumIncomplete:
 		return "go.sum"
 	case diagnose.EnvConflict:

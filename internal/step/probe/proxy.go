@@ -58,7 +58,7 @@ func (e entry) host() string {
 
 // modules asks the GOPROXY list for each requirement, in parallel.
 func (p *prober) modules(ctx context.Context, reqs []req) {
-	list := proxyList(p.in.GoEnv["GOPROXY"])
+	list := proxyList(p.in.GoEnv[goenv.GOPROXY])
 	for _, e := range list {
 		px := doctor.Proxy{URL: goenv.RedactURL(e.value), Sep: e.sep, Statuses: map[string]int{}}
 		if e.isURL() {
@@ -88,7 +88,7 @@ func (p *prober) walk(ctx context.Context, list []entry, rq req) doctor.Module {
 	if !p.gosum[rq.Path+" "+rq.Version.Version+"/go.mod"] {
 		m.Row = p.classify(fmt.Sprintf("go: %s@%s: missing go.sum entry for go.mod file; to add it:\n\tgo mod download %s", rq.Path, rq.Version.Version, rq.Path))
 	}
-	if module.MatchPrefixPatterns(p.in.GoEnv["GONOPROXY"], rq.Path) {
+	if module.MatchPrefixPatterns(p.in.GoEnv[goenv.GONOPROXY], rq.Path) {
 		return p.toDirect(m, rq)
 	}
 	escPath, err1 := module.EscapePath(rq.Path)
@@ -106,7 +106,7 @@ func (p *prober) walk(ctx context.Context, list []entry, rq req) doctor.Module {
 			return p.toDirect(m, rq)
 		case e.value == "off":
 			p.count(i, answer{status: "lookup disabled"})
-			m.Status = "GOPROXY=off"
+			m.Status = goenv.GOPROXY + "=off"
 			m.Row = p.classify(fmt.Sprintf("go: %s@%s: module lookup disabled by GOPROXY=off", rq.Path, rq.Version.Version))
 			return m
 		case !e.isURL():
@@ -191,7 +191,7 @@ func (p *prober) netrcCred(hostPath string) (string, string, bool) {
 
 // credentialFor names the credential offered to a proxy entry.
 func (p *prober) credentialFor(e entry) string {
-	if goenv.HasCredentials("GOPROXY", e.value) {
+	if goenv.HasCredentials(goenv.GOPROXY, e.value) {
 		return "user:password in the GOPROXY URL"
 	}
 	u, err := url.Parse(e.value)
@@ -204,7 +204,7 @@ func (p *prober) credentialFor(e entry) string {
 		}
 		return fmt.Sprintf("netrc entry for %s (%s)", ent.Machine, p.in.NetrcSource)
 	}
-	if g := p.in.GoEnv["GOAUTH"]; g != "" && g != "netrc" && g != "off" {
+	if g := p.in.GoEnv[goenv.GOAUTH]; g != "" && g != "netrc" && g != "off" {
 		return "GOAUTH command"
 	}
 	return ""

@@ -17,9 +17,9 @@ import (
 // way the go command verifies; reached through the first proxy that
 // mirrors it (<proxy>/sumdb/<name>/supported), else directly.
 func (p *prober) sumdb(ctx context.Context, reqs []req) {
-	v := p.in.GoEnv["GOSUMDB"]
+	v := p.in.GoEnv[goenv.GOSUMDB]
 	s := &p.r.SumDB
-	s.NoSumDB = p.in.GoEnv["GONOSUMDB"]
+	s.NoSumDB = p.in.GoEnv[goenv.GONOSUMDB]
 	if v == "off" {
 		s.Name, s.Status, s.OK = "off", "off: nothing is verified against a checksum database (go.sum only)", true
 		return
@@ -95,7 +95,7 @@ func sumdbURL(v string) (name, base string) {
 // returns the URL to ask and, on failure, a description (the problem is
 // recorded).
 func (p *prober) sumdbRoute(ctx context.Context, name, direct string) (string, string) {
-	for _, e := range proxyList(p.in.GoEnv["GOPROXY"]) {
+	for _, e := range proxyList(p.in.GoEnv[goenv.GOPROXY]) {
 		if e.value == "direct" || e.value == "off" {
 			break
 		}

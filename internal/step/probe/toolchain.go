@@ -7,13 +7,14 @@ import (
 	"strings"
 
 	"github.com/gopherfile/gopherfile/internal/doctor"
+	"github.com/gopherfile/gopherfile/internal/goenv"
 )
 
 // toolchain reports the go command the download runs and, when go.mod
 // needs a newer one, whether GOTOOLCHAIN lets it switch and whether the
 // module proxy has it (golang.org/toolchain), as the go command decides.
 func (p *prober) toolchain(ctx context.Context) {
-	have := p.in.GoEnv["GOVERSION"] // "go1.26.8"
+	have := p.in.GoEnv[goenv.GOVERSION] // "go1.26.8"
 	t := &p.r.Toolchain
 	t.Go = strings.TrimPrefix(strings.Fields(have + " ")[0], "go")
 	t.Source = "the go command on the PATH"
@@ -31,7 +32,7 @@ func (p *prober) toolchain(ctx context.Context) {
 	if need == "" || !goversion.IsValid(have) {
 		return
 	}
-	gt := p.in.GoEnv["GOTOOLCHAIN"]
+	gt := p.in.GoEnv[goenv.GOTOOLCHAIN]
 	mode := gt
 	if i := strings.IndexByte(gt, '+'); i >= 0 {
 		mode = gt[i+1:]
@@ -46,8 +47,8 @@ func (p *prober) toolchain(ctx context.Context) {
 		need = strings.Split(gt, "+")[0]
 	}
 	t.Switch = need
-	goos, goarch := p.in.GoEnv["GOHOSTOS"], p.in.GoEnv["GOHOSTARCH"]
-	for _, e := range proxyList(p.in.GoEnv["GOPROXY"]) {
+	goos, goarch := p.in.GoEnv[goenv.GOHOSTOS], p.in.GoEnv[goenv.GOHOSTARCH]
+	for _, e := range proxyList(p.in.GoEnv[goenv.GOPROXY]) {
 		if !e.isURL() {
 			continue
 		}

@@ -88,7 +88,7 @@ func redactErr(err error, p *proxy) string {
 	if errors.As(err, &uerr) {
 		err = uerr.Err
 	}
-	return goenv.Redact("GOPROXY", err.Error())
+	return goenv.Redact(goenv.GOPROXY, err.Error())
 }
 
 func retryAfter(v string) time.Duration {
