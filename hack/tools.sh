@@ -60,6 +60,7 @@ command -v debootstrap >/dev/null || apt_need+=(debootstrap)
 command -v ssh-agent >/dev/null || apt_need+=(openssh-client)
 command -v unshare >/dev/null || apt_need+=(util-linux)
 command -v iptables >/dev/null || apt_need+=(iptables)
+command -v ip >/dev/null || apt_need+=(iproute2) # the NAT of dockerd's bridge network
 command -v pigz >/dev/null || apt_need+=(pigz)
 command -v curl >/dev/null || apt_need+=(curl)
 command -v flock >/dev/null || apt_need+=(util-linux)

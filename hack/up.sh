@@ -257,6 +257,19 @@ else
 	wait_for dockerd "$GF_STATE/dockerd.log" 90 docker_ok
 fi
 
+# The engine's bridge network reaches the internet as on any Docker host (the engine
+# runs with iptables off, so the forwarding and the NAT it would set up are set here;
+# idempotent): build steps on the default network reach the Go module proxy, as the
+# README's quickstart needs for the Go toolchain. The host's loopback stays out of
+# reach without --network host (TestDockerNetworkHost).
+bridge_net=$(ip -4 route show dev docker0 proto kernel 2>/dev/null | awk '{print $1}' | head -n1)
+[ -n "$bridge_net" ] || die "dockerd runs but its docker0 bridge has no IPv4 network (log: $GF_STATE/dockerd.log)"
+[ "$(cat /proc/sys/net/ipv4/ip_forward)" = 1 ] || sysctl -qw net.ipv4.ip_forward=1 ||
+	die "cannot turn on IPv4 forwarding for the engine's bridge network"
+iptables -t nat -C POSTROUTING -s "$bridge_net" ! -o docker0 -j MASQUERADE 2>/dev/null ||
+	iptables -t nat -A POSTROUTING -s "$bridge_net" ! -o docker0 -j MASQUERADE ||
+	die "cannot add the NAT rule for the engine's bridge network $bridge_net"
+
 # --- test images -----------------------------------------------------------------------
 bash "$HACK/images.sh"
 bash "$HACK/images-go.sh" # golang:<the frontend's default Go>
