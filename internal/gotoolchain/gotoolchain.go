@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gopherfile/gopherfile/internal/goenv"
 )
@@ -138,9 +139,25 @@ func downloadFrom(ctx context.Context, client *http.Client, proxy, vers, dst str
 	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
 		return fmt.Errorf("reading %s: %s (not found)", goenv.RedactURL(u), resp.Status)
 	case resp.StatusCode != http.StatusOK:
-		return fmt.Errorf("reading %s: %s", goenv.RedactURL(u), resp.Status)
+		return fmt.Errorf("reading %s: %s%s", goenv.RedactURL(u), resp.Status, serverResponse(resp.Body))
 	}
 	return copyTo(ctx, func() (io.ReadCloser, error) { return resp.Body, nil }, dst)
+}
+
+// serverResponse is what the go command adds to a failed status: the start
+// of the body, printable text only, one "server response:" block.
+func serverResponse(body io.Reader) string {
+	data, _ := io.ReadAll(io.LimitReader(body, 1<<10))
+	text := strings.TrimSpace(strings.Map(func(r rune) rune {
+		if r == '\n' || (r >= ' ' && r != 0x7f && r != utf8.RuneError) {
+			return r
+		}
+		return -1
+	}, string(data)))
+	if text == "" {
+		return ""
+	}
+	return "\n\tserver response: " + strings.ReplaceAll(text, "\n", "\n\t")
 }
 
 func copyTo(ctx context.Context, open func() (io.ReadCloser, error), dst string) error {

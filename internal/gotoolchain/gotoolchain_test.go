@@ -104,7 +104,7 @@ func TestDownload(t *testing.T) {
 		{good.URL, true, ""},
 		{notFound.URL + "," + good.URL, true, ""},
 		{broken.URL + "|" + good.URL, true, ""},
-		{broken.URL + "," + good.URL, false, "502 Bad Gateway"},
+		{broken.URL + "," + good.URL, false, "502 Bad Gateway\n\tserver response: down"},
 		{notFound.URL, false, "not found on the module proxies"},
 		{"direct", false, "names no module proxy"},
 		{"off," + good.URL, false, "names no module proxy"},

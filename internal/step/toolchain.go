@@ -90,7 +90,9 @@ func (h *helper) fetchToolchain(ctx context.Context) int {
 	start := time.Now()
 	sum, fetched, err := h.fetchVerified(ctx, set, eff)
 	if err != nil {
-		text := set.Unrewrite(err.Error())
+		// A connection error reaches the client as the loopback proxy's
+		// 502 with the error in the body: unwrapped, as for go's output.
+		text := set.Unrewrite(retryproxy.Unwrap(err.Error()))
 		h.printf("gopherfile: fetching the Go toolchain failed: %s", text)
 		var se *gotoolchain.SecurityError
 		switch {

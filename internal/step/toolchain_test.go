@@ -85,6 +85,16 @@ func TestToolchainSteps(t *testing.T) {
 	if code, out := run(stepconfig.FetchToolchain, hash, empty.URL); code == 0 || !strings.Contains(out, "needs to pass golang.org/toolchain on") {
 		t.Errorf("a proxy without the toolchain: exit %d\n%s", code, out)
 	}
+	// A proxy that is down: the loopback proxy answers go's client 502 with
+	// the connection error, which the diagnosis must see (row 1), not a
+	// server error of the proxy (row 3).
+	down := httptest.NewServer(http.NotFoundHandler())
+	downURL := down.URL
+	down.Close()
+	if code, out := run(stepconfig.FetchToolchain, hash, downURL); code == 0 || !strings.Contains(out, "connection refused") ||
+		!strings.Contains(out, "(row 1,") || strings.Contains(out, "(row 3,") {
+		t.Errorf("a proxy that is down: exit %d, want connection refused explained as row 1\n%s", code, out)
+	}
 	if code, out := run(stepconfig.FetchToolchain, "", proxy.URL); code == 0 || !strings.Contains(out, "GOSUMDB=off") {
 		t.Errorf("an unknown version with GOSUMDB=off: exit %d\n%s", code, out)
 	}
