@@ -51,9 +51,11 @@ func TestCallSubrequests(t *testing.T) {
 }
 
 // TestNamedContextReplacesBase: --build-context NAME=docker-image://... replaces
-// the runtime base, as for a Dockerfile FROM.
+// a runtime base the Gopherfile names, as for a Dockerfile FROM. (The default,
+// built-in static base has no name: nothing is pulled for it.)
 func TestNamedContextReplacesBase(t *testing.T) {
 	dir := copyDir(t, "examples/hello")
+	writeFile(t, filepath.Join(dir, "Gopherfile"), "version: 1\nimage:\n  base: gcr.io/distroless/static-debian12:nonroot\n")
 	tarball := filepath.Join(t.TempDir(), "hello.tar")
 	mustOK(t, buildx(t, dir, frontendArgs(
 		"--build-context", "gcr.io/distroless/static-debian12:nonroot=docker-image://"+registry+"/distroless/base-debian12:nonroot",
