@@ -393,11 +393,21 @@ func runBinary(t *testing.T, path string, args ...string) string {
 // behind such a proxy.
 const hostCA = "/etc/ssl/certs/ca-certificates.crt"
 
+// noHostCA, anywhere in a build command's arguments, keeps withHostCA from
+// adding the machine's bundle (it is removed): for a test of a build
+// without the cacert secret.
+const noHostCA = "--test-no-host-ca"
+
 // withHostCA adds the cacert secret with the machine's bundle to a build
 // command (gopherfile build, docker build, docker buildx build or bake,
 // buildctl build)
 // that does not pass a cacert secret of its own.
 func withHostCA(name string, args []string) []string {
+	for i, a := range args {
+		if a == noHostCA {
+			return append(append([]string(nil), args[:i]...), args[i+1:]...)
+		}
+	}
 	if _, err := os.Stat(hostCA); err != nil || len(args) == 0 {
 		return args
 	}

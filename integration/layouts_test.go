@@ -218,7 +218,7 @@ func TestExamplePrivate(t *testing.T) {
 	if r.err == nil || !strings.Contains(r.out, "needs the secret netrc") || !strings.Contains(r.out, "--secret id=netrc") {
 		t.Errorf("without netrc: want the netrc: required message:\n%s", tail(r.out, 20))
 	}
-	r = cli(t, dir, "--progress", "plain", "--secret", "id=netrc,src="+netrc, "--target", "binaries", "-o", "type=local,dest="+t.TempDir(), ".")
+	r = cli(t, dir, noHostCA, "--progress", "plain", "--secret", "id=netrc,src="+netrc, "--target", "binaries", "-o", "type=local,dest="+t.TempDir(), ".")
 	if r.err == nil || !strings.Contains(r.out, "needs the secret cacert") || !strings.Contains(r.out, "--secret id=cacert") {
 		t.Errorf("without cacert: want the cacert: required message:\n%s", tail(r.out, 20))
 	}

@@ -5,24 +5,49 @@ package integration
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 )
 
 // TestNetworkHostCompileOffline: with --network host the compile step still
-// has no network (a -toolexec probe that reaches the registry fails it).
+// has no network (a -toolexec probe that reaches the registry fails it). The
+// probe is a static Go program: the go steps run on a minimal root, with no
+// shell and no curl.
 func TestNetworkHostCompileOffline(t *testing.T) {
 	dir := copyDir(t, "examples/hello")
-	writeFile(t, filepath.Join(dir, "netprobe.sh"), `#!/bin/sh
-if curl -s -m 5 -o /dev/null http://`+registry+`/v2/; then
-  echo "NETWORK REACHABLE FROM THE COMPILE STEP" >&2
-  exit 1
-fi
-exec "$@"
+	probe := t.TempDir()
+	writeFile(t, filepath.Join(probe, "go.mod"), "module netprobe\n\ngo 1.24\n")
+	writeFile(t, filepath.Join(probe, "main.go"), `package main
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"syscall"
+	"time"
+)
+
+func main() {
+	if c, err := net.DialTimeout("tcp", "`+registry+`", 5*time.Second); err == nil {
+		c.Close()
+		fmt.Fprintln(os.Stderr, "NETWORK REACHABLE FROM THE COMPILE STEP")
+		os.Exit(1)
+	}
+	if err := syscall.Exec(os.Args[1], os.Args[1:], os.Environ()); err != nil {
+		fmt.Fprintln(os.Stderr, "netprobe:", err)
+		os.Exit(2)
+	}
+}
 `)
-	os.Chmod(filepath.Join(dir, "netprobe.sh"), 0o755)
-	writeFile(t, filepath.Join(dir, "Gopherfile"), "version: 1\nbuilds:\n  - flags: [-toolexec=/src/netprobe.sh]\n")
+	build := exec.Command("go", "build", "-o", filepath.Join(dir, "netprobe"), ".")
+	build.Dir = probe
+	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64", "GOFLAGS=", "GOWORK=off")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building the probe: %v\n%s", err, out)
+	}
+	writeFile(t, filepath.Join(dir, "Gopherfile"), "version: 1\nbuilds:\n  - flags: [-toolexec=/src/netprobe]\n")
 	r := cli(t, dir, "--progress", "plain", "--network", "host", "--target", "binaries", "-o", "type=local,dest="+t.TempDir(), ".")
 	mustOK(t, r)
 	if strings.Contains(r.out, "NETWORK REACHABLE") {
