@@ -393,6 +393,12 @@ func runBinary(t *testing.T, path string, args ...string) string {
 // behind such a proxy.
 const hostCA = "/etc/ssl/certs/ca-certificates.crt"
 
+// shellBuilder is a builder image with a shell and curl, for a test whose
+// -toolexec probe is a shell script: the go steps otherwise run on the minimal
+// root (the Go toolchain from the module proxy), which has neither. It is the
+// Go the test modules' go 1.26 line picks, served by the test registry.
+const shellBuilder = "golang:1.26.11"
+
 // noHostCA, anywhere in a build command's arguments, keeps withHostCA from
 // adding the machine's bundle (it is removed): for a test of a build
 // without the cacert secret.

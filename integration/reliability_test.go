@@ -337,7 +337,7 @@ func TestReliabilityCancelDownload(t *testing.T) {
 	// The module cache is sound: another project using the module checks it.
 	nonce := relNonce()
 	v := relProject{Module: "example.com/rel/verify", Deps: []testproxy.Module{mod}, Say: fmt.Sprintf("verified %08x", rand.Uint32()),
-		Gopherfile: "version: 1\n" + relModules(p, "") + "builds:\n  - flags: [\"-toolexec=/bin/sh /src/verify.sh\"]\n",
+		Gopherfile: "version: 1\nbuilder: " + shellBuilder + "\n" + relModules(p, "") + "builds:\n  - flags: [\"-toolexec=/bin/sh /src/verify.sh\"]\n",
 		Files:      map[string]string{"verify.sh": relVerifyScript(nonce, mod)}}
 	vdir := t.TempDir()
 	v.write(t, p, vdir)
@@ -425,7 +425,7 @@ func TestReliabilityTamperedModuleNotCached(t *testing.T) {
 	p := startProxy(t, mod)
 	p.Tamper(mod.Path, mod.Version)
 	pr := relProject{Module: "example.com/rel/poison", Deps: []testproxy.Module{mod}, Say: fmt.Sprintf("clean %08x", rand.Uint32()),
-		Gopherfile: "version: 1\n" + relModules(p, "") + "builds:\n  - flags: [\"-toolexec=/bin/sh /src/verify.sh\"]\n",
+		Gopherfile: "version: 1\nbuilder: " + shellBuilder + "\n" + relModules(p, "") + "builds:\n  - flags: [\"-toolexec=/bin/sh /src/verify.sh\"]\n",
 		Files:      map[string]string{"verify.sh": relVerifyScript(nonce, mod)}}
 	dir := t.TempDir()
 	pr.write(t, p, dir)
