@@ -29,6 +29,15 @@ type Finding struct {
 	// Line is the line of go's output that matched, without leading
 	// whitespace.
 	Line string
+	// Package is the Go package whose compile failed (the "# path" line go
+	// build prints above its errors), for the compile rows; "" if unknown.
+	Package string
+	// Response is the server's own text (go's "server response:" lines),
+	// "" if none.
+	Response string
+	// Excluded is what the step helper found in the tree for rows 21 and
+	// 24: the files build constraints left out. Nil when it found nothing.
+	Excluded *Excluded
 }
 
 // Classify returns the distinct problems found in the output of a go
@@ -39,12 +48,31 @@ type Finding struct {
 // "go: downloading M V" yield nothing.
 func Classify(output string) []Finding {
 	var found []Finding
+	pkg := ""
 	for _, rec := range records(output) {
+		if p, ok := packageHeader(rec[0]); ok {
+			pkg = p
+			continue
+		}
 		if f, ok := classifyRecord(rec); ok {
+			if compileClass(f.Class) {
+				f.Package = pkg
+			}
 			found = append(found, f)
 		}
 	}
 	return dedupe(found)
+}
+
+// packageHeader recognises the "# import/path" line go build prints above
+// the compiler's errors for a package (not "# [pkg-config ...]" or
+// "# runtime/cgo" headers' command lines, which start with "# [").
+func packageHeader(line string) (string, bool) {
+	p, ok := strings.CutPrefix(line, "# ")
+	if !ok || p == "" || strings.ContainsAny(p, " \t[") {
+		return "", false
+	}
+	return p, true
 }
 
 // ShouldRetry reports the retry decision for a failed step: true when the
@@ -134,6 +162,9 @@ var (
 	rePackage    = regexp.MustCompile(`(?:providing package|provides package|verify package) ([^\s:;]+)`)
 	reBadVersion = regexp.MustCompile(`require (\S+): version "([^"]*)" invalid`)
 	reSumSource  = regexp.MustCompile(`^\t(go\.sum|go\.work\.sum|[^ :]+\.[a-z]+):\s+h1:`)
+	// reModuleQuery matches go's error for a query (a list request) that
+	// names no version.
+	reModuleQuery = regexp.MustCompile(`^(?:go: )?module ([^\s:@]+): (?:reading|Get) `)
 )
 
 // moduleOf extracts the failing module and version from a record.
@@ -152,6 +183,9 @@ func moduleOf(rec []string) (mod, version string) {
 			return path, m[2]
 		}
 	}
+	if m := reModuleQuery.FindStringSubmatch(rec[0]); m != nil {
+		return m[1], "" // "module M: reading .../@v/list" (a query such as @latest)
+	}
 	return "", ""
 }
 
@@ -167,7 +201,8 @@ func hostOf(c Class, text string) string {
 	}
 	switch c {
 	case ChecksumMismatch, GoTooOld, ReplaceMissing, PathMismatch, VendorOutOfSync,
-		VCSStamping, EnvConflict, GoSumIncomplete, Untidy:
+		VCSStamping, EnvConflict, GoSumIncomplete, Untidy,
+		ToolTooOld, CLibMissing, TagsExclude, NeedsCgo:
 		// Not about the network; a host would only confuse.
 		return ""
 	}
@@ -217,8 +252,14 @@ func refine(f *Finding, rec []string, text string) {
 		if f.Class == ServerError {
 			f.Detail = statusOf(rec)
 		}
-	case PrivateModule:
+	case PrivateModule, PolicyRefused:
 		f.Detail = statusOf(rec)
+		f.Response = serverResponse(rec)
+		if policyRefusal(*f) {
+			f.Class = PolicyRefused
+		}
+	case ToolTooOld, CLibMissing, TagsExclude:
+		refineCompile(f, text)
 	case ChecksumMismatch:
 		for _, line := range rec {
 			if m := reSumSource.FindStringSubmatch(line); m != nil && m[1] != "downloaded" {
@@ -318,7 +359,8 @@ func envSetting(text string) string {
 // dedupe drops repeated findings: the same class, module and version (and
 // detail, when the module is unknown), and findings without a module when a
 // finding of the same class names one (for example the "SECURITY ERROR"
-// paragraph that follows a checksum mismatch).
+// paragraph that follows a checksum mismatch). Compile findings are the
+// same when their class, package and detail are.
 func dedupe(fs []Finding) []Finding {
 	type key struct {
 		c           Class
@@ -334,7 +376,9 @@ func dedupe(fs []Finding) []Finding {
 	var out []Finding
 	for _, f := range fs {
 		k := key{f.Class, f.Module, f.Version, ""}
-		if f.Module == "" {
+		if compileClass(f.Class) {
+			k = key{f.Class, f.Package, "", f.Detail}
+		} else if f.Module == "" {
 			if named[f.Class] {
 				continue
 			}

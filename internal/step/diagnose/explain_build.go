@@ -52,6 +52,9 @@ func (e explainer) goTooOld() string {
 	}
 	s := fmt.Sprintf("%s requires go >= %s, but the builder runs go %s %s. %s.",
 		who, e.f.Detail, running, e.row(), e.c.describe("GOTOOLCHAIN"))
+	if strings.Contains(e.f.Line, "toolchain not available") {
+		s += fmt.Sprintf(" The go command tried to download go%s and switch to it, which it cannot do here: the toolchain is not in the module cache and the step is offline or its GOPROXY cannot serve it.", e.f.Detail)
+	}
 	if e.f.Module != "" {
 		return s + fmt.Sprintf(" Raise the go line of go.mod to %s%s with go get go@%s (the tidy target does it), so that Gopherfile picks a builder image with Go %s or newer; "+
 			"or require an older version of %s.", e.f.Detail, lines, e.f.Detail, e.f.Detail, e.f.Module)
