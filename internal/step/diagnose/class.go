@@ -3,9 +3,10 @@
 // It classifies the output of go mod download, go mod tidy -diff, go build,
 // go test, go generate and go list into the rows of the failure catalogue
 // (docs/failures.md: module downloads in rows 1-20, compiles in rows 21-24),
-// tells whether the failure is transient (worth a retry) or permanent, and writes one short paragraph per problem saying
-// which module failed, which setting was involved and where that setting came
-// from, and exactly what to change.
+// tells whether the failure is transient (worth a retry) or permanent, and
+// writes one short paragraph per problem saying which module or package
+// failed, which setting was involved and where that setting came from, and
+// exactly what to change.
 //
 // The package is pure: it does no I/O. The step helper (package step) runs it
 // inside the build steps, on the go command's output, so the paragraph a user

@@ -238,7 +238,7 @@ func goldenCases() []struct {
 			c.Compile = &CompileFacts{Binary: "relayd", Cgo: CgoAuto, CC: "gcc", Tags: "purego", Excluded: []Excluded{{
 				Package: "example.com/relay/cmd/relayd", Dir: "/src/cmd/relayd", Files: []string{"main.go", "main_other.go"},
 				Constraint: "//go:build linux && !purego; //go:build !linux && !purego",
-				Line: "package example.com/relay/cmd/relayd: build constraints exclude all Go files in /src/cmd/relayd",
+				Line:       "package example.com/relay/cmd/relayd: build constraints exclude all Go files in /src/cmd/relayd",
 			}}}
 		})},
 		{"mixed-transient", "mixed-transient.txt", with(func(c *Context) {
