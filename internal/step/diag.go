@@ -3,7 +3,10 @@ package step
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"os/exec"
+
+	"golang.org/x/mod/modfile"
 
 	"github.com/gopherfile/gopherfile/internal/goenv"
 	"github.com/gopherfile/gopherfile/internal/step/diagnose"
@@ -41,6 +44,7 @@ func (h *helper) diagContext(ctx context.Context, eff map[string]string) diagnos
 	if v := eff["GOVERSION"]; v != "" {
 		c.GoVersion = trimGo(v)
 	}
+	c.MainModule, c.Requires = readGoMod("go.mod")
 	set := func(dst *diagnose.Setting, name string) {
 		s := goenv.Setting{Name: name, Value: eff[name]}
 		if o, ok := h.cfg.Diag.Setting(name); ok {
@@ -73,6 +77,24 @@ func (h *helper) diagContext(ctx context.Context, eff map[string]string) diagnos
 // explain prints the diagnosis of a failed go command's output.
 func (h *helper) explain(ctx context.Context, output string, eff map[string]string) {
 	h.printf("\n%s", diagnose.Report(output, h.diagContext(ctx, eff)))
+}
+
+// readGoMod returns the module path and the requirements of a go.mod, for
+// the diagnosis; nothing when it cannot be read.
+func readGoMod(name string) (string, map[string]string) {
+	dt, err := os.ReadFile(name)
+	if err != nil {
+		return "", nil
+	}
+	f, err := modfile.ParseLax(name, dt, nil)
+	if err != nil || f.Module == nil {
+		return "", nil
+	}
+	req := make(map[string]string, len(f.Require))
+	for _, r := range f.Require {
+		req[r.Mod.Path] = r.Mod.Version
+	}
+	return f.Module.Mod.Path, req
 }
 
 func trimGo(v string) string {

@@ -180,10 +180,13 @@ type CompileFacts struct {
 	Tags string
 	// Cgo is how cgo was set: CgoAuto, CgoOff or CgoOn.
 	Cgo string
-	// CC is the C compiler the build would use, "" when the builder has
-	// none; NoCC names the target platform when it is not the build platform
-	// and the Gopherfile names no C cross compiler for it.
-	CC, NoCC string
+	// CC is the C compiler a cgo build uses ("gcc", CC or the Gopherfile's
+	// cc); CCMissing is true when the builder image does not have it.
+	CC        string
+	CCMissing bool
+	// NoCC names the target platform when it is not the build platform and
+	// the Gopherfile names no C cross compiler for it.
+	NoCC string
 	// Excluded are the left-out files the step helper found.
 	Excluded []Excluded
 }

@@ -129,7 +129,7 @@ func TestCompileFacts(t *testing.T) {
 	if r := Report(out, c); !strings.Contains(r, "row 24") {
 		t.Errorf("without facts, exclude all is row 24:\n%s", r)
 	}
-	c.Compile = &CompileFacts{Binary: "vault", Cgo: CgoAuto, Excluded: []Excluded{{
+	c.Compile = &CompileFacts{Binary: "vault", Cgo: CgoAuto, CC: "gcc", CCMissing: true, Excluded: []Excluded{{
 		Package: "example.com/vault/internal/hsm", Dir: "/src/internal/hsm", Files: []string{"hsm.go"}, Constraint: `import "C"`, Cgo: true,
 	}}}
 	r := Report(out, c)

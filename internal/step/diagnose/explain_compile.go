@@ -95,9 +95,9 @@ func (e explainer) needsCgo() string {
 	case fc.Cgo == CgoAuto && fc.NoCC != "":
 		s += fmt.Sprintf(" The Gopherfile leaves cgo unset, so Gopherfile builds a binary that needs cgo with it, linked statically; but %s is not the build platform and the Gopherfile names no C cross compiler for it: "+
 			"add cgo: true and cc: {%s: <compiler>} (one the builder image has, such as aarch64-linux-gnu-gcc), or build this binary for the build platform only.", fc.NoCC, fc.NoCC)
-	case fc.Cgo == CgoAuto && fc.CC == "":
-		s += " The Gopherfile leaves cgo unset, so Gopherfile builds a binary that needs cgo with it, linked statically; but the builder image has no C compiler:" +
-			" use a builder image with one (builder:, or go: for a golang:<version> image, which has gcc)."
+	case fc.Cgo == CgoAuto && fc.CCMissing:
+		s += fmt.Sprintf(" The Gopherfile leaves cgo unset, so Gopherfile builds a binary that needs cgo with it, linked statically; but the builder image has no C compiler %s:"+
+			" use a builder image with one (builder:, or go: for a golang:<version> image, which has gcc).", or(fc.CC, "gcc"))
 	case fc.Cgo == CgoAuto:
 		s += " The Gopherfile leaves cgo unset, so Gopherfile builds it again with cgo, linked statically."
 	case fc.Cgo == CgoOn:

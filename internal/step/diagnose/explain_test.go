@@ -182,7 +182,7 @@ func goldenCases() []struct {
 		})},
 		{"21-cgo-only-main-no-cc", "21-cgo-only-main.txt", with(func(c *Context) {
 			c.Stage = stepconfig.StageBuild
-			c.Compile = &CompileFacts{Binary: "hsmtool", Cgo: CgoAuto, Excluded: []Excluded{{
+			c.Compile = &CompileFacts{Binary: "hsmtool", Cgo: CgoAuto, CC: "gcc", CCMissing: true, Excluded: []Excluded{{
 				Package: "github.com/miekg/pkcs11", Files: []string{"pkcs11.go", "types.go"}, Constraint: `import "C"`, Cgo: true,
 				Line: "./main.go:12:14: undefined: pkcs11.New",
 			}}}
