@@ -34,6 +34,12 @@ the go.work workspace in DIR, building the program the project ships:
     tools, hack, scripts, docs and internal directories are never chosen.
     Other main packages are listed commented out.
 
+A release build that needs what the config's hooks install or generate
+(system packages such as a C library, go generate, make, a script) or C
+libraries its env points at is written commented out, with what to add
+(cgo: true, a builder: image that has the library), unless it is the only
+build.
+
 It turns cgo on when a package the build compiles needs it (go list -deps
 when the module cache has the dependencies, else the files in the tree),
 writes the Go version the project builds with (.go-version, .tool-versions,
@@ -102,6 +108,13 @@ func initCmd(args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "wrote %s with %d build(s): %s\n", out, len(p.Builds), strings.Join(list, ", "))
 		fmt.Fprintf(stdout, "  chosen: %s\n", p.Builds[0].Why)
+	}
+	if len(p.Held) > 0 {
+		held := p.HeldNames()
+		fmt.Fprintf(stdout, "  %d release build(s) written commented out: Gopherfile runs no release hooks, and they need what the hooks provide:\n", len(p.Held))
+		for i, b := range p.Held {
+			fmt.Fprintf(stdout, "    %s (%s): %s; to build it, add %s\n", held[i], b.Main, b.Held, b.Add)
+		}
 	}
 	if p.ModuleDir != "." {
 		fmt.Fprintf(stdout, "  module: %s (of the go.work workspace)\n", p.ModuleDir)
