@@ -1,6 +1,7 @@
 package step
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -15,17 +16,26 @@ import (
 // goEnv returns the go command's effective values of names (go env -json),
 // or nil when go env fails.
 func (h *helper) goEnv(ctx context.Context, names ...string) map[string]string {
+	m, _ := h.goEnvErr(ctx, names...)
+	return m
+}
+
+// goEnvErr is goEnv with the go command's error output when it fails ("" if
+// it did not run).
+func (h *helper) goEnvErr(ctx context.Context, names ...string) (map[string]string, string) {
 	cmd := exec.CommandContext(ctx, "go", append([]string{"env", "-json"}, names...)...)
 	cmd.Env = h.env
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return nil
+		return nil, stderr.String()
 	}
 	var m map[string]string
 	if json.Unmarshal(out, &m) != nil {
-		return nil
+		return nil, ""
 	}
-	return m
+	return m, ""
 }
 
 // diagContext is what the diagnosis knows: each setting's effective value
@@ -33,6 +43,9 @@ func (h *helper) goEnv(ctx context.Context, names ...string) map[string]string {
 func (h *helper) diagContext(ctx context.Context, eff map[string]string) diagnose.Context {
 	if eff == nil {
 		eff = h.goEnv(ctx, append(goenv.Names(), "GOVERSION")...)
+	}
+	if eff == nil {
+		eff = h.envSettings() // go env cannot run for this module (row 12)
 	}
 	c := diagnose.Context{
 		Stage:       h.cfg.Stage,
@@ -77,6 +90,18 @@ func (h *helper) diagContext(ctx context.Context, eff map[string]string) diagnos
 // explain prints the diagnosis of a failed go command's output.
 func (h *helper) explain(ctx context.Context, output string, eff map[string]string) {
 	h.printf("\n%s", diagnose.Report(output, h.diagContext(ctx, eff)))
+}
+
+// envSettings are the go settings of the step's environment, for when the
+// go command cannot say (go env fails before it starts: a toolchain switch).
+func (h *helper) envSettings() map[string]string {
+	m := map[string]string{}
+	for _, name := range goenv.Names() {
+		if v, ok := h.getenv(name); ok {
+			m[name] = v
+		}
+	}
+	return m
 }
 
 // readGoMod returns the module path and the requirements of a go.mod, for

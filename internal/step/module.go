@@ -39,7 +39,14 @@ func (h *helper) moduleStep(ctx context.Context) int {
 		h.printf("gopherfile: %v", err)
 		return 1
 	}
-	eff := h.goEnv(ctx, append(goenv.Names(), "GOVERSION")...)
+	eff, failed := h.goEnvErr(ctx, append(goenv.Names(), "GOVERSION")...)
+	if eff == nil && len(diagnose.Classify(failed)) > 0 {
+		// The go command runs but cannot start for this module: a go line
+		// newer than the builder, a toolchain switch it cannot make (row 12).
+		h.printf("%s", strings.TrimRight(failed, "\n"))
+		h.explain(ctx, failed, h.envSettings())
+		return 1
+	}
 	if eff == nil {
 		return h.noGo(ctx)
 	}
