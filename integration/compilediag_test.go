@@ -57,7 +57,7 @@ func TestCompileRows(t *testing.T) {
 		{"row 22 missing C header", "// #include <PCSC/winscard.h>\n", "", false,
 			[]string{"building app with cgo", "the C header PCSC/winscard.h is not in the builder image", "(row 22, C library missing in the builder)", "libpcsclite-dev", "builder:"}},
 		{"row 22 no pkg-config", "// #cgo pkg-config: libpcsclite\n", "", false,
-			[]string{"the builder image has no pkg-config", "(row 22, C library missing in the builder)", "pkg-config"}},
+			[]string{"has no pkg-config, which cgo runs to find the flags of the C library libpcsclite", "(row 22, C library missing in the builder)", "libpcsclite-dev and pkg-config"}},
 		{"row 22 library missing for a static link", "// #cgo LDFLAGS: -lpcsclite\n", "", false,
 			[]string{"the linker cannot find the C library libpcsclite", "(row 22, C library missing in the builder)", "libpcsclite-dev", "set cgo: true to link dynamically"}},
 	}

@@ -104,7 +104,22 @@ func (h *helper) compileFacts(ctx context.Context, output string) *diagnose.Comp
 		f.Cgo = diagnose.CgoOff
 	}
 	f.Excluded = h.excludedFiles(ctx, output)
+	if pkg := diagnose.PkgConfigPackage(output); pkg != "" {
+		f.PkgConfig = h.cgoPkgConfig(ctx, pkg)
+	}
 	return f
+}
+
+// cgoPkgConfig returns the pkg-config packages a package's cgo asks for.
+func (h *helper) cgoPkgConfig(ctx context.Context, pkg string) []string {
+	args := []string{"list", "-e", "-f", "{{join .CgoPkgConfig \" \"}}"}
+	if t := h.buildTags(); t != "" {
+		args = append(args, "-tags="+t)
+	}
+	cmd := exec.CommandContext(ctx, "go", append(args, pkg)...)
+	cmd.Env = append(append([]string(nil), h.env...), "CGO_ENABLED=1")
+	out, _ := cmd.Output()
+	return strings.Fields(string(out))
 }
 
 // explainCompile prints the diagnosis of a failed go build when it

@@ -27,6 +27,12 @@ var card = testproxy.Module{Path: "example.com/card", Version: "v1.0.0", Files: 
 	"pcsc.go": "package card\n\n// static int two(void) { return 2; }\nimport \"C\"\n\ntype scTx struct{}\n\nfunc (scTx) n() int { return int(C.two()) }\n",
 }}
 
+// pcsc is card with its C flags from pkg-config, as go-piv/piv-go's.
+var pcsc = testproxy.Module{Path: "example.com/card", Version: "v1.0.0", Files: map[string]string{
+	"card.go": card.Files["card.go"],
+	"pcsc.go": "package card\n\n// #cgo pkg-config: libpcsclite\n// static int two(void) { return 2; }\nimport \"C\"\n\ntype scTx struct{}\n\nfunc (scTx) n() int { return int(C.two()) }\n",
+}}
+
 // buildWith runs the build step; auto is cgo unset in the Gopherfile.
 func (f *fixture) buildWith(auto bool, tags, noCC string, env ...string) (int, string, string) {
 	f.t.Helper()
@@ -63,6 +69,7 @@ func TestCgoOnlyDeclarations(t *testing.T) {
 		auto     bool
 		tags     string
 		noCC     string
+		env      []string
 		wantCode int
 		want     []string
 		notWant  []string
@@ -104,6 +111,13 @@ func TestCgoOnlyDeclarations(t *testing.T) {
 			notWant:  []string{"with cgo"},
 		},
 		{
+			name: "no pkg-config for the cgo build", mod: pcsc, auto: true,
+			files:    map[string]string{"main.go": useCard},
+			env:      []string{"PKG_CONFIG=gf-no-pkg-config"}, // as a builder image without it
+			wantCode: 1,
+			want:     []string{"building app with cgo", "has no pkg-config, which cgo runs to find the flags of the C library libpcsclite (#cgo pkg-config: libpcsclite)", "(row 22", "libpcsclite-dev"},
+		},
+		{
 			name: "an undefined name declared nowhere", mod: lib, auto: true,
 			files:    map[string]string{"main.go": "package main\n\nfunc main() { nosuch() }\n"},
 			wantCode: 1,
@@ -119,7 +133,7 @@ func TestCgoOnlyDeclarations(t *testing.T) {
 				f.write(name, content)
 			}
 			f.fetch()
-			code, log, bin := f.buildWith(tc.auto, tc.tags, tc.noCC)
+			code, log, bin := f.buildWith(tc.auto, tc.tags, tc.noCC, tc.env...)
 			t.Logf("the step's output:\n%s", log)
 			if code != tc.wantCode {
 				t.Fatalf("exit %d, want %d:\n%s", code, tc.wantCode, log)

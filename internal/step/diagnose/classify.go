@@ -55,7 +55,7 @@ func Classify(output string) []Finding {
 			continue
 		}
 		if f, ok := classifyRecord(rec); ok {
-			if compileClass(f.Class) {
+			if compileClass(f.Class) && f.Package == "" {
 				f.Package = pkg
 			}
 			found = append(found, f)

@@ -162,6 +162,8 @@ func TestClassifyFixtures(t *testing.T) {
 		{"22-header.txt", []want{{CLibMissing, "github.com/google/gopacket", "v1.1.19", "", "header pcap.h"}}},
 		{"22-pkg-config-package.txt", []want{{CLibMissing, "", "", "", "pkg-config libpcsclite"}}},
 		{"22-static-library.txt", []want{{CLibMissing, "", "", "", "library pcsclite"}}},
+		{"22-pkg-config-missing.txt", []want{{CLibMissing, "", "", "", "command pkg-config"}}},
+		{"22-no-c-compiler.txt", []want{{CLibMissing, "", "", "", "compiler x86_64-linux-musl-gcc"}}},
 		{"23-xtools-tokeninternal.txt", []want{{ToolTooOld, "golang.org/x/tools", "v0.24.0", "", ""}}},
 		{"23-xtools-pkgbits-panic.txt", []want{{ToolTooOld, "golang.org/x/tools", "v0.1.12", "", ""}}},
 		{"23-xtools-internal-error.txt", []want{{ToolTooOld, "", "", "", "stringer"}}},

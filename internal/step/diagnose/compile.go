@@ -28,7 +28,8 @@ var (
 	reLib        = regexp.MustCompile(`cannot find -l([^ :]+)`)
 	rePkgConfig  = regexp.MustCompile(`Package (\S+) was not found in the pkg-config search path`)
 	reCCompiler  = regexp.MustCompile(`C compiler "([^"]+)" not found`)
-	reNoPkgCfg   = regexp.MustCompile(`exec: "pkg-config": executable file not found`)
+	reNoPkgCfg   = regexp.MustCompile(`exec: "[^"]*pkg-config[^"]*": executable file not found`)
+	reCgoPkg     = regexp.MustCompile(`^(\S+): exec: "`)
 	reExcludeAll = regexp.MustCompile(`(?:package|imports) (\S+): build constraints exclude all Go files in (\S+)`)
 	reExcludeDir = regexp.MustCompile(`build constraints exclude all Go files in (\S+)`)
 	// The tool of row 23 that printed "internal error: ...".
@@ -69,6 +70,9 @@ func refineCompile(f *Finding, text string) {
 			f.Detail = "pkg-config " + rePkgConfig.FindStringSubmatch(text)[1]
 		case reNoPkgCfg.MatchString(text):
 			f.Detail = "command pkg-config"
+			if m := reCgoPkg.FindStringSubmatch(f.Line); m != nil {
+				f.Package = m[1] // "P: exec: ...": go names the package
+			}
 		case reCCompiler.MatchString(text):
 			f.Detail = "compiler " + reCCompiler.FindStringSubmatch(text)[1]
 		}
@@ -189,6 +193,9 @@ type CompileFacts struct {
 	NoCC string
 	// Excluded are the left-out files the step helper found.
 	Excluded []Excluded
+	// PkgConfig are the pkg-config packages (#cgo pkg-config:) of the
+	// package whose cgo could not run pkg-config.
+	PkgConfig []string
 }
 
 // How a compile used cgo (CompileFacts.Cgo).
@@ -289,6 +296,20 @@ func (e CompileError) Undefined() (qualifier, name string, ok bool) {
 		return q, n, true
 	}
 	return "", rest, true
+}
+
+// PkgConfigPackage returns the package whose cgo found no pkg-config
+// command in go's output, "" if none did.
+func PkgConfigPackage(output string) string {
+	for _, line := range strings.Split(output, "\n") {
+		line = strings.TrimSpace(line)
+		if reNoPkgCfg.MatchString(line) {
+			if m := reCgoPkg.FindStringSubmatch(line); m != nil {
+				return m[1]
+			}
+		}
+	}
+	return ""
 }
 
 // ExcludedDirs returns the directories of "build constraints exclude all Go

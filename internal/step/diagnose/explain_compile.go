@@ -113,6 +113,10 @@ func (e explainer) needsCgo() string {
 
 func (e explainer) cLibMissing() string {
 	kind, name, _ := strings.Cut(e.f.Detail, " ")
+	pc := ""
+	if kind == "command" && len(e.facts().PkgConfig) > 0 {
+		pc = e.facts().PkgConfig[0]
+	}
 	var what string
 	switch kind {
 	case "header":
@@ -123,6 +127,9 @@ func (e explainer) cLibMissing() string {
 		what = fmt.Sprintf("pkg-config finds no %s.pc for the C library %s in the builder image", name, name)
 	case "command":
 		what = "the builder image has no pkg-config, which cgo runs to find the C library's flags"
+		if pc != "" {
+			what = fmt.Sprintf("the builder image has no pkg-config, which cgo runs to find the flags of the C library %s (#cgo pkg-config: %s)", pc, strings.Join(e.facts().PkgConfig, " "))
+		}
 	case "compiler":
 		what = fmt.Sprintf("the builder image has no C compiler %s", name)
 	default:
@@ -134,31 +141,47 @@ func (e explainer) cLibMissing() string {
 	}
 	s := e.pkgLead(fmt.Sprintf("%s%s %s%s.", what, for_, e.row(), e.evidence()))
 	lib := lookupCLib(e.f.Detail)
+	if pc != "" {
+		lib = lookupCLib("pkg-config " + pc)
+	}
 	switch {
+	case lib != nil && kind == "command":
+		s += fmt.Sprintf(" It is in the Debian package pkg-config, and %s in %s.", pc, lib.dev)
 	case lib != nil:
 		s += fmt.Sprintf(" It is in the Debian package %s.", lib.dev)
 	case kind == "command":
 		s += " It is in the Debian package pkg-config, and the C library in its -dev package."
-	case kind == "compiler":
+	case kind == "compiler" && (name == "gcc" || name == "cc"):
 		s += " It is in the Debian package gcc (build-essential); the golang:<version> images have it."
+	case kind == "compiler":
+		s += fmt.Sprintf(" CC or cc: names %s: use a builder image that has it, or name a compiler the builder image has.", name)
 	}
 	if kind == "library" && e.facts().Cgo == CgoAuto {
 		s += " The Gopherfile leaves cgo unset, so the binary is linked statically, which needs the static library lib" + name +
 			".a: many -dev packages have only the shared one, so set cgo: true to link dynamically."
 	}
-	debs := []string{"<the library's -dev package>"}
+	var debs []string
 	switch {
-	case lib != nil && kind == "pkg-config":
+	case lib != nil && (kind == "pkg-config" || kind == "command"):
 		debs = []string{lib.dev, "pkg-config"}
 	case lib != nil:
 		debs = []string{lib.dev}
 	case kind == "command":
-		debs = []string{"pkg-config", "<the library's -dev package>"}
+		debs = []string{"pkg-config"}
 	case kind == "compiler":
 		debs = []string{"gcc"}
 	}
-	s += fmt.Sprintf(" Gopherfile runs no release hooks and installs no system packages: build with a builder image that has %s (builder: an image FROM golang:%s with apt-get install %s)",
-		strings.Join(debs, " and "), or(e.c.GoVersion, "<version>"), strings.Join(debs, " "))
+	golang := "golang:" + or(e.c.GoVersion, "<go>")
+	if kind == "compiler" && name != "gcc" && name != "cc" {
+		return s
+	}
+	if len(debs) > 0 && lib != nil || kind == "compiler" {
+		s += fmt.Sprintf(" Gopherfile runs no release hooks and installs no system packages: build with a builder image that has %s (builder: an image FROM %s with apt-get install %s)",
+			strings.Join(debs, " and "), golang, strings.Join(debs, " "))
+	} else {
+		s += fmt.Sprintf(" Gopherfile runs no release hooks and installs no system packages: build with a builder image that has the C library's -dev package%s (builder: an image FROM %s that installs them)",
+			map[bool]string{true: " and pkg-config", false: ""}[kind == "command"], golang)
+	}
 	if kind != "compiler" {
 		run := "its shared library"
 		if lib != nil && lib.runtime != "" {

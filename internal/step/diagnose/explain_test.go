@@ -210,6 +210,14 @@ func goldenCases() []struct {
 			c.Stage = stepconfig.StageBuild
 			c.Compile = &CompileFacts{Binary: "pivtool", Cgo: CgoOn, CC: "gcc"}
 		})},
+		{"22-pkg-config-missing", "22-pkg-config-missing.txt", with(func(c *Context) {
+			c.Stage, c.GoVersion = stepconfig.StageBuild, "1.27.4"
+			c.Compile = &CompileFacts{Binary: "app", Cgo: CgoAuto, CC: "gcc", PkgConfig: []string{"libpcsclite"}}
+		})},
+		{"22-no-c-compiler", "22-no-c-compiler.txt", with(func(c *Context) {
+			c.Stage = stepconfig.StageBuild
+			c.Compile = &CompileFacts{Binary: "vault", Cgo: CgoOn, CC: "x86_64-linux-musl-gcc", CCMissing: true}
+		})},
 		{"22-static-library", "22-static-library.txt", with(func(c *Context) {
 			c.Stage = stepconfig.StageBuild
 			c.Compile = &CompileFacts{Binary: "pivtool", Cgo: CgoAuto, CC: "gcc"}

@@ -53,7 +53,7 @@ var markers = compileMarkers([]marker{
 	{class: CLibMissing, pattern: `fatal error: [^ :]+: No such file or directory`},
 	{class: CLibMissing, pattern: `cannot find -l[^ :]+`},
 	{class: CLibMissing, pattern: `was not found in the pkg-config search path`},
-	{class: CLibMissing, pattern: `exec: "pkg-config": executable file not found`},
+	{class: CLibMissing, pattern: `exec: "[^"]*pkg-config[^"]*": executable file not found`},
 	{class: CLibMissing, pattern: `C compiler "[^"]+" not found`},
 
 	// Row 24 (row 21 when the step helper finds cgo files there: see
