@@ -97,6 +97,31 @@ func initCmd(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "wrote %s: the project's .dockerignore leaves the sources out of the build context\n", ignore)
 	}
 
+	printSummary(stdout, p, out)
+	for _, n := range p.Notes {
+		fmt.Fprintf(stderr, "note: %s\n", n)
+	}
+
+	facts := p.Facts
+	ws := lint.Check(s, pos, facts, lint.Options{Tree: os.DirFS(dir)})
+	var nErr int
+	for _, w := range ws {
+		if w.Level >= lint.LevelError {
+			nErr++
+		}
+		fmt.Fprintln(stderr, formatWarning(out, w))
+	}
+	if nErr > 0 {
+		fmt.Fprintf(stderr, "%s: the lint checks found %s in what init wrote: fix them before building\n", out, plural(nErr, "error"))
+		return exitError(1)
+	}
+	fmt.Fprintln(stdout, "next: gopherfile lint, then docker buildx build -f Gopherfile -t IMAGE .")
+	return nil
+}
+
+// printSummary prints what init wrote: the builds and why, the release
+// builds it wrote commented out, and the settings it chose.
+func printSummary(stdout io.Writer, p *scaffold.Project, out string) {
 	names := p.Names()
 	switch len(p.Builds) {
 	case 0:
@@ -131,23 +156,4 @@ func initCmd(args []string, stdout, stderr io.Writer) error {
 	if len(p.Others) > 0 {
 		fmt.Fprintf(stdout, "  %d other main package(s) listed commented out\n", len(p.Others))
 	}
-	for _, n := range p.Notes {
-		fmt.Fprintf(stderr, "note: %s\n", n)
-	}
-
-	facts := p.Facts
-	ws := lint.Check(s, pos, facts, lint.Options{Tree: os.DirFS(dir)})
-	var nErr int
-	for _, w := range ws {
-		if w.Level >= lint.LevelError {
-			nErr++
-		}
-		fmt.Fprintln(stderr, formatWarning(out, w))
-	}
-	if nErr > 0 {
-		fmt.Fprintf(stderr, "%s: the lint checks found %s in what init wrote: fix them before building\n", out, plural(nErr, "error"))
-		return exitError(1)
-	}
-	fmt.Fprintln(stdout, "next: gopherfile lint, then docker buildx build -f Gopherfile -t IMAGE .")
-	return nil
 }

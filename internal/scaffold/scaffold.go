@@ -212,9 +212,7 @@ func Analyze(root string, opt Options) (*Project, error) {
 	p.detectCgo(root, tree, mods, chosen, opt)
 	p.checkTidy()
 	p.Go = goVersionHint(fsys, p, rc)
-	for i := range p.Held {
-		p.Held[i].Add = strings.ReplaceAll(p.Held[i].Add, "golang:<go>", "golang:"+p.builderGo())
-	}
+	p.nameBuilderGo()
 	p.checkReplaces(chosen)
 	p.checkDockerignore(fsys)
 	return p, nil
@@ -385,6 +383,14 @@ func (p *Project) fromRanking(cands []*candidate) *module {
 	c := cands[0]
 	p.Builds = []Build{{Main: relMain(c.mod.dir, c.dir), Why: c.why}}
 	return c.mod
+}
+
+// nameBuilderGo puts the builder's Go version into the advice of the held
+// builds.
+func (p *Project) nameBuilderGo() {
+	for i := range p.Held {
+		p.Held[i].Add = strings.ReplaceAll(p.Held[i].Add, "golang:<go>", "golang:"+p.builderGo())
+	}
 }
 
 // builderGo is the Go version of the builder the Gopherfile picks: go:

@@ -40,15 +40,8 @@ func (h *helper) moduleStep(ctx context.Context) int {
 		return 1
 	}
 	eff, failed := h.goEnvErr(ctx, append(goenv.Names(), "GOVERSION")...)
-	if eff == nil && len(diagnose.Classify(failed)) > 0 {
-		// The go command runs but cannot start for this module: a go line
-		// newer than the builder, a toolchain switch it cannot make (row 12).
-		h.printf("%s", strings.TrimRight(failed, "\n"))
-		h.explain(ctx, failed, h.envSettings())
-		return 1
-	}
 	if eff == nil {
-		return h.noGo(ctx)
+		return h.noGo(ctx, failed)
 	}
 	goproxy := eff["GOPROXY"]
 	origin := h.proxySource
@@ -330,8 +323,15 @@ func copyTidied(out string) error {
 	return nil
 }
 
-// noGo explains a builder without a usable go command.
-func (h *helper) noGo(ctx context.Context) int {
+// noGo explains a go command that cannot start: for this module (a go
+// line newer than the builder, a toolchain switch it cannot make: row 12),
+// or at all (no go command). failed is go env's error output.
+func (h *helper) noGo(ctx context.Context, failed string) int {
+	if len(diagnose.Classify(failed)) > 0 {
+		h.printf("%s", strings.TrimRight(failed, "\n"))
+		h.explain(ctx, failed, h.envSettings())
+		return 1
+	}
 	path, _ := h.getenv("PATH")
 	h.printf("gopherfile: the builder image has no go command on its PATH (%s): use a Go builder image (builder:, --build-arg BUILDER_IMAGE) such as golang:%s", path, or(h.cfg.Diag.GoVersion, "1.26"))
 	return 1

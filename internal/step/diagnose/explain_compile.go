@@ -160,28 +160,10 @@ func (e explainer) cLibMissing() string {
 		s += " The Gopherfile leaves cgo unset, so the binary is linked statically, which needs the static library lib" + name +
 			".a: many -dev packages have only the shared one, so set cgo: true to link dynamically."
 	}
-	var debs []string
-	switch {
-	case lib != nil && (kind == "pkg-config" || kind == "command"):
-		debs = []string{lib.dev, "pkg-config"}
-	case lib != nil:
-		debs = []string{lib.dev}
-	case kind == "command":
-		debs = []string{"pkg-config"}
-	case kind == "compiler":
-		debs = []string{"gcc"}
-	}
-	golang := "golang:" + or(e.c.GoVersion, "<go>")
 	if kind == "compiler" && name != "gcc" && name != "cc" {
 		return s
 	}
-	if len(debs) > 0 && lib != nil || kind == "compiler" {
-		s += fmt.Sprintf(" Gopherfile runs no release hooks and installs no system packages: build with a builder image that has %s (builder: an image FROM %s with apt-get install %s)",
-			strings.Join(debs, " and "), golang, strings.Join(debs, " "))
-	} else {
-		s += fmt.Sprintf(" Gopherfile runs no release hooks and installs no system packages: build with a builder image that has the C library's -dev package%s (builder: an image FROM %s that installs them)",
-			map[bool]string{true: " and pkg-config", false: ""}[kind == "command"], golang)
-	}
+	s += e.builderAdvice(kind, name, lib)
 	if kind != "compiler" {
 		run := "its shared library"
 		if lib != nil && lib.runtime != "" {
@@ -262,4 +244,29 @@ func (e explainer) tagsExclude() string {
 	}
 	return e.pkgLead(fmt.Sprintf("build constraints (%s) leave out %s with %s for this platform, so %s %s.",
 		x.Constraint, strings.Join(x.Files, ", "), tags, so, e.row())) + fix
+}
+
+// builderAdvice is row 22's "use a builder image that has it" clause.
+func (e explainer) builderAdvice(kind, name string, lib *cLib) string {
+	s := ""
+	var debs []string
+	switch {
+	case lib != nil && (kind == "pkg-config" || kind == "command"):
+		debs = []string{lib.dev, "pkg-config"}
+	case lib != nil:
+		debs = []string{lib.dev}
+	case kind == "command":
+		debs = []string{"pkg-config"}
+	case kind == "compiler":
+		debs = []string{"gcc"}
+	}
+	golang := "golang:" + or(e.c.GoVersion, "<go>")
+	if len(debs) > 0 && lib != nil || kind == "compiler" {
+		s += fmt.Sprintf(" Gopherfile runs no release hooks and installs no system packages: build with a builder image that has %s (builder: an image FROM %s with apt-get install %s)",
+			strings.Join(debs, " and "), golang, strings.Join(debs, " "))
+	} else {
+		s += fmt.Sprintf(" Gopherfile runs no release hooks and installs no system packages: build with a builder image that has the C library's -dev package%s (builder: an image FROM %s that installs them)",
+			map[bool]string{true: " and pkg-config", false: ""}[kind == "command"], golang)
+	}
+	return s
 }
