@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"strings"
+	"unicode"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -91,7 +92,14 @@ func buildHooks(own, global *yaml.Node) []hook {
 // one (go mod tidy, git, echo...), and, in the global hooks, for a command
 // it does not know.
 func classifyHook(cmd string, own bool) (hook, bool) {
-	h := hook{Cmd: cmd}
+	// The command goes into comments and init's output: no control
+	// characters (a newline or a terminal escape) from the release config.
+	h := hook{Cmd: strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, cmd)}
 	for _, words := range simpleCommands(cmd) {
 		kind, pkgs := commandKind(words, own)
 		h.Packages = append(h.Packages, pkgs...)

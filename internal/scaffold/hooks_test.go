@@ -238,6 +238,9 @@ func TestClassifyHook(t *testing.T) {
 			t.Errorf("classifyHook(%q) = %q %q %v, want %q %q", tt.cmd, h.Kind, h.Packages, ok, tt.kind, tt.pkgs)
 		}
 	}
+	if h, _ := classifyHook("make gen\x1b[2J\nbuilds: []", true); strings.ContainsAny(h.Cmd, "\x1b\n") {
+		t.Errorf("control characters kept: %q", h.Cmd)
+	}
 	if _, ok := classifyHook("upx --best dist/app", false); ok {
 		t.Error("an unknown command of the global hooks holds the builds")
 	}
