@@ -94,12 +94,7 @@ func buildHooks(own, global *yaml.Node) []hook {
 func classifyHook(cmd string, own bool) (hook, bool) {
 	// The command goes into comments and init's output: no control
 	// characters (a newline or a terminal escape) from the release config.
-	h := hook{Cmd: strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, cmd)}
+	h := hook{Cmd: printable(cmd)}
 	for _, words := range simpleCommands(cmd) {
 		kind, pkgs := commandKind(words, own)
 		h.Packages = append(h.Packages, pkgs...)
@@ -225,6 +220,17 @@ func packageArgs(args []string) []string {
 	return out
 }
 
+// printable replaces control characters (a newline, a terminal escape) by
+// spaces.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
 // cLibraries are the packages of hooks that are C libraries (Debian -dev,
 // Alpine and Fedora -devel packages).
 func cLibraries(hooks []hook) []string {
@@ -247,7 +253,7 @@ func cEnv(env []string) []string {
 		k, _, _ := strings.Cut(e, "=")
 		switch k {
 		case "PKG_CONFIG_PATH", "PKG_CONFIG_SYSROOT_DIR", "CGO_CFLAGS", "CGO_CPPFLAGS", "CGO_CXXFLAGS", "CGO_LDFLAGS":
-			out = append(out, e)
+			out = append(out, printable(e))
 		}
 	}
 	return out
