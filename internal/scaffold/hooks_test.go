@@ -198,6 +198,9 @@ func TestReleaseHooks(t *testing.T) {
 				}
 			}
 			text := p.Render()
+			if strings.Contains(text, "<go>") || strings.Contains(all, "<go>") {
+				t.Errorf("a placeholder for the builder's Go is left:\n%s", text)
+			}
 			for _, r := range tt.rendered {
 				if !strings.Contains(text, r) {
 					t.Errorf("the Gopherfile lacks %q:\n%s", r, text)

@@ -385,11 +385,21 @@ func (p *Project) fromRanking(cands []*candidate) *module {
 	return c.mod
 }
 
-// nameBuilderGo puts the builder's Go version into the advice of the held
-// builds.
+// nameBuilderGo puts the builder's Go version into the advice about
+// release hooks (heldReason writes golang:<go>).
 func (p *Project) nameBuilderGo() {
+	v := "golang:" + p.builderGo()
+	fill := func(s *string) { *s = strings.ReplaceAll(*s, "golang:<go>", v) }
 	for i := range p.Held {
-		p.Held[i].Add = strings.ReplaceAll(p.Held[i].Add, "golang:<go>", "golang:"+p.builderGo())
+		fill(&p.Held[i].Add)
+	}
+	for i := range p.Builds {
+		for j := range p.Builds[i].Notes {
+			fill(&p.Builds[i].Notes[j])
+		}
+	}
+	for i := range p.Notes {
+		fill(&p.Notes[i])
 	}
 }
 
