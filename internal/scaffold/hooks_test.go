@@ -198,7 +198,7 @@ func TestReleaseHooks(t *testing.T) {
 				}
 			}
 			text := p.Render()
-			if strings.Contains(text, "<go>") || strings.Contains(all, "<go>") {
+			if strings.Contains(text, "FROM golang:<go>") || strings.Contains(all, "FROM golang:<go>") {
 				t.Errorf("a placeholder for the builder's Go is left:\n%s", text)
 			}
 			for _, r := range tt.rendered {
