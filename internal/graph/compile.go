@@ -78,7 +78,7 @@ func (g *Graph) compileOne(target ocispecs.Platform, b plan.Binary, flags []stri
 		cc:      cc,
 		gocache: &target,
 		out:     plan.OutDir,
-		cfg: stepconfig.Config{Stage: stepconfig.StageBuild, Build: &stepconfig.BuildOpts{
+		cfg: stepconfig.Config{Build: &stepconfig.BuildOpts{
 			Name: b.Name, Main: b.Main, Output: out,
 		}},
 	}
@@ -165,7 +165,7 @@ func (g *Graph) compileDeps(target ocispecs.Platform, b plan.Binary, cc string) 
 		bin:    &b,
 		cc:     cc,
 		out:    plan.OutDir,
-		cfg:    stepconfig.Config{Stage: stepconfig.StageList, Deps: &stepconfig.DepsOpts{List: list}},
+		cfg:    stepconfig.Config{Deps: &stepconfig.DepsOpts{List: list}},
 	}).GetMount(plan.OutDir)
 
 	bargs := append([]string{"build", "-trimpath"}, flags...)
@@ -187,7 +187,7 @@ func (g *Graph) compileDeps(target ocispecs.Platform, b plan.Binary, cc string) 
 		out:    plan.DepCache,
 		extra:  []bk.RunOption{bk.AddMount(plan.PkgList, pkgs, bk.Readonly)},
 		env:    map[string]string{"GOCACHE": plan.DepCache},
-		cfg: stepconfig.Config{Stage: stepconfig.StageDeps, Deps: &stepconfig.DepsOpts{
+		cfg: stepconfig.Config{Deps: &stepconfig.DepsOpts{
 			List: path.Join(plan.PkgList, "gopherfile-packages.txt"), Cache: plan.DepCache,
 		}},
 	}).GetMount(plan.DepCache)

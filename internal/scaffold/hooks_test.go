@@ -119,8 +119,8 @@ func TestReleaseHooks(t *testing.T) {
 			add: []string{"cgo: true", "a builder: image that has libpcsclite-dev", "apt-get install libpcsclite-dev pkg-config", "image.base"},
 			rendered: []string{
 				"  # Not built: .goreleaser.yml build \"linux-pivkey-pkcs11key-amd64\" runs",
-				"  # - name: cosign-linux-pivkey-pkcs11key-amd64\n  #   main: ./cmd/cosign\n  #   tags: [pivkey, pkcs11key]\n",
-				"  # - name: cosign-linux-pivkey-pkcs11key-arm64\n",
+				"  # - name: \"cosign-linux-pivkey-pkcs11key-amd64\"\n  #   main: \"./cmd/cosign\"\n  #   tags: [\"pivkey\", \"pkcs11key\"]\n",
+				"  # - name: \"cosign-linux-pivkey-pkcs11key-arm64\"\n",
 			},
 			cgoWhy: `.goreleaser.yml build "linux" sets CGO_ENABLED=0`,
 		},

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/gopherfile/gopherfile/internal/gosrc"
+	"github.com/gopherfile/gopherfile/internal/safefile"
 	"github.com/gopherfile/gopherfile/internal/step/diagnose"
 )
 
@@ -71,6 +72,17 @@ func cgoWhy(facts *diagnose.CompileFacts) string {
 	return ""
 }
 
+// cgoByBuildOutput returns why a go command that failed without cgo needs
+// it: the files the build left out are cgo files (cgoWhy). The minimal root
+// asks it of every failed go command, to move the step to an image with a C
+// compiler.
+func (h *helper) cgoByBuildOutput(output string) string {
+	if v, _ := h.getenv("CGO_ENABLED"); v == "1" {
+		return ""
+	}
+	return cgoWhy(&diagnose.CompileFacts{Excluded: h.excludedFiles(context.Background(), output)})
+}
+
 // cgoByDeps returns why the main package needs cgo when it imports a
 // dependency known to need it, "" when it does not or go list cannot say.
 func (h *helper) cgoByDeps(ctx context.Context, main string) string {
@@ -80,7 +92,7 @@ func (h *helper) cgoByDeps(ctx context.Context, main string) string {
 		files = append(files, filepath.Join(r.SrcDir, "go.work"))
 	}
 	for _, f := range files {
-		if dt, err := os.ReadFile(f); err == nil {
+		if dt, err := safefile.ReadPath(f, safefile.MaxGoMod); err == nil {
 			text.Write(dt)
 		}
 	}
@@ -139,6 +151,10 @@ func (h *helper) buildWithCgo(ctx context.Context, why, failed string, facts *di
 	noCompiler := false
 	if f := strings.Fields(compiler); len(f) == 0 || !onPath(f[0]) {
 		noCompiler = true
+	}
+	if noCompiler && h.cfg.MinimalRoot && c.NoCC == "" {
+		// The golang image has gcc: the step runs again there.
+		return goResult{code: h.needsImage("a C compiler", b.Name+" needs cgo: "+why)}
 	}
 	if facts != nil && (c.NoCC != "" || noCompiler) {
 		// Row 21: the paragraph says why and what to set.

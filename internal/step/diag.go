@@ -4,12 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
-	"os/exec"
 
 	"golang.org/x/mod/modfile"
 
 	"github.com/gopherfile/gopherfile/internal/goenv"
+	"github.com/gopherfile/gopherfile/internal/safefile"
 	"github.com/gopherfile/gopherfile/internal/step/diagnose"
 )
 
@@ -23,8 +22,7 @@ func (h *helper) goEnv(ctx context.Context, names ...string) map[string]string {
 // goEnvErr is goEnv with the go command's error output when it fails ("" if
 // it did not run).
 func (h *helper) goEnvErr(ctx context.Context, names ...string) (map[string]string, string) {
-	cmd := exec.CommandContext(ctx, "go", append([]string{"env", "-json"}, names...)...)
-	cmd.Env = h.env
+	cmd := h.goCommand(ctx, append([]string{"env", "-json"}, names...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -58,20 +56,7 @@ func (h *helper) diagContext(ctx context.Context, eff map[string]string) diagnos
 		c.GoVersion = trimGo(v)
 	}
 	c.MainModule, c.Requires = readGoMod("go.mod")
-	set := func(dst *diagnose.Setting, name string) {
-		s := goenv.Setting{Name: name, Value: eff[name]}
-		if o, ok := h.cfg.Diag.Setting(name); ok {
-			s.Origin, s.Field = o.Origin, o.Field
-		} else if _, ok := h.getenv(name); ok {
-			s.Origin = "builder image env"
-		} else if s.Value != "" && s.Value != goenv.Default(name) {
-			s.Origin = "the builder's go env ($GOROOT/go.env)"
-		}
-		if name == "GOPROXY" && h.proxySource != "" {
-			s.Value, s.Origin = h.proxyValue, h.proxySource
-		}
-		*dst = s
-	}
+	set := func(dst *diagnose.Setting, name string) { *dst = h.setting(eff, name) }
 	set(&c.GOPROXY, "GOPROXY")
 	set(&c.GOPRIVATE, "GOPRIVATE")
 	set(&c.GONOPROXY, "GONOPROXY")
@@ -85,6 +70,23 @@ func (h *helper) diagContext(ctx context.Context, eff map[string]string) diagnos
 		c.GOPROXY = goenv.Setting{Name: "GOPROXY", Value: "off", Origin: "Gopherfile: the " + h.cfg.Stage + " step is offline"}
 	}
 	return c
+}
+
+// setting is a go setting's effective value (from the go command) and
+// where it came from (from the Config).
+func (h *helper) setting(eff map[string]string, name string) goenv.Setting {
+	s := goenv.Setting{Name: name, Value: eff[name]}
+	if o, ok := h.cfg.Diag.Setting(name); ok {
+		s.Origin, s.Field = o.Origin, o.Field
+	} else if _, ok := h.getenv(name); ok {
+		s.Origin = "builder image env"
+	} else if s.Value != "" && s.Value != goenv.Default(name) {
+		s.Origin = "the builder's go env ($GOROOT/go.env)"
+	}
+	if name == "GOPROXY" && h.proxySource != "" {
+		s.Value, s.Origin = h.proxyValue, h.proxySource
+	}
+	return s
 }
 
 // explain prints the diagnosis of a failed go command's output.
@@ -107,7 +109,7 @@ func (h *helper) envSettings() map[string]string {
 // readGoMod returns the module path and the requirements of a go.mod, for
 // the diagnosis; nothing when it cannot be read.
 func readGoMod(name string) (string, map[string]string) {
-	dt, err := os.ReadFile(name)
+	dt, err := safefile.ReadPath(name, safefile.MaxGoMod)
 	if err != nil {
 		return "", nil
 	}

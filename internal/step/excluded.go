@@ -7,7 +7,6 @@ import (
 	"go/parser"
 	"go/token"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -215,7 +214,7 @@ func (h *helper) listPackages(ctx context.Context, paths []string) map[string]li
 	if t := h.buildTags(); t != "" {
 		args = append(args, "-tags="+t)
 	}
-	cmd := exec.CommandContext(ctx, "go", append(args, uniq...)...)
+	cmd := h.goCommand(ctx, append(args, uniq...)...)
 	cmd.Env = append(append([]string(nil), h.env...), "CGO_ENABLED=1")
 	var out bytes.Buffer
 	cmd.Stdout = &out

@@ -1,4 +1,4 @@
-// Package stepconfig is the contract between the graph (package llb), which
+// Package stepconfig is the contract between the graph (internal/graph), which
 // writes a Config into every go step it defines, and the step helper
 // (package step), which runs inside that step and reads it back. A Config is
 // plain data: it holds no secret (secrets reach the helper as BuildKit
@@ -31,6 +31,15 @@ const (
 	ListDeps  Kind = "list-deps"  // go list -deps: the packages outside the module (cache.build: layer)
 	BuildDeps Kind = "build-deps" // go build of those packages into DepCache (cache.build: layer)
 	Generate  Kind = "generate"   // go generate on a writable source tree, offline
+	Doctor    Kind = "doctor"     // the doctor's probe: the download step's network and secrets, writes DoctorFile to OutDir, always succeeds
+	VulnDB    Kind = "vulndb"     // go mod download of the vulnerability database module: networked, converts it into OutDir
+	VulnTool  Kind = "vulntool"   // go install of govulncheck: networked, GOBIN is OutDir
+	Vulncheck Kind = "vulncheck"  // govulncheck over the binaries' packages: writes the reports to OutDir, always succeeds
+	// The steps of the toolchain from the module proxy and of the files the
+	// frontend writes (no go command of the build runs in them).
+	FetchToolchain Kind = "fetch-toolchain" // networked: the toolchain zip into the toolchain cache mount, verified
+	Toolchain      Kind = "toolchain"       // offline: the verified zip from the cache mount unpacked into OutDir (a GOROOT)
+	Root           Kind = "root"            // offline: the minimal root or the static base into OutDir
 )
 
 // The stages of a build: the go command a step runs, as Config.Stage, the
@@ -45,7 +54,76 @@ const (
 	StageTest     = "go test"
 	StageVet      = "go vet"
 	StageGenerate = "go generate"
+	// The toolchain and root steps run no go command of the build.
+	StageFetchToolchain = "fetch the Go toolchain"
+	StageToolchain      = "Go toolchain"
+	StageRoot           = "minimal root"
+	StageStaticBase     = "static base"
+	StageDoctor         = "gopherfile doctor"
+	StageVulnDB         = "go mod download (vulnerability database)"
+	StageVulnTool       = "go install govulncheck"
+	StageVuln           = "govulncheck"
 )
+
+// KindInfo is what a kind of step is, for the graph that defines it and the
+// helper that runs it.
+type KindInfo struct {
+	// Stage names the go command the step runs (one of the Stage constants).
+	Stage string
+	// Networked steps fetch modules: they get the download settings, the
+	// secrets, SSH and the network, and never run the tree's own code.
+	Networked bool
+	// Compiles is true for the steps that compile for a target platform:
+	// they get GOOS/GOARCH, CGO_ENABLED and the build's env.
+	Compiles bool
+}
+
+// kinds is the one table of the facts of each kind.
+var kinds = map[Kind]KindInfo{
+	Download:  {Stage: StageDownload, Networked: true},
+	TidyCheck: {Stage: StageTidy, Networked: true},
+	TidyFix:   {Stage: StageTidyFix, Networked: true},
+	Test:      {Stage: StageTest},
+	Vet:       {Stage: StageVet},
+	Build:     {Stage: StageBuild, Compiles: true},
+	ListDeps:  {Stage: StageList, Compiles: true},
+	BuildDeps: {Stage: StageDeps, Compiles: true},
+	Generate:  {Stage: StageGenerate},
+	// The doctor probes where the download would go, with its network,
+	// secrets and settings; it runs no go command and writes no cache.
+	Doctor: {Stage: StageDoctor, Networked: true},
+	// The vulnerability database and govulncheck are modules of their own,
+	// fetched (and the tool compiled for the build platform) with the
+	// download step's machinery; the analysis compiles for the target.
+	VulnDB:    {Stage: StageVulnDB, Networked: true},
+	VulnTool:  {Stage: StageVulnTool, Networked: true},
+	Vulncheck: {Stage: StageVuln, Compiles: true},
+	// The toolchain from the module proxy: fetched with the download
+	// step's machinery, unpacked offline; the root step writes the minimal
+	// root or the static base (Stage StageStaticBase) offline.
+	FetchToolchain: {Stage: StageFetchToolchain, Networked: true},
+	Toolchain:      {Stage: StageToolchain},
+	Root:           {Stage: StageRoot},
+}
+
+// Info returns the facts of the kind; ok is false for an unknown kind (a
+// frontend and a step helper of different versions).
+func (k Kind) Info() (info KindInfo, ok bool) {
+	info, ok = kinds[k]
+	return info, ok
+}
+
+// Networked reports whether steps of this kind fetch modules.
+func (k Kind) Networked() bool { return kinds[k].Networked }
+
+// Compiles reports whether steps of this kind compile for a target platform.
+func (k Kind) Compiles() bool { return kinds[k].Compiles }
+
+// Stage is the go command steps of this kind run.
+func (k Kind) Stage() string { return kinds[k].Stage }
+
+// DoctorFile is the doctor step's report (internal/doctor's JSON) in OutDir.
+const DoctorFile = "doctor.json"
 
 // ExitCacheLost is the exit code of an offline step that finds the module
 // cache mount without the modules the download step recorded (BuildKit
@@ -53,6 +131,19 @@ const (
 // result was cached). The frontend then runs the download step again and
 // retries. It is EX_TEMPFAIL, which the go command never uses.
 const ExitCacheLost = 75
+
+// ExitNeedsImage is the exit code of a go step on the minimal root (the
+// toolchain from the module proxy, Config.MinimalRoot) that finds the build
+// needs what only a builder image has: a C compiler (cgo) or git (a direct
+// version-control fetch). The frontend then plans again with the builder
+// image and says why. It is EX_PROTOCOL, which the go command never uses.
+const ExitNeedsImage = 76
+
+// ExitToolchainMissing is the exit code of the toolchain step when the
+// toolchain cache mount does not hold the verified zip (a new builder, or
+// BuildKit garbage-collected the mount): the frontend runs the fetch step
+// and then the toolchain step again. It is EX_NOPERM.
+const ExitToolchainMissing = 77
 
 // Config is one step's configuration.
 type Config struct {
@@ -66,6 +157,10 @@ type Config struct {
 
 	// Net is set for the networked module steps (download, tidy).
 	Net *Net `json:"net,omitempty"`
+	// Untrusted is set in those steps when the Gopherfile is untrusted
+	// (GOPHERFILE_UNTRUSTED): the go command then gets only the environment
+	// goenv.UntrustedStepEnv allows.
+	Untrusted bool `json:"untrusted,omitempty"`
 	// Diag is what the diagnosis of a failure knows.
 	Diag Diag `json:"diag"`
 	// Record is the download record: written by the download step, checked
@@ -89,9 +184,40 @@ type Config struct {
 	// cache mount, for every build on the builder that shares it.)
 	Nonce string `json:"nonce,omitempty"`
 
-	Build *BuildOpts `json:"build,omitempty"`
-	Test  *TestOpts  `json:"test,omitempty"`
-	Deps  *DepsOpts  `json:"deps,omitempty"`
+	// MinimalRoot is set when the step runs with the toolchain from the
+	// module proxy on the minimal root (no C compiler, no git): a step that
+	// needs either exits with ExitNeedsImage.
+	MinimalRoot bool `json:"minimalRoot,omitempty"`
+
+	Build     *BuildOpts     `json:"build,omitempty"`
+	Test      *TestOpts      `json:"test,omitempty"`
+	Deps      *DepsOpts      `json:"deps,omitempty"`
+	Vuln      *VulnOpts      `json:"vuln,omitempty"`
+	Toolchain *ToolchainOpts `json:"toolchain,omitempty"`
+	Root      *RootOpts      `json:"root,omitempty"`
+}
+
+// ToolchainOpts are the toolchain steps'.
+type ToolchainOpts struct {
+	// Version is the module version of golang.org/toolchain, e.g.
+	// v0.0.1-go1.25.14.linux-amd64.
+	Version string `json:"version"`
+	// Hash is its h1 hash from the frontend's release table; "" has the
+	// fetch step verify it against the checksum database (GOSUMDB).
+	Hash string `json:"hash,omitempty"`
+	// Cache is the toolchain cache mount, which holds verified zips.
+	Cache string `json:"cache"`
+}
+
+// ToolchainSum is the file in the fetch step's OutDir that holds the
+// verified h1 hash of the zip it fetched.
+const ToolchainSum = "toolchain.sum"
+
+// RootOpts are the root step's.
+type RootOpts struct {
+	// Zoneinfo adds the time zone database (usr/share/zoneinfo) from the
+	// GOROOT of the go command on PATH (its lib/time/zoneinfo.zip).
+	Zoneinfo bool `json:"zoneinfo,omitempty"`
 }
 
 // Net configures the networked module steps.
@@ -114,9 +240,29 @@ type Net struct {
 	GitHosts   []string `json:"gitHosts,omitempty"`
 	SSHHosts   []string `json:"sshHosts,omitempty"`
 	KnownHosts []string `json:"knownHosts,omitempty"`
+	// AcceptNewHosts takes SSH host keys that neither goenv.KnownHosts nor
+	// KnownHosts list on first use; otherwise ssh refuses them.
+	AcceptNewHosts bool `json:"acceptNewHosts,omitempty"`
 	// Helper is the path of the helper binary, for git's credential helper.
 	Helper string `json:"helper"`
+	// TempDir is a directory on disk (not the tmpfs HOME) for the bodies the
+	// loopback proxies hold while they arrive; "" for the system's.
+	TempDir string `json:"tempDir,omitempty"`
+
+	// SrcDir is the build context root in the step. TreeFiles are the
+	// dependency files (relative to SrcDir) the step reads, which must be
+	// regular files of the build context; with WalkGoFiles (the tidy steps)
+	// no Go file or go.mod of the tree may be a link out of it.
+	SrcDir      string   `json:"srcDir,omitempty"`
+	TreeFiles   []string `json:"treeFiles,omitempty"`
+	WalkGoFiles bool     `json:"walkGoFiles,omitempty"`
 }
+
+// SecretOwner is the user and group that own the secret mounts of the
+// networked steps (mode 0400). No process of a step runs as this user: the
+// step helper reads the secrets as root with its capabilities, and the go
+// command, run as root without them, cannot.
+const SecretOwner = 65533
 
 // Secret names the networked steps read.
 const (

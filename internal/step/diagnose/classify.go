@@ -156,7 +156,7 @@ var (
 	reDeclared   = regexp.MustCompile(`module declares its path as: (\S+)`)
 	reRequiredAs = regexp.MustCompile(`but was required as: (\S+)`)
 	reRequiresGo = regexp.MustCompile(`requires go >= (\S+) \(running go ([^;)]+)`)
-	reToolchain  = regexp.MustCompile(`download (go\S+) for \S+: toolchain not available`)
+	reToolchain  = regexp.MustCompile(`download (go[0-9][^\s:]*)(?: for \S+: toolchain not available|: golang\.org/toolchain@)`)
 	reReplaceDir = regexp.MustCompile(`replacement directory (\S+) does not exist`)
 	reReplacedBy = regexp.MustCompile(`\(replaced by ([^)]+)\)`)
 	rePackage    = regexp.MustCompile(`(?:providing package|provides package|verify package) ([^\s:;]+)`)
@@ -285,6 +285,13 @@ func refine(f *Finding, rec []string, text string) {
 			}
 		} else if m := reToolchain.FindStringSubmatch(text); m != nil {
 			f.Detail = strings.TrimPrefix(m[1], "go")
+			if strings.Contains(m[0], "golang.org/toolchain@") {
+				f.Module, f.Version = "", ""
+				f.Response = statusOf(rec)
+				if r := serverResponse(rec); r != "" {
+					f.Response = strings.TrimPrefix(f.Response+": "+r, ": ")
+				}
+			}
 		}
 	case ReplaceMissing:
 		if m := reReplaceDir.FindStringSubmatch(text); m != nil {

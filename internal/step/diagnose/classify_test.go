@@ -149,6 +149,9 @@ func TestClassifyFixtures(t *testing.T) {
 		{"18-cache-lost.txt", nil},
 		{"19-vcs-status.txt", []want{{VCSStamping, "", "", "", ""}}},
 		{"12-toolchain-offline.txt", []want{{GoTooOld, "", "", "", "1.27.4"}}},
+		// A toolchain switch the proxy refuses is the go line (row 12), not
+		// golang.org/toolchain refused by policy (row 20).
+		{"12-toolchain-refused.txt", []want{{GoTooOld, "", "", "", "1.99.0"}}},
 		// Without the context, a 403 "not available" for a module on a public
 		// host is a refusal by policy; the context makes the user's own row 5.
 		{"20-forbidden-not-available.txt", []want{{PolicyRefused, "github.com/acme/private", "v1.2.0", "proxy.golang.org", "403 Forbidden"}}},

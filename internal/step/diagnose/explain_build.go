@@ -52,8 +52,11 @@ func (e explainer) goTooOld() string {
 	}
 	s := fmt.Sprintf("%s requires go >= %s, but the builder runs go %s %s. %s.",
 		who, e.f.Detail, running, e.row(), e.c.describe("GOTOOLCHAIN"))
-	if strings.Contains(e.f.Line, "toolchain not available") {
+	switch {
+	case strings.Contains(e.f.Line, "toolchain not available"):
 		s += fmt.Sprintf(" The go command tried to download go%s and switch to it, which it cannot do here: the toolchain is not in the module cache and the step is offline or its GOPROXY cannot serve it.", e.f.Detail)
+	case strings.Contains(e.f.Line, "golang.org/toolchain@"):
+		s += fmt.Sprintf(" The go command tried to download go%s (golang.org/toolchain) and switch to it, and its GOPROXY did not serve it (%s): that Go release does not exist, or the proxy's rules refuse it.", e.f.Detail, or(e.f.Response, "no answer"))
 	}
 	if e.f.Module != "" {
 		return s + fmt.Sprintf(" Raise the go line of go.mod to %s%s with go get go@%s (the tidy target does it), so that Gopherfile picks a builder image with Go %s or newer; "+

@@ -25,6 +25,10 @@ var markers = compileMarkers([]marker{
 	// Row 12.
 	{class: GoTooOld, pattern: `requires go >= [0-9][^ ]* \(running go `},
 	{class: GoTooOld, pattern: `toolchain not available`},
+	// A toolchain switch whose download the proxy refused or could not serve
+	// ("go: download go1.99.0: golang.org/toolchain@v0.0.1-go1.99.0.linux-amd64:
+	// reading URL: 403 Forbidden"): the Go line is the cause, not the module.
+	{class: GoTooOld, pattern: `^go: download go[0-9][^ :]*: golang\.org/toolchain@`},
 
 	// Row 16.
 	{class: ReplaceMissing, pattern: `replacement directory [^ ]+ does not exist`},
