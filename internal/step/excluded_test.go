@@ -46,9 +46,14 @@ func (f *fixture) buildWith(auto bool, tags, noCC string, env ...string) (int, s
 	if auto {
 		opts.Cgo = &stepconfig.CgoOpts{Args: append(append([]string{"build", "-trimpath", "-o", out}, plan.StaticCgoFlags(flags, "")...), "."), NoCC: noCC}
 	}
-	code, log := f.run(stepconfig.Config{Kind: stepconfig.Build, Stage: "go build", Args: args, Record: f.record(), Build: opts},
-		append([]string{"GOPROXY=off"}, env...)...)
-	return code, log, out
+	return f.buildCfg(stepconfig.Config{Kind: stepconfig.Build, Stage: "go build", Args: args, Record: f.record(), Build: opts}, env...)
+}
+
+// buildCfg runs the build step of cfg, offline.
+func (f *fixture) buildCfg(cfg stepconfig.Config, env ...string) (int, string, string) {
+	f.t.Helper()
+	code, log := f.run(cfg, append([]string{"GOPROXY=off"}, env...)...)
+	return code, log, cfg.Build.Output
 }
 
 // TestCgoOnlyDeclarations: a failed build without cgo whose errors are
@@ -157,6 +162,61 @@ func TestCgoOnlyDeclarations(t *testing.T) {
 			}
 			if !isStatic(t, bin) {
 				t.Errorf("the binary is dynamically linked")
+			}
+		})
+	}
+}
+
+// TestCgoOnlyDeclarationsMinimalRoot: on the minimal root (the Go toolchain
+// from the module proxy, no C compiler) a binary whose used names are
+// declared only in cgo files moves to the golang image (ExitNeedsImage),
+// where the retry with cgo has gcc; with cgo: false it stays and fails with
+// row 21, since the image would fail the same way.
+func TestCgoOnlyDeclarationsMinimalRoot(t *testing.T) {
+	useHSM := "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/hsm\"\n)\n\nfunc main() {\n\tvar h hsm.ObjectHandle\n\tfmt.Println(hsm.New(\"/usr/lib/softhsm.so\").Slots(), h)\n}\n"
+	for _, tc := range []struct {
+		name     string
+		auto     bool
+		wantCode int
+		want     []string
+		notWant  []string
+	}{
+		{"cgo unset: built in the golang image", true, stepconfig.ExitNeedsImage,
+			[]string{"go build needs a C compiler (app needs cgo: the package example.com/hsm declares what the build uses only in files that need cgo (types.go",
+				"building in the golang image instead (builder: golang:1.26.8 in the Gopherfile starts there"},
+			[]string{"row 21", "cgo: false"}},
+		{"cgo: false: row 21 here", false, 1,
+			[]string{"(row 21, package needs cgo)", "remove cgo: false"},
+			[]string{"golang image"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixtureWith(t, lib, hsm)
+			f.write("go.mod", "module example.com/app\n\ngo 1.22\n\nrequire "+hsm.Path+" "+hsm.Version+"\n")
+			f.write("go.sum", strings.Join(f.proxy.GoSum(hsm.Path, hsm.Version), "\n")+"\n")
+			f.write("main.go", useHSM)
+			f.fetch()
+			out := filepath.Join(f.out, "app")
+			args := []string{"build", "-trimpath", "-o", out, "."}
+			opts := &stepconfig.BuildOpts{Name: "app", Main: ".", Output: out}
+			if tc.auto {
+				opts.Cgo = &stepconfig.CgoOpts{Args: append(append([]string{"build", "-trimpath", "-o", out}, plan.StaticCgoFlags(nil, "")...), ".")}
+			}
+			cfg := stepconfig.Config{Kind: stepconfig.Build, Stage: "go build", Args: args, Record: f.record(), Build: opts, MinimalRoot: true}
+			cfg.Diag.GoVersion = "1.26.8"
+			code, log, _ := f.buildCfg(cfg, "CC=gf-no-such-cc")
+			t.Logf("the step's output:\n%s", log)
+			if code != tc.wantCode {
+				t.Fatalf("exit %d, want %d:\n%s", code, tc.wantCode, log)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(log, w) {
+					t.Errorf("the step's output does not say %q:\n%s", w, log)
+				}
+			}
+			for _, w := range tc.notWant {
+				if strings.Contains(log, w) {
+					t.Errorf("the step's output says %q:\n%s", w, log)
+				}
 			}
 		})
 	}

@@ -193,7 +193,7 @@ func (h *helper) effectiveEnv() map[string]string {
 // needsImage ends a step on the minimal root that found the build needs a
 // C compiler or git: the frontend builds again in the builder image.
 func (h *helper) needsImage(what, why string) int {
-	h.printf("gopherfile: %s needs %s (%s), which the minimal root of the toolchain from the module proxy does not have: building in the golang image instead (set builder: to choose the image, or cgo: false to build without cgo).", h.cfg.Stage, what, strings.TrimSuffix(why, "."))
+	h.printf("gopherfile: %s needs %s (%s), which the minimal root of the toolchain from the module proxy does not have: building in the golang image instead (builder: golang:%s in the Gopherfile starts there, or names another image).", h.cfg.Stage, what, strings.TrimSuffix(why, "."), or(h.cfg.Diag.GoVersion, "<go>"))
 	return stepconfig.ExitNeedsImage
 }
 
@@ -206,8 +206,13 @@ func (h *helper) imageNeeded(output string) (what, why string) {
 	if !h.cfg.MinimalRoot {
 		return "", ""
 	}
-	if why := h.cgoByBuildOutput(output); why != "" {
-		return "a C compiler", why
+	// A binary the Gopherfile builds with cgo: false (Build without Cgo)
+	// stays: the golang image would fail the same way, and the compile
+	// step explains row 21 here.
+	if b := h.cfg.Build; b == nil || b.Cgo != nil {
+		if why := h.cgoByBuildOutput(output); why != "" {
+			return "a C compiler", why
+		}
 	}
 	if strings.Contains(output, "missing Git command") {
 		return "git", "a module is fetched from version control"
