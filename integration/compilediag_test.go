@@ -164,22 +164,44 @@ func TestProxyPolicyRow(t *testing.T) {
 	}
 }
 
-// TestToolchainSwitchRefused: with GOTOOLCHAIN=auto and a builder older
-// than go.mod's go line, the go command's switch to a toolchain the proxy
-// does not serve is row 12, with the switch explained.
+// TestToolchainSwitchRefused: with GOTOOLCHAIN=auto and a Go older than
+// go.mod's go line, the go command's switch to a toolchain the proxy does
+// not serve (404: the release does not exist; 403: the proxy's rules refuse
+// it) is row 12, with the switch and the proxy's answer, and the fix names
+// go:. The test proxy refuses that one release; the build's own Go still
+// comes through it.
 func TestToolchainSwitchRefused(t *testing.T) {
-	mod := privateModule(t)
-	p := startProxy(t, mod)
-	dir := moduleUsing(t, p, mod, fmt.Sprintf("  proxy: %s\n  nosumdb: [example.com/*]\n  retries: 1\n  toolchain: auto\n", p.URL()))
-	writeFile(t, filepath.Join(dir, "go.mod"), fmt.Sprintf("module example.com/app\n\ngo 1.27.4\n\nrequire %s %s\n", mod.Path, mod.Version))
-	writeFile(t, filepath.Join(dir, "Gopherfile"), readFile(t, filepath.Join(dir, "Gopherfile"))+"go: \"1.26\"\n")
-	r := cli(t, dir, "--progress", "plain", "--target", "binaries", "-o", "type=local,dest="+t.TempDir(), ".")
-	if r.err == nil {
-		t.Fatalf("want a failure:\n%s", tail(r.out, 20))
+	tests := []struct {
+		name string
+		code int
+		body string
+		want []string
+	}{
+		{"404 not found", 404, "not found: golang.org/toolchain@v0.0.1-go1.27.4.linux-amd64: invalid version",
+			[]string{"toolchain not available", "tried to download go1.27.4 and switch to it"}},
+		{"403 by policy", 403, "This module version is not available.",
+			[]string{"tried to download go1.27.4 (golang.org/toolchain) and switch to it, which failed (403 Forbidden: This module version is not available.)"}},
 	}
-	for _, w := range []string{"toolchain not available", "(row 12, Go too old in the builder)", "tried to download go1.27.4 and switch to it", "GOTOOLCHAIN=auto"} {
-		if !strings.Contains(r.out, w) {
-			t.Errorf("output lacks %q:\n%s", w, tail(r.out, 20))
-		}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			mod := privateModule(t)
+			p := startProxy(t, mod)
+			p.SetResponse("golang.org/toolchain/@v/v0.0.1-go1.27.4.", tt.code, tt.body)
+			dir := moduleUsing(t, p, mod, fmt.Sprintf("  proxy: %s\n  nosumdb: [example.com/*]\n  retries: 1\n  toolchain: auto\n", p.URL()))
+			writeFile(t, filepath.Join(dir, "go.mod"), fmt.Sprintf("module example.com/app\n\ngo 1.27.4\n\nrequire %s %s\n", mod.Path, mod.Version))
+			writeFile(t, filepath.Join(dir, "Gopherfile"), readFile(t, filepath.Join(dir, "Gopherfile"))+"go: \"1.26\"\n")
+			r := cli(t, dir, "--progress", "plain", "--target", "binaries", "-o", "type=local,dest="+t.TempDir(), ".")
+			if r.err == nil {
+				t.Fatalf("want a failure:\n%s", tail(r.out, 20))
+			}
+			for _, w := range append(tt.want, "(row 12, Go too old in the builder)", "GOTOOLCHAIN=auto", `Build with Go 1.27.4 or newer (go: "1.27.4" in the Gopherfile`) {
+				if !strings.Contains(r.out, w) {
+					t.Errorf("output lacks %q:\n%s", w, tail(r.out, 20))
+				}
+			}
+			if strings.Contains(r.out, "(row 20") {
+				t.Errorf("a refused toolchain switch is the go line, not row 20:\n%s", tail(r.out, 20))
+			}
+		})
 	}
 }

@@ -26,7 +26,7 @@ func TestDownloadGoLineTooNew(t *testing.T) {
 		{"GOTOOLCHAIN=local", "local", 404, "not found", []string{"go.mod requires go >= 1.99.0", "(row 12, Go too old in the builder)"}},
 		{"GOTOOLCHAIN=auto, 404", "auto", 404, "not found: unknown revision", []string{"toolchain not available", "(row 12, Go too old in the builder)", "tried to download go1.99.0 and switch to it", "GOTOOLCHAIN=auto"}},
 		{"GOTOOLCHAIN=auto, 403", "auto", 403, "This module version is not available.", []string{"(row 12, Go too old in the builder)", "tried to download go1.99.0 (golang.org/toolchain) and switch to it",
-			"did not serve it (403 Forbidden: This module version is not available.)", "GOTOOLCHAIN=auto", "Use a builder image with Go 1.99.0 or newer"}},
+			"which failed (403 Forbidden: This module version is not available.)", "GOTOOLCHAIN=auto", "Build with Go 1.99.0 or newer (go: \"1.99.0\" in the Gopherfile"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -287,10 +287,7 @@ func refine(f *Finding, rec []string, text string) {
 			f.Detail = strings.TrimPrefix(m[1], "go")
 			if strings.Contains(m[0], "golang.org/toolchain@") {
 				f.Module, f.Version = "", ""
-				f.Response = statusOf(rec)
-				if r := serverResponse(rec); r != "" {
-					f.Response = strings.TrimPrefix(f.Response+": "+r, ": ")
-				}
+				f.Response = toolchainFailure(rec)
 			}
 		}
 	case ReplaceMissing:
@@ -398,4 +395,30 @@ func dedupe(fs []Finding) []Finding {
 		out = append(out, f)
 	}
 	return out
+}
+
+// toolchainFailure says why the download of a toolchain failed: the proxy's
+// status and answer, else go's error after the module version (a checksum
+// database it cannot reach, a network error).
+func toolchainFailure(rec []string) string {
+	if st := statusOf(rec); st != "" {
+		if r := serverResponse(rec); r != "" {
+			return st + ": " + r
+		}
+		return st
+	}
+	for _, line := range rec {
+		_, rest, ok := strings.Cut(line, "golang.org/toolchain@")
+		if !ok {
+			continue
+		}
+		if _, rest, ok := strings.Cut(rest, ": "); ok {
+			rest = strings.TrimSpace(rest)
+			if len(rest) > 300 {
+				rest = rest[:300] + "…"
+			}
+			return rest
+		}
+	}
+	return ""
 }

@@ -152,6 +152,7 @@ func TestClassifyFixtures(t *testing.T) {
 		// A toolchain switch the proxy refuses is the go line (row 12), not
 		// golang.org/toolchain refused by policy (row 20).
 		{"12-toolchain-refused.txt", []want{{GoTooOld, "", "", "", "1.99.0"}}},
+		{"12-toolchain-sumdb.txt", []want{{GoTooOld, "", "", "", "1.27.4"}}},
 		// Without the context, a 403 "not available" for a module on a public
 		// host is a refusal by policy; the context makes the user's own row 5.
 		{"20-forbidden-not-available.txt", []want{{PolicyRefused, "github.com/acme/private", "v1.2.0", "proxy.golang.org", "403 Forbidden"}}},

@@ -173,6 +173,11 @@ func goldenCases() []struct {
 			c.GOTOOLCHAIN = Setting{Value: "auto", Origin: "Gopherfile line 12 (modules.toolchain)"}
 			c.GoModGo = "1.99.0"
 		})},
+		{"12-toolchain-sumdb", "12-toolchain-sumdb.txt", with(func(c *Context) {
+			c.Stage = stepconfig.StageDownload
+			c.GOTOOLCHAIN = Setting{Value: "auto", Origin: "Gopherfile modules.toolchain"}
+			c.GoVersion, c.GoModGo = "1.26.11", "1.27.4"
+		})},
 		{"20-curated-version", "20-curated-version.txt", with(func(c *Context) {
 			c.GOPROXY = Setting{Value: "https://goproxy.corp.example", Origin: "build arg GOPROXY"}
 			c.MainModule = "github.com/acme/jq-service"
