@@ -131,7 +131,7 @@ func TestCompileRowOldTools(t *testing.T) {
 // TestProxyPolicyRow: a proxy that answers 403 "This module version is not
 // available" refuses a public module by policy (row 20): the advice is the
 // proxy's administrators, not GOPRIVATE; the same answer for a module on a
-// company host stays row 5.
+// company host stays row 5. gopherfile doctor predicts the same rows.
 func TestProxyPolicyRow(t *testing.T) {
 	tests := []struct {
 		name, path string
@@ -162,6 +162,12 @@ func TestProxyPolicyRow(t *testing.T) {
 			}
 			if strings.Contains(r.out, tt.notWant) {
 				t.Errorf("output says %q:\n%s", tt.notWant, tail(r.out, 20))
+			}
+			// The doctor predicts the same row, with the same words.
+			d := doctorCLI(t, dir, nil, ".")
+			predicts(t, d, append(tt.want, "PREDICTED FAILURE")...)
+			if strings.Contains(d.out, tt.notWant) {
+				t.Errorf("the doctor says %q:\n%s", tt.notWant, d.out)
 			}
 		})
 	}
