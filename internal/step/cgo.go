@@ -76,11 +76,11 @@ func cgoWhy(facts *diagnose.CompileFacts) string {
 // it: the files the build left out are cgo files (cgoWhy). The minimal root
 // asks it of every failed go command, to move the step to an image with a C
 // compiler.
-func (h *helper) cgoByBuildOutput(output string) string {
+func (h *helper) cgoByBuildOutput(ctx context.Context, output string) string {
 	if v, _ := h.getenv("CGO_ENABLED"); v == "1" {
 		return ""
 	}
-	return cgoWhy(&diagnose.CompileFacts{Excluded: h.excludedFiles(context.Background(), output)})
+	return cgoWhy(&diagnose.CompileFacts{Excluded: h.excludedFiles(ctx, output)})
 }
 
 // cgoByDeps returns why the main package needs cgo when it imports a

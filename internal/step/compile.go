@@ -50,7 +50,7 @@ func (h *helper) build(ctx context.Context) int {
 	} else {
 		res = h.runGo(ctx, goRun{args: h.cfg.Args})
 	}
-	if code, ok := h.orImage(res); ok {
+	if code, ok := h.orImage(ctx, res); ok {
 		return code
 	}
 	if !res.ok() {
@@ -220,7 +220,7 @@ func (h *helper) listDeps(ctx context.Context) int {
 	}
 	var out bytes.Buffer
 	res := h.runGo(ctx, goRun{args: h.cfg.Args, stdout: &out})
-	if code, ok := h.orImage(res); ok {
+	if code, ok := h.orImage(ctx, res); ok {
 		return code
 	}
 	if !res.ok() {
@@ -273,7 +273,7 @@ func (h *helper) buildDeps(ctx context.Context) int {
 	}
 	if len(pkgs) > 0 {
 		res := h.runGo(ctx, goRun{args: append(append([]string(nil), h.cfg.Args...), pkgs...)})
-		if code, ok := h.orImage(res); ok {
+		if code, ok := h.orImage(ctx, res); ok {
 			return code
 		}
 		if !res.ok() {

@@ -105,7 +105,7 @@ func (h *helper) moduleStep(ctx context.Context) int {
 			h.printf("%s", s)
 		}
 	}
-	if code, ok := h.orImage(res); ok {
+	if code, ok := h.orImage(parent, res); ok {
 		return code
 	}
 	if !res.ok() {

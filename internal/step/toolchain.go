@@ -202,7 +202,7 @@ var notFound = regexp.MustCompile(`exec: "([^"]+)": executable file not found in
 // imageNeeded says, for a failed go command on the minimal root, what the
 // build needs that only a builder image has, "" when nothing (or when the
 // step runs in an image: it then fails as it is).
-func (h *helper) imageNeeded(output string) (what, why string) {
+func (h *helper) imageNeeded(ctx context.Context, output string) (what, why string) {
 	if !h.cfg.MinimalRoot {
 		return "", ""
 	}
@@ -210,7 +210,7 @@ func (h *helper) imageNeeded(output string) (what, why string) {
 	// stays: the golang image would fail the same way, and the compile
 	// step explains row 21 here.
 	if b := h.cfg.Build; b == nil || b.Cgo != nil {
-		if why := h.cgoByBuildOutput(output); why != "" {
+		if why := h.cgoByBuildOutput(ctx, output); why != "" {
 			return "a C compiler", why
 		}
 	}
@@ -232,11 +232,11 @@ func (h *helper) imageNeeded(output string) (what, why string) {
 
 // orImage returns ExitNeedsImage, after saying why, when the failed go
 // command needs the builder image.
-func (h *helper) orImage(res goResult) (int, bool) {
+func (h *helper) orImage(ctx context.Context, res goResult) (int, bool) {
 	if res.ok() || res.err != nil {
 		return 0, false
 	}
-	what, why := h.imageNeeded(res.output)
+	what, why := h.imageNeeded(ctx, res.output)
 	if what == "" {
 		return 0, false
 	}
