@@ -41,7 +41,8 @@ func appUsingHSM(t *testing.T, p *testproxy.Proxy, dep testproxy.Module, more st
 // TestCompileRows induces the compile rows of the catalogue through real
 // builds: each failure ends with the paragraph that names the package or
 // file, the cause and the fix; a package whose types exist only with cgo is
-// built again with cgo when cgo is unset.
+// built again with cgo when cgo is unset (on the minimal root, which has no
+// C compiler, the compile stops and runs again in the golang image).
 func TestCompileRows(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -51,7 +52,8 @@ func TestCompileRows(t *testing.T) {
 		want  []string
 	}{
 		{"row 21 types only with cgo: built again with cgo", "", "", true,
-			[]string{"building app with cgo, linked statically", "declares what the build uses only in files that need cgo (types.go", "undefined: hsm.ObjectHandle"}},
+			[]string{"building app with cgo, linked statically", "declares what the build uses only in files that need cgo (types.go", "undefined: hsm.ObjectHandle",
+				"go build needs a C compiler (app needs cgo", "building in the golang image instead"}},
 		{"row 21 with cgo: false", "", "cgo: false\n", false,
 			[]string{"types.go, which declare what the build uses, import \"C\", and binary app was built without cgo", "(row 21, package needs cgo)", "remove cgo: false"}},
 		{"row 22 missing C header", "// #include <PCSC/winscard.h>\n", "", false,
@@ -81,6 +83,9 @@ func TestCompileRows(t *testing.T) {
 				if !strings.Contains(r.out, w) {
 					t.Errorf("output lacks %q:\n%s", w, tail(r.out, 30))
 				}
+			}
+			if strings.Contains(tt.more, "cgo: false") && strings.Contains(r.out, "golang image instead") {
+				t.Errorf("with cgo: false the build moved to the golang image, where it fails the same way:\n%s", tail(r.out, 30))
 			}
 		})
 	}
