@@ -259,6 +259,21 @@ func cEnv(env []string) []string {
 	return out
 }
 
+// crossCC is the C compiler a build's env names in CC when it is not the
+// native one (gcc, cc, clang), "" otherwise.
+func crossCC(env []string) string {
+	for _, e := range env {
+		if v, ok := strings.CutPrefix(e, "CC="); ok {
+			switch f := strings.Fields(v); {
+			case len(f) == 0, f[0] == "gcc", f[0] == "cc", f[0] == "clang":
+				return ""
+			}
+			return printable(v)
+		}
+	}
+	return ""
+}
+
 // heldReason says why a release build cannot build from the Gopherfile
 // (and what to add so that it can), "" when it can.
 func heldReason(where string, hooks []hook, env []string) (why, add string) {
@@ -289,6 +304,9 @@ func heldReason(where string, hooks []hook, env []string) (why, add string) {
 			strings.Join(libs, " and "), strings.Join(libs, " ")))
 	case kinds["packages"] || len(cenv) > 0:
 		adds = append(adds, "a builder: image that has what it installs (and cgo: true if it is a C library)")
+	}
+	if cc := crossCC(env); cc != "" && (len(libs) > 0 || len(cenv) > 0) {
+		adds = append(adds, fmt.Sprintf("cc: {linux/<arch>: %s} for the C cross compiler its env names (the builder image must have it)", cc))
 	}
 	if kinds["generate"] {
 		adds = append(adds, "generate: [./...] for go generate with generators declared as go.mod tools, or commit the generated files")

@@ -121,6 +121,7 @@ func TestReleaseHooks(t *testing.T) {
 				"  # Not built: .goreleaser.yml build \"linux-pivkey-pkcs11key-amd64\" runs",
 				"  # - name: \"cosign-linux-pivkey-pkcs11key-amd64\"\n  #   main: \"./cmd/cosign\"\n  #   tags: [\"pivkey\", \"pkcs11key\"]\n",
 				"  # - name: \"cosign-linux-pivkey-pkcs11key-arm64\"\n",
+				"cc: {linux/<arch>: aarch64-linux-gnu-gcc} for the C",
 			},
 			cgoWhy: `.goreleaser.yml build "linux" sets CGO_ENABLED=0`,
 		},
