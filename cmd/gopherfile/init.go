@@ -34,6 +34,12 @@ the go.work workspace in DIR, building the program the project ships:
     tools, hack, scripts, docs and internal directories are never chosen.
     Other main packages are listed commented out.
 
+A release build that needs what the config's hooks install or generate
+(system packages such as a C library, go generate, make, a script) or C
+libraries its env points at is written commented out, with what to add
+(cgo: true, a builder: image that has the library), unless it is the only
+build.
+
 It turns cgo on when a package the build compiles needs it (go list -deps
 when the module cache has the dependencies, else the files in the tree),
 writes the Go version the project builds with (.go-version, .tool-versions,
@@ -75,33 +81,7 @@ func initCmd(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "wrote %s: the project's .dockerignore leaves the sources out of the build context\n", ignore)
 	}
 
-	names := p.Names()
-	switch len(p.Builds) {
-	case 0:
-		fmt.Fprintf(stdout, "wrote %s; no main package found, so it lists no builds: add them under builds:\n", out)
-	default:
-		list := make([]string, len(p.Builds))
-		for i, b := range p.Builds {
-			list[i] = names[i] + " (" + b.Main + ")"
-		}
-		fmt.Fprintf(stdout, "wrote %s with %d build(s): %s\n", out, len(p.Builds), strings.Join(list, ", "))
-		fmt.Fprintf(stdout, "  chosen: %s\n", p.Builds[0].Why)
-	}
-	if p.ModuleDir != "." {
-		fmt.Fprintf(stdout, "  module: %s (of the go.work workspace)\n", p.ModuleDir)
-	}
-	if p.CGO {
-		fmt.Fprintf(stdout, "  cgo: %s\n", p.CGOWhy)
-	}
-	if p.TidyOff {
-		fmt.Fprintf(stdout, "  tidy: off (go.mod says go %s, older than Go 1.17)\n", p.Facts.Go)
-	}
-	if g := p.Go; g != nil && g.Use {
-		fmt.Fprintf(stdout, "  go: %s (from %s)\n", g.Version, g.File)
-	}
-	if len(p.Others) > 0 {
-		fmt.Fprintf(stdout, "  %d other main package(s) listed commented out\n", len(p.Others))
-	}
+	printSummary(stdout, p, out)
 	for _, n := range p.Notes {
 		fmt.Fprintf(stderr, "note: %s\n", n)
 	}
@@ -124,6 +104,45 @@ func initCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stdout, "next: gopherfile lint, then docker buildx build -f Gopherfile -t IMAGE .")
 	return nil
+}
+
+// printSummary prints what init wrote: the builds and why, the release
+// builds it wrote commented out, and the settings it chose.
+func printSummary(stdout io.Writer, p *scaffold.Project, out string) {
+	names := p.Names()
+	switch len(p.Builds) {
+	case 0:
+		fmt.Fprintf(stdout, "wrote %s; no main package found, so it lists no builds: add them under builds:\n", out)
+	default:
+		list := make([]string, len(p.Builds))
+		for i, b := range p.Builds {
+			list[i] = names[i] + " (" + b.Main + ")"
+		}
+		fmt.Fprintf(stdout, "wrote %s with %d build(s): %s\n", out, len(p.Builds), strings.Join(list, ", "))
+		fmt.Fprintf(stdout, "  chosen: %s\n", p.Builds[0].Why)
+	}
+	if len(p.Held) > 0 {
+		held := p.HeldNames()
+		fmt.Fprintf(stdout, "  %d release build(s) written commented out: Gopherfile runs no release hooks, and they need what the hooks provide:\n", len(p.Held))
+		for i, b := range p.Held {
+			fmt.Fprintf(stdout, "    %s (%s): %s; to build it, add %s\n", held[i], b.Main, b.Held, b.Add)
+		}
+	}
+	if p.ModuleDir != "." {
+		fmt.Fprintf(stdout, "  module: %s (of the go.work workspace)\n", p.ModuleDir)
+	}
+	if p.CGO {
+		fmt.Fprintf(stdout, "  cgo: %s\n", p.CGOWhy)
+	}
+	if p.TidyOff {
+		fmt.Fprintf(stdout, "  tidy: off (go.mod says go %s, older than Go 1.17)\n", p.Facts.Go)
+	}
+	if g := p.Go; g != nil && g.Use {
+		fmt.Fprintf(stdout, "  go: %s (from %s)\n", g.Version, g.File)
+	}
+	if len(p.Others) > 0 {
+		fmt.Fprintf(stdout, "  %d other main package(s) listed commented out\n", len(p.Others))
+	}
 }
 
 // writeInit writes the Gopherfile (and the ignore file, when ignore is not

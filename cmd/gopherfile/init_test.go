@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -334,5 +335,52 @@ func TestInitProjects(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestInitHeldReleaseBuilds: release builds whose hooks install a C library
+// are written commented out, and init's summary says so and what to add.
+func TestInitHeldReleaseBuilds(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"go.mod":             "module github.com/acme/signer\n\ngo 1.26\n",
+		"cmd/signer/main.go": mainGo,
+		".goreleaser.yml": `builds:
+  - id: plain
+    main: ./cmd/signer
+    env: [CGO_ENABLED=0]
+  - id: hsm
+    binary: signer-hsm
+    main: ./cmd/signer
+    tags: [pkcs11key]
+    hooks:
+      pre:
+        - apt-get update
+        - apt-get -y install libpcsclite-dev
+`,
+	})
+	code, stdout, stderr := gopherfile(t, "init", dir)
+	if code != 0 {
+		t.Fatalf("exit status %d: %s", code, stderr)
+	}
+	for _, want := range []string{
+		"with 1 build(s): signer (./cmd/signer)",
+		"1 release build(s) written commented out",
+		`signer-hsm (./cmd/signer): .goreleaser.yml build "hsm" runs ` + "`apt-get update`, `apt-get -y install libpcsclite-dev`",
+		"add cgo: true, a builder: image that has libpcsclite-dev (for example one built FROM golang:",
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout does not contain %q:\n%s", want, stdout)
+		}
+	}
+	if !regexp.MustCompile(`FROM golang:1\.[0-9]+(\.[0-9]+)? with apt-get install libpcsclite-dev pkg-config`).MatchString(stdout) {
+		t.Errorf("the advice names no Go version of the builder:\n%s", stdout)
+	}
+	gf, err := os.ReadFile(filepath.Join(dir, "Gopherfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(gf), "  # - name: \"signer-hsm\"\n  #   main: \"./cmd/signer\"\n  #   tags: [\"pkcs11key\"]\n") {
+		t.Errorf("the held build is not written commented out:\n%s", gf)
 	}
 }

@@ -91,7 +91,7 @@ func (e *env) buildx(ctx context.Context, dir, file, tarball, logf string, extra
 		"-o", "type=oci,dest=" + tarball}
 	args = append(args, extra...)
 	args = append(args, ".")
-	return runCmd(ctx, 30*time.Minute, dir, logf, "docker", args...)
+	return runCmd(ctx, buildTimeout, dir, logf, "docker", args...)
 }
 
 // bestPractice is the best-practice Dockerfile for the same build: go.mod

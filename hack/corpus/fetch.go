@@ -17,6 +17,14 @@ import (
 	"github.com/gopherfile/gopherfile/internal/gomod"
 )
 
+// fetchEnv is the go command's environment for fetching: GOTOOLCHAIN=auto,
+// so that a module whose go line is newer than the host's Go is fetched with
+// the Go it asks for (the host's Go only copies the tree; the builder under
+// test is the Gopherfile's).
+func fetchEnv() []string {
+	return append(os.Environ(), "GOFLAGS=-mod=mod", "GOTOOLCHAIN=auto")
+}
+
 // download runs `go mod download -json MODULE@VERSION` and returns the
 // module's directory in the module cache.
 func download(ctx context.Context, mod, version string) (string, error) {
@@ -30,7 +38,7 @@ func download(ctx context.Context, mod, version string) (string, error) {
 	}
 	cmd := exec.CommandContext(ctx, "go", "mod", "download", "-json", mod+"@"+version)
 	cmd.Dir = tmp
-	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local")
+	cmd.Env = fetchEnv()
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err = cmd.Run()
@@ -112,7 +120,7 @@ func fetch(ctx context.Context, r repo, dir string) (string, error) {
 		// go mod download in the workspace writes the same.
 		cmd := exec.CommandContext(ctx, "go", "mod", "download")
 		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local")
+		cmd.Env = fetchEnv()
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return "", fmt.Errorf("go mod download in the workspace (for go.work.sum): %v\n%s", err, out)
 		}
@@ -121,7 +129,7 @@ func fetch(ctx context.Context, r repo, dir string) (string, error) {
 	if r.Vendor {
 		cmd := exec.CommandContext(ctx, "go", "mod", "vendor")
 		cmd.Dir = filepath.Join(dir, filepath.FromSlash(r.Dir))
-		cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local")
+		cmd.Env = fetchEnv()
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return "", fmt.Errorf("go mod vendor: %v\n%s", err, out)
 		}

@@ -28,6 +28,9 @@ import (
 	"time"
 )
 
+// buildTimeout is the deadline of each docker buildx build (-build-timeout).
+var buildTimeout = 30 * time.Minute
+
 // env is the test environment (hack/env.sh).
 type env struct {
 	builder, frontend, registry string
@@ -85,6 +88,7 @@ func main() {
 	render := flag.String("render", "", "write the table (-md) of the results in this JSON file (of one run or several merged) and exit")
 	bare := flag.Bool("bare", true, "also build each program at the root or cmd/<module name> with a Gopherfile of `version: 1` alone, and run it")
 	bareOnly := flag.Bool("bare-only", false, "only the `version: 1` builds; the rest of each row comes from -keep's results")
+	flag.DurationVar(&buildTimeout, "build-timeout", buildTimeout, "the deadline of each docker buildx build (a large program on a loaded builder takes longer)")
 	flag.Parse()
 
 	repos, err := selectRepos(*only)

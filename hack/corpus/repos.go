@@ -80,4 +80,8 @@ var corpus = []repo{
 			{"go.etcd.io/etcd/pkg/v3", "pkg"},
 		},
 		Covers: "multi-module repository assembled from its published modules with a go.work; etcdctl's go.mod replaces ../api, ../client/pkg, ../client/v3, ../pkg; toolchain line go1.26.10"},
+	{Name: "cosign", Module: "github.com/sigstore/cosign/v3", Version: "v3.1.3", Args: []string{"version"}, Expect: `GitVersion:`,
+		Covers: "release config with hook-dependent builds: .goreleaser.yml's CGO_ENABLED=0 build next to two pivkey,pkcs11key builds whose hooks.pre apt-get install libpcsclite-dev (init writes them commented out, with what to add); those tags pull in github.com/miekg/pkcs11, whose types exist only with cgo; .ko.yaml; Dockerfile FROM golang:1.26.5"},
+	{Name: "boulder", Module: "github.com/letsencrypt/boulder", Version: "v0.20261117.0", Args: []string{"--version"}, Expect: `GoVersion:go1\.`,
+		Covers: "a dependency with types only with cgo: cmd/boulder imports github.com/letsencrypt/pkcs11key, which uses github.com/miekg/pkcs11 (the build without cgo fails with undefined: pkcs11.Ctx, and is built again with cgo, linked statically; on the minimal root the compile stops and runs again in golang:<go>, which has gcc); go line 1.27.0, newer than the host's Go (the corpus fetches with GOTOOLCHAIN=auto); CI go-version in a matrix"},
 }

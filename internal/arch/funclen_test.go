@@ -19,7 +19,6 @@ var longFuncs = map[string]string{
 	"internal/step/module.go helper.moduleStep": "split after the sec-cache/compilediag merges",
 	"internal/step/net.go helper.netSetup":      "split after the sec-cache/compilediag merges",
 	"internal/scaffold/scaffold.go Analyze":     "split after the sec-cache/compilediag merges",
-	"cmd/gopherfile/init.go initCmd":            "split after the sec-cache/compilediag merges",
 }
 
 // TestFuncLength fails for every product function over maxFuncLines that

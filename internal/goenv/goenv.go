@@ -123,6 +123,16 @@ var PublicHosts = []string{
 // CodeHosts are the public hosts whose module paths are host/org/repo.
 var CodeHosts = []string{"github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "dev.azure.com"}
 
+// IsPublicHost reports whether host is one of PublicHosts.
+func IsPublicHost(host string) bool {
+	for _, h := range PublicHosts {
+		if h == host {
+			return true
+		}
+	}
+	return false
+}
+
 // IsCodeHost reports whether host is one of CodeHosts.
 func IsCodeHost(host string) bool {
 	for _, h := range CodeHosts {

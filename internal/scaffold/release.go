@@ -28,6 +28,8 @@ type releaseBuild struct {
 	CGO string
 	// Where names it: ".goreleaser.yaml builds[0]".
 	Where string
+	// Hooks are the release config's hooks it depends on.
+	Hooks []hook
 }
 
 // releaseConfig is what a release config file says.
@@ -69,6 +71,9 @@ type goreleaserFile struct {
 	ProjectName string            `yaml:"project_name"`
 	Builds      []goreleaserBuild `yaml:"builds"`
 	Includes    yaml.Node         `yaml:"includes"`
+	Before      struct {
+		Hooks yaml.Node `yaml:"hooks"`
+	} `yaml:"before"`
 }
 
 type goreleaserBuild struct {
@@ -83,6 +88,7 @@ type goreleaserBuild struct {
 	Tags    strList   `yaml:"tags"`
 	Goos    []string  `yaml:"goos"`
 	Skip    yaml.Node `yaml:"skip"`
+	Hooks   yaml.Node `yaml:"hooks"`
 }
 
 type koFile struct {
@@ -212,6 +218,7 @@ func parseGoreleaser(name string, data []byte, projectName string) (*releaseConf
 		}
 		rb := releaseBuild{Dir: dir, Where: where, Ldflags: b.Ldflags, Flags: b.Flags, Tags: b.Tags}
 		rb.Name = binaryName(b.Binary, projectName)
+		rb.Hooks = buildHooks(&b.Hooks, &f.Before.Hooks)
 		for _, e := range b.Env {
 			k, v, _ := strings.Cut(e, "=")
 			if k == goenv.CGO_ENABLED {

@@ -38,9 +38,19 @@ func cleanName(s string) string {
 // Names gives every build a valid, unique binary name: its own, else the
 // frontend's default (the last path element, or the module's for the root).
 func (p *Project) Names() []string {
+	return p.names(p.Builds, map[string]bool{})
+}
+
+// HeldNames are the names of the held builds, unique among all.
+func (p *Project) HeldNames() []string {
 	used := map[string]bool{}
-	out := make([]string, len(p.Builds))
-	for i, b := range p.Builds {
+	p.names(p.Builds, used)
+	return p.names(p.Held, used)
+}
+
+func (p *Project) names(builds []Build, used map[string]bool) []string {
+	out := make([]string, len(builds))
+	for i, b := range builds {
 		name := b.Name
 		if name == "" {
 			name = gomod.BinaryName(p.ModulePath)
@@ -198,39 +208,22 @@ func (p *Project) renderBuilds(w func(string, ...any), comment func(string, stri
 			for _, n := range bd.Notes {
 				comment("  ", n)
 			}
-			w("  - name: %s", quote(names[i]))
-			w("    main: %s", quote(bd.Main))
-			if len(bd.Tags) > 0 {
-				tags := make([]string, len(bd.Tags))
-				for j, t := range bd.Tags {
-					tags[j] = quote(t)
-				}
-				w("    tags: [%s]", strings.Join(tags, ", "))
-			}
-			if bd.Ldflags != "" {
-				w("    ldflags: %s", quote(bd.Ldflags))
-			}
-			if len(bd.Flags) > 0 {
-				fl := make([]string, len(bd.Flags))
-				for j, f := range bd.Flags {
-					fl[j] = quote(f)
-				}
-				w("    flags: [%s]", strings.Join(fl, ", "))
-			}
-			if len(bd.Env) > 0 {
-				keys := make([]string, 0, len(bd.Env))
-				for k := range bd.Env {
-					keys = append(keys, k)
-				}
-				sort.Strings(keys)
-				w("    env:")
-				for _, k := range keys {
-					w("      %s: %s", quote(k), quote(bd.Env[k]))
-				}
+			for _, l := range buildLines(bd, names[i]) {
+				w("  %s", l)
 			}
 			if i == 0 && bd.Ldflags == "" {
 				w("    # ldflags: -X main.version={{.Version}}   # binaries are stripped (-s -w) unless strip: false")
 			}
+		}
+	}
+	held := p.HeldNames()
+	for i, bd := range p.Held {
+		comment("  ", fmt.Sprintf("Not built: %s. Gopherfile runs no release hooks: to build it, add %s, and uncomment it.", bd.Held, bd.Add))
+		for _, n := range bd.Notes {
+			comment("  ", n)
+		}
+		for _, l := range buildLines(bd, held[i]) {
+			w("  # %s", l)
 		}
 	}
 	if len(p.Others) > 0 {
@@ -243,6 +236,40 @@ func (p *Project) renderBuilds(w func(string, ...any), comment func(string, stri
 			}
 		}
 	}
+}
+
+// buildLines are the YAML lines of a build under builds:, unindented.
+func buildLines(bd Build, name string) []string {
+	out := []string{"- name: " + quote(name), "  main: " + quote(bd.Main)}
+	if len(bd.Tags) > 0 {
+		tags := make([]string, len(bd.Tags))
+		for j, t := range bd.Tags {
+			tags[j] = quote(t)
+		}
+		out = append(out, "  tags: ["+strings.Join(tags, ", ")+"]")
+	}
+	if bd.Ldflags != "" {
+		out = append(out, "  ldflags: "+quote(bd.Ldflags))
+	}
+	if len(bd.Flags) > 0 {
+		fl := make([]string, len(bd.Flags))
+		for j, f := range bd.Flags {
+			fl[j] = quote(f)
+		}
+		out = append(out, "  flags: ["+strings.Join(fl, ", ")+"]")
+	}
+	if len(bd.Env) > 0 {
+		keys := make([]string, 0, len(bd.Env))
+		for k := range bd.Env {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		out = append(out, "  env:")
+		for _, k := range keys {
+			out = append(out, "    "+quote(k)+": "+quote(bd.Env[k]))
+		}
+	}
+	return out
 }
 
 // wrap splits text into lines of at most width characters.

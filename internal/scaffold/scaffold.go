@@ -45,6 +45,10 @@ type Build struct {
 	Why string
 	// Notes are what init left out of it.
 	Notes []string
+	// Held says why the build cannot build from the Gopherfile as it is (a
+	// release hook it needs, C libraries), Add what the user would add; a
+	// held build is written commented out unless it is the only one.
+	Held, Add string
 }
 
 // Other is a main package the Gopherfile does not build, listed commented out.
@@ -72,7 +76,9 @@ type Project struct {
 	Work       *gomod.Workspace
 	Vendored   bool
 	Builds     []Build
-	Others     []Other
+	// Held are release builds written commented out: see Build.Held.
+	Held   []Build
+	Others []Other
 	// Release is the release config the builds come from, if any.
 	Release string
 	// CGO is true when the build needs cgo, CGOWhy says why (also when the
@@ -211,6 +217,7 @@ func Analyze(root string, opt Options) (*Project, error) {
 	p.detectCgo(root, tree, mods, chosen, opt)
 	p.checkTidy()
 	p.Go = goVersionHint(fsys, p, rc)
+	p.nameBuilderGo()
 	p.checkReplaces(chosen)
 	p.checkDockerignore(fsys)
 	return p, nil
@@ -267,6 +274,7 @@ func moduleOf(mods []*module, dir string) *module {
 // for linux in one module; it returns that module, nil when none is.
 func (p *Project) fromRelease(tree gosrc.Tree, rc *releaseConfig, mods []*module, projectName string) *module {
 	var chosen *module
+	var builds []relBuild
 	names := map[string]bool{}
 	for _, rb := range rc.Builds {
 		m := moduleOf(mods, rb.Dir)
@@ -322,24 +330,66 @@ func (p *Project) fromRelease(tree gosrc.Tree, rc *releaseConfig, mods []*module
 				b.Env[k] = v
 			}
 		}
-		switch rb.CGO {
-		case "1":
-			if !p.CGO {
-				p.CGO, p.CGOWhy = true, rb.Where+" sets CGO_ENABLED=1"
-			}
-		case "0":
-			if p.CGOWhy == "" {
-				p.CGOWhy = rb.Where + " sets CGO_ENABLED=0"
-			}
-		}
+		b.Held, b.Add = heldReason(rb.Where, rb.Hooks, rb.Env)
 		chosen = m
-		p.Builds = append(p.Builds, b)
+		builds = append(builds, relBuild{b, rb})
 	}
 	if chosen != nil {
 		p.Release = rc.File
 		p.Notes = append(p.Notes, rc.Notes...)
 	}
+	for _, r := range p.holdBuilds(builds) {
+		switch r.rb.CGO {
+		case "1":
+			if !p.CGO {
+				p.CGO, p.CGOWhy = true, r.rb.Where+" sets CGO_ENABLED=1"
+			}
+		case "0":
+			if p.CGOWhy == "" {
+				p.CGOWhy = r.rb.Where + " sets CGO_ENABLED=0"
+			}
+		}
+	}
 	return chosen
+}
+
+// relBuild is a build and the release build it comes from.
+type relBuild struct {
+	b  Build
+	rb releaseBuild
+}
+
+// holdBuilds puts the builds in Builds, and those that cannot build from
+// the Gopherfile in Held, unless none could: then they stay in Builds, with
+// a note. It returns those in Builds.
+func (p *Project) holdBuilds(builds []relBuild) []relBuild {
+	var ok []relBuild
+	for _, r := range builds {
+		if r.b.Held == "" {
+			ok = append(ok, r)
+		}
+	}
+	if len(ok) == 0 {
+		ok = builds
+		for i := range ok {
+			b := &ok[i].b
+			if b.Held == "" {
+				continue
+			}
+			b.Notes = append(b.Notes, fmt.Sprintf("%s; Gopherfile runs no release hooks, so this build fails unless the builder has what they provide: add %s", b.Held, b.Add))
+			p.Notes = append(p.Notes, fmt.Sprintf("%s: it is the only build, so init wrote it, but Gopherfile runs no release hooks: add %s", b.Held, b.Add))
+			b.Held, b.Add = "", ""
+		}
+	}
+	for _, r := range builds {
+		if r.b.Held != "" {
+			p.Held = append(p.Held, r.b)
+		}
+	}
+	for _, r := range ok {
+		p.Builds = append(p.Builds, r.b)
+	}
+	return ok
 }
 
 // fromRanking builds the best-ranked candidate; the rest are listed.
@@ -350,6 +400,36 @@ func (p *Project) fromRanking(cands []*candidate) *module {
 	c := cands[0]
 	p.Builds = []Build{{Main: relMain(c.mod.dir, c.dir), Why: c.why}}
 	return c.mod
+}
+
+// nameBuilderGo puts the builder's Go version into the advice about
+// release hooks (heldReason writes golang:<go>).
+func (p *Project) nameBuilderGo() {
+	v := "golang:" + p.builderGo()
+	fill := func(s *string) { *s = strings.ReplaceAll(*s, "golang:<go>", v) }
+	for i := range p.Held {
+		fill(&p.Held[i].Add)
+	}
+	for i := range p.Builds {
+		for j := range p.Builds[i].Notes {
+			fill(&p.Builds[i].Notes[j])
+		}
+	}
+	for i := range p.Notes {
+		fill(&p.Notes[i])
+	}
+}
+
+// builderGo is the Go version of the builder the Gopherfile picks: go:
+// when init writes one, else the frontend's default for the module.
+func (p *Project) builderGo() string {
+	if p.Go != nil && p.Go.Use {
+		return p.Go.Version
+	}
+	if pl, err := plan.New(&spec.Spec{Version: 1}, gomod.Module{Facts: p.Facts, Work: p.Work}, plan.Options{}); err == nil {
+		return pl.GoVersion
+	}
+	return plan.NewestGo()
 }
 
 // checkTidy writes tidy: off, with the reason, for a module older than Go

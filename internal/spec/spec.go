@@ -64,10 +64,12 @@ type Spec struct {
 	// gcr.io/distroless/base-debian12:nonroot (glibc). Cross-compiling with
 	// cgo needs a C cross compiler in cc. When false, never with cgo. When
 	// unset (and env sets no CGO_ENABLED), each binary is built without cgo
-	// unless it needs it (a package with Go files only with cgo, or a
-	// dependency known to need it such as github.com/mattn/go-sqlite3); then
-	// it is built with cgo, linked statically (tags netgo,osusergo), in
-	// golang:<go>, so that it still runs on the default static base.
+	// unless it needs it (a package with Go files only with cgo, a package
+	// whose names the build uses are declared only in its cgo files such as
+	// github.com/miekg/pkcs11, or a dependency known to need it such as
+	// github.com/mattn/go-sqlite3); then it is built with cgo, linked
+	// statically (tags netgo,osusergo), in golang:<go>, so that it still runs
+	// on the default static base.
 	CGO *bool `yaml:"cgo,omitempty" json:"cgo,omitempty"`
 
 	// CC names the C cross compiler per target platform for cgo builds, e.g.

@@ -8,40 +8,80 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 
 	"github.com/gopherfile/gopherfile/internal/goenv"
 	"github.com/gopherfile/gopherfile/internal/gosrc"
 	"github.com/gopherfile/gopherfile/internal/safefile"
+	"github.com/gopherfile/gopherfile/internal/step/diagnose"
 )
 
 // With cgo unset in the Gopherfile, the build step builds without cgo and
 // turns to cgo (linked statically, BuildOpts.Cgo) only when the binary needs
 // it: a dependency known to need cgo that the main package imports (asked
-// before building, and only when go.mod names one), a package whose Go
-// files all need cgo (go build says "build constraints exclude all Go
-// files"), or, after a build without cgo, such a dependency in the binary's
-// build information (a go.mod that does not list every module).
+// before building, and only when go.mod names one); after a failed build
+// without cgo, a package whose Go files all need cgo ("build constraints
+// exclude all Go files") or whose names the errors report undefined are
+// declared only in its cgo files ("undefined: pkcs11.ObjectHandle": a
+// package with a few Go files without cgo); or, after a build without cgo,
+// such a dependency in the binary's build information (a go.mod that does
+// not list every module).
 
 // compileAuto is the compile of a binary whose Gopherfile leaves cgo
-// unset: without cgo, then with it when the binary needs it.
-func (h *helper) compileAuto(ctx context.Context) goResult {
+// unset: without cgo, then with it when the binary needs it. explained is
+// true when it printed the diagnosis of a failure.
+func (h *helper) compileAuto(ctx context.Context) (res goResult, explained bool) {
 	b := h.cfg.Build
 	if why := h.cgoByDeps(ctx, b.Main); why != "" {
-		return h.buildWithCgo(ctx, why)
+		return h.buildWithCgo(ctx, why, "", nil), false
 	}
-	res := h.runGo(ctx, goRun{args: h.cfg.Args})
-	why := ""
+	res = h.runGo(ctx, goRun{args: h.cfg.Args})
 	if res.ok() {
-		why = cgoByBinary(b.Output)
-	} else {
-		why = h.cgoByBuildOutput(res.output)
+		if why := cgoByBinary(b.Output); why != "" {
+			return h.buildWithCgo(ctx, why, "", nil), false
+		}
+		return res, false
 	}
+	if res.err != nil {
+		return res, false
+	}
+	facts := h.compileFacts(ctx, res.output)
+	why := cgoWhy(facts)
 	if why == "" {
-		return res
+		if !h.explainCompile(ctx, res.output, facts) {
+			h.printf("gopherfile: %s failed; its output above says why.", h.cfg.Stage)
+		}
+		return res, true
 	}
-	return h.buildWithCgo(ctx, why)
+	return h.buildWithCgo(ctx, why, res.output, facts), true
+}
+
+// cgoWhy says why a build needs cgo when the files it left out are cgo
+// files, "" when they are not (or there are none).
+func cgoWhy(facts *diagnose.CompileFacts) string {
+	for _, e := range facts.Excluded {
+		if !e.Cgo {
+			return ""
+		}
+	}
+	for _, e := range facts.Excluded {
+		if e.Dir != "" {
+			return fmt.Sprintf("the package %s in %s has Go files only with cgo (%s)", e.Package, e.Dir, strings.Join(e.Files, ", "))
+		}
+		return fmt.Sprintf("the package %s declares what the build uses only in files that need cgo (%s; %s)", e.Package, strings.Join(e.Files, ", "), e.Line)
+	}
+	return ""
+}
+
+// cgoByBuildOutput returns why a go command that failed without cgo needs
+// it: the files the build left out are cgo files (cgoWhy). The minimal root
+// asks it of every failed go command, to move the step to an image with a C
+// compiler.
+func (h *helper) cgoByBuildOutput(ctx context.Context, output string) string {
+	if v, _ := h.getenv(goenv.CGO_ENABLED); v == "1" {
+		return ""
+	}
+	return cgoWhy(&diagnose.CompileFacts{Excluded: h.excludedFiles(ctx, output)})
 }
 
 // cgoByDeps returns why the main package needs cgo when it imports a
@@ -86,27 +126,6 @@ func (h *helper) buildTags() string {
 	return ""
 }
 
-var excludeAll = regexp.MustCompile(`build constraints exclude all Go files in (\S+)`)
-
-// cgoByBuildOutput returns why the binary needs cgo when go build without
-// cgo failed on a package whose Go files all need cgo.
-func (h *helper) cgoByBuildOutput(output string) string {
-	cfg := gosrc.Config{CGO: true}
-	cfg.GOOS, _ = h.getenv(goenv.GOOS)
-	cfg.GOARCH, _ = h.getenv(goenv.GOARCH)
-	if t := h.buildTags(); t != "" {
-		cfg.Tags = strings.Split(t, ",")
-	}
-	root := gosrc.Tree{FS: os.DirFS("/")}
-	for _, m := range excludeAll.FindAllStringSubmatch(output, -1) {
-		dir := m[1]
-		if p, err := root.Load(strings.TrimPrefix(filepath.ToSlash(dir), "/"), cfg); err == nil && len(p.CgoFiles) > 0 {
-			return fmt.Sprintf("the package in %s has Go files only with cgo (%s)", dir, strings.Join(p.CgoFiles, ", "))
-		}
-	}
-	return ""
-}
-
 // cgoByBinary returns why the binary built without cgo needs it when its
 // build information lists a dependency known to need cgo.
 func cgoByBinary(bin string) string {
@@ -122,24 +141,32 @@ func cgoByBinary(bin string) string {
 	return ""
 }
 
-// buildWithCgo builds the binary again with cgo, linked statically.
-func (h *helper) buildWithCgo(ctx context.Context, why string) goResult {
+// buildWithCgo builds the binary again with cgo, linked statically, and
+// explains a failure. failed is the output of the build without cgo and
+// facts what compileFacts found in it, nil when the build needs cgo for
+// another reason (a dependency known to need it, asked before building):
+// then a builder that cannot build with cgo gets a message of its own.
+func (h *helper) buildWithCgo(ctx context.Context, why, failed string, facts *diagnose.CompileFacts) goResult {
 	c, b := h.cfg.Build.Cgo, h.cfg.Build
+	compiler := h.cCompiler()
+	noCompiler := false
+	if f := strings.Fields(compiler); len(f) == 0 || !onPath(f[0]) {
+		noCompiler = true
+	}
+	if noCompiler && h.cfg.MinimalRoot && c.NoCC == "" {
+		// The golang image has gcc: the step runs again there.
+		return goResult{code: h.needsImage("a C compiler", b.Name+" needs cgo: "+why)}
+	}
+	if facts != nil && (c.NoCC != "" || noCompiler) {
+		// Row 21: the paragraph says why and what to set.
+		h.explainCompile(ctx, failed, facts)
+		return goResult{code: 1}
+	}
 	if c.NoCC != "" {
 		h.printf("gopherfile: %s needs cgo: %s. %s is not the build platform, so building it with cgo needs a C cross compiler for %s: add cgo: true and cc: {%s: <compiler>} (one the builder image has) to the Gopherfile, or build it for the build platform only.", b.Name, why, c.NoCC, c.NoCC, c.NoCC)
 		return goResult{code: 1}
 	}
-	compiler := c.CC
-	if compiler == "" {
-		compiler, _ = h.getenv(goenv.CC)
-	}
-	if compiler == "" {
-		compiler = "gcc"
-	}
-	if f := strings.Fields(compiler); len(f) == 0 || !onPath(f[0]) {
-		if h.cfg.MinimalRoot {
-			return goResult{code: h.needsImage("a C compiler", b.Name+" needs cgo: "+why)}
-		}
+	if noCompiler {
 		h.printf("gopherfile: %s needs cgo: %s. The builder image has no C compiler %s: use a builder with one (the golang:<version> images have gcc; on alpine, apk add build-base), or set cgo: false to build it without cgo.", b.Name, why, compiler)
 		return goResult{code: 1}
 	}
@@ -151,9 +178,22 @@ func (h *helper) buildWithCgo(ctx context.Context, why string) goResult {
 	}
 	res := h.runGo(ctx, goRun{args: c.Args})
 	if !res.ok() && res.err == nil {
-		h.printf("gopherfile: the static cgo build of %s failed (its output above says why). When it needs C libraries that cannot be linked statically, set cgo: true in the Gopherfile: it then links dynamically on gcr.io/distroless/base-debian12, to which image.base can add the libraries.", b.Name)
+		if !h.explainCompile(ctx, res.output, nil) {
+			h.printf("gopherfile: the static cgo build of %s failed (its output above says why). When it needs C libraries that cannot be linked statically, set cgo: true in the Gopherfile: it then links dynamically on gcr.io/distroless/base-debian12, to which image.base can add the libraries.", b.Name)
+		}
 	}
 	return res
+}
+
+// cCompiler is the C compiler a cgo build of the step uses.
+func (h *helper) cCompiler() string {
+	if c := h.cfg.Build.Cgo; c != nil && c.CC != "" {
+		return c.CC
+	}
+	if cc, _ := h.getenv(goenv.CC); cc != "" {
+		return cc
+	}
+	return "gcc"
 }
 
 // onPath reports whether the command is found on PATH (the go command's:

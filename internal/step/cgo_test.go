@@ -101,7 +101,7 @@ func TestCgoUnset(t *testing.T) {
 				"main.go":          "package main\n\nimport _ \"example.com/app/native\"\n\nfunc main() {}\n",
 			},
 			env: []string{"CC=no-such-cc"}, wantCode: 1,
-			want: []string{"app needs cgo", "The builder image has no C compiler no-such-cc", "cgo: false"},
+			want: []string{"package example.com/app/native: all its Go files (native.go) import \"C\", and binary app was built without cgo", "(row 21, package needs cgo)", "no C compiler no-such-cc"},
 		},
 		{
 			name: "cross build without a C compiler",
@@ -110,7 +110,7 @@ func TestCgoUnset(t *testing.T) {
 				"main.go":          "package main\n\nimport _ \"example.com/app/native\"\n\nfunc main() {}\n",
 			},
 			noCC: "linux/arm64", wantCode: 1,
-			want: []string{"app needs cgo", "needs a C cross compiler for linux/arm64", "cc: {linux/arm64: <compiler>}"},
+			want: []string{"(row 21, package needs cgo)", "linux/arm64 is not the build platform", "cc: {linux/arm64: <compiler>}"},
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

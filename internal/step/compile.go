@@ -45,17 +45,24 @@ func (h *helper) build(ctx context.Context) int {
 		h.seed(b.Seed)
 	}
 	var res goResult
+	explained := false
 	if b.Cgo != nil {
-		res = h.compileAuto(ctx)
+		res, explained = h.compileAuto(ctx)
 	} else {
 		res = h.runGo(ctx, goRun{args: h.cfg.Args})
 	}
-	if code, ok := h.orImage(res); ok {
+	if code, ok := h.orImage(ctx, res); ok {
 		return code
 	}
 	if !res.ok() {
-		if res.output != "" || res.err != nil {
-			h.explainKnown(ctx, res)
+		switch {
+		case explained:
+		case res.err != nil:
+			h.printf("gopherfile: %s: %v", h.cfg.Stage, res.err)
+		case res.output != "":
+			if !h.explainCompile(ctx, res.output, nil) {
+				h.printf("gopherfile: %s failed; its output above says why.", h.cfg.Stage)
+			}
 		}
 		return exitCode(res)
 	}
@@ -87,6 +94,57 @@ func (h *helper) explainKnown(ctx context.Context, res goResult) {
 		return
 	}
 	h.explain(ctx, res.output, nil)
+}
+
+// compileFacts is what the diagnosis of a failed compile needs to know
+// besides go's output: the binary, its tags, how it uses cgo, and the files
+// build constraints left out.
+func (h *helper) compileFacts(ctx context.Context, output string) *diagnose.CompileFacts {
+	b := h.cfg.Build
+	f := &diagnose.CompileFacts{Binary: b.Name, Tags: h.buildTags(), CC: h.cCompiler()}
+	if cc := strings.Fields(f.CC); len(cc) == 0 || !onPath(cc[0]) {
+		f.CCMissing = true
+	}
+	switch v, _ := h.getenv(goenv.CGO_ENABLED); {
+	case b.Cgo != nil:
+		f.Cgo, f.NoCC = diagnose.CgoAuto, b.Cgo.NoCC
+	case v == "1":
+		f.Cgo = diagnose.CgoOn
+	default:
+		f.Cgo = diagnose.CgoOff
+	}
+	f.Excluded = h.excludedFiles(ctx, output)
+	if pkg := diagnose.PkgConfigPackage(output); pkg != "" {
+		f.PkgConfig = h.cgoPkgConfig(ctx, pkg)
+	}
+	return f
+}
+
+// cgoPkgConfig returns the pkg-config packages a package's cgo asks for.
+func (h *helper) cgoPkgConfig(ctx context.Context, pkg string) []string {
+	args := []string{"list", "-e", "-f", "{{join .CgoPkgConfig \" \"}}"}
+	if t := h.buildTags(); t != "" {
+		args = append(args, "-tags="+t)
+	}
+	cmd := h.goCommand(ctx, append(args, pkg)...)
+	cmd.Env = append(append([]string(nil), h.env...), goenv.CGO_ENABLED+"=1")
+	out, _ := cmd.Output()
+	return strings.Fields(string(out))
+}
+
+// explainCompile prints the diagnosis of a failed go build when it
+// recognises something (facts nil: found now) and reports whether it did.
+func (h *helper) explainCompile(ctx context.Context, output string, facts *diagnose.CompileFacts) bool {
+	if facts == nil {
+		facts = h.compileFacts(ctx, output)
+	}
+	if len(diagnose.Classify(output)) == 0 && len(facts.Excluded) == 0 {
+		return false
+	}
+	c := h.diagContext(ctx, nil)
+	c.Compile = facts
+	h.printf("\n%s", diagnose.Report(output, c))
+	return true
 }
 
 func (h *helper) packageName(ctx context.Context, dir string) string {
@@ -163,7 +221,7 @@ func (h *helper) listDeps(ctx context.Context) int {
 	}
 	var out bytes.Buffer
 	res := h.runGo(ctx, goRun{args: h.cfg.Args, stdout: &out})
-	if code, ok := h.orImage(res); ok {
+	if code, ok := h.orImage(ctx, res); ok {
 		return code
 	}
 	if !res.ok() {
@@ -216,7 +274,7 @@ func (h *helper) buildDeps(ctx context.Context) int {
 	}
 	if len(pkgs) > 0 {
 		res := h.runGo(ctx, goRun{args: append(append([]string(nil), h.cfg.Args...), pkgs...)})
-		if code, ok := h.orImage(res); ok {
+		if code, ok := h.orImage(ctx, res); ok {
 			return code
 		}
 		if !res.ok() {

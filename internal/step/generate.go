@@ -17,7 +17,7 @@ func (h *helper) generate(ctx context.Context) int {
 	if res.ok() {
 		return 0
 	}
-	if code, ok := h.orImage(res); ok {
+	if code, ok := h.orImage(ctx, res); ok {
 		return code
 	}
 	if res.err == nil && diagnose.GeneratorNeedsNetwork(res.output) {

@@ -105,7 +105,7 @@ func (h *helper) moduleStep(ctx context.Context) int {
 			h.printf("%s", s)
 		}
 	}
-	if code, ok := h.orImage(res); ok {
+	if code, ok := h.orImage(parent, res); ok {
 		return code
 	}
 	if !res.ok() {
@@ -161,9 +161,9 @@ func (h *helper) guardGo(ctx context.Context) (map[string]string, int) {
 		h.printf("gopherfile: %v", err)
 		return nil, 1
 	}
-	eff := h.goEnv(ctx, append(goenv.Names(), goenv.GOVERSION)...)
+	eff, failed := h.goEnvErr(ctx, append(goenv.Names(), goenv.GOVERSION)...)
 	if eff == nil {
-		return nil, h.noGo(ctx)
+		return nil, h.noGo(ctx, failed)
 	}
 	h.goAuthSetup(eff[goenv.GOAUTH], eff[goenv.GOVERSION])
 	origin := h.proxySource
@@ -424,8 +424,15 @@ func copyTidied(out string) error {
 	return nil
 }
 
-// noGo explains a builder without a usable go command.
-func (h *helper) noGo(ctx context.Context) int {
+// noGo explains a go command that cannot start: for this module (a go
+// line newer than the builder, a toolchain switch it cannot make: row 12),
+// or at all (no go command). failed is go env's error output.
+func (h *helper) noGo(ctx context.Context, failed string) int {
+	if len(diagnose.Classify(failed)) > 0 {
+		h.printf("%s", strings.TrimRight(failed, "\n"))
+		h.explain(ctx, failed, h.envSettings())
+		return 1
+	}
 	path, _ := h.getenv("PATH")
 	h.printf("gopherfile: the builder image has no go command on its PATH (%s): use a Go builder image (builder:, --build-arg BUILDER_IMAGE) such as golang:%s", path, or(h.cfg.Diag.GoVersion, "1.26"))
 	return 1

@@ -60,7 +60,7 @@ func (h *helper) test(ctx context.Context) int {
 		h.printf("gopherfile: %s: %v", h.cfg.Stage, res.err)
 		return 1
 	}
-	if code, ok := h.orImage(res); ok {
+	if code, ok := h.orImage(ctx, res); ok {
 		return code
 	}
 	s := stepconfig.Summary{ExitCode: res.code, Summary: rep.Summary(), Failures: clip(rep.Failures()), Stderr: clip(res.output)}
@@ -106,7 +106,7 @@ func (h *helper) vet(ctx context.Context) int {
 		keepOnly(h.cfg.OutDir, nil, nil)
 		writeOwn(filepath.Join(h.cfg.OutDir, "vet.txt"), []byte(res.output))
 	}
-	if code, ok := h.orImage(res); ok {
+	if code, ok := h.orImage(ctx, res); ok {
 		return code
 	}
 	if !res.ok() {

@@ -195,7 +195,7 @@ func (h *helper) effectiveEnv() map[string]string {
 // needsImage ends a step on the minimal root that found the build needs a
 // C compiler or git: the frontend builds again in the builder image.
 func (h *helper) needsImage(what, why string) int {
-	h.printf("gopherfile: %s needs %s (%s), which the minimal root of the toolchain from the module proxy does not have: building in the golang image instead (set builder: to choose the image, or cgo: false to build without cgo).", h.cfg.Stage, what, strings.TrimSuffix(why, "."))
+	h.printf("gopherfile: %s needs %s (%s), which the minimal root of the toolchain from the module proxy does not have: building in the golang image instead (builder: golang:%s in the Gopherfile starts there, or names another image).", h.cfg.Stage, what, strings.TrimSuffix(why, "."), or(h.cfg.Diag.GoVersion, "<go>"))
 	return stepconfig.ExitNeedsImage
 }
 
@@ -204,12 +204,17 @@ var notFound = regexp.MustCompile(`exec: "([^"]+)": executable file not found in
 // imageNeeded says, for a failed go command on the minimal root, what the
 // build needs that only a builder image has, "" when nothing (or when the
 // step runs in an image: it then fails as it is).
-func (h *helper) imageNeeded(output string) (what, why string) {
+func (h *helper) imageNeeded(ctx context.Context, output string) (what, why string) {
 	if !h.cfg.MinimalRoot {
 		return "", ""
 	}
-	if why := h.cgoByBuildOutput(output); why != "" {
-		return "a C compiler", why
+	// A binary the Gopherfile builds with cgo: false (Build without Cgo)
+	// stays: the golang image would fail the same way, and the compile
+	// step explains row 21 here.
+	if b := h.cfg.Build; b == nil || b.Cgo != nil {
+		if why := h.cgoByBuildOutput(ctx, output); why != "" {
+			return "a C compiler", why
+		}
 	}
 	if strings.Contains(output, "missing Git command") {
 		return "git", "a module is fetched from version control"
@@ -229,11 +234,11 @@ func (h *helper) imageNeeded(output string) (what, why string) {
 
 // orImage returns ExitNeedsImage, after saying why, when the failed go
 // command needs the builder image.
-func (h *helper) orImage(res goResult) (int, bool) {
+func (h *helper) orImage(ctx context.Context, res goResult) (int, bool) {
 	if res.ok() || res.err != nil {
 		return 0, false
 	}
-	what, why := h.imageNeeded(res.output)
+	what, why := h.imageNeeded(ctx, res.output)
 	if what == "" {
 		return 0, false
 	}

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -500,5 +501,33 @@ func TestStartTLS(t *testing.T) {
 	}
 	if _, err := StartTLS([]byte("junk"), keyPEM); err == nil {
 		t.Error("StartTLS accepted a junk certificate")
+	}
+}
+
+// TestToolchainOverride: SetResponse with a prefix of one toolchain release
+// answers its requests; other toolchain requests go on to the upstream
+// proxy (the first of the process's GOPROXY), as the builds' toolchains do.
+func TestToolchainOverride(t *testing.T) {
+	upstream := 0
+	up := http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		upstream++
+		io.WriteString(w, "from upstream")
+	})}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go up.Serve(ln)
+	defer up.Close()
+	t.Setenv("GOPROXY", "http://"+ln.Addr().String())
+	p := startProxy(t, libV1)
+	p.SetResponse("golang.org/toolchain/@v/v0.0.1-go1.99.0.", 403, "This module version is not available.")
+	code, body, err := get(t, http.DefaultClient, p.URL()+"/golang.org/toolchain/@v/v0.0.1-go1.99.0.linux-amd64.zip")
+	if err != nil || code != 403 || body != "This module version is not available.\n" {
+		t.Errorf("the refused release: %d %q %v", code, body, err)
+	}
+	code, body, err = get(t, http.DefaultClient, p.URL()+"/golang.org/toolchain/@v/v0.0.1-go1.26.8.linux-amd64.zip")
+	if err != nil || code != 200 || body != "from upstream" || upstream != 1 {
+		t.Errorf("another release: %d %q %v, %d upstream requests", code, body, err, upstream)
 	}
 }

@@ -23,6 +23,12 @@ type response struct {
 // ServeHTTP implements the GOPROXY protocol with fault injection.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, toolchainPath) {
+		if o, ok := p.toolchainOverride(r.URL.Path); ok {
+			w.Header().Set("Content-Type", "text/plain; charset=UTF-8")
+			w.WriteHeader(o.code)
+			_, _ = io.WriteString(w, o.body+"\n")
+			return
+		}
 		forwardToolchain(w, r)
 		return
 	}
@@ -238,6 +244,23 @@ func parsePath(urlPath string) (modPath, file string, ok bool) {
 // toolchainPath is where the Go toolchains are: the builds' go steps fetch
 // one through the same proxy as the modules.
 const toolchainPath = "/golang.org/toolchain/@v/"
+
+// toolchainOverride is the answer SetResponse chose for a toolchain path
+// (a prefix of the URL path such as
+// "golang.org/toolchain/@v/v0.0.1-go1.99.0."), so that a test can refuse one
+// Go release while the builds' own toolchain still comes through.
+func (p *Proxy) toolchainOverride(urlPath string) (statusOverride, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	rel := strings.TrimPrefix(urlPath, "/")
+	best, found := "", false
+	for prefix := range p.status {
+		if strings.HasPrefix(prefix, strings.TrimPrefix(toolchainPath, "/")) && strings.HasPrefix(rel, prefix) && len(prefix) > len(best) {
+			best, found = prefix, true
+		}
+	}
+	return p.status[best], found
+}
 
 // forwardToolchain passes a toolchain request on to the machine's module
 // proxy (the first proxy of the test process's GOPROXY), with no fault, no

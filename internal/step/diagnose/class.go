@@ -1,11 +1,12 @@
 // Package diagnose explains why a go command failed inside an image build.
 //
 // It classifies the output of go mod download, go mod tidy -diff, go build,
-// go test and go list into the rows of the module-download failure catalogue
-// (shared/FAILURES.md), tells whether the failure is transient (worth a
-// retry) or permanent, and writes one short paragraph per problem saying
-// which module failed, which setting was involved and where that setting came
-// from, and exactly what to change.
+// go test, go generate and go list into the rows of the failure catalogue
+// (docs/failures.md: module downloads in rows 1-20, compiles in rows 21-24),
+// tells whether the failure is transient (worth a retry) or permanent, and
+// writes one short paragraph per problem saying which module or package
+// failed, which setting was involved and where that setting came from, and
+// exactly what to change.
 //
 // The package is pure: it does no I/O. The step helper (package step) runs it
 // inside the build steps, on the go command's output, so the paragraph a user
@@ -17,7 +18,7 @@ import "fmt"
 // Class is a row of the failure catalogue.
 type Class int
 
-// The catalogue rows, numbered as in shared/FAILURES.md.
+// The catalogue rows, numbered as in docs/failures.md.
 const (
 	ProxyUnreachable Class = iota + 1 // 1: connection refused, timeouts, resets
 	DNSFailure                        // 2: no such host
@@ -38,8 +39,13 @@ const (
 	EnvConflict                       // 17: GOFLAGS / GOPROXY=off / -mod=vendor conflicts
 	CacheLost                         // 18: the module cache mount was empty
 	VCSStamping                       // 19: error obtaining VCS status
+	PolicyRefused                     // 20: a proxy refuses a public module version by policy
+	NeedsCgo                          // 21: a package with Go files only with cgo, built without cgo
+	CLibMissing                       // 22: a C compiler, header, library or pkg-config package missing
+	ToolTooOld                        // 23: a tool built from a golang.org/x/tools too old for the builder's Go
+	TagsExclude                       // 24: build constraints leave out the files the build needs
 
-	numClasses = int(VCSStamping)
+	numClasses = int(TagsExclude)
 )
 
 var classNames = [...]string{
@@ -62,6 +68,11 @@ var classNames = [...]string{
 	EnvConflict:      "GOFLAGS / env conflict",
 	CacheLost:        "cache mount lost",
 	VCSStamping:      "VCS stamping",
+	PolicyRefused:    "proxy refused the version by policy",
+	NeedsCgo:         "package needs cgo",
+	CLibMissing:      "C library missing in the builder",
+	ToolTooOld:       "tool too old for the builder's Go",
+	TagsExclude:      "files excluded by build constraints",
 }
 
 // String returns the catalogue name of the class, such as "proxy unreachable".

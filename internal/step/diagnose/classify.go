@@ -31,6 +31,15 @@ type Finding struct {
 	// Line is the line of go's output that matched, without leading
 	// whitespace.
 	Line string
+	// Package is the Go package whose compile failed (the "# path" line go
+	// build prints above its errors), for the compile rows; "" if unknown.
+	Package string
+	// Response is the server's own text (go's "server response:" lines),
+	// "" if none.
+	Response string
+	// Excluded is what the step helper found in the tree for rows 21 and
+	// 24: the files build constraints left out. Nil when it found nothing.
+	Excluded *Excluded
 }
 
 // Classify returns the distinct problems found in the output of a go
@@ -41,12 +50,31 @@ type Finding struct {
 // "go: downloading M V" yield nothing.
 func Classify(output string) []Finding {
 	var found []Finding
+	pkg := ""
 	for _, rec := range records(output) {
+		if p, ok := packageHeader(rec[0]); ok {
+			pkg = p
+			continue
+		}
 		if f, ok := classifyRecord(rec); ok {
+			if compileClass(f.Class) && f.Package == "" {
+				f.Package = pkg
+			}
 			found = append(found, f)
 		}
 	}
 	return dedupe(found)
+}
+
+// packageHeader recognises the "# import/path" line go build prints above
+// the compiler's errors for a package (not "# [pkg-config ...]" or
+// "# runtime/cgo" headers' command lines, which start with "# [").
+func packageHeader(line string) (string, bool) {
+	p, ok := strings.CutPrefix(line, "# ")
+	if !ok || p == "" || strings.ContainsAny(p, " \t[") {
+		return "", false
+	}
+	return p, true
 }
 
 // ShouldRetry reports the retry decision for a failed step: true when the
@@ -130,12 +158,15 @@ var (
 	reDeclared   = regexp.MustCompile(`module declares its path as: (\S+)`)
 	reRequiredAs = regexp.MustCompile(`but was required as: (\S+)`)
 	reRequiresGo = regexp.MustCompile(`requires go >= (\S+) \(running go ([^;)]+)`)
-	reToolchain  = regexp.MustCompile(`download (go\S+) for \S+: toolchain not available`)
+	reToolchain  = regexp.MustCompile(`download (go[0-9][^\s:]*)(?: for \S+: toolchain not available|: golang\.org/toolchain@)`)
 	reReplaceDir = regexp.MustCompile(`replacement directory (\S+) does not exist`)
 	reReplacedBy = regexp.MustCompile(`\(replaced by ([^)]+)\)`)
 	rePackage    = regexp.MustCompile(`(?:providing package|provides package|verify package) ([^\s:;]+)`)
 	reBadVersion = regexp.MustCompile(`require (\S+): version "([^"]*)" invalid`)
 	reSumSource  = regexp.MustCompile(`^\t(go\.sum|go\.work\.sum|[^ :]+\.[a-z]+):\s+h1:`)
+	// reModuleQuery matches go's error for a query (a list request) that
+	// names no version.
+	reModuleQuery = regexp.MustCompile(`^(?:go: )?module ([^\s:@]+): (?:reading|Get) `)
 )
 
 // moduleOf extracts the failing module and version from a record.
@@ -154,6 +185,9 @@ func moduleOf(rec []string) (mod, version string) {
 			return path, m[2]
 		}
 	}
+	if m := reModuleQuery.FindStringSubmatch(rec[0]); m != nil {
+		return m[1], "" // "module M: reading .../@v/list" (a query such as @latest)
+	}
 	return "", ""
 }
 
@@ -169,7 +203,8 @@ func hostOf(c Class, text string) string {
 	}
 	switch c {
 	case ChecksumMismatch, GoTooOld, ReplaceMissing, PathMismatch, VendorOutOfSync,
-		VCSStamping, EnvConflict, GoSumIncomplete, Untidy:
+		VCSStamping, EnvConflict, GoSumIncomplete, Untidy,
+		ToolTooOld, CLibMissing, TagsExclude, NeedsCgo:
 		// Not about the network; a host would only confuse.
 		return ""
 	}
@@ -219,8 +254,14 @@ func refine(f *Finding, rec []string, text string) {
 		if f.Class == ServerError {
 			f.Detail = statusOf(rec)
 		}
-	case PrivateModule:
+	case PrivateModule, PolicyRefused:
 		f.Detail = statusOf(rec)
+		f.Response = serverResponse(rec)
+		if policyRefusal(*f) {
+			f.Class = PolicyRefused
+		}
+	case ToolTooOld, CLibMissing, TagsExclude:
+		refineCompile(f, text)
 	case ChecksumMismatch:
 		for _, line := range rec {
 			if m := reSumSource.FindStringSubmatch(line); m != nil && m[1] != "downloaded" {
@@ -246,6 +287,10 @@ func refine(f *Finding, rec []string, text string) {
 			}
 		} else if m := reToolchain.FindStringSubmatch(text); m != nil {
 			f.Detail = strings.TrimPrefix(m[1], "go")
+			if strings.Contains(m[0], "golang.org/toolchain@") {
+				f.Module, f.Version = "", ""
+				f.Response = toolchainFailure(rec)
+			}
 		}
 	case ReplaceMissing:
 		if m := reReplaceDir.FindStringSubmatch(text); m != nil {
@@ -320,7 +365,8 @@ func envSetting(text string) string {
 // dedupe drops repeated findings: the same class, module and version (and
 // detail, when the module is unknown), and findings without a module when a
 // finding of the same class names one (for example the "SECURITY ERROR"
-// paragraph that follows a checksum mismatch).
+// paragraph that follows a checksum mismatch). Compile findings are the
+// same when their class, package and detail are.
 func dedupe(fs []Finding) []Finding {
 	type key struct {
 		c           Class
@@ -336,7 +382,9 @@ func dedupe(fs []Finding) []Finding {
 	var out []Finding
 	for _, f := range fs {
 		k := key{f.Class, f.Module, f.Version, ""}
-		if f.Module == "" {
+		if compileClass(f.Class) {
+			k = key{f.Class, f.Package, "", f.Detail}
+		} else if f.Module == "" {
 			if named[f.Class] {
 				continue
 			}
@@ -349,4 +397,30 @@ func dedupe(fs []Finding) []Finding {
 		out = append(out, f)
 	}
 	return out
+}
+
+// toolchainFailure says why the download of a toolchain failed: the proxy's
+// status and answer, else go's error after the module version (a checksum
+// database it cannot reach, a network error).
+func toolchainFailure(rec []string) string {
+	if st := statusOf(rec); st != "" {
+		if r := serverResponse(rec); r != "" {
+			return st + ": " + r
+		}
+		return st
+	}
+	for _, line := range rec {
+		_, rest, ok := strings.Cut(line, "golang.org/toolchain@")
+		if !ok {
+			continue
+		}
+		if _, rest, ok := strings.Cut(rest, ": "); ok {
+			rest = strings.TrimSpace(rest)
+			if len(rest) > 300 {
+				rest = rest[:300] + "…"
+			}
+			return rest
+		}
+	}
+	return ""
 }

@@ -42,11 +42,16 @@ func TestClassNames(t *testing.T) {
 		{EnvConflict, "GOFLAGS / env conflict", false},
 		{CacheLost, "cache mount lost", false},
 		{VCSStamping, "VCS stamping", false},
+		{PolicyRefused, "proxy refused the version by policy", false},
+		{NeedsCgo, "package needs cgo", false},
+		{CLibMissing, "C library missing in the builder", false},
+		{ToolTooOld, "tool too old for the builder's Go", false},
+		{TagsExclude, "files excluded by build constraints", false},
 		{Class(0), "Class(0)", false},
-		{Class(20), "Class(20)", false},
+		{Class(25), "Class(25)", false},
 	}
 	for i, tt := range tests {
-		if tt.c >= 1 && tt.c <= 19 && tt.c.Row() != i+1 {
+		if tt.c >= 1 && int(tt.c) <= numClasses && tt.c.Row() != i+1 {
 			t.Errorf("%v.Row() = %d, want %d", tt.c, tt.c.Row(), i+1)
 		}
 		if got := tt.c.String(); got != tt.name {
@@ -109,7 +114,6 @@ func TestClassifyFixtures(t *testing.T) {
 		{"04-x509-proxy.txt", []want{{TLSUntrusted, "example.com/lib", "v1.0.0", "127.0.0.1:35425", ""}}},
 		{"04-x509-git.txt", []want{{TLSUntrusted, "git.corp.example/platform/auth", "v1.4.0", "git.corp.example", ""}}},
 		{"05-private-proxy-golang.txt", []want{{PrivateModule, "github.com/acme/private", "v1.2.0", "proxy.golang.org", "404 Not Found"}}},
-		{"05-forbidden-not-available.txt", []want{{PrivateModule, "github.com/acme/private", "v1.2.0", "proxy.golang.org", "403 Forbidden"}}},
 		{"05-gone.txt", []want{{PrivateModule, "git.acme.example/team/lib", "v1.0.0", "127.0.0.1:33011", "410 Gone"}}},
 		{"05-unauthorized.txt", []want{{PrivateModule, "git.acme.example/team/lib", "v1.0.0", "athens.acme.example", "401 Unauthorized"}}},
 		{"05-sumdb-private.txt", []want{{PrivateModule, "github.com/acme/private", "v1.2.0", "sum.golang.org", "404 Not Found"}}},
@@ -144,6 +148,32 @@ func TestClassifyFixtures(t *testing.T) {
 		{"17-mod-vendor-no-vendor.txt", []want{{EnvConflict, "", "", "", "-mod=vendor"}}},
 		{"18-cache-lost.txt", nil},
 		{"19-vcs-status.txt", []want{{VCSStamping, "", "", "", ""}}},
+		{"12-toolchain-offline.txt", []want{{GoTooOld, "", "", "", "1.27.4"}}},
+		// A toolchain switch the proxy refuses is the go line (row 12), not
+		// golang.org/toolchain refused by policy (row 20).
+		{"12-toolchain-refused.txt", []want{{GoTooOld, "", "", "", "1.99.0"}}},
+		{"12-toolchain-sumdb.txt", []want{{GoTooOld, "", "", "", "1.27.4"}}},
+		// Without the context, a 403 "not available" for a module on a public
+		// host is a refusal by policy; the context makes the user's own row 5.
+		{"20-forbidden-not-available.txt", []want{{PolicyRefused, "github.com/acme/private", "v1.2.0", "proxy.golang.org", "403 Forbidden"}}},
+		{"20-curated-version.txt", []want{{PolicyRefused, "github.com/itchyny/go-yaml", "v0.0.0-20261030110000-18a91f8189a6", "proxy.golang.org", "403 Forbidden"}}},
+		// "undefined:" alone is an ordinary compile error: rows 21 and 24 need
+		// what the step helper finds in the tree (TestReportGolden).
+		{"21-cgo-only-main.txt", nil},
+		{"21-cgo-only-dependency.txt", nil},
+		{"21-cgo-only-package.txt", nil},
+		{"21-exclude-all.txt", []want{{TagsExclude, "", "", "", "/src/internal/hsm"}}},
+		{"22-header.txt", []want{{CLibMissing, "github.com/google/gopacket", "v1.1.19", "", "header pcap.h"}}},
+		{"22-pkg-config-package.txt", []want{{CLibMissing, "", "", "", "pkg-config libpcsclite"}}},
+		{"22-static-library.txt", []want{{CLibMissing, "", "", "", "library pcsclite"}}},
+		{"22-pkg-config-missing.txt", []want{{CLibMissing, "", "", "", "command pkg-config"}}},
+		{"22-no-c-compiler.txt", []want{{CLibMissing, "", "", "", "compiler x86_64-linux-musl-gcc"}}},
+		{"23-xtools-tokeninternal.txt", []want{{ToolTooOld, "golang.org/x/tools", "v0.24.0", "", ""}}},
+		{"23-xtools-pkgbits-panic.txt", []want{{ToolTooOld, "golang.org/x/tools", "v0.1.12", "", ""}}},
+		{"23-xtools-internal-error.txt", []want{{ToolTooOld, "", "", "", "stringer"}}},
+		{"23-xtools-removed-godebug.txt", []want{{ToolTooOld, "golang.org/x/tools", "v0.26.0", "", ""}}},
+		{"24-tags-undefined.txt", nil},
+		{"24-tags-exclude-all.txt", []want{{TagsExclude, "", "", "", "/src/cmd/relayd"}}},
 		{"mixed-transient.txt", []want{
 			{ProxyUnreachable, "github.com/google/uuid", "v1.6.0", "goproxy.corp.example", ""},
 			{SumDBUnreachable, "golang.org/x/text", "v0.21.0", "sum.golang.org", ""},
@@ -172,9 +202,17 @@ func TestClassifyFixtures(t *testing.T) {
 }
 
 // TestEveryRowHasFixture checks that each catalogue row has a fixture file
-// named after it whose output is classified as that row.
+// named after it whose output is classified as that row, in the context of
+// the golden case that uses it (rows 5 and 20 turn on the main module, rows
+// 21 and 24 on what the step helper finds in the tree).
 func TestEveryRowHasFixture(t *testing.T) {
-	for row := 1; row <= 19; row++ {
+	ctxOf := map[string]Context{}
+	for _, g := range goldenCases() {
+		if _, ok := ctxOf[g.fixture]; !ok {
+			ctxOf[g.fixture] = g.ctx
+		}
+	}
+	for row := 1; row <= numClasses; row++ {
 		files, err := filepath.Glob(filepath.Join("testdata", "fixtures", fmt.Sprintf("%02d-*.txt", row)))
 		if err != nil {
 			t.Fatal(err)
@@ -191,7 +229,14 @@ func TestEveryRowHasFixture(t *testing.T) {
 				}
 				continue
 			}
-			fs := Classify(out)
+			c, ok := ctxOf[filepath.Base(f)]
+			if !ok {
+				c = baseContext()
+			}
+			var fs []Finding
+			for _, fd := range c.compileFindings(Classify(out)) {
+				fs = append(fs, c.reclassify(fd))
+			}
 			if len(fs) == 0 || fs[0].Class != Class(row) {
 				t.Errorf("%s: classified as %s, want row %d", f, dumpFindings(fs), row)
 			}

@@ -46,6 +46,15 @@ type Context struct {
 	// Credentials says which hosts were given credentials and how, e.g.
 	// "proxy.corp" → "the netrc secret", for the diagnosis of a 401.
 	Credentials map[string]string
+
+	// MainModule is the module path of go.mod, "" if unknown: a module
+	// under the same owner is taken for the user's own (row 5, not row 20).
+	MainModule string
+	// Requires are go.mod's requirements, module path → version.
+	Requires map[string]string
+	// Compile is what the step helper found out about a failed compile,
+	// nil in the module steps.
+	Compile *CompileFacts
 }
 
 // setting returns the named setting with Go's defaults applied: GONOPROXY

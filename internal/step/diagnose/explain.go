@@ -53,6 +53,16 @@ func Explain(f Finding, c Context) string {
 		text = e.cacheLost()
 	case VCSStamping:
 		text = e.vcsStamping()
+	case PolicyRefused:
+		text = e.policyRefused()
+	case NeedsCgo:
+		text = e.needsCgo()
+	case CLibMissing:
+		text = e.cLibMissing()
+	case ToolTooOld:
+		text = e.toolTooOld()
+	case TagsExclude:
+		text = e.tagsExclude()
 	default:
 		return generic(c)
 	}
@@ -67,19 +77,22 @@ func Explain(f Finding, c Context) string {
 // left out. It ends with a newline.
 func Report(output string, c Context) string {
 	type key struct {
-		c   Class
-		mod string
+		c        Class
+		mod, pkg string
 	}
 	seen := make(map[key]bool)
 	var paras []string
-	for _, f := range Classify(output) {
+	for _, f := range c.compileFindings(Classify(output)) {
 		f = c.reclassify(f)
 		if c.Stage == stepconfig.StageTest && f.Module == "" && networkClass(f.Class) {
 			// Most likely the tests' own output (a test that dials a
 			// database, say), not the go command failing to fetch a module.
 			continue
 		}
-		k := key{f.Class, f.Module}
+		k := key{f.Class, f.Module, ""}
+		if compileClass(f.Class) {
+			k = key{f.Class, f.Package, f.Detail}
+		}
 		if seen[k] {
 			continue
 		}

@@ -45,7 +45,7 @@ func (e explainer) goTooOld() string {
 	}
 	if e.f.Detail == "" {
 		return fmt.Sprintf("go.mod or a dependency requires a newer Go than the builder's go %s %s. %s. "+
-			"Use a builder image with that Go version or newer: by default Gopherfile picks the toolchain line of go.mod, else the newest Go release it knows, never older than the go line%s; "+
+			"Build with that Go version or newer (go: in the Gopherfile, the build arg GO_VERSION, or a builder: image that has it): by default Gopherfile picks the toolchain line of go.mod, else the newest Go release it knows, never older than the go line%s; "+
 			"so check what pins the builder image or Go version.", running, e.row(), e.c.describe(goenv.GOTOOLCHAIN), lines)
 	}
 	who := "go.mod"
@@ -54,12 +54,18 @@ func (e explainer) goTooOld() string {
 	}
 	s := fmt.Sprintf("%s requires go >= %s, but the builder runs go %s %s. %s.",
 		who, e.f.Detail, running, e.row(), e.c.describe(goenv.GOTOOLCHAIN))
+	switch {
+	case strings.Contains(e.f.Line, "toolchain not available"):
+		s += fmt.Sprintf(" The go command tried to download go%s and switch to it, which it cannot do here: the toolchain is not in the module cache and the step is offline or its GOPROXY cannot serve it.", e.f.Detail)
+	case strings.Contains(e.f.Line, "golang.org/toolchain@"):
+		s += fmt.Sprintf(" The go command tried to download go%s (golang.org/toolchain) and switch to it, which failed (%s).", e.f.Detail, or(e.f.Response, "see go's error above"))
+	}
 	if e.f.Module != "" {
-		return s + fmt.Sprintf(" Raise the go line of go.mod to %s%s with go get go@%s (the tidy target does it), so that Gopherfile picks a builder image with Go %s or newer; "+
+		return s + fmt.Sprintf(" Raise the go line of go.mod to %s%s with go get go@%s (the tidy target does it), so that Gopherfile builds with Go %s or newer; "+
 			"or require an older version of %s.", e.f.Detail, lines, e.f.Detail, e.f.Detail, e.f.Module)
 	}
-	return s + fmt.Sprintf(" Use a builder image with Go %s or newer: by default Gopherfile picks the toolchain line of go.mod, else the newest Go release it knows, never older than the go line%s; "+
-		"so check what pins the builder image or Go version.", e.f.Detail, lines)
+	return s + fmt.Sprintf(" Build with Go %s or newer (go: \"%s\" in the Gopherfile, the build arg GO_VERSION, or a builder: image that has it): by default Gopherfile picks the toolchain line of go.mod, else the newest Go release it knows, never older than the go line%s; "+
+		"so check what pins the builder image or Go version.", e.f.Detail, e.f.Detail, lines)
 }
 
 func (e explainer) goSumIncomplete() string {

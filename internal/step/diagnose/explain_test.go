@@ -68,7 +68,6 @@ func goldenCases() []struct {
 		{"05-private-already-private", "05-private-proxy-golang.txt", with(func(c *Context) {
 			c.GOPRIVATE = Setting{Value: "github.com/acme/*", Origin: "Gopherfile line 9 (modules.private)"}
 		})},
-		{"05-forbidden-not-available", "05-forbidden-not-available.txt", baseContext()},
 		{"05-gone", "05-gone.txt", with(func(c *Context) {
 			c.GOPROXY = Setting{Value: "http://127.0.0.1:33011", Origin: "build arg GOPROXY"}
 		})},
@@ -161,6 +160,105 @@ func goldenCases() []struct {
 			c.Stage = stepconfig.StageDownload
 			c.Recovery = true
 			c.GOPROXY = Setting{Value: "off", Origin: "Gopherfile modules.proxy"}
+		})},
+		{"12-toolchain-offline", "12-toolchain-offline.txt", with(func(c *Context) {
+			c.Stage, c.Offline = stepconfig.StageBuild, true
+			c.GOPROXY = Setting{Value: "off", Origin: "Gopherfile: the go build step is offline"}
+			c.GOTOOLCHAIN = Setting{Value: "auto", Origin: "Gopherfile line 12 (modules.toolchain)"}
+			c.GoModGo = "1.27.4"
+		})},
+		{"12-toolchain-refused", "12-toolchain-refused.txt", with(func(c *Context) {
+			c.Stage = stepconfig.StageDownload
+			c.GOPROXY = Setting{Value: "https://goproxy.corp.example", Origin: "build arg GOPROXY"}
+			c.GOTOOLCHAIN = Setting{Value: "auto", Origin: "Gopherfile line 12 (modules.toolchain)"}
+			c.GoModGo = "1.99.0"
+		})},
+		{"12-toolchain-sumdb", "12-toolchain-sumdb.txt", with(func(c *Context) {
+			c.Stage = stepconfig.StageDownload
+			c.GOTOOLCHAIN = Setting{Value: "auto", Origin: "Gopherfile modules.toolchain"}
+			c.GoVersion, c.GoModGo = "1.26.11", "1.27.4"
+		})},
+		{"20-curated-version", "20-curated-version.txt", with(func(c *Context) {
+			c.GOPROXY = Setting{Value: "https://goproxy.corp.example", Origin: "build arg GOPROXY"}
+			c.MainModule = "github.com/acme/jq-service"
+		})},
+		{"20-forbidden-not-available", "20-forbidden-not-available.txt", with(func(c *Context) { c.MainModule = "example.com/app" })},
+		{"20-forbidden-same-owner", "20-forbidden-not-available.txt", with(func(c *Context) { c.MainModule = "github.com/acme/app" })},
+		{"21-cgo-only-dependency", "21-cgo-only-dependency.txt", with(func(c *Context) {
+			c.Stage = stepconfig.StageBuild
+			c.Compile = &CompileFacts{Binary: "signer", Cgo: CgoOff, CC: "gcc", Tags: "pkcs11key", Excluded: []Excluded{{
+				Package: "github.com/miekg/pkcs11", Files: []string{"params.go", "pkcs11.go", "types.go"}, Constraint: `import "C"`, Cgo: true,
+				Line: "/go/pkg/mod/github.com/!thales!ignite/crypto11@v1.2.5/crypto11.go:127:16: undefined: pkcs11.ObjectHandle",
+			}}}
+		})},
+		{"21-cgo-only-main-no-cc", "21-cgo-only-main.txt", with(func(c *Context) {
+			c.Stage = stepconfig.StageBuild
+			c.Compile = &CompileFacts{Binary: "hsmtool", Cgo: CgoAuto, CC: "gcc", CCMissing: true, Excluded: []Excluded{{
+				Package: "github.com/miekg/pkcs11", Files: []string{"pkcs11.go", "types.go"}, Constraint: `import "C"`, Cgo: true,
+				Line: "./main.go:12:14: undefined: pkcs11.New",
+			}}}
+		})},
+		{"21-cgo-only-package-cross", "21-cgo-only-package.txt", with(func(c *Context) {
+			c.Stage = stepconfig.StageBuild
+			c.Compile = &CompileFacts{Binary: "pivtool", Cgo: CgoAuto, CC: "gcc", NoCC: "linux/arm64", Excluded: []Excluded{{
+				Package: "github.com/go-piv/piv-go/v2/piv", Files: []string{"pcsc_unix.go"}, Constraint: `import "C"`, Cgo: true,
+				Line: "/go/pkg/mod/github.com/go-piv/piv-go/v2@v2.6.0/piv/piv.go:112:7: undefined: scContext",
+			}}}
+		})},
+		{"21-exclude-all", "21-exclude-all.txt", with(func(c *Context) {
+			c.Stage = stepconfig.StageBuild
+			c.Compile = &CompileFacts{Binary: "vault", Cgo: CgoOff, CC: "gcc", Excluded: []Excluded{{
+				Package: "example.com/vault/internal/hsm", Dir: "/src/internal/hsm",
+				Files: []string{"hsm.go"}, Constraint: `import "C"`, Cgo: true,
+				Line: "imports example.com/vault/internal/hsm: build constraints exclude all Go files in /src/internal/hsm",
+			}}}
+		})},
+		{"22-header", "22-header.txt", with(func(c *Context) {
+			c.Stage = stepconfig.StageBuild
+			c.Compile = &CompileFacts{Binary: "sniff", Cgo: CgoAuto, CC: "gcc"}
+		})},
+		{"22-pkg-config-package", "22-pkg-config-package.txt", with(func(c *Context) {
+			c.Stage = stepconfig.StageBuild
+			c.Compile = &CompileFacts{Binary: "pivtool", Cgo: CgoOn, CC: "gcc"}
+		})},
+		{"22-pkg-config-missing", "22-pkg-config-missing.txt", with(func(c *Context) {
+			c.Stage, c.GoVersion = stepconfig.StageBuild, "1.27.4"
+			c.Compile = &CompileFacts{Binary: "app", Cgo: CgoAuto, CC: "gcc", PkgConfig: []string{"libpcsclite"}}
+		})},
+		{"22-no-c-compiler", "22-no-c-compiler.txt", with(func(c *Context) {
+			c.Stage = stepconfig.StageBuild
+			c.Compile = &CompileFacts{Binary: "vault", Cgo: CgoOn, CC: "x86_64-linux-musl-gcc", CCMissing: true}
+		})},
+		{"22-static-library", "22-static-library.txt", with(func(c *Context) {
+			c.Stage = stepconfig.StageBuild
+			c.Compile = &CompileFacts{Binary: "pivtool", Cgo: CgoAuto, CC: "gcc"}
+		})},
+		{"23-xtools-tokeninternal", "23-xtools-tokeninternal.txt", with(func(c *Context) {
+			c.Stage = stepconfig.StageGenerate
+			c.Requires = map[string]string{"golang.org/x/tools": "v0.24.0"}
+		})},
+		{"23-xtools-pkgbits-panic", "23-xtools-pkgbits-panic.txt", with(func(c *Context) { c.Stage = stepconfig.StageGenerate })},
+		{"23-xtools-internal-error", "23-xtools-internal-error.txt", with(func(c *Context) {
+			c.Stage, c.GoVersion = stepconfig.StageGenerate, "1.27.4"
+			c.Requires = map[string]string{"golang.org/x/tools": "v0.30.0"}
+		})},
+		{"23-xtools-removed-godebug", "23-xtools-removed-godebug.txt", with(func(c *Context) {
+			c.Stage, c.GoVersion = stepconfig.StageGenerate, "1.27.4"
+		})},
+		{"24-tags-undefined", "24-tags-undefined.txt", with(func(c *Context) {
+			c.Stage = stepconfig.StageBuild
+			c.Compile = &CompileFacts{Binary: "relay", Cgo: CgoAuto, CC: "gcc", Tags: "release", Excluded: []Excluded{{
+				Package: "example.com/relay", Files: []string{"version_dev.go"}, Constraint: "//go:build !release",
+				Line: "./main.go:6:36: undefined: version",
+			}}}
+		})},
+		{"24-tags-exclude-all", "24-tags-exclude-all.txt", with(func(c *Context) {
+			c.Stage = stepconfig.StageBuild
+			c.Compile = &CompileFacts{Binary: "relayd", Cgo: CgoAuto, CC: "gcc", Tags: "purego", Excluded: []Excluded{{
+				Package: "example.com/relay/cmd/relayd", Dir: "/src/cmd/relayd", Files: []string{"main.go", "main_other.go"},
+				Constraint: "//go:build linux && !purego; //go:build !linux && !purego",
+				Line:       "package example.com/relay/cmd/relayd: build constraints exclude all Go files in /src/cmd/relayd",
+			}}}
 		})},
 		{"mixed-transient", "mixed-transient.txt", with(func(c *Context) {
 			c.GOPROXY = Setting{Value: "https://goproxy.corp.example,direct", Origin: "build arg GOPROXY"}
@@ -461,7 +559,7 @@ func TestContextDefaults(t *testing.T) {
 // with nothing but the Class set.
 func TestExplainClassOnly(t *testing.T) {
 	c := baseContext()
-	for cl := ProxyUnreachable; cl <= VCSStamping; cl++ {
+	for cl := ProxyUnreachable; int(cl) <= numClasses; cl++ {
 		p := Explain(Finding{Class: cl}, c)
 		if !strings.Contains(p, fmt.Sprintf("(row %d, %s", cl.Row(), cl)) {
 			t.Errorf("%v: no row in %q", cl, p)

@@ -12,9 +12,10 @@ type marker struct {
 	re      *regexp.Regexp
 }
 
-// markers lists the evidence for each class. Classes without markers
-// (SumDBUnreachable, CacheLost) are derived differently: see refine and
-// ColdCache.
+// markers lists the evidence for each class. Some classes are derived
+// differently: SumDBUnreachable and most of PolicyRefused in refine,
+// CacheLost in ColdCache and Context.reclassify, NeedsCgo (and TagsExclude
+// from "undefined:" lines) in Context.compileFindings.
 var markers = compileMarkers([]marker{
 	// Row 8. Never retried, whatever else the record says.
 	{class: ChecksumMismatch, pattern: `checksum mismatch`},
@@ -24,6 +25,10 @@ var markers = compileMarkers([]marker{
 	// Row 12.
 	{class: GoTooOld, pattern: `requires go >= [0-9][^ ]* \(running go `},
 	{class: GoTooOld, pattern: `toolchain not available`},
+	// A toolchain switch whose download the proxy refused or could not serve
+	// ("go: download go1.99.0: golang.org/toolchain@v0.0.1-go1.99.0.linux-amd64:
+	// reading URL: 403 Forbidden"): the Go line is the cause, not the module.
+	{class: GoTooOld, pattern: `^go: download go[0-9][^ :]*: golang\.org/toolchain@`},
 
 	// Row 16.
 	{class: ReplaceMissing, pattern: `replacement directory [^ ]+ does not exist`},
@@ -40,6 +45,24 @@ var markers = compileMarkers([]marker{
 
 	// Row 19.
 	{class: VCSStamping, pattern: `error obtaining VCS status`},
+
+	// Row 23 (before row 22: an x/tools that does not compile is not a C
+	// problem).
+	{class: ToolTooOld, pattern: `internal error: package "[^"]+" without types was imported from`},
+	{class: ToolTooOld, pattern: `invalid array length -delta \* delta`},
+	{class: ToolTooOld, pattern: `golang\.org/x/tools@v[^/]*/go/internal/(pkgbits|gcimporter)/`},
+	{class: ToolTooOld, pattern: `invalid //go:debug: removed GODEBUG`},
+
+	// Row 22.
+	{class: CLibMissing, pattern: `fatal error: [^ :]+: No such file or directory`},
+	{class: CLibMissing, pattern: `cannot find -l[^ :]+`},
+	{class: CLibMissing, pattern: `was not found in the pkg-config search path`},
+	{class: CLibMissing, pattern: `exec: "[^"]*pkg-config[^"]*": executable file not found`},
+	{class: CLibMissing, pattern: `C compiler "[^"]+" not found`},
+
+	// Row 24 (row 21 when the step helper finds cgo files there: see
+	// Context.reclassify).
+	{class: TagsExclude, pattern: `build constraints exclude all Go files in `},
 
 	// Row 17.
 	{class: EnvConflict, pattern: `module lookup disabled by GOPROXY=off`},
@@ -79,6 +102,9 @@ var markers = compileMarkers([]marker{
 	{class: VersionNotFound, pattern: `version "[^"]*" invalid`},
 	{class: VersionNotFound, pattern: `no matching versions for query`},
 	{class: VersionNotFound, pattern: `invalid pseudo-version`},
+
+	// Row 20 (a 403 for a public module becomes row 20 in refine).
+	{class: PolicyRefused, pattern: `reading [^ ]+: 451 Unavailable For Legal Reasons`},
 
 	// Row 5 (before rows 6 and 1-3: the server response of a proxy that
 	// could not fetch a private repository quotes git's own errors).
@@ -138,8 +164,9 @@ var markers = compileMarkers([]marker{
 var priority = func() [numClasses + 1]int {
 	order := []Class{
 		ChecksumMismatch, GoTooOld, ReplaceMissing, PathMismatch, VendorOutOfSync,
-		VCSStamping, EnvConflict, GoSumIncomplete, Untidy, TLSUntrusted,
-		VersionNotFound, PrivateModule, SSHAuth, GitCredentials, CacheLost,
+		VCSStamping, ToolTooOld, CLibMissing, NeedsCgo, TagsExclude,
+		EnvConflict, GoSumIncomplete, Untidy, TLSUntrusted,
+		VersionNotFound, PolicyRefused, PrivateModule, SSHAuth, GitCredentials, CacheLost,
 		SumDBUnreachable, ServerError, DNSFailure, ProxyUnreachable,
 	}
 	var p [numClasses + 1]int

@@ -230,6 +230,8 @@ func settingOf(c diagnose.Class) string {
 		return "cacert"
 	case diagnose.PrivateModule:
 		return goenv.GOPRIVATE
+	case diagnose.PolicyRefused:
+		return "GOPROXY (its administrators) / go.mod"
 	case diagnose.GitCredentials:
 		return "GIT_AUTH_TOKEN / netrc"
 	case diagnose.SSHAuth:

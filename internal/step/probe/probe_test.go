@@ -144,6 +144,40 @@ func TestProxyRows(t *testing.T) {
 	}
 }
 
+// TestPolicyRefused: a proxy that answers 403 "This module version is not
+// available" for a module on a public host refuses it by policy: the doctor
+// predicts row 20, as the build's diagnosis says it, not row 5 (private).
+func TestPolicyRefused(t *testing.T) {
+	pub := testproxy.Module{Path: "github.com/itchyny/go-yaml", Version: "v1.0.0", Files: map[string]string{"yaml.go": "package yaml\n"}}
+	p, err := testproxy.Start(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Close)
+	p.SetResponse("github.com/itchyny", 403, "This module version is not available.")
+	dir := t.TempDir()
+	gomod := fmt.Sprintf("module example.com/app\n\ngo 1.22\n\nrequire %s %s\n", pub.Path, pub.Version)
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte(gomod), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sum := strings.Join(p.GoSum(pub.Path, pub.Version), "\n") + "\n"
+	if err := os.WriteFile(filepath.Join(dir, "go.sum"), []byte(sum), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := Run(context.Background(), input(dir, map[string]string{"GOPROXY": p.URL()}))
+	if got := rows(r); got != "20" {
+		t.Fatalf("rows %q, want 20:\n%s", got, r.JSON())
+	}
+	for _, want := range []string{"(row 20, proxy refused the version by policy)", `"This module version is not available"`, "Ask the proxy's administrators to allow github.com/itchyny/go-yaml@v1.0.0"} {
+		if !strings.Contains(r.Problems[0].Text, want) {
+			t.Errorf("the paragraph lacks %q:\n%s", want, r.Problems[0].Text)
+		}
+	}
+	if r.Problems[0].Setting == "" {
+		t.Errorf("row 20 names no setting: %+v", r.Problems[0])
+	}
+}
+
 // TestDeadProxy: a proxy nobody listens on is row 1, naming its address, at
 // once (connection refused is not waited for).
 func TestDeadProxy(t *testing.T) {
