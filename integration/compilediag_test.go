@@ -44,6 +44,7 @@ func appUsingHSM(t *testing.T, p *testproxy.Proxy, dep testproxy.Module, more st
 // built again with cgo when cgo is unset (on the minimal root, which has no
 // C compiler, the compile stops and runs again in the golang image).
 func TestCompileRows(t *testing.T) {
+	t.Parallel() // a long test of its own (see parallelTests)
 	tests := []struct {
 		name  string
 		cPart string // the C part of the dependency's cgo file
@@ -95,6 +96,7 @@ func TestCompileRows(t *testing.T) {
 // declares what the build uses (row 24), and the paragraph names the file,
 // its constraint and the tags.
 func TestCompileRowTags(t *testing.T) {
+	t.Parallel() // a long test of its own (see parallelTests)
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "go.mod"), "module example.com/relay\n\ngo 1.26\n")
 	writeFile(t, filepath.Join(dir, "main.go"), "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"relay\", version) }\n")
@@ -119,6 +121,7 @@ func TestCompileRowTags(t *testing.T) {
 // x/tools from the module proxy. (The unit fixtures cover go's other
 // messages for it: x/tools' own compile failure with a newer Go.)
 func TestCompileRowOldTools(t *testing.T) {
+	t.Parallel() // a long test of its own (see parallelTests)
 	dir := copyDir(t, "integration/testdata/oldtools")
 	r := cli(t, dir, append(proxyCAArgs(), "--progress", "plain", "--target", "binaries", "-o", "type=local,dest="+t.TempDir(), ".")...)
 	if r.err == nil {
@@ -185,6 +188,7 @@ func TestProxyPolicyRow(t *testing.T) {
 // go:. The test proxy refuses that one release; the build's own Go still
 // comes through it.
 func TestToolchainSwitchRefused(t *testing.T) {
+	t.Parallel() // a long test of its own (see parallelTests)
 	tests := []struct {
 		name string
 		code int

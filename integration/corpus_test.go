@@ -25,6 +25,7 @@ import (
 // the frontend's defaults pick the builder and the main package, and build
 // litestream with cgo, statically linked, on the static base.
 func TestCorpusSubset(t *testing.T) {
+	t.Parallel() // a long test of its own (see parallelTests)
 	out := filepath.Join(t.TempDir(), "results.json")
 	bin := filepath.Join(t.TempDir(), "corpus")
 	mustOK(t, run(t, repoRoot, nil, "go", "build", "-o", bin, "./hack/corpus"))
@@ -104,6 +105,7 @@ func TestCorpusSubset(t *testing.T) {
 // and why; a pinned builder older than Go 1.23 with the tidy check fails with
 // a clear error before any go command runs.
 func TestBuilderChoiceAndDefaultMain(t *testing.T) {
+	t.Parallel() // a long test of its own (see parallelTests)
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "go.mod"), "module example.com/hello\n\ngo 1.24\n")
 	writeFile(t, filepath.Join(dir, "hello.go"), "package hello\n")

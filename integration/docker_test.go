@@ -73,6 +73,7 @@ func requireFrontendTag(t *testing.T) {
 // module github.com/acme/tool: docker build --load, then docker run, which
 // prints the uid the binary runs as.
 func TestDockerQuickstart(t *testing.T) {
+	t.Parallel() // a long test of its own (see parallelTests)
 	requireDocker(t)
 	requireFrontendTag(t)
 	start := time.Now()
@@ -114,6 +115,7 @@ func syntaxLine(t *testing.T, dir, body string) {
 // with --sbom=true through the docker driver: docker run runs each binary as
 // nonroot, and docker save holds the SPDX SBOM of the Go modules.
 func TestDockerMultiBinarySBOM(t *testing.T) {
+	t.Parallel() // a long test of its own (see parallelTests)
 	requireDocker(t)
 	dir := copyDir(t, "examples/multi")
 	src := readFile(t, filepath.Join(dir, "Gopherfile"))
@@ -179,6 +181,7 @@ func TestDockerCallCheck(t *testing.T) {
 // of the engine's default (bridge) network; with --network host the download
 // step reaches it (TestNetworkHostCompileOffline shows the compile stays offline).
 func TestDockerNetworkHost(t *testing.T) {
+	t.Parallel() // a long test of its own (see parallelTests)
 	requireDocker(t)
 	mod := privateModule(t)
 	p := startProxy(t, mod)

@@ -26,6 +26,7 @@ func proxyCAArgs() []string {
 // from the modules the download step fetched, and the binary prints the
 // generated String().
 func TestGenerateStringer(t *testing.T) {
+	t.Parallel() // a long test of its own (see parallelTests)
 	dir := copyDir(t, "examples/generate")
 	os.Remove(filepath.Join(dir, "color_string.go"))
 	tarball := filepath.Join(t.TempDir(), "generate.tar")
@@ -71,6 +72,7 @@ func TestGenerateNeedsNetwork(t *testing.T) {
 // TestSourcesNamedContext: main.go embeds web/message.txt, which exists only
 // in the named context web; without it the build names the flag to add.
 func TestSourcesNamedContext(t *testing.T) {
+	t.Parallel() // a long test of its own (see parallelTests)
 	dir := copyDir(t, "examples/embed")
 	web := t.TempDir()
 	writeFile(t, filepath.Join(web, "message.txt"), "Hello from a named context!\n")
@@ -145,6 +147,7 @@ func TestBakeMultiImages(t *testing.T) {
 // error: package "fmt" without types was imported"; the builder's Go now
 // follows the go line (the newest 1.25 release), and generate: builds.
 func TestGenerateFollowsGoLine(t *testing.T) {
+	t.Parallel() // a long test of its own (see parallelTests)
 	dir := copyDir(t, "examples/generate")
 	os.Remove(filepath.Join(dir, "color_string.go"))
 	os.Remove(filepath.Join(dir, "go.sum"))

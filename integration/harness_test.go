@@ -36,6 +36,13 @@ var (
 	registry = os.Getenv("GF_REGISTRY")
 )
 
+// parallelTests: the long tests that only build and read their own results
+// (real programs, other Go versions, the old BuildKit, Docker Engine) call
+// t.Parallel(): go test runs them together after every other test, up to
+// -parallel at once (make test-integration sets it). Tests that prune a
+// builder's cache, watch the builder's processes, time a step or change a
+// shared tag stay sequential, so nothing runs beside them.
+
 func TestMain(m *testing.M) {
 	_, file, _, _ := runtime.Caller(0)
 	repoRoot = filepath.Dir(filepath.Dir(file))

@@ -159,6 +159,7 @@ func TestReplaceOutsideContext(t *testing.T) {
 // repository root; it replaces a library with ../../libs/greet, which is in
 // the context.
 func TestMonorepoSubdirModule(t *testing.T) {
+	t.Parallel() // a long test of its own (see parallelTests)
 	root := t.TempDir()
 	writeFile(t, filepath.Join(root, "libs", "greet", "go.mod"), "module example.com/mono/libs/greet\n\ngo 1.26\n")
 	writeFile(t, filepath.Join(root, "libs", "greet", "greet.go"), "package greet\n\nfunc Hello() string { return \"hello from libs/greet\" }\n")

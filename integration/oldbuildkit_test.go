@@ -28,6 +28,7 @@ import (
 // (OLD_BUILDKIT_VERSION, Docker Engine 28.0's BuildKit) through docker buildx
 // and the frontend image, as a team on that Docker would build.
 func TestOldBuildKit(t *testing.T) {
+	t.Parallel() // a long test of its own (see parallelTests)
 	requireOldBuildKit(t)
 	if out := run(t, repoRoot, nil, "docker", "buildx", "inspect", oldBuilder); !strings.Contains(out.out, oldVersion) {
 		t.Fatalf("builder %s does not run BuildKit %s:\n%s", oldBuilder, oldVersion, out.out)

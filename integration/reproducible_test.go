@@ -61,6 +61,7 @@ func checkLayerTimes(t *testing.T, img *ociImage, want time.Time) {
 // fresh buildkitd with no cache at all, on the older BuildKit and on Docker
 // Engine; every file and directory Gopherfile writes carries that time.
 func TestReproducibleSourceDateEpoch(t *testing.T) {
+	t.Parallel() // a long test of its own (see parallelTests)
 	requireOldBuildKit(t)
 	const epoch = 1700000000
 	dir := copyDir(t, "examples/multi")
@@ -114,6 +115,7 @@ func TestReproducibleSourceDateEpoch(t *testing.T) {
 // Gopherfile writes is still byte-identical across rebuilds (every file dated
 // 1970-01-01), so registries store it once.
 func TestReproducibleWithoutEpoch(t *testing.T) {
+	t.Parallel() // a long test of its own (see parallelTests)
 	dir := copyDir(t, "examples/hello")
 	layer := func(extra ...string) (string, *ociImage) {
 		t.Helper()

@@ -179,6 +179,7 @@ func diffLevels(a, b map[string]vulnreport.Level) []string {
 // OpenVEX documents validate against their JSON schemas; a second build of
 // the same sources, modules and database runs no analysis.
 func TestVulncheckMatchesHost(t *testing.T) {
+	t.Parallel() // a long test of its own (see parallelTests)
 	tool, db := hostGovulncheck(t)
 	for _, p := range vulnPrograms {
 		t.Run(p.name, func(t *testing.T) {
@@ -290,6 +291,7 @@ func checkReportSchemas(t *testing.T, dir string) {
 // with a reason lets it pass; a program whose findings are all unreachable
 // (gojq) and a clean one (hello) pass.
 func TestVulncheckFail(t *testing.T) {
+	t.Parallel() // a long test of its own (see parallelTests)
 	dir := copyDir(t, "examples/vulncheck")
 	const head = "version: 1\ngo: \"1.26\"\nbuilds:\n  - name: langpick\n"
 	writeFile(t, filepath.Join(dir, "Gopherfile"), head+"vulncheck:\n  mode: fail\n")
@@ -337,6 +339,7 @@ func TestVulncheckFail(t *testing.T) {
 // module say the same; --build-arg VERSION still wins; a commit after the
 // tag gets a pseudo-version.
 func TestVersionFromGit(t *testing.T) {
+	t.Parallel() // a long test of its own (see parallelTests)
 	dir := copyDir(t, "examples/vulncheck")
 	writeFile(t, filepath.Join(dir, "Gopherfile"), "version: 1\ngo: \"1.26\"\nbuilds:\n  - name: langpick\n    ldflags: -X main.version={{.Version}}\n")
 	gitRun := func(args ...string) string {
@@ -426,6 +429,7 @@ func sbomSays(t *testing.T, img *ociImage, want ...string) bool {
 // allowed reachable vulnerability is a build warning with its reason, at the
 // vulncheck: line.
 func TestVulncheckAllowWarning(t *testing.T) {
+	t.Parallel() // a long test of its own (see parallelTests)
 	dir := copyDir(t, "examples/vulncheck")
 	tarball := filepath.Join(t.TempDir(), "img.tar")
 	r := buildx(t, dir, syntaxArgs(append(proxyCAArgs(), "--platform", "linux/amd64", "-o", "type=oci,dest="+tarball, ".")...)...)
