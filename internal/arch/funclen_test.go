@@ -17,8 +17,6 @@ const maxFuncLines = 80
 var longFuncs = map[string]string{
 	"internal/graph/gocmd.go Graph.run":         "split after the sec-cache/compilediag merges",
 	"internal/step/module.go helper.moduleStep": "split after the sec-cache/compilediag merges",
-	"internal/step/net.go helper.netSetup":      "split after the sec-cache/compilediag merges",
-	"internal/scaffold/scaffold.go Analyze":     "split after the sec-cache/compilediag merges",
 }
 
 // TestFuncLength fails for every product function over maxFuncLines that

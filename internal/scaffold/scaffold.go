@@ -115,29 +115,48 @@ func Analyze(root string, opt Options) (*Project, error) {
 	fsys := os.DirFS(root)
 	tree := gosrc.Tree{FS: fsys}
 	p := &Project{ModuleDir: "."}
+	mods, err := p.modules(fsys, root)
+	if err != nil {
+		return nil, err
+	}
+	cands, err := mainCandidates(fsys, tree, mods)
+	if err != nil {
+		return nil, err
+	}
 
-	var mods []*module
-	if data, err := safefile.ReadFile(fsys, "go.work", safefile.MaxGoMod); err == nil || !errors.Is(err, fs.ErrNotExist) {
-		if err != nil {
-			return nil, fmt.Errorf("reading go.work: %w", err)
-		}
-		w, err := gomod.ParseWork("go.work", data)
-		if err != nil {
-			return nil, err
-		}
-		p.Work = w
-		for _, u := range w.Use {
-			m, err := readModule(fsys, u)
-			if err != nil {
-				p.Notes = append(p.Notes, fmt.Sprintf("go.work uses %s: %v", u, err))
-				continue
-			}
-			mods = append(mods, m)
-		}
-		if len(mods) == 0 {
-			return nil, fmt.Errorf("go.work in %s uses no module with a go.mod that init can read", root)
-		}
-	} else {
+	projectName := gomod.BinaryName(mods[0].facts.Path)
+	rc, skipped := readRelease(fsys, projectName)
+	p.Notes = append(p.Notes, skipped...)
+	var chosen *module
+	if rc != nil {
+		chosen = p.fromRelease(tree, rc, mods, projectName)
+	}
+	if chosen == nil {
+		chosen = p.fromRanking(cands)
+	}
+	if chosen == nil {
+		chosen = mods[0]
+	}
+	p.ModuleDir = chosen.dir
+	p.ModulePath = chosen.facts.Path
+	p.Facts = chosen.facts
+	_, err = fs.Stat(fsys, path.Join(chosen.dir, "vendor/modules.txt"))
+	p.Vendored = gomod.IsVendored(chosen.facts, p.Work, err == nil)
+	p.listOthers(cands, chosen)
+
+	p.detectCgo(root, tree, mods, chosen, opt)
+	p.checkTidy()
+	p.Go = goVersionHint(fsys, p, rc)
+	p.nameBuilderGo()
+	p.checkReplaces(chosen)
+	p.checkDockerignore(fsys)
+	return p, nil
+}
+
+// modules reads the module of root, or every module its go.work uses (p.Work).
+func (p *Project) modules(fsys fs.FS, root string) ([]*module, error) {
+	data, err := safefile.ReadFile(fsys, "go.work", safefile.MaxGoMod)
+	if errors.Is(err, fs.ErrNotExist) {
 		m, err := readModule(fsys, ".")
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("no go.mod in %s: run gopherfile init in the directory of go.mod (or of go.work), or create one with `go mod init MODULE_PATH`", root)
@@ -145,9 +164,33 @@ func Analyze(root string, opt Options) (*Project, error) {
 		if err != nil {
 			return nil, err
 		}
-		mods = []*module{m}
+		return []*module{m}, nil
 	}
+	if err != nil {
+		return nil, fmt.Errorf("reading go.work: %w", err)
+	}
+	w, err := gomod.ParseWork("go.work", data)
+	if err != nil {
+		return nil, err
+	}
+	p.Work = w
+	var mods []*module
+	for _, u := range w.Use {
+		m, err := readModule(fsys, u)
+		if err != nil {
+			p.Notes = append(p.Notes, fmt.Sprintf("go.work uses %s: %v", u, err))
+			continue
+		}
+		mods = append(mods, m)
+	}
+	if len(mods) == 0 {
+		return nil, fmt.Errorf("go.work in %s uses no module with a go.mod that init can read", root)
+	}
+	return mods, nil
+}
 
+// mainCandidates lists the main packages of the modules, best first.
+func mainCandidates(fsys fs.FS, tree gosrc.Tree, mods []*module) ([]*candidate, error) {
 	var cands []*candidate
 	for _, m := range mods {
 		dirs, err := tree.Dirs(m.dir)
@@ -179,26 +222,12 @@ func Analyze(root string, opt Options) (*Project, error) {
 		}
 		return a.dir < b.dir
 	})
+	return cands, nil
+}
 
-	projectName := gomod.BinaryName(mods[0].facts.Path)
-	rc, skipped := readRelease(fsys, projectName)
-	p.Notes = append(p.Notes, skipped...)
-	var chosen *module
-	if rc != nil {
-		chosen = p.fromRelease(tree, rc, mods, projectName)
-	}
-	if chosen == nil {
-		chosen = p.fromRanking(cands)
-	}
-	if chosen == nil {
-		chosen = mods[0]
-	}
-	p.ModuleDir = chosen.dir
-	p.ModulePath = chosen.facts.Path
-	p.Facts = chosen.facts
-	_, err := fs.Stat(fsys, path.Join(chosen.dir, "vendor/modules.txt"))
-	p.Vendored = gomod.IsVendored(chosen.facts, p.Work, err == nil)
-	// Other main packages, commented out.
+// listOthers lists the main packages that no build builds, for init to
+// write commented out.
+func (p *Project) listOthers(cands []*candidate, chosen *module) {
 	built := map[string]bool{}
 	for _, b := range p.Builds {
 		built[path.Join(chosen.dir, b.Main)] = true
@@ -213,14 +242,6 @@ func Analyze(root string, opt Options) (*Project, error) {
 		}
 		p.Others = append(p.Others, Other{Main: main, Why: c.why})
 	}
-
-	p.detectCgo(root, tree, mods, chosen, opt)
-	p.checkTidy()
-	p.Go = goVersionHint(fsys, p, rc)
-	p.nameBuilderGo()
-	p.checkReplaces(chosen)
-	p.checkDockerignore(fsys)
-	return p, nil
 }
 
 func readModule(fsys fs.FS, dir string) (*module, error) {

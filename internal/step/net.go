@@ -30,26 +30,8 @@ func (h *helper) netSetup() error {
 	if err != nil {
 		return err
 	}
-	if n.Netrc == "required" && sec.netrc == "" {
-		if err := h.missing(stepconfig.SecretNetrc, fmt.Errorf("this build needs the secret netrc: add --secret id=netrc,src=$HOME/.netrc to the build command (or set modules.netrc: optional in the Gopherfile)")); err != nil {
-			return err
-		}
-	}
-	if n.CACert == "required" && sec.cacert == "" {
-		if err := h.missing(stepconfig.SecretCACert, fmt.Errorf("this build needs the secret cacert: add --secret id=cacert,src=/path/to/ca-bundle.pem to the build command (or set modules.cacert: optional in the Gopherfile)")); err != nil {
-			return err
-		}
-	}
-	sock := os.Getenv("SSH_AUTH_SOCK")
-	hasAgent := false
-	if fi, err := os.Stat(sock); sock != "" && err == nil && fi.Mode()&os.ModeSocket != 0 {
-		hasAgent = true
-	}
-	h.hasAgent = hasAgent
-	if n.SSH == "required" && !hasAgent {
-		if err := h.missing("ssh", fmt.Errorf("this build needs an SSH agent for git@ modules: add --ssh default to the build command (or set modules.ssh: optional in the Gopherfile)")); err != nil {
-			return err
-		}
+	if err := h.checkRequired(n, sec); err != nil {
+		return err
 	}
 	if err := os.MkdirAll(filepath.Join(n.Home, ".ssh"), 0o700); err != nil {
 		return fmt.Errorf("preparing HOME: %w", err)
@@ -90,7 +72,41 @@ func (h *helper) netSetup() error {
 		}
 		h.agent = a
 	}
+	if err := h.gitSetup(n); err != nil {
+		return err
+	}
+	h.setenv("GIT_TERMINAL_PROMPT", "0")
+	return nil
+}
 
+// checkRequired fails (or, for the doctor, notes) each secret or the SSH
+// agent that the Gopherfile marks required and the build did not pass; it
+// records whether there is an SSH agent.
+func (h *helper) checkRequired(n *stepconfig.Net, sec secrets) error {
+	if n.Netrc == "required" && sec.netrc == "" {
+		if err := h.missing(stepconfig.SecretNetrc, fmt.Errorf("this build needs the secret netrc: add --secret id=netrc,src=$HOME/.netrc to the build command (or set modules.netrc: optional in the Gopherfile)")); err != nil {
+			return err
+		}
+	}
+	if n.CACert == "required" && sec.cacert == "" {
+		if err := h.missing(stepconfig.SecretCACert, fmt.Errorf("this build needs the secret cacert: add --secret id=cacert,src=/path/to/ca-bundle.pem to the build command (or set modules.cacert: optional in the Gopherfile)")); err != nil {
+			return err
+		}
+	}
+	sock := os.Getenv("SSH_AUTH_SOCK")
+	fi, err := os.Stat(sock)
+	h.hasAgent = sock != "" && err == nil && fi.Mode()&os.ModeSocket != 0
+	if n.SSH == "required" && !h.hasAgent {
+		if err := h.missing("ssh", fmt.Errorf("this build needs an SSH agent for git@ modules: add --ssh default to the build command (or set modules.ssh: optional in the Gopherfile)")); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// gitSetup writes git's configuration: the credential agent as its helper
+// for https hosts, and git@ URLs for the SSH hosts when there is an agent.
+func (h *helper) gitSetup(n *stepconfig.Net) error {
 	var git strings.Builder
 	if h.agent != nil {
 		// Every https host asks the agent, which answers only for the hosts
@@ -98,7 +114,7 @@ func (h *helper) netSetup() error {
 		// the path, for netrc entries with a path.
 		fmt.Fprintf(&git, "[credential]\n\thelper = %s\n\tuseHttpPath = true\n", gitQuote(n.Helper+" "+Arg+" git-credential "+h.agent.path))
 	}
-	if n.SSH != "off" && hasAgent {
+	if n.SSH != "off" && h.hasAgent {
 		for _, host := range n.SSHHosts {
 			if !reHost.MatchString(host) {
 				return fmt.Errorf("modules.sshHosts: %q is not a host name", host)
@@ -109,12 +125,12 @@ func (h *helper) netSetup() error {
 			return err
 		}
 	}
-	if git.Len() > 0 {
-		if err := os.WriteFile(filepath.Join(n.Home, ".gitconfig"), []byte(git.String()), 0o600); err != nil {
-			return fmt.Errorf("writing the git config: %w", err)
-		}
+	if git.Len() == 0 {
+		return nil
 	}
-	h.setenv("GIT_TERMINAL_PROMPT", "0")
+	if err := os.WriteFile(filepath.Join(n.Home, ".gitconfig"), []byte(git.String()), 0o600); err != nil {
+		return fmt.Errorf("writing the git config: %w", err)
+	}
 	return nil
 }
 
