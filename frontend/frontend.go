@@ -215,6 +215,8 @@ func (b *build) prepare(ctx context.Context) error {
 	if builderImg != nil && builderImg.img != nil {
 		p.Downloads.AddImageEnv(builderImg.img.Config.Env)
 	}
+	p.Toolchain = toolchainID(builderImg)
+	b.warnPrivateInLayer(ctx)
 	if err := b.checkGoVersion(builderImg); err != nil {
 		return err
 	}

@@ -64,7 +64,7 @@ func (b *build) outline(ctx context.Context) (*outline.Outline, error) {
 		arg(name, "HTTP proxy for the download and tidy steps only (not in the image or cache key)", goenv.Redact(name, p.Downloads.Proxy[name]), "")
 	}
 	arg(plan.ArgEpoch, "image creation time and file times, for reproducible images", b.bc.BuildArgs[plan.ArgEpoch], "")
-	arg(plan.ArgCacheNS, "namespace of the build cache mounts", p.CacheNS, "")
+	arg(plan.ArgCacheNS, "namespace of every cache mount id: one per trust level in CI, e.g. trusted and pr (docs/caches.md)", p.CacheNS, "")
 
 	d := p.Downloads
 	if d.Netrc != spec.SecretOff {
@@ -80,7 +80,7 @@ func (b *build) outline(ctx context.Context) (*outline.Outline, error) {
 	if d.SSH != spec.SecretOff {
 		o.SSH = append(o.SSH, outline.SSH{Name: "default", Required: d.SSH == spec.SecretRequired, Location: b.loc("modules.ssh")})
 	}
-	o.Cache = append(o.Cache, outline.CacheMount{ID: graph.ModCacheID})
+	b.outlineCaches(ctx, p, o)
 	o.Sources = [][]byte{b.src.Data}
 	return o, nil
 }

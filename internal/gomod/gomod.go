@@ -32,6 +32,8 @@ type Facts struct {
 	LocalReplaces []string
 	// Requires is the number of require lines.
 	Requires int
+	// RequirePaths are the module paths of the require lines, in order.
+	RequirePaths []string
 }
 
 // Parse reads go.mod. filename is used in error messages only.
@@ -44,6 +46,9 @@ func Parse(filename string, data []byte) (*Facts, error) {
 		return nil, fmt.Errorf("%s has no module line: run `go mod init MODULE_PATH`", filename)
 	}
 	facts := &Facts{Path: f.Module.Mod.Path, Requires: len(f.Require)}
+	for _, r := range f.Require {
+		facts.RequirePaths = append(facts.RequirePaths, r.Mod.Path)
+	}
 	if f.Go != nil {
 		facts.Go = f.Go.Version
 		facts.GoLine = f.Go.Syntax.Start.Line

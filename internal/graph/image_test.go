@@ -117,8 +117,8 @@ func TestModuleNetwork(t *testing.T) {
 			for name, st := range steps {
 				out := describe(t, st, in.BuildPlatform)
 				for _, step := range strings.Split(out, "EXEC ")[1:] {
-					if strings.Contains(step, "[build") {
-						continue
+					if strings.Contains(step, "[build") || strings.Contains(step, "[deps] module view") {
+						continue // offline steps
 					}
 					if !strings.Contains(step, tt.want) {
 						t.Errorf("%s: step %s", name, step[:strings.Index(step, "\n")])

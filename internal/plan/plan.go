@@ -120,8 +120,21 @@ type Plan struct {
 	Binaries []Binary `json:"binaries"`
 	// Image is the runtime image.
 	Image Image `json:"image"`
-	// CacheNS namespaces the build cache mount ids.
-	CacheNS string `json:"cacheNS"`
+	// CacheNS is the build arg BUILDKIT_CACHE_MOUNT_NS: every cache mount
+	// id starts with it, path-joined as BuildKit's Dockerfile frontend does
+	// (docs/caches.md); "" for none. It never comes from the tree: CI sets
+	// one per trust level (the trusted branch, pull requests).
+	CacheNS string `json:"cacheNS,omitempty"`
+	// Toolchain identifies the Go toolchain the go steps run, for the ids
+	// of the compile caches: the builder image's reference and digest, set
+	// by the frontend once it has resolved the image, or the hash of a
+	// toolchain fetched from the module proxy. "" while unknown (a builder
+	// from a local named context): no step then shares a compile cache.
+	Toolchain string `json:"toolchain,omitempty"`
+	// PrivateInLayer are the private modules (GOPRIVATE or GONOPROXY
+	// matches among go.mod's requirements) that cache.modules: layer puts
+	// in the download step's layer, which --cache-to mode=max exports.
+	PrivateInLayer []string `json:"privateInLayer,omitempty"`
 	// Platforms from the spec, used when --platform is not given.
 	Platforms []string `json:"platforms,omitempty"`
 	// Downloads is how modules are fetched.
@@ -342,8 +355,8 @@ func New(s *spec.Spec, m Module, opt Options) (*Plan, error) {
 	p.Test = testPlan(s)
 
 	p.CacheNS = args[ArgCacheNS]
-	if p.CacheNS == "" {
-		p.CacheNS = m.Facts.Path
+	if p.ModulesInLayer {
+		p.PrivateInLayer = p.Downloads.PrivateModules(m.Facts.RequirePaths)
 	}
 	return p, nil
 }

@@ -52,6 +52,9 @@ func Main(args []string) int {
 	if len(args) > 0 && args[0] == "git-credential" {
 		return gitCredential(args[1:], os.Stdin, os.Stdout)
 	}
+	if len(args) > 0 && args[0] == stepconfig.CacheProgArg {
+		return cacheProgMain(args[1:])
+	}
 	cfg, err := stepconfig.FromEnv()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "gopherfile:", err)
@@ -65,6 +68,10 @@ func Main(args []string) int {
 }
 
 func (h *helper) run(ctx context.Context) int {
+	if h.cfg.Kind == stepconfig.ModView {
+		return h.moduleView(ctx)
+	}
+	defer h.setupCache(ctx)()
 	switch h.cfg.Kind {
 	case stepconfig.Download, stepconfig.TidyCheck, stepconfig.TidyFix:
 		return h.moduleStep(ctx)

@@ -31,6 +31,7 @@ const (
 	ListDeps  Kind = "list-deps"  // go list -deps: the packages outside the module (cache.build: layer)
 	BuildDeps Kind = "build-deps" // go build of those packages into DepCache (cache.build: layer)
 	Generate  Kind = "generate"   // go generate on a writable source tree, offline
+	ModView   Kind = "modview"    // copies the build's modules from the shared module cache, verified against go.sum
 )
 
 // The stages of a build: the go command a step runs, as Config.Stage, the
@@ -45,6 +46,7 @@ const (
 	StageTest     = "go test"
 	StageVet      = "go vet"
 	StageGenerate = "go generate"
+	StageModView  = "module view"
 )
 
 // ExitCacheLost is the exit code of an offline step that finds the module
@@ -92,6 +94,49 @@ type Config struct {
 	Build *BuildOpts `json:"build,omitempty"`
 	Test  *TestOpts  `json:"test,omitempty"`
 	Deps  *DepsOpts  `json:"deps,omitempty"`
+
+	// Cache says which build caches the step writes and reads; nil for a
+	// step without one.
+	Cache *Cache `json:"cache,omitempty"`
+	// ModView is the module view step's.
+	ModView *ModViewOpts `json:"modView,omitempty"`
+}
+
+// Cache is how a go step uses the build cache (docs/caches.md). GOCACHE is
+// Dir. When Read or Also is set, the step helper is also GOCACHEPROG
+// (`<helper> step cacheprog`, Go 1.24 and newer): gets look in Dir, then in
+// each of Read; puts go to Dir (and Also). Go before 1.24 ignores
+// GOCACHEPROG and uses Dir alone.
+type Cache struct {
+	// Dir is the cache the step writes.
+	Dir string `json:"dir"`
+	// Read are caches the step only reads, mounted read-only.
+	Read []string `json:"read,omitempty"`
+	// Copy copies what the step finds in Read into Dir (the dependency
+	// compile step, whose output must hold everything it used).
+	Copy bool `json:"copy,omitempty"`
+	// Also is a cache every put goes to besides Dir ("" for none).
+	Also string `json:"also,omitempty"`
+	// Note says for the step's log which caches these are and why.
+	Note string `json:"note,omitempty"`
+}
+
+// CacheProgArg is the helper's argument (after Arg) that makes it the go
+// command's GOCACHEPROG.
+const CacheProgArg = "cacheprog"
+
+// ModViewOpts are the module view step's.
+type ModViewOpts struct {
+	// Src is the shared module cache (mounted read-only), Dst the view.
+	Src string `json:"src"`
+	Dst string `json:"dst"`
+	// SumFiles are the go.sum and go.work.sum files, relative to the
+	// record's SrcDir.
+	SumFiles []string `json:"sumFiles"`
+	// Toolchains are golang.org/toolchain versions to copy too, checked
+	// against their own .ziphash (GOTOOLCHAIN is not local: the go
+	// command may switch to one of them).
+	Toolchains []string `json:"toolchains,omitempty"`
 }
 
 // Net configures the networked module steps.
