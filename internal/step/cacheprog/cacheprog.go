@@ -43,7 +43,7 @@ type Config struct {
 	// none): the shared compile cache, for the dependency compile step.
 	Also string
 	// Now is the clock (time.Now when nil).
-	Now func() time.Time
+	Now func() time.Time `json:"-"`
 }
 
 // Stats count what the program did.
