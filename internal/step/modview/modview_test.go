@@ -150,7 +150,9 @@ func TestViewHoldsTheBuildListOnly(t *testing.T) {
 // go.sum says stops the view, however it was changed.
 func TestTampered(t *testing.T) {
 	libDir := func(f *fixture) string { return filepath.Join(f.shared, "example.com", "lib@v1.0.0") }
-	dl := func(f *fixture) string { return filepath.Join(f.shared, "cache", "download", "example.com", "lib", "@v") }
+	dl := func(f *fixture) string {
+		return filepath.Join(f.shared, "cache", "download", "example.com", "lib", "@v")
+	}
 	tests := []struct {
 		name   string
 		tamper func(t *testing.T, f *fixture)
