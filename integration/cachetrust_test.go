@@ -42,23 +42,6 @@ func cacheNotes(t *testing.T, out, s string) string {
 	return strings.Join(notes, "\n")
 }
 
-// cacheRecords lists the ids of the builder's cache mount records (buildctl
-// du), for the ids a test's namespace holds.
-func cacheRecords(t *testing.T, ns string) string {
-	t.Helper()
-	out, err := exec.Command("buildctl", "--addr", addr, "du", "--verbose", "--filter", "type==exec.cachemount").CombinedOutput()
-	if err != nil {
-		t.Fatalf("buildctl du: %v\n%s", err, out)
-	}
-	var ids []string
-	for _, m := range regexp.MustCompile(`with id "([^"]+)"`).FindAllStringSubmatch(string(out), -1) {
-		if strings.HasPrefix(m[1], ns+"/") {
-			ids = append(ids, m[1])
-		}
-	}
-	return strings.Join(ids, "\n")
-}
-
 // TestCachePoisoningBlocked: a pull request's test (integration/testdata/
 // poison-pr) plants an object file for greet and a cached PASS for a test
 // that fails in every build cache it can reach, and proves in its own
@@ -88,7 +71,7 @@ func TestCachePoisoningBlocked(t *testing.T) {
 		out := t.TempDir()
 		r := build(dir, ns, "--target", "binaries", "-o", "type=local,dest="+out)
 		mustOK(t, r)
-		return runBinary(t, filepath.Join(out, "poisoned")), r
+		return strings.TrimSpace(runBinary(t, filepath.Join(out, "poisoned"))), r
 	}
 
 	// The pull request's image first: the shared compile cache of its
@@ -154,17 +137,6 @@ func TestCachePoisoningBlocked(t *testing.T) {
 	}
 	if got, _ := binary(trustedDir, trusted); got != "hello, trusted" {
 		t.Errorf("the trusted image printed %q", got)
-	}
-
-	// The builder's cache records: the test steps' caches and the compile
-	// caches are different records, each in its namespace.
-	for _, ns := range []string{pr, trusted} {
-		recs := cacheRecords(t, ns)
-		for _, want := range []string{ns + "/gopherfile/gocache/compile/", ns + "/gopherfile/gocache/test/", ns + "/gopherfile/gomodcache"} {
-			if !strings.Contains(recs, want) {
-				t.Errorf("no cache record %s*:\n%s", want, recs)
-			}
-		}
 	}
 }
 
