@@ -26,7 +26,7 @@ group "default" {
 }
 
 group "examples" {
-  targets = ["hello", "server", "multi", "multi-images", "cgo", "vendor", "workspace", "generate", "embed"]
+  targets = ["hello", "server", "multi", "multi-images", "cgo", "vendor", "workspace", "generate", "embed", "vulncheck"]
 }
 
 target "frontend" {
@@ -122,6 +122,23 @@ target "workspace" {
   inherits = ["_gopherfile"]
   context  = "examples/workspace"
   tags     = ["gopherfile-examples/workspace:dev"]
+}
+
+// vulncheck builds the vulncheck example: govulncheck runs in the image build
+// (vulncheck: fail) with the database from the module proxy.
+target "vulncheck" {
+  inherits = ["_gopherfile"]
+  context  = "examples/vulncheck"
+  tags     = ["gopherfile-examples/vulncheck:dev"]
+}
+
+// vulncheck-reports exports its govulncheck reports (JSON, SARIF, OpenVEX):
+// docker buildx bake vulncheck-reports
+target "vulncheck-reports" {
+  inherits = ["_gopherfile"]
+  context  = "examples/vulncheck"
+  target   = "vulncheck"
+  output   = ["type=local,dest=vulncheck-reports"]
 }
 
 // lint checks a Gopherfile the way --call check does: docker buildx bake lint

@@ -15,11 +15,16 @@ import (
 )
 
 // toolchainID is the identity of the Go toolchain the go steps run
-// (plan.Plan.Toolchain): the builder image's digest. A builder from a named
-// context that is no image (a local directory, another build's output) has
-// none: its content can change under the same name, so no compile cache is
-// shared for it.
-func toolchainID(c *imageConfig) string {
+// (plan.Plan.ToolchainID), which names the shared compile caches: for the
+// toolchain from the module proxy, its version and h1 hash on the build
+// platform's arch (plan.Toolchain.Identity); else the builder image's
+// digest. A builder from a named context that is no image (a local
+// directory, another build's output) has none: its content can change
+// under the same name, so no compile cache is shared for it.
+func toolchainID(p *plan.Plan, buildArch string, c *imageConfig) string {
+	if p.Toolchain != nil {
+		return p.Toolchain.Identity(buildArch)
+	}
 	if c == nil || c.digest == "" {
 		return ""
 	}
@@ -56,8 +61,10 @@ func (b *build) outlineCaches(ctx context.Context, p *plan.Plan, o *outline.Outl
 	if len(b.bc.BuildPlatforms) > 0 {
 		buildPlatform = b.bc.BuildPlatforms[0]
 	}
-	if _, img, err := b.loadImage(ctx, p.Builder, buildPlatform, "builder"); err == nil {
-		p.Toolchain = toolchainID(img)
+	if p.Toolchain != nil {
+		p.ToolchainID = toolchainID(p, buildPlatform.Architecture, nil)
+	} else if _, img, err := b.loadImage(ctx, p.Builder, buildPlatform, "builder"); err == nil {
+		p.ToolchainID = toolchainID(p, buildPlatform.Architecture, img)
 	}
 	targets := b.bc.TargetPlatforms
 	if len(targets) == 0 {

@@ -89,18 +89,18 @@ func (b *build) planError(err error) error {
 func (b *build) checkGoVersion(builder *imageConfig) error {
 	have := builderGoVersion(builder)
 	p := b.plan
+	if p != nil && p.Toolchain != nil {
+		have = p.Toolchain.GoVersion
+	}
 	if have == "" || p == nil {
 		return nil
 	}
 	if p.Tidy && (p.Target == plan.TargetImage || p.Target == plan.TargetBinaries) && gomod.Compare(have, plan.MinTidyGo) < 0 {
-		field := "tidy"
-		if _, ok := b.pos[field]; !ok {
-			field = b.goField()
-		}
+		field := b.pos.First(append([]string{"tidy"}, spec.GoFields...)...)
 		return b.fieldError(field, fmt.Errorf(
-			"the tidy check runs `go mod tidy -diff`, which Go %s added, but the builder %s has Go %s (chosen by %s): "+
-				"use a builder with Go %s or newer (remove go:/builder: to get golang:%s), or set tidy: off",
-			plan.MinTidyGo, p.Builder, have, p.BuilderReason, plan.MinTidyGo, plan.NewestGo()))
+			"the tidy check runs `go mod tidy -diff`, which Go %s added, but the go steps have Go %s (%s, chosen by %s): "+
+				"use Go %s or newer (remove go:/builder: to follow go.mod), or set tidy: off",
+			plan.MinTidyGo, have, b.runnerName(), p.BuilderReason, plan.MinTidyGo))
 	}
 	if p.RequiredGo == "" {
 		return nil
@@ -112,17 +112,18 @@ func (b *build) checkGoVersion(builder *imageConfig) error {
 		return nil
 	}
 	return b.fieldError(b.goField(), fmt.Errorf(
-		"go.mod requires go >= %s, but the builder image %s has go %s (catalogue row 12, Go too old in the builder; chosen by %s): "+
+		"go.mod requires go >= %s, but the go steps have go %s (%s; catalogue row 12, Go too old in the builder; chosen by %s): "+
 			"use a builder matching go.mod (remove go:/builder: from the Gopherfile to follow go.mod, or set go: %q), or --build-arg GO_VERSION=%s",
-		p.RequiredGo, p.Builder, have, p.BuilderReason, gomod.MajorMinor(p.RequiredGo), gomod.MajorMinor(p.RequiredGo)))
+		p.RequiredGo, have, b.runnerName(), p.BuilderReason, gomod.MajorMinor(p.RequiredGo), gomod.MajorMinor(p.RequiredGo)))
+}
+
+// runnerName says where the go steps run, for messages.
+func (b *build) runnerName() string {
+	if p := b.plan; p.Toolchain != nil {
+		return "the toolchain from the module proxy"
+	}
+	return "the builder image " + b.plan.Builder
 }
 
 // goField is the Gopherfile field an error about the builder's Go points at.
-func (b *build) goField() string {
-	for _, f := range []string{"go", "builder"} {
-		if _, ok := b.pos[f]; ok {
-			return f
-		}
-	}
-	return "version"
-}
+func (b *build) goField() string { return b.pos.First(spec.GoFields...) }

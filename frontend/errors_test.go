@@ -48,7 +48,7 @@ func TestBuilderChoice(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		m := &plan.Module{Facts: tt.facts}
+		m := &gomod.Module{Facts: tt.facts}
 		p, err := plan.New(s, *m, plan.Options{})
 		if err != nil {
 			t.Fatal(err)

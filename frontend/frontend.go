@@ -17,10 +17,13 @@ import (
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/dockerui"
 	gwclient "github.com/moby/buildkit/frontend/gateway/client"
+	"github.com/moby/buildkit/frontend/subrequests"
 	"github.com/moby/buildkit/frontend/subrequests/targets"
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/gopherfile/gopherfile/internal/gomod"
 	"github.com/gopherfile/gopherfile/internal/graph"
 	"github.com/gopherfile/gopherfile/internal/plan"
 	"github.com/gopherfile/gopherfile/internal/spec"
@@ -42,6 +45,12 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 		return nil, withSpecSource(err, src.SourceMap)
 	}
 	b := &build{c: c, bc: bc, src: src, spec: s, pos: pos}
+	switch c.BuildOpts().Opts["requestid"] {
+	case DoctorRequest:
+		return b.doctor(ctx)
+	case subrequests.RequestSubrequestsDescribe:
+		return describe()
+	}
 
 	if res, ok, err := bc.HandleSubrequest(ctx, dockerui.RequestHandler{
 		ListTargets: b.listTargets,
@@ -55,35 +64,12 @@ func Build(ctx context.Context, c gwclient.Client) (*gwclient.Result, error) {
 	if err := checkGateway(c.BuildOpts().Caps); err != nil {
 		return nil, err
 	}
-	mod, err := b.readModule(ctx)
-	if err != nil {
+	if _, err := b.planned(ctx); err != nil {
 		return nil, err
 	}
-	b.mod = mod
-	opts := plan.Options{
-		BuildArgs:    bc.BuildArgs,
-		Target:       bc.Target,
-		VCSSource:    bc.BuildOpts().Opts["vcs:source"],
-		VCSRevision:  bc.BuildOpts().Opts["vcs:revision"],
-		CacheImports: len(bc.CacheImports) > 0,
-		Network:      networkMode(bc.NetworkMode),
+	if err := b.checkSyntaxPinned(); err != nil {
+		return nil, err
 	}
-	epoch, err := plan.SourceDateEpoch(bc.BuildArgs)
-	if err != nil {
-		return nil, fmt.Errorf("gopherfile: %w", err)
-	}
-	if epoch == nil {
-		// Not given, or "context": the commit time of a git context, if any.
-		if e, err := bc.ResolveMainContextSourceDateEpoch(ctx); err == nil {
-			epoch = e
-		}
-	}
-	opts.Epoch = epoch
-	p, err := plan.New(s, *mod, opts)
-	if err != nil {
-		return nil, b.planError(err)
-	}
-	b.plan = p
 	return b.solve(ctx)
 }
 
@@ -94,8 +80,14 @@ type build struct {
 	src  *dockerui.Source
 	spec *spec.Spec
 	pos  spec.Positions
-	mod  *plan.Module
-	plan *plan.Plan
+	// Set by planned, once for the build and every subrequest.
+	planOnce sync.Once
+	mod      *gomod.Module
+	plan     *plan.Plan
+	planErr  error
+	// planCause is plan.New's own error, for --call check (which reports
+	// it as a finding at its field).
+	planCause error
 
 	imagesMu sync.Mutex
 	images   map[string]*loadedImage
@@ -106,32 +98,34 @@ type build struct {
 	created    time.Time
 	// graph is the graph of the current solve.
 	graph *graph.Graph
+	// doctorMode is the doctor subrequest: the probe reports a builder
+	// whose Go is too old (row 12) instead of the build stopping on it.
+	doctorMode bool
+
+	// vex holds each platform's govulncheck reports (image build with
+	// vulncheck on), for the OpenVEX attestation.
+	vexMu sync.Mutex
+	vex   map[string]llb.State
+
+	// warned is set once the plan's warnings are sent (a build that runs
+	// again in the builder image prepares twice).
+	warned bool
 }
 
 // listTargets answers --call targets: the fixed targets and one per build
 // (the image of that binary alone).
 func (b *build) listTargets(ctx context.Context) (*targets.List, error) {
-	mod, err := b.readModule(ctx)
+	p, err := b.planned(ctx)
 	if err != nil {
 		return nil, err
 	}
-	p, err := plan.New(b.spec, *mod, plan.Options{BuildArgs: b.bc.BuildArgs})
-	if err != nil {
-		return nil, b.planError(err)
-	}
 	l := &targets.List{Sources: [][]byte{b.src.Data}}
-	for i, t := range p.TargetList() {
+	for _, t := range p.TargetList() {
 		tt := targets.Target{Name: t.Name, Description: t.Description, Default: t.Default}
-		if i >= len(plan.Targets) {
-			bin := p.Binaries[i-len(plan.Targets)]
-			field := bin.Field
-			if field != "version" {
-				field += ".main"
-				if _, ok := b.pos[bin.Field+".name"]; ok {
-					field = bin.Field + ".name"
-				}
-			}
-			tt.Location = b.loc(field)
+		if t.Field != "" {
+			// A build's target points at its name:, else its main:, else
+			// (the default build) the version: line.
+			tt.Location = b.loc(b.pos.First(t.Field+".name", t.Field+".main", t.Field))
 		}
 		l.Targets = append(l.Targets, tt)
 	}
@@ -159,6 +153,31 @@ func (b *build) solve(ctx context.Context) (*gwclient.Result, error) {
 		b.in.Recovery, b.in.Nonce = true, nonce()
 		res, err = b.solveGraph(ctx)
 	}
+	if b.plan.Toolchain != nil && isExit(err, stepconfig.ExitNeedsImage) {
+		return b.solveInImage(ctx)
+	}
+	return res, err
+}
+
+// solveInImage builds again in the builder image after a step on the
+// minimal root found that the build needs a C compiler or git (its log
+// says which and why).
+func (b *build) solveInImage(ctx context.Context) (*gwclient.Result, error) {
+	p := b.plan
+	why := fmt.Sprintf("a step on the minimal root with Go %s from the module proxy found that the build needs a C compiler or git (its log above says which)", p.Toolchain.GoVersion)
+	p.UseImage(why)
+	b.src.Warn(ctx, fmt.Sprintf("built in the builder image %s: %s; set builder: (or cgo: true) in the Gopherfile to start there", p.Builder, why),
+		gwclient.WarnOpts{Range: lineRange(b.pos.Of("version").Line), Level: 1})
+	nonceWas := b.in.Nonce
+	if err := b.prepare(ctx); err != nil {
+		return nil, err
+	}
+	b.in.Nonce = nonceWas
+	res, err := b.solveGraph(ctx)
+	for i := 0; i < maxRecoveries && isCacheLost(err); i++ {
+		b.in.Recovery, b.in.Nonce = true, nonce()
+		res, err = b.solveGraph(ctx)
+	}
 	return res, err
 }
 
@@ -167,29 +186,8 @@ func (b *build) solve(ctx context.Context) (*gwclient.Result, error) {
 func (b *build) prepare(ctx context.Context) error {
 	bc, p := b.bc, b.plan
 
-	if len(bc.TargetPlatforms) == 0 && len(p.Platforms) > 0 {
-		for _, s := range p.Platforms {
-			pl, err := platforms.Parse(s)
-			if err != nil {
-				return b.fieldError("platforms", err)
-			}
-			bc.TargetPlatforms = append(bc.TargetPlatforms, platforms.Normalize(pl))
-		}
-		if len(bc.TargetPlatforms) > 1 {
-			bc.MultiPlatformRequested = true
-		}
-	}
-	seen := map[string]bool{}
-	for i, tp := range bc.TargetPlatforms {
-		if err := spec.CheckPlatform(platforms.Format(tp)); err != nil {
-			return fmt.Errorf("gopherfile: --platform: %w", err)
-		}
-		bc.TargetPlatforms[i] = platforms.Normalize(tp)
-		key := platforms.FormatAll(bc.TargetPlatforms[i])
-		if seen[key] {
-			return fmt.Errorf("gopherfile: --platform lists %s twice: list each platform once (two manifests for one platform would make the image index ambiguous)", key)
-		}
-		seen[key] = true
+	if err := b.targetPlatforms(); err != nil {
+		return err
 	}
 	buildPlatform := platforms.Normalize(platforms.DefaultSpec())
 	if len(bc.BuildPlatforms) > 0 {
@@ -198,26 +196,32 @@ func (b *build) prepare(ctx context.Context) error {
 
 	// The builder and every platform's runtime base are resolved at once (each
 	// is a registry round trip).
+	b.noteBuilderContext(ctx, buildPlatform, true)
 	if err := b.prefetchBases(ctx, bc.TargetPlatforms, buildPlatform); err != nil {
 		return err
 	}
-	builder, builderImg, err := b.loadImage(ctx, p.Builder, buildPlatform, "builder")
+	if !b.warned {
+		b.warned = true
+		for _, w := range p.Downloads.SecurityWarnings() {
+			b.src.Warn(ctx, w.Msg, gwclient.WarnOpts{Range: lineRange(b.pos.Of(w.Field).Line), Level: 1})
+		}
+		if p.TidyOffReason != "" {
+			b.src.Warn(ctx, "the tidy check is off: "+p.TidyOffReason, gwclient.WarnOpts{Range: lineRange(b.pos.Of("tidy").Line), Level: 1})
+		}
+		b.warnPrivateInLayer(ctx)
+	}
+	helper, helperPath, err := b.stepHelper()
 	if err != nil {
-		return fmt.Errorf("%w (the builder %s is chosen by %s; set go: or builder: in the Gopherfile, or --build-arg %s, to use another)",
-			err, p.Builder, p.BuilderReason, plan.ArgGoVersion)
+		return err
 	}
-	for _, w := range p.Downloads.SecurityWarnings() {
-		b.src.Warn(ctx, w.Msg, gwclient.WarnOpts{Range: lineRange(b.pos.Of(w.Field).Line), Level: 1})
+	b.in = graph.Inputs{BuildPlatform: buildPlatform, Helper: helper, HelperPath: helperPath, Location: b.location,
+		NoMergeOp: !hasMergeOp(b.c.BuildOpts().LLBCaps)}
+	builderImg, err := b.runner(ctx)
+	if err != nil {
+		return err
 	}
-	if p.TidyOffReason != "" {
-		b.src.Warn(ctx, "the tidy check is off: "+p.TidyOffReason, gwclient.WarnOpts{Range: lineRange(b.pos.Of("tidy").Line), Level: 1})
-	}
-	if builderImg != nil && builderImg.img != nil {
-		p.Downloads.AddImageEnv(builderImg.img.Config.Env)
-	}
-	p.Toolchain = toolchainID(builderImg)
-	b.warnPrivateInLayer(ctx)
-	if err := b.checkGoVersion(builderImg); err != nil {
+	p.ToolchainID = toolchainID(p, buildPlatform.Architecture, builderImg)
+	if err := b.checkGoVersion(builderImg); err != nil && !b.doctorMode {
 		return err
 	}
 	mainCtx, err := bc.MainContext(ctx)
@@ -232,25 +236,11 @@ func (b *build) prepare(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("gopherfile: loading go.mod and go.sum: %w", err)
 	}
-	helper, helperPath, err := b.stepHelper()
-	if err != nil {
-		return err
-	}
 	sources, err := b.loadSources(ctx)
 	if err != nil {
 		return err
 	}
-	b.in = graph.Inputs{
-		Sources:       sources,
-		BuildPlatform: buildPlatform,
-		Builder:       *builder,
-		Context:       *mainCtx,
-		DepFiles:      *depFiles,
-		Helper:        helper,
-		HelperPath:    helperPath,
-		Location:      b.location,
-		NoMergeOp:     !hasMergeOp(b.c.BuildOpts().LLBCaps),
-	}
+	b.in.Sources, b.in.Context, b.in.DepFiles = sources, *mainCtx, *depFiles
 	if bc.IsNoCache("gopherfile") {
 		b.in.Nonce = nonce()
 	}
@@ -302,6 +292,9 @@ func (b *build) solveGraph(ctx context.Context) (*gwclient.Result, error) {
 				return err
 			}
 		}
+		if err := b.addVEX(ctx, rb); err != nil {
+			return err
+		}
 		res, err = rb.Finalize()
 		return err
 	})
@@ -323,7 +316,7 @@ func (b *build) solveDownload(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	dt, err := ref.ReadFile(ctx, gwclient.ReadRequest{Filename: stepconfig.RecordFile})
+	dt, err := readBounded(ctx, ref, stepconfig.RecordFile, 1<<20)
 	if err != nil {
 		return fmt.Errorf("gopherfile: reading the download record: %w", err)
 	}
@@ -346,6 +339,12 @@ func (b *build) buildPlatform(ctx context.Context, target ocispecs.Platform) (*d
 		}
 	case plan.TargetTidy:
 		st = b.graph.TidyFix()
+	case plan.TargetVulncheck:
+		out, err := b.vulncheck(ctx, target)
+		if err != nil {
+			return nil, err
+		}
+		st = out
 	case plan.TargetBinaries:
 		bins, err := b.graph.Compile(target)
 		if err != nil {
@@ -358,22 +357,40 @@ func (b *build) buildPlatform(ctx context.Context, target ocispecs.Platform) (*d
 			return nil, b.compileError(err)
 		}
 		base := llb.Scratch()
-		var baseImg *imageConfig
-		if p.Image.Base != spec.Scratch {
+		var baseCfg *dockerspec.DockerOCIImage
+		switch {
+		case p.Image.Pulled():
 			s, img, err := b.loadImage(ctx, p.Image.Base, target, "image.base")
 			if err != nil {
 				return nil, err
 			}
-			base, baseImg = *s, img
+			base, baseCfg = *s, baseImgConfig(img)
+		case p.Image.BuiltinFiles:
+			base = graph.StaticBase(p, b.in)
+			baseCfg = graph.StaticBaseConfig(p, caRootsVersion(), created)
 		}
 		st = graph.Image(p, b.in, base, bins)
-		var baseCfg = baseImgConfig(baseImg)
 		cfg = graph.ImageConfig(p, baseCfg, target, created)
 	}
 	// Evaluated now, not when the result is exported: the compile then runs
-	// alongside the tidy check instead of after it.
-	ref, err := b.solveRef(ctx, st, target, p.Target == plan.TargetImage || p.Target == plan.TargetBinaries)
-	if err != nil {
+	// alongside the tidy check (and govulncheck) instead of after it.
+	eg, ctx := errgroup.WithContext(ctx)
+	if p.RunsVulncheck() && p.Target != plan.TargetVulncheck {
+		eg.Go(func() error {
+			vex, err := b.vulncheck(ctx, target)
+			if err == nil && p.Target == plan.TargetImage {
+				b.keepVEX(target, vex)
+			}
+			return err
+		})
+	}
+	var ref gwclient.Reference
+	eg.Go(func() error {
+		var err error
+		ref, err = b.solveRef(ctx, st, target, p.Target == plan.TargetImage || p.Target == plan.TargetBinaries)
+		return err
+	})
+	if err := eg.Wait(); err != nil {
 		return nil, err
 	}
 	return &dockerui.BuildResult{Reference: ref, Image: cfg, Epoch: &created}, nil
@@ -417,11 +434,7 @@ func (b *build) single(ctx context.Context, st llb.State, pl ocispecs.Platform) 
 func (b *build) compileError(err error) error {
 	var ce *graph.CrossCGOError
 	if errors.As(err, &ce) {
-		field := "cc"
-		if _, ok := b.pos["cc"]; !ok {
-			field = "cgo"
-		}
-		return b.fieldError(field, err)
+		return b.fieldError(b.pos.First("cc", "cgo"), err)
 	}
 	// An ldflags template rendered for this platform (plan.BuildFlags).
 	return b.planError(err)
@@ -446,4 +459,35 @@ func nonce() string {
 	var b [8]byte
 	rand.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+// targetPlatforms fills in the target platforms (the spec's when --platform
+// names none), normalized, each once.
+func (b *build) targetPlatforms() error {
+	bc, p := b.bc, b.plan
+	if len(bc.TargetPlatforms) == 0 && len(p.Platforms) > 0 {
+		for _, s := range p.Platforms {
+			pl, err := platforms.Parse(s)
+			if err != nil {
+				return b.fieldError("platforms", err)
+			}
+			bc.TargetPlatforms = append(bc.TargetPlatforms, platforms.Normalize(pl))
+		}
+		if len(bc.TargetPlatforms) > 1 {
+			bc.MultiPlatformRequested = true
+		}
+	}
+	seen := map[string]bool{}
+	for i, tp := range bc.TargetPlatforms {
+		if err := spec.CheckPlatform(platforms.Format(tp)); err != nil {
+			return fmt.Errorf("gopherfile: --platform: %w", err)
+		}
+		bc.TargetPlatforms[i] = platforms.Normalize(tp)
+		key := platforms.FormatAll(bc.TargetPlatforms[i])
+		if seen[key] {
+			return fmt.Errorf("gopherfile: --platform lists %s twice: list each platform once (two manifests for one platform would make the image index ambiguous)", key)
+		}
+		seen[key] = true
+	}
+	return nil
 }

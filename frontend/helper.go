@@ -9,6 +9,7 @@ import (
 	gwpb "github.com/moby/buildkit/frontend/gateway/pb"
 
 	"github.com/gopherfile/gopherfile/internal/graph"
+	"github.com/gopherfile/gopherfile/internal/plan"
 	"github.com/gopherfile/gopherfile/internal/stepconfig"
 )
 
@@ -56,12 +57,34 @@ func (b *build) stepHelper() (llb.State, string, error) {
 		"or with the gopherfile CLI on a BuildKit of version 0.10 or newer")
 }
 
+// checkSyntaxPinned: with an untrusted Gopherfile, the frontend must have
+// been chosen by the build (--build-arg BUILDKIT_SYNTAX=...), not by the
+// Gopherfile's own # syntax= line, which could as well name a frontend that
+// hands the secrets to anyone. The gopherfile CLI runs the frontend
+// in-process: no line chooses it.
+func (b *build) checkSyntaxPinned() error {
+	if !b.plan.Untrusted {
+		return nil
+	}
+	opts := b.bc.BuildOpts().Opts
+	if opts[OptHelperLocal] != "" || opts[OptHelperImage] != "" {
+		return nil // the CLI
+	}
+	if b.bc.BuildArgs["BUILDKIT_SYNTAX"] != "" {
+		return nil
+	}
+	return fmt.Errorf("gopherfile: --build-arg %s=1 says the Gopherfile is untrusted, but the frontend was chosen by its # syntax= line, which an untrusted Gopherfile could point at any frontend: add --build-arg BUILDKIT_SYNTAX=docker.io/gopherfile/frontend:1@sha256:<digest> to the build command (BuildKit then ignores the line)", plan.ArgUntrusted)
+}
+
 // isCacheLost reports whether a solve failed because an offline step found
 // the module cache mount without the modules the download step recorded.
-func isCacheLost(err error) bool {
+func isCacheLost(err error) bool { return isExit(err, stepconfig.ExitCacheLost) }
+
+// isExit reports whether a solve failed because a step exited with code.
+func isExit(err error, code int) bool {
 	var ee *gwpb.ExitError
 	if errors.As(err, &ee) {
-		return ee.ExitCode == stepconfig.ExitCacheLost
+		return ee.ExitCode == uint32(code)
 	}
-	return err != nil && strings.Contains(err.Error(), fmt.Sprintf("exit code: %d", stepconfig.ExitCacheLost))
+	return err != nil && strings.Contains(err.Error(), fmt.Sprintf("exit code: %d", code))
 }

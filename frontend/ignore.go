@@ -8,6 +8,8 @@ import (
 
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/dockerui"
+
+	"github.com/gopherfile/gopherfile/internal/safefile"
 	gwclient "github.com/moby/buildkit/frontend/gateway/client"
 	"github.com/moby/patternmatcher"
 	"github.com/moby/patternmatcher/ignorefile"
@@ -78,7 +80,7 @@ func (b *build) readRaw(ctx context.Context, local, name string) ([]byte, bool) 
 	if _, err := ref.StatFile(ctx, gwclient.StatRequest{Path: name}); err != nil {
 		return nil, false
 	}
-	dt, err := ref.ReadFile(ctx, gwclient.ReadRequest{Filename: name})
+	dt, err := readBounded(ctx, ref, name, safefile.MaxConfig)
 	return dt, err == nil
 }
 

@@ -18,7 +18,6 @@ import (
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/gopherfile/gopherfile/internal/plan"
-	"github.com/gopherfile/gopherfile/internal/spec"
 )
 
 // imageConfig is a resolved image's config.
@@ -28,6 +27,19 @@ type imageConfig struct {
 	// digest is the image's digest as resolved ("" for a named context
 	// that is no image: a local directory, another build's output).
 	digest digest.Digest
+	// pinned is ref@digest when the registry said the digest.
+	pinned string
+}
+
+// pinnedRef is the image reference with its digest when known.
+func (c *imageConfig) pinnedRef() string {
+	if c == nil {
+		return "(unknown)"
+	}
+	if c.pinned != "" {
+		return c.pinned
+	}
+	return c.ref
 }
 
 func baseImgConfig(c *imageConfig) *dockerspec.DockerOCIImage {
@@ -55,8 +67,11 @@ func (b *build) prefetchBases(ctx context.Context, targets []ocispecs.Platform, 
 		ref, field string
 		pl         ocispecs.Platform
 	}
-	jobs := []job{{p.Builder, "builder", buildPlatform}}
-	if p.Target == plan.TargetImage && p.Image.Base != spec.Scratch {
+	var jobs []job
+	if p.Toolchain == nil {
+		jobs = append(jobs, job{p.Builder, "builder", buildPlatform})
+	}
+	if p.Target == plan.TargetImage && p.Image.Pulled() {
 		if len(targets) == 0 {
 			targets = []ocispecs.Platform{buildPlatform}
 		}
@@ -156,12 +171,17 @@ func (b *build) resolveImage(ctx context.Context, ref string, pl ocispecs.Platfo
 	if dgst != "" {
 		pinned = ref + "@" + dgst.String()
 	}
-	st := llb.Image(pinned, llb.Platform(pl), llb.WithCustomName("[internal] "+ref))
+	name := "[internal] " + ref
+	if field == "builder" && b.plan != nil {
+		// The log says why the go steps run in an image.
+		name = fmt.Sprintf("[builder] %s: %s", ref, b.plan.RunnerReason)
+	}
+	st := llb.Image(pinned, llb.Platform(pl), llb.WithCustomName(name))
 	st, err = st.WithImageConfig(dt)
 	if err != nil {
 		return nil, nil, err
 	}
-	return &st, &imageConfig{ref: ref, img: &img, digest: dgst}, nil
+	return &st, &imageConfig{ref: ref, img: &img, digest: dgst, pinned: pinned}, nil
 }
 
 // builderGoVersion is the Go version the builder image says it has.

@@ -2,93 +2,75 @@ package frontend
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"fmt"
-	"go/version"
+	"os"
 	"path"
 	"strings"
 	"sync"
-	"testing/fstest"
 
 	"github.com/moby/buildkit/client/llb"
 	gwclient "github.com/moby/buildkit/frontend/gateway/client"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/gopherfile/gopherfile/internal/gomod"
-	"github.com/gopherfile/gopherfile/internal/gosrc"
-	"github.com/gopherfile/gopherfile/internal/plan"
+	"github.com/gopherfile/gopherfile/internal/safefile"
 )
 
-// readModule reads go.mod (and go.work, vendor/modules.txt) from the build
-// context, then checks that every local replace and workspace module is there.
-func (b *build) readModule(ctx context.Context) (*plan.Module, error) {
+// readModule reads go.mod (and go.work, vendor/modules.txt, the go.mod of
+// local modules, the default main package) from the build context with the
+// one module loader, gomod.Load.
+func (b *build) readModule(ctx context.Context) (*gomod.Module, error) {
 	dir := "."
 	if b.spec.Module != "" {
 		dir = path.Clean(b.spec.Module)
 	}
-	modPath := path.Join(dir, "go.mod")
-	vendorPath := path.Join(dir, "vendor/modules.txt")
-	files, err := b.readContextFiles(ctx, "gopherfile-gomod", []string{modPath, vendorPath, "go.work"})
-	if err != nil {
-		return nil, err
-	}
-	data, ok := files[modPath]
-	if !ok {
-		msg := fmt.Sprintf("there is no go.mod in the build context at %s", modPath)
+	m, err := gomod.Load(ctx, contextReader{b}, dir, gomod.LoadOptions{DefaultMain: len(b.spec.Builds) == 0})
+	var ge *gatewayError
+	var nf *gomod.NoGoModError
+	switch {
+	case err == nil:
+		return m, nil
+	case errors.As(err, &ge):
+		return nil, ge.err
+	case errors.As(err, &nf):
 		hint := "build from the directory that holds go.mod, set module: to its directory, or run `go mod init MODULE_PATH`"
-		if file, pattern, ok := b.ignoredBy(ctx, modPath); ok {
-			hint = ignoreHint(modPath, file, pattern, b.src.Filename)
+		if file, pattern, ok := b.ignoredBy(ctx, nf.Path); ok {
+			hint = ignoreHint(nf.Path, file, pattern, b.src.Filename)
 		}
-		return nil, b.fieldError("module", fmt.Errorf("%s: %s", msg, hint))
-	}
-	facts, err := gomod.Parse(modPath, data)
-	if err != nil {
+		return nil, b.fieldError("module", fmt.Errorf("%s: %s", nf, hint))
+	default:
 		return nil, b.fieldError("module", err)
 	}
-	m := &plan.Module{Facts: facts}
-	if w, ok := files["go.work"]; ok {
-		ws, err := gomod.ParseWork("go.work", w)
-		if err != nil {
-			return nil, b.fieldError("module", err)
-		}
-		m.Work = ws
-	}
-	if _, ok := files[vendorPath]; ok && m.Work == nil && (facts.Go == "" || version.Compare("go"+facts.Go, "go1.14") >= 0) {
-		m.Vendored = true
-	}
-	if len(b.spec.Builds) == 0 {
-		if m.DefaultMain, err = b.defaultMain(ctx, dir, facts.Path); err != nil {
-			return nil, err
-		}
-	}
+}
 
-	// Every local module the download step needs must be in the context.
-	var need []string
-	for _, r := range facts.LocalReplaces {
-		need = append(need, path.Join(dir, r, "go.mod"))
+// gatewayError is a failure to read the context through the gateway (not a
+// problem of the files themselves): it is not tied to a Gopherfile line.
+type gatewayError struct{ err error }
+
+func (e *gatewayError) Error() string { return e.err.Error() }
+func (e *gatewayError) Unwrap() error { return e.err }
+
+// contextReader is the module loader's view of the build context.
+type contextReader struct{ b *build }
+
+func (r contextReader) ReadFiles(ctx context.Context, names []string) (map[string][]byte, error) {
+	sum := sha256.Sum256([]byte(strings.Join(names, "\x00")))
+	files, err := r.b.readContextFiles(ctx, "gopherfile-files-"+hex.EncodeToString(sum[:6]), names)
+	if err != nil {
+		return nil, &gatewayError{err}
 	}
-	if m.Work != nil {
-		for _, u := range m.Work.Use {
-			need = append(need, path.Join(u, "go.mod"))
-		}
+	return files, nil
+}
+
+func (r contextReader) GoFiles(ctx context.Context, dirs []string) (map[string][]byte, error) {
+	files, err := r.b.readGoFiles(ctx, dirs)
+	if err != nil {
+		return nil, &gatewayError{err}
 	}
-	var inside []string
-	for _, n := range need {
-		if !strings.HasPrefix(n, "../") {
-			inside = append(inside, n)
-		}
-	}
-	if len(inside) > 0 {
-		got, err := b.readContextFiles(ctx, "gopherfile-localmods", inside)
-		if err != nil {
-			return nil, err
-		}
-		for _, n := range inside {
-			if _, ok := got[n]; !ok {
-				return nil, b.fieldError("module", fmt.Errorf("%s is not in the build context, but go.mod or go.work points at its directory (a local replace or a workspace module): build from a directory that contains it, e.g. the repository root, and set module: to the directory of go.mod", n))
-			}
-		}
-	}
-	return m, nil
+	return files, nil
 }
 
 // readContextFiles reads the named files from the build context; missing files
@@ -123,12 +105,13 @@ func (b *build) readContextFiles(ctx context.Context, key string, names []string
 	eg, ctx := errgroup.WithContext(ctx)
 	for _, n := range names {
 		eg.Go(func() error {
-			if _, err := ref.StatFile(ctx, gwclient.StatRequest{Path: n}); err != nil {
-				return nil // not in the context
+			st, err := ref.StatFile(ctx, gwclient.StatRequest{Path: n})
+			if err != nil || !readable(st.GetMode()) {
+				return nil // not in the context, or not a file
 			}
-			dt, err := ref.ReadFile(ctx, gwclient.ReadRequest{Filename: n})
+			dt, err := readBounded(ctx, ref, n, safefile.MaxGoMod)
 			if err != nil {
-				return fmt.Errorf("gopherfile: reading %s from the build context: %w", n, err)
+				return err
 			}
 			mu.Lock()
 			out[n] = dt
@@ -142,48 +125,76 @@ func (b *build) readContextFiles(ctx context.Context, key string, names []string
 	return out, nil
 }
 
-// defaultMain is the main package a Gopherfile without builds: builds: the
-// module root, or cmd/<module name> when the root is no main package for
-// linux and that directory is one. It reads the .go files of both
-// directories only.
-func (b *build) defaultMain(ctx context.Context, dir, modulePath string) (string, error) {
-	name := gomod.BinaryName(modulePath)
-	dirs := []string{dir, path.Join(dir, "cmd", name)}
+// readGoFiles reads the .go files directly in each of dirs.
+func (b *build) readGoFiles(ctx context.Context, dirs []string) (map[string][]byte, error) {
+	var patterns []string
+	for _, d := range dirs {
+		patterns = append(patterns, path.Join(d, "*.go"))
+	}
 	st, err := b.bc.MainContext(ctx,
-		llb.IncludePatterns([]string{path.Join(dirs[0], "*.go"), path.Join(dirs[1], "*.go")}),
+		llb.IncludePatterns(patterns),
 		llb.SharedKeyHint("gopherfile-mains"),
 		llb.WithCustomName("[internal] load the .go files of "+strings.Join(dirs, " and ")),
 		llb.Differ(llb.DiffNone, false),
 	)
 	if err != nil {
-		return "", fmt.Errorf("gopherfile: loading the build context: %w", err)
+		return nil, fmt.Errorf("gopherfile: loading the build context: %w", err)
 	}
 	def, err := st.Marshal(ctx)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	res, err := b.c.Solve(ctx, gwclient.SolveRequest{Definition: def.ToPB()})
 	if err != nil {
-		return "", fmt.Errorf("gopherfile: reading the .go files of %s from the build context: %w", dir, err)
+		return nil, fmt.Errorf("gopherfile: reading the .go files of %s from the build context: %w", strings.Join(dirs, " and "), err)
 	}
 	ref, err := res.SingleRef()
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	fsys := fstest.MapFS{}
+	out := map[string][]byte{}
 	for _, d := range dirs {
 		entries, err := ref.ReadDir(ctx, gwclient.ReadDirRequest{Path: d, IncludePattern: "*.go"})
 		if err != nil {
 			continue // no such directory
 		}
 		for _, e := range entries {
-			p := path.Join(d, e.GetPath())
-			data, err := ref.ReadFile(ctx, gwclient.ReadRequest{Filename: p})
-			if err != nil {
-				return "", fmt.Errorf("gopherfile: reading %s from the build context: %w", p, err)
+			if !readable(e.GetMode()) {
+				continue
 			}
-			fsys[p] = &fstest.MapFile{Data: data}
+			p := path.Join(d, e.GetPath())
+			// go/build reads the package clause and imports only.
+			data, err := ref.ReadFile(ctx, gwclient.ReadRequest{Filename: p, Range: &gwclient.FileRange{Length: maxGoHeader}})
+			if err != nil {
+				return nil, fmt.Errorf("gopherfile: reading %s from the build context: %w", p, err)
+			}
+			out[p] = data
 		}
 	}
-	return gosrc.Tree{FS: fsys}.DefaultMain(dir, name), nil
+	return out, nil
+}
+
+// readable reports whether a context entry's mode is a regular file or a
+// symlink (which the gateway resolves inside the context).
+func readable(mode uint32) bool {
+	m := os.FileMode(mode)
+	return m.IsRegular() || m&os.ModeSymlink != 0
+}
+
+// maxGoHeader is how much of a .go file the frontend reads to find its
+// package clause and imports (go/build reads no further).
+const maxGoHeader = 1 << 20
+
+// readBounded reads a file of a solved reference, at most max bytes: a
+// larger file is an error naming it, not a message larger than the
+// gateway's limit or the frontend's memory.
+func readBounded(ctx context.Context, ref gwclient.Reference, name string, max int) ([]byte, error) {
+	dt, err := ref.ReadFile(ctx, gwclient.ReadRequest{Filename: name, Range: &gwclient.FileRange{Length: max + 1}})
+	if err != nil {
+		return nil, fmt.Errorf("gopherfile: reading %s from the build context: %w", name, err)
+	}
+	if len(dt) > max {
+		return nil, &safefile.TooLargeError{Name: name, Max: int64(max)}
+	}
+	return dt, nil
 }

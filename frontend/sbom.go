@@ -43,7 +43,11 @@ func (b *build) addSBOMs(ctx context.Context, rb *dockerui.ResultBuilder, create
 			}
 			infos = append(infos, bi)
 		}
-		doc, err := spdx.FromBuildInfo(b.plan.ModulePath, infos, created, "gopherfile-"+version.Version)
+		doc, err := spdx.FromBuildInfo(infos, spdx.Options{
+			ModulePath: b.plan.ModulePath, ModuleVersion: b.plan.ModuleVersion(),
+			Created: created, Tool: "gopherfile-" + version.Version,
+			Origin: b.plan.ModuleOrigin, Toolchain: "the builder image " + b.builderImg.pinnedRef(),
+		})
 		if err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/containerd/platforms"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/buildkit/frontend/subrequests/lint"
 	"github.com/moby/buildkit/frontend/subrequests/outline"
@@ -16,19 +17,6 @@ import (
 	"github.com/gopherfile/gopherfile/internal/spec"
 )
 
-// planFor reads go.mod and plans the build, for the subrequests.
-func (b *build) planFor(ctx context.Context) (*plan.Plan, *plan.Module, error) {
-	mod, err := b.readModule(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	p, err := plan.New(b.spec, *mod, plan.Options{BuildArgs: b.bc.BuildArgs, Target: b.bc.Target})
-	if err != nil {
-		return nil, nil, b.planError(err)
-	}
-	return p, mod, nil
-}
-
 func (b *build) loc(field string) *pb.Location {
 	return &pb.Location{SourceIndex: 0, Ranges: lineRange(b.pos.Of(field).Line)}
 }
@@ -36,10 +24,12 @@ func (b *build) loc(field string) *pb.Location {
 // outline answers `docker buildx build --call outline`: the build args
 // Gopherfile reads, with their values, and the secrets and SSH it uses.
 func (b *build) outline(ctx context.Context) (*outline.Outline, error) {
-	p, _, err := b.planFor(ctx)
+	p, err := b.planned(ctx)
 	if err != nil {
 		return nil, err
 	}
+	b.plan = p
+	b.noteBuilderContext(ctx, platforms.Normalize(platforms.DefaultSpec()), false)
 	o := &outline.Outline{Name: p.Target, Description: "Gopherfile build of " + p.ModulePath}
 	arg := func(name, desc, value, field string) {
 		a := outline.Arg{Name: name, Description: desc, Value: value}
@@ -48,9 +38,15 @@ func (b *build) outline(ctx context.Context) (*outline.Outline, error) {
 		}
 		o.Args = append(o.Args, a)
 	}
-	arg(plan.ArgGoVersion, fmt.Sprintf("Go version of the builder image golang:<GO_VERSION>; chosen: %s, from %s", p.GoVersion, p.BuilderReason), p.GoVersion, "go")
-	arg(plan.ArgBuilderImage, fmt.Sprintf("the builder image; chosen: %s, from %s", p.Builder, p.BuilderReason), p.Builder, "builder")
-	arg(plan.ArgBaseImage, "the runtime base image (scratch allowed)", p.Image.Base, "image.base")
+	arg(plan.ArgGoVersion, fmt.Sprintf("Go version of the go steps; chosen: %s, from %s", p.GoVersion, p.BuilderReason), p.GoVersion, "go")
+	runner := fmt.Sprintf("the builder image, used when the build needs a C compiler or git; chosen: %s", p.Builder)
+	if p.Toolchain != nil {
+		runner += fmt.Sprintf(". Not used now: the go steps run with Go %s from the module proxy (golang.org/toolchain) on a minimal root, because this is %s", p.Toolchain.GoVersion, p.RunnerReason)
+	} else {
+		runner += ", because " + p.RunnerReason
+	}
+	arg(plan.ArgBuilderImage, runner, p.Builder, "builder")
+	arg(plan.ArgBaseImage, "the runtime base image (scratch allowed; unset: the built-in static base); chosen: "+p.Image.BaseName(), p.Image.Base, "image.base")
 	arg(plan.ArgVersion, "version for ldflags templates ({{.Version}}) and the OCI version label", b.bc.BuildArgs[plan.ArgVersion], "")
 	arg(plan.ArgCommit, "git revision for {{.Commit}} when BuildKit reports none", b.bc.BuildArgs[plan.ArgCommit], "")
 	for _, name := range goenv.Names() {
@@ -65,6 +61,8 @@ func (b *build) outline(ctx context.Context) (*outline.Outline, error) {
 	}
 	arg(plan.ArgEpoch, "image creation time and file times, for reproducible images", b.bc.BuildArgs[plan.ArgEpoch], "")
 	arg(plan.ArgCacheNS, "namespace of every cache mount id: one per trust level in CI, e.g. trusted and pr (docs/caches.md)", p.CacheNS, "")
+	arg(plan.ArgUntrusted, "1 when the Gopherfile is untrusted (a pull request): the steps that hold secrets get an allow-listed environment, and builder:, modules.auth and modules.toolchain are checked (docs/security.md)", b.bc.BuildArgs[plan.ArgUntrusted], "")
+	arg(plan.ArgBuilders, "builder images an untrusted Gopherfile may name besides golang:<version>", b.bc.BuildArgs[plan.ArgBuilders], "")
 
 	d := p.Downloads
 	if d.Netrc != spec.SecretOff {
@@ -90,17 +88,14 @@ func (b *build) outline(ctx context.Context) (*outline.Outline, error) {
 func (b *build) lint(ctx context.Context) (*lint.LintResults, error) {
 	res := &lint.LintResults{}
 	idx := res.AddSource(b.src.SourceMap)
-	var facts = (*plan.Module)(nil)
-	if _, mod, err := b.planFor(ctx); err == nil {
-		facts = mod
+	// The plan of the build itself: a plan error is a finding (plan-error),
+	// a Gopherfile without go.mod in the context skips the rules that need it.
+	p, _ := b.planned(ctx)
+	in := gflint.Planned{Plan: p, Err: b.planCause}
+	if b.mod != nil {
+		in.Facts = b.mod.Facts
 	}
-	opt := gflint.Options{BuildArgs: b.bc.BuildArgs}
-	var ws []gflint.Warning
-	if facts != nil {
-		ws = gflint.Check(b.spec, b.pos, facts.Facts, opt)
-	} else {
-		ws = gflint.Check(b.spec, b.pos, nil, opt)
-	}
+	ws := gflint.CheckPlan(b.spec, b.pos, in, gflint.Options{BuildArgs: b.bc.BuildArgs})
 	for _, w := range ws {
 		line := w.Line
 		if line < 1 {

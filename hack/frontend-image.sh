@@ -33,6 +33,11 @@ fi
 if [ -n "$alias" ]; then
 	names="$names,$alias"
 fi
+# GF_FRONTEND_BUILD=host packages binaries built on this machine instead
+# (hack/frontend-image-host.sh: no BuildKit, no golang image).
+if [ "${GF_FRONTEND_BUILD:-}" = host ]; then
+	exec bash "$HACK/frontend-image-host.sh" "$names" "${GF_FRONTEND_PLATFORMS:-linux/amd64,linux/arm64}"
+fi
 logfile=$GF_STATE/frontend-image$(printf '%s' "$GF_FRONTEND_IMAGE" | tr -c 'A-Za-z0-9' '-' | sed 's/.*frontend-/-/').log
 log "building the frontend image $names"
 # The frontend image is published for amd64 and arm64 (cross-compiled, no emulation).

@@ -7,7 +7,7 @@
 # (golang.org/toolchain@v0.0.1-goX.Y.Z.linux-amd64), with GOLANG_VERSION=X.Y.Z.
 #
 # Usage: bash hack/images-go.sh [--force] [X.Y.Z | X.Y ...]
-#   (no versions: the frontend's default builder only; X.Y pushes golang:X.Y too, with the
+#   (no versions: the newest patch of the three newest lines in the table; X.Y pushes golang:X.Y too, with the
 #   newest X.Y release in internal/plan/releases.go, as Docker Hub's golang:X.Y has)
 # Idempotent and cached: an image whose config carries the current recipe (label
 # dev.gopherfile.recipe) is not pushed again; Go layers are kept in $GF_CACHE/images/go.
@@ -30,15 +30,17 @@ export GOTOOLCHAIN=local
 # releases prints the rows of goReleases in internal/plan/releases.go as X.Y.Z.
 releases() {
 	awk '/^var goReleases/,/^}$/' "$HACK/../internal/plan/releases.go" |
-		sed -n 's/^[[:space:]]*{"\(1\.[0-9][0-9]*\)", \([0-9][0-9]*\)},$/\1.\2/p'
+		sed -n 's/^[[:space:]]*{"\(1\.[0-9][0-9]*\)", \([0-9][0-9]*\),.*$/\1.\2/p'
 }
 newest_go() { releases | tail -n1; }
 
 VERSIONS=("$@")
 if [ ${#VERSIONS[@]} = 0 ]; then
-	v=$(newest_go)
-	[ -n "$v" ] || die "no Go release found in internal/plan/releases.go"
-	VERSIONS=("$v")
+	# The builders a default build can choose when it needs the golang image:
+	# the newest patch of the go line's minor (item 4 of issue 22), for the
+	# lines the examples and tests use.
+	mapfile -t VERSIONS < <(releases | tail -n3)
+	[ ${#VERSIONS[@]} -gt 0 ] || die "no Go release found in internal/plan/releases.go"
 fi
 
 CRANE_LOG=$GF_CACHE/images/crane-go.log

@@ -4,8 +4,12 @@
 # buildkitd-$OLD_BUILDKIT_VERSION, the older BuildKit the suite also runs against), and
 # installs runc, containerd and debootstrap from Debian. Idempotent: a tool already
 # built at the pinned version is not rebuilt (dockerd takes ~5 minutes the first time).
+#
+# `bash hack/tools.sh demo` builds and installs only what make demo needs: buildkitd,
+# runc and umoci.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
+only=${1:-}
 
 mkdir -p "$GF_BIN" "$GF_CACHE/src"
 # One run at a time: concurrent runs would wipe each other's $GF_CACHE/src/NAME.
@@ -36,6 +40,19 @@ go_tool() {
 
 apt_need=()
 command -v runc >/dev/null || apt_need+=(runc)
+if [ "$only" = demo ]; then
+	command -v umoci >/dev/null || apt_need+=(umoci)
+	if [ ${#apt_need[@]} -gt 0 ]; then
+		log "apt-get install ${apt_need[*]}"
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get update -qq >/dev/null
+		apt-get install -y -qq --no-install-recommends "${apt_need[@]}" >/dev/null
+	fi
+	bk_version="-X github.com/moby/buildkit/version.Version=$BUILDKIT_VERSION"
+	go_tool buildkitd github.com/moby/buildkit@$BUILDKIT_VERSION github.com/moby/buildkit/cmd/buildkitd "$bk_version"
+	log "demo tools ready in $GF_BIN"
+	exit 0
+fi
 # dockerd runs its own (managed) containerd from PATH, with containerd-shim-runc-v2.
 { command -v containerd >/dev/null && command -v containerd-shim-runc-v2 >/dev/null; } || apt_need+=(containerd)
 command -v debootstrap >/dev/null || apt_need+=(debootstrap)

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -73,7 +74,12 @@ func TestMultiPlatformMultiBinary(t *testing.T) {
 func TestCGO(t *testing.T) {
 	dir := copyDir(t, "examples/cgo")
 	tarball := filepath.Join(t.TempDir(), "cgo.tar")
-	mustOK(t, cli(t, dir, "--progress", "plain", "-o", "type=oci,dest="+tarball, "."))
+	r := cli(t, dir, "--progress", "plain", "-o", "type=oci,dest="+tarball, ".")
+	mustOK(t, r)
+	// The golang image is chosen, and the log says why.
+	if !regexp.MustCompile(`\[builder\] docker.io/library/golang:1\.\d+\.\d+: cgo is on`).MatchString(r.out) {
+		t.Errorf("the log does not name the golang image and why:\n%s", tail(r.out, 40))
+	}
 	img := loadOCI(t, tarball)
 	root := img.Rootfs["linux/amd64"]
 	if got := runBinary(t, filepath.Join(root, "usr/local/bin/cgo")); !strings.Contains(got, "hello from C: 2+3=5") {
@@ -82,9 +88,38 @@ func TestCGO(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(root, "lib/x86_64-linux-gnu/libc.so.6")); err != nil {
 		t.Errorf("the default cgo base should carry glibc: %v", err)
 	}
-	r := cli(t, dir, "--platform", "linux/arm64", "--target", "binaries", "-o", "type=local,dest="+t.TempDir(), ".")
+	r = cli(t, dir, "--platform", "linux/arm64", "--target", "binaries", "-o", "type=local,dest="+t.TempDir(), ".")
 	if r.err == nil || !strings.Contains(r.out, "needs a C cross compiler for linux/arm64") || !strings.Contains(r.out, "cc:") {
 		t.Errorf("cross cgo without cc: want the cc: advice:\n%s", tail(r.out, 20))
+	}
+}
+
+// TestCGOFoundByTheCompile: with cgo unset and nothing in go.mod that needs
+// it, the build starts on the minimal root; the compile step finds a package
+// with Go files only with cgo, stops (it has no C compiler), and the build
+// runs again in the golang image, with cgo linked statically, on the
+// built-in static base. The step says so (and a build warning).
+func TestCGOFoundByTheCompile(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "go.mod"), "module example.com/cgoauto\n\ngo 1.26\n")
+	// A source of its own, so that the compile steps run (and log) in every run.
+	writeFile(t, filepath.Join(dir, "main.go"), fmt.Sprintf("package main\n\n// int add(int a, int b) { return a + b; }\nimport \"C\"\n\nimport \"fmt\"\n\n// run %d\nfunc main() { fmt.Println(\"cgo auto:\", C.add(2, 3)) }\n", time.Now().UnixNano()))
+	writeFile(t, filepath.Join(dir, "Gopherfile"), "version: 1\n")
+	tarball := filepath.Join(t.TempDir(), "img.tar")
+	r := cli(t, dir, "--progress", "plain", "-o", "type=oci,dest="+tarball, ".")
+	mustOK(t, r)
+	for _, want := range []string{"go build needs a C compiler (cgoauto needs cgo", "building in the golang image instead", "building cgoauto with cgo, linked statically"} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("output lacks %q:\n%s", want, tail(r.out, 40))
+		}
+	}
+	img := loadOCI(t, tarball)
+	root := img.Rootfs["linux/amd64"]
+	if got := runBinary(t, filepath.Join(root, "usr/local/bin/cgoauto")); !strings.Contains(got, "cgo auto: 5") {
+		t.Errorf("the binary printed %q", got)
+	}
+	if _, err := os.Stat(filepath.Join(root, "usr/share/zoneinfo/UTC")); err != nil {
+		t.Errorf("not on the built-in static base: %v", err)
 	}
 }
 

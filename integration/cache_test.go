@@ -21,6 +21,13 @@ import (
 // mirrors) for the test and returns its address.
 func startSecondBuildkitd(t *testing.T) string {
 	t.Helper()
+	return startBuildkitdWith(t, nil)
+}
+
+// startBuildkitdWith starts a fresh buildkitd whose config is the test
+// buildkitd's with edit applied (nil: as it is).
+func startBuildkitdWith(t *testing.T, edit func(string) string) string {
+	t.Helper()
 	cfg, err := os.ReadFile(filepath.Join(os.Getenv("GF_STATE"), "buildkitd.toml"))
 	if err != nil {
 		t.Fatalf("reading the test buildkitd config: %v", err)
@@ -33,6 +40,9 @@ func startSecondBuildkitd(t *testing.T) string {
 	root := filepath.Join(dir, "root")
 	conf := regexp.MustCompile(`(?m)^root = .*$`).ReplaceAllString(string(cfg), fmt.Sprintf("root = %q", root))
 	conf = regexp.MustCompile(`(?m)^\s*address = \[.*\]$`).ReplaceAllString(conf, fmt.Sprintf("  address = [%q]", "unix://"+sock))
+	if edit != nil {
+		conf = edit(conf)
+	}
 	writeFile(t, filepath.Join(dir, "buildkitd.toml"), conf)
 	logf, _ := os.Create(filepath.Join(dir, "buildkitd.log"))
 	cmd := exec.Command("buildkitd", "--config", filepath.Join(dir, "buildkitd.toml"), "--root", root, "--addr", "unix://"+sock, "--oci-worker-net=host")

@@ -64,9 +64,9 @@ func TestCorpusSubset(t *testing.T) {
 		cgo                 bool
 		output              string
 	}{
-		"esbuild":        {"esbuild (./cmd/esbuild)", "golang:1.27.4", "newest Go release this frontend knows", false, "0.28.2"},
+		"esbuild":        {"esbuild (./cmd/esbuild)", "golang:1.21.13", "go.mod's go line 1.13 and no toolchain line: Go 1.21.13, the newest release of the oldest line", false, "0.28.2"},
 		"age":            {"age (./cmd/age)", "golang:1.27.0", "go.mod's toolchain line go1.27.0", false, ""},
-		"litestream-0.3": {"litestream (./cmd/litestream)", "golang:1.27.4", "its go line 1.21", true, ""},
+		"litestream-0.3": {"litestream (./cmd/litestream)", "golang:1.23.12", "go.mod's go line 1.21 and no toolchain line: the newest Go 1.23 release this frontend knows, 1.23.12 (the tidy check needs Go 1.23", true, ""},
 	}
 	if len(results) != len(want) {
 		t.Fatalf("%d results, want %d:\n%s", len(results), len(want), r.out)
@@ -119,8 +119,11 @@ func TestBuilderChoiceAndDefaultMain(t *testing.T) {
 
 	r := buildx(t, dir, "--call", "outline", "-f", "Gopherfile", "--build-arg", "BUILDKIT_SYNTAX="+frontImg, ".")
 	mustOK(t, r)
-	if !strings.Contains(r.out, "chosen: golang:1.27.4, from the newest Go release this frontend knows (go.mod has no toolchain line; its go line 1.24 is the oldest Go that may build it)") {
-		t.Errorf("the outline does not say which builder and why:\n%s", r.out)
+	for _, want := range []string{"chosen: 1.24.13, from go.mod's go line 1.24 and no toolchain line: the newest Go 1.24 release this frontend knows, 1.24.13",
+		"the go steps run with Go 1.24.13 from the module proxy (golang.org/toolchain) on a minimal root, because this is a pure Go build"} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("the outline does not say %q:\n%s", want, r.out)
+		}
 	}
 
 	// Go 1.22 has no go mod tidy -diff.
@@ -131,7 +134,7 @@ func TestBuilderChoiceAndDefaultMain(t *testing.T) {
 	if r.err == nil {
 		t.Fatalf("the build with Go 1.22 and the tidy check passed:\n%s", r.out)
 	}
-	for _, want := range []string{"Gopherfile line 2", "the tidy check runs `go mod tidy -diff`, which Go 1.23 added, but the builder golang:1.22 has Go 1.22.12", `the Gopherfile's go: "1.22"`, "or set tidy: off"} {
+	for _, want := range []string{"Gopherfile line 2", "the tidy check runs `go mod tidy -diff`, which Go 1.23 added, but the go steps have Go 1.22.12 (the toolchain from the module proxy", `the Gopherfile's go: "1.22"`, "or set tidy: off"} {
 		if !strings.Contains(r.out, want) {
 			t.Errorf("the error does not say %q:\n%s", want, r.out)
 		}

@@ -94,7 +94,7 @@ func TestLargeContextBoundedMemory(t *testing.T) {
 	f.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, cliBin, "build", "--addr", addr, "--progress", "plain", "--target", "binaries", "-o", "type=local,dest="+t.TempDir(), ".")
+	cmd := exec.CommandContext(ctx, cliBin, withHostCA(cliBin, []string{"build", "--addr", addr, "--progress", "plain", "--target", "binaries", "-o", "type=local,dest=" + t.TempDir(), "."})...)
 	cmd.Dir = dir
 	out, err := os.CreateTemp(t.TempDir(), "out")
 	if err != nil {

@@ -138,3 +138,36 @@ func TestBakeMultiImages(t *testing.T) {
 		}
 	}
 }
+
+// TestGenerateFollowsGoLine is the stringer case of issue 22: a module with
+// go 1.25 and the stringer of x/tools v0.30.0 as a go.mod tool. On the Go
+// the frontend knew as the newest (1.27.4) stringer fails with "internal
+// error: package "fmt" without types was imported"; the builder's Go now
+// follows the go line (the newest 1.25 release), and generate: builds.
+func TestGenerateFollowsGoLine(t *testing.T) {
+	dir := copyDir(t, "examples/generate")
+	os.Remove(filepath.Join(dir, "color_string.go"))
+	os.Remove(filepath.Join(dir, "go.sum"))
+	writeFile(t, filepath.Join(dir, "go.mod"), "module example.com/stringer125\n\ngo 1.25\n\ntool golang.org/x/tools/cmd/stringer\n\nrequire golang.org/x/tools v0.30.0\n")
+	mustOK(t, run(t, dir, []string{"GOFLAGS=-mod=mod", "GOTOOLCHAIN=local"}, "go", "mod", "tidy"))
+	if dt, _ := os.ReadFile(filepath.Join(dir, "go.mod")); !strings.Contains(string(dt), "golang.org/x/tools v0.30.0") {
+		t.Fatalf("go mod tidy moved x/tools:\n%s", dt)
+	}
+	tarball := filepath.Join(t.TempDir(), "img.tar")
+	r := cli(t, dir, "--progress", "rawjson", "-o", "type=oci,dest="+tarball, ".")
+	mustOK(t, r)
+	if tc := step(t, vertices(t, r.out), "[toolchain] go1.25.14"); tc == nil {
+		t.Errorf("the build did not run with Go 1.25.14")
+	}
+	img := loadOCI(t, tarball)
+	out := runBinary(t, filepath.Join(img.Rootfs["linux/amd64"], "usr/local/bin/stringer125"))
+	if want := "color: Red\ncolor: Green\ncolor: Blue\n"; out != want {
+		t.Errorf("the binary printed %q, want %q", out, want)
+	}
+	// The same module on the newest Go fails as the issue says: the test
+	// above proves the choice of Go, not a stringer that works anywhere.
+	r = cli(t, dir, "--progress", "plain", "--build-arg", "GO_VERSION=1.27.4", "--target", "binaries", "-o", "type=local,dest="+t.TempDir(), ".")
+	if r.err == nil || !strings.Contains(r.out, "without types was imported") {
+		t.Errorf("with Go 1.27.4: want stringer's internal error:\n%s", tail(r.out, 20))
+	}
+}

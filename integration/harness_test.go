@@ -84,6 +84,7 @@ func run(t *testing.T, dir string, env []string, name string, args ...string) re
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
+	args = withHostCA(name, args)
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
@@ -383,4 +384,49 @@ func runBinary(t *testing.T, path string, args ...string) string {
 		t.Fatalf("running %s: %v\n%s", path, err, out)
 	}
 	return string(out)
+}
+
+// hostCA is the machine's CA bundle. The go steps fetch the Go toolchain
+// from the module proxy, and where the machine's network intercepts TLS
+// (as on the test machines) only the machine's bundle trusts the proxy: a
+// build is then given it as the cacert secret, as the README tells users
+// behind such a proxy.
+const hostCA = "/etc/ssl/certs/ca-certificates.crt"
+
+// withHostCA adds the cacert secret with the machine's bundle to a build
+// command (gopherfile build, docker build, docker buildx build or bake,
+// buildctl build)
+// that does not pass a cacert secret of its own.
+func withHostCA(name string, args []string) []string {
+	if _, err := os.Stat(hostCA); err != nil || len(args) == 0 {
+		return args
+	}
+	for _, a := range args {
+		if strings.Contains(a, "id=cacert") {
+			return args
+		}
+	}
+	secret := []string{"--secret", "id=cacert,src=" + hostCA}
+	at := -1
+	switch {
+	case name == cliBin && args[0] == "build":
+		at = 1
+	case filepath.Base(name) == "docker" && args[0] == "build":
+		at = 1
+	case filepath.Base(name) == "docker" && len(args) > 1 && args[0] == "buildx" && args[1] == "build":
+		at = 2
+	case filepath.Base(name) == "docker" && len(args) > 1 && args[0] == "buildx" && args[1] == "bake":
+		at, secret = 2, []string{"--set", "*.secrets=id=cacert,src=" + hostCA}
+	case filepath.Base(name) == "buildctl":
+		for i, a := range args {
+			if a == "build" {
+				at = i + 1
+				break
+			}
+		}
+	}
+	if at < 0 {
+		return args
+	}
+	return append(append(append([]string(nil), args[:at]...), secret...), args[at:]...)
 }

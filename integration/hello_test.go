@@ -132,7 +132,10 @@ fi
 exec "$@"
 `)
 	os.Chmod(filepath.Join(dir, "netprobe.sh"), 0o755)
-	writeFile(t, filepath.Join(dir, "Gopherfile"), "version: 1\nbuilds:\n  - flags: [-toolexec=/src/netprobe.sh]\n")
+	// The probe is a shell script that runs curl: it needs the golang image
+	// (the minimal root of the toolchain from the module proxy has neither;
+	// its go steps get the same network mode, see TestModuleNetwork).
+	writeFile(t, filepath.Join(dir, "Gopherfile"), "version: 1\nbuilder: golang:1.26.11\nbuilds:\n  - flags: [-toolexec=/src/netprobe.sh]\n")
 	r := cli(t, dir, "--progress", "plain", "--target", "binaries", "-o", "type=local,dest="+t.TempDir(), ".")
 	mustOK(t, r)
 

@@ -134,6 +134,7 @@ func relBuildx(t *testing.T, d time.Duration, dir string, args ...string) result
 }
 
 func relRun(ctx context.Context, t *testing.T, dir, name string, args ...string) result {
+	args = withHostCA(name, args)
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = dir
 	cmd.WaitDelay = 10 * time.Second
@@ -181,7 +182,7 @@ type relBackground struct {
 // process is killed when ctx ends).
 func relStartCLI(ctx context.Context, t *testing.T, dir string, args ...string) *relBackground {
 	t.Helper()
-	args = append([]string{"build", "--addr", addr, "--progress", "rawjson"}, args...)
+	args = withHostCA(cliBin, append([]string{"build", "--addr", addr, "--progress", "rawjson"}, args...))
 	cmd := exec.CommandContext(ctx, cliBin, args...)
 	cmd.Dir = dir
 	cmd.WaitDelay = 10 * time.Second

@@ -110,6 +110,49 @@ func TestHostileInput(t *testing.T) {
 			want:       []string{"Gopherfile line 3", "builds[0].ldflags: the template expands to more than 64 KiB"},
 		},
 		{
+			// Issue 21 item 13: the proxy password would be compiled into the binary.
+			name:       "ldflags reads the HTTPS proxy",
+			gopherfile: "version: 1\nbuilds:\n  - ldflags: \"-X main.p={{.Arg \\\"HTTPS_PROXY\\\"}}\"\n",
+			args:       []string{"--build-arg", "HTTPS_PROXY=http://corp:pw-in-the-proxy@proxy.corp:3128"},
+			want:       []string{"Gopherfile line 3", `.Arg "HTTPS_PROXY" is refused`, "password"},
+			notWant:    []string{"pw-in-the-proxy"},
+		},
+		{
+			name:       "ldflags reads GOPROXY",
+			gopherfile: "version: 1\nbuilds:\n  - ldflags: \"-X main.p={{.Arg \\\"GOPROXY\\\"}}\"\n",
+			args:       []string{"--build-arg", "GOPROXY=https://ci:pw-in-goproxy@proxy.corp"},
+			want:       []string{"Gopherfile line 3", `.Arg "GOPROXY" is refused`},
+			notWant:    []string{"pw-in-goproxy"},
+		},
+		{
+			// Issue 21 item 4: code of the Gopherfile's choosing next to the secrets.
+			name:       "env loads code next to the secrets",
+			gopherfile: "version: 1\nenv:\n  LD_PRELOAD: /src/evil.so\n  PATH: /src/bin:/usr/bin\n  GIT_CONFIG_COUNT: \"1\"\n  BASH_ENV: /src/x.sh\n",
+			want: []string{
+				"Gopherfile line 3, column 3: env.LD_PRELOAD: LD_PRELOAD cannot be set here", "load code of the Gopherfile's choosing",
+				"Gopherfile line 4, column 3: env.PATH: PATH cannot be set here", "absolute path",
+				"Gopherfile line 5, column 3: env.GIT_CONFIG_COUNT", "Gopherfile line 6, column 3: env.BASH_ENV",
+			},
+		},
+		{
+			name:       "untrusted Gopherfile names its builder",
+			gopherfile: "version: 1\nbuilder: evil.example/pwn:latest\n",
+			args:       []string{"--build-arg", "GOPHERFILE_UNTRUSTED=1"},
+			want:       []string{"Gopherfile line 2", "builder: evil.example/pwn:latest is not an image Gopherfile would choose"},
+		},
+		{
+			name:       "untrusted Gopherfile runs a GOAUTH command",
+			gopherfile: "version: 1\nmodules:\n  auth: sh -c 'cat /run/secrets/*'\n",
+			args:       []string{"--build-arg", "GOPHERFILE_UNTRUSTED=1"},
+			want:       []string{"Gopherfile line 3", "runs a command"},
+		},
+		{
+			name:       "a typo in GOPHERFILE_UNTRUSTED",
+			gopherfile: "version: 1\n",
+			args:       []string{"--build-arg", "GOPHERFILE_UNTRUSTED=yes"},
+			want:       []string{"--build-arg GOPHERFILE_UNTRUSTED=yes: write 1"},
+		},
+		{
 			name:       "SOURCE_DATE_EPOCH not a number",
 			gopherfile: "version: 1\n",
 			args:       []string{"--build-arg", "SOURCE_DATE_EPOCH=notanumber"},
@@ -168,8 +211,9 @@ func TestHostileInput(t *testing.T) {
 					t.Errorf("the error looks like a crash or stack trace (%q):\n%s", bad, tail(r.out, 40))
 				}
 			}
-			// Refused before any build step ran.
-			if strings.Contains(r.out, "go mod download") || strings.Contains(r.out, "[build]") {
+			// Refused before any build step ran (the steps' progress names;
+			// a message may name the step it protects).
+			if strings.Contains(r.out, "[deps] go mod download") || strings.Contains(r.out, "[build ") {
 				t.Errorf("a build step ran:\n%s", tail(r.out, 40))
 			}
 		})

@@ -65,11 +65,11 @@ func parseBuildFlags(args []string, stdout, stderr io.Writer) (*buildOptions, er
 	fs := c.fs
 	fs.StringVar(&o.file, "f", "", "the Gopherfile (default DIR/Gopherfile)")
 	fs.StringVar(&o.file, "file", "", "same as -f")
-	fs.StringVar(&o.target, "target", "", "target to build: image (default), binaries, deps, tidy, test, vet, or a build's name (see Targets)")
+	fs.StringVar(&o.target, "target", "", "target to build: image (default), binaries, deps, tidy, test, vet, vulncheck, or a build's name (see Targets)")
 	fs.Var(&o.tags, "t", "image name to export (repeatable); with --push, pushed to its registry")
 	fs.Var(&o.tags, "tag", "same as -t")
 	fs.BoolVar(&o.push, "push", false, "push the -t images to their registry")
-	fs.StringVar(&o.call, "call", "build", "what to do: build, targets (list them), outline (build args, secrets), check (lint)")
+	fs.StringVar(&o.call, "call", "build", "what to do: build, targets (list them), outline (build args, secrets), check (lint), doctor (probe what the download step would reach)")
 	fs.Var(boolString{&o.sbom}, "sbom", "SBOM attestation: --sbom (or true), false, or BuildKit's options, e.g. generator=REF")
 	fs.Var(boolString{&o.prov}, "provenance", "provenance attestation: --provenance (or true: mode=min), false, or mode=max")
 	fs.Var(&o.platforms, "platform", "target platform(s), e.g. linux/amd64,linux/arm64 (repeatable)")
@@ -94,7 +94,7 @@ func parseBuildFlags(args []string, stdout, stderr io.Writer) (*buildOptions, er
 		return nil, err
 	}
 	if _, ok := callRequests[o.call]; !ok && o.call != "build" && o.call != "" {
-		return nil, c.usageError("--call %s: use build, targets, outline or check", o.call)
+		return nil, c.usageError("--call %s: use build, targets, outline, check or doctor", o.call)
 	}
 	if o.push && len(o.tags) == 0 {
 		return nil, c.usageError("--push needs an image name: add -t REGISTRY/NAME:TAG")
@@ -110,8 +110,20 @@ func buildCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	call, err := solveBuild(ctx, o)
+	if err != nil {
+		return err
+	}
+	if o.call != "" && o.call != "build" {
+		return call.print(o.call, stdout)
+	}
+	return nil
+}
+
+// solveBuild runs the build (or the --call subrequest) o describes.
+func solveBuild(ctx context.Context, o *buildOptions) (*callResult, error) {
 	if _, err := os.Stat(o.file); err != nil {
-		return fmt.Errorf("no Gopherfile at %s: pass -f FILE, or write one starting with `version: 1`", o.file)
+		return nil, fmt.Errorf("no Gopherfile at %s: pass -f FILE, or write one starting with `version: 1`", o.file)
 	}
 	attrs := map[string]string{
 		"filename": filepath.Base(o.file),
@@ -134,7 +146,7 @@ func buildCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		attrs["build-arg:"+k] = v
 	}
 	if err := callAttr(o.call, attrs); err != nil {
-		return err
+		return nil, err
 	}
 	attestAttr(attrs, "sbom", o.sbom)
 	attestAttr(attrs, "provenance", o.prov)
@@ -151,35 +163,35 @@ func buildCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	case "none":
 		attrs["force-network-mode"] = o.network
 	default:
-		return fmt.Errorf("--network %s: use default, host or none", o.network)
+		return nil, fmt.Errorf("--network %s: use default, host or none", o.network)
 	}
 
 	contextFS, err := fsutil.NewFS(o.dir)
 	if err != nil {
-		return fmt.Errorf("build context %s: %w", o.dir, err)
+		return nil, fmt.Errorf("build context %s: %w", o.dir, err)
 	}
 	fileFS, err := fsutil.NewFS(filepath.Dir(o.file))
 	if err != nil {
-		return fmt.Errorf("Gopherfile directory: %w", err)
+		return nil, fmt.Errorf("Gopherfile directory: %w", err)
 	}
 	exports, err := bkbuild.ParseOutput(o.outputs)
 	if err != nil {
-		return fmt.Errorf("-o: %w", err)
+		return nil, fmt.Errorf("-o: %w", err)
 	}
 	if len(o.tags) > 0 {
 		e, err := tagExport(o.tags, o.push)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		exports = append(exports, e)
 	}
 	cacheImports, err := bkbuild.ParseImportCache(o.cacheFrom)
 	if err != nil {
-		return fmt.Errorf("--cache-from: %w", err)
+		return nil, fmt.Errorf("--cache-from: %w", err)
 	}
 	cacheExports, err := bkbuild.ParseExportCache(o.cacheTo)
 	if err != nil {
-		return fmt.Errorf("--cache-to: %w", err)
+		return nil, fmt.Errorf("--cache-to: %w", err)
 	}
 
 	attachable := []session.Attachable{authprovider.NewDockerAuthProvider(authprovider.DockerAuthProviderConfig{
@@ -188,25 +200,25 @@ func buildCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(o.ssh) > 0 {
 		confs, err := bkbuild.ParseSSH(o.ssh)
 		if err != nil {
-			return fmt.Errorf("--ssh: %w", err)
+			return nil, fmt.Errorf("--ssh: %w", err)
 		}
 		sp, err := sshprovider.NewSSHAgentProvider(confs)
 		if err != nil {
-			return fmt.Errorf("--ssh: %w", err)
+			return nil, fmt.Errorf("--ssh: %w", err)
 		}
 		attachable = append(attachable, sp)
 	}
 	if len(o.secrets) > 0 {
 		sp, err := bkbuild.ParseSecret(o.secrets)
 		if err != nil {
-			return fmt.Errorf("--secret: %w", err)
+			return nil, fmt.Errorf("--secret: %w", err)
 		}
 		attachable = append(attachable, sp)
 	}
 
 	c, err := client.New(ctx, o.addr)
 	if err != nil {
-		return fmt.Errorf("connecting to buildkitd at %s: %w", o.addr, err)
+		return nil, fmt.Errorf("connecting to buildkitd at %s: %w", o.addr, err)
 	}
 	defer c.Close()
 
@@ -214,14 +226,14 @@ func buildCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	for _, c := range o.contexts {
 		k, v, ok := strings.Cut(c, "=")
 		if !ok || k == "" {
-			return fmt.Errorf("--build-context %q: want NAME=VALUE", c)
+			return nil, fmt.Errorf("--build-context %q: want NAME=VALUE", c)
 		}
 		if err := localContext(k, v, attrs, mounts); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if err := helperSource(ctx, c, o.helper, attrs, mounts); err != nil {
-		return err
+		return nil, err
 	}
 	solveOpt := client.SolveOpt{
 		Exports:       exports,
@@ -236,7 +248,7 @@ func buildCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 	display, err := progressui.NewDisplay(os.Stderr, progressui.DisplayMode(o.progress))
 	if err != nil {
-		return fmt.Errorf("--progress: %w", err)
+		return nil, fmt.Errorf("--progress: %w", err)
 	}
 	ch := make(chan *client.SolveStatus)
 	eg, ctx := errgroup.WithContext(ctx)
@@ -253,10 +265,7 @@ func buildCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	})
 	if err := eg.Wait(); err != nil {
-		return err
+		return nil, err
 	}
-	if _, ok := attrs["requestid"]; ok {
-		return call.print(o.call, stdout)
-	}
-	return nil
+	return call, nil
 }

@@ -25,6 +25,7 @@ var callRequests = map[string]string{
 	"targets": targets.SubrequestsTargetsDefinition.Name,
 	"outline": outline.SubrequestsOutlineDefinition.Name,
 	"check":   lint.SubrequestLintDefinition.Name,
+	"doctor":  frontend.DoctorRequest,
 }
 
 // callAttr sets the request id of --call; "build" (or "") is a build.
@@ -34,7 +35,7 @@ func callAttr(call string, attrs map[string]string) error {
 	}
 	id, ok := callRequests[call]
 	if !ok {
-		return fmt.Errorf("--call %s: use build, targets, outline or check", call)
+		return fmt.Errorf("--call %s: use build, targets, outline, check or doctor", call)
 	}
 	attrs["requestid"] = id
 	return nil
@@ -44,6 +45,7 @@ func callAttr(call string, attrs map[string]string) error {
 // printable result (result.txt, else result.json) and status code.
 type callResult struct {
 	text   []byte
+	json   []byte
 	status int
 }
 
@@ -52,10 +54,11 @@ func (c *callResult) build(ctx context.Context, gw gwclient.Client) (*gwclient.R
 	if err != nil || res == nil {
 		return res, err
 	}
+	c.json = res.Metadata["result.json"]
 	if dt, ok := res.Metadata["result.txt"]; ok {
 		c.text = dt
 	} else {
-		c.text = res.Metadata["result.json"]
+		c.text = c.json
 	}
 	if s, ok := res.Metadata["result.statuscode"]; ok {
 		c.status, _ = strconv.Atoi(strings.TrimSpace(string(s)))
@@ -67,6 +70,9 @@ func (c *callResult) build(ctx context.Context, gw gwclient.Client) (*gwclient.R
 func (c *callResult) print(call string, w io.Writer) error {
 	w.Write(c.text)
 	if c.status != 0 {
+		if call == "doctor" {
+			return exitError(c.status)
+		}
 		return fmt.Errorf("--call %s: the check found problems", call)
 	}
 	return nil

@@ -11,8 +11,8 @@ import (
 	"strings"
 
 	"github.com/gopherfile/gopherfile/internal/lint"
+	"github.com/gopherfile/gopherfile/internal/safefile"
 	"github.com/gopherfile/gopherfile/internal/scaffold"
-	"github.com/gopherfile/gopherfile/internal/spec"
 )
 
 // The first line of a Gopherfile, and the schema URL editors read.
@@ -58,36 +58,20 @@ func initCmd(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	text := p.Render()
-	s, pos, err := spec.Parse([]byte(text))
+	s, pos, err := p.Verify(text)
 	if err != nil {
-		return fmt.Errorf("internal error: the Gopherfile init wrote does not parse: %w", err)
+		return fmt.Errorf("gopherfile init: %w", err)
 	}
 
 	out := filepath.Join(dir, "Gopherfile")
-	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
-	if !*force {
-		flags |= os.O_EXCL
-	}
-	f, err := os.OpenFile(out, flags, 0o644)
-	if errors.Is(err, fs.ErrExist) {
-		return fmt.Errorf("%s already exists and gopherfile init does not overwrite it: pass --force to replace it, or check it with `gopherfile lint`", out)
-	}
-	if err != nil {
-		return fmt.Errorf("writing the Gopherfile: %w", err)
-	}
-	if _, err := io.WriteString(f, text); err != nil {
-		f.Close()
-		return fmt.Errorf("writing %s: %w", out, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", out, err)
-	}
-
+	ignore := ""
 	if p.Ignore != "" {
-		ignore := filepath.Join(dir, scaffold.GopherfileIgnore)
-		if err := os.WriteFile(ignore, []byte(p.Ignore), 0o644); err != nil {
-			return fmt.Errorf("writing %s: %w", ignore, err)
-		}
+		ignore = filepath.Join(dir, scaffold.GopherfileIgnore)
+	}
+	if err := writeInit(out, text, *force, ignore, p.Ignore); err != nil {
+		return err
+	}
+	if ignore != "" {
 		fmt.Fprintf(stdout, "wrote %s: the project's .dockerignore leaves the sources out of the build context\n", ignore)
 	}
 
@@ -122,8 +106,11 @@ func initCmd(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "note: %s\n", n)
 	}
 
-	facts := p.Facts
-	ws := lint.Check(s, pos, facts, lint.Options{Tree: os.DirFS(dir)})
+	mod, err := loadModule(dir, s)
+	if err != nil {
+		return err
+	}
+	ws := lint.Check(s, pos, mod, lint.Options{Tree: os.DirFS(dir)})
 	var nErr int
 	for _, w := range ws {
 		if w.Level >= lint.LevelError {
@@ -136,5 +123,43 @@ func initCmd(args []string, stdout, stderr io.Writer) error {
 		return exitError(1)
 	}
 	fmt.Fprintln(stdout, "next: gopherfile lint, then docker buildx build -f Gopherfile -t IMAGE .")
+	return nil
+}
+
+// writeInit writes the Gopherfile (and the ignore file, when ignore is not
+// ""), after checking both, so that a refusal writes nothing. Neither is
+// written through a symbolic link: a link at either name (dangling or not)
+// is refused, and --force replaces a regular Gopherfile by renaming a new
+// file over it, never by truncating what is there.
+func writeInit(out, text string, force bool, ignore, ignoreText string) error {
+	if err := safefile.CheckReplaceable(out); err != nil {
+		return fmt.Errorf("gopherfile init: %w", err)
+	}
+	if _, err := os.Lstat(out); err == nil && !force {
+		return fmt.Errorf("%s already exists and gopherfile init does not overwrite it: pass --force to replace it, or check it with `gopherfile lint`", out)
+	}
+	if ignore != "" {
+		if err := safefile.CheckReplaceable(ignore); err != nil {
+			return fmt.Errorf("gopherfile init: %w", err)
+		}
+		if _, err := os.Lstat(ignore); err == nil {
+			return fmt.Errorf("%s already exists: gopherfile init does not overwrite it", ignore)
+		}
+	}
+	write := safefile.CreateNew
+	if force {
+		write = safefile.Replace
+	}
+	if err := write(out, []byte(text), 0o644); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("%s already exists and gopherfile init does not overwrite it: pass --force to replace it, or check it with `gopherfile lint`", out)
+		}
+		return fmt.Errorf("writing %s: %w", out, err)
+	}
+	if ignore != "" {
+		if err := safefile.CreateNew(ignore, []byte(ignoreText), 0o644); err != nil {
+			return fmt.Errorf("writing %s: %w", ignore, err)
+		}
+	}
 	return nil
 }

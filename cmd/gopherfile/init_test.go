@@ -77,7 +77,7 @@ func TestInit(t *testing.T) {
 	}
 	// The other main packages are listed, commented out; those that are not
 	// main packages for linux are not.
-	for _, want := range []string{"# - main: ./cmd/a ", "# - main: ./cmd/b ", "# - main: ./cmd/linuxonly ", "# - main: ./cmd/notwindows ", "# - main: ./cmd/commented "} {
+	for _, want := range []string{`# - main: "./cmd/a" `, `# - main: "./cmd/b" `, `# - main: "./cmd/linuxonly" `, `# - main: "./cmd/notwindows" `, `# - main: "./cmd/commented" `} {
 		if !strings.Contains(string(data), want) {
 			t.Errorf("the Gopherfile does not list %q", want)
 		}
@@ -91,7 +91,7 @@ func TestInit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ws := lint.Check(s, pos, facts, lint.Options{BuilderGo: "1.26.8", Tree: os.DirFS(dir)}); len(ws) > 0 {
+	if ws := lint.Check(s, pos, &gomod.Module{Facts: facts}, lint.Options{BuilderGo: "1.26.8", Tree: os.DirFS(dir)}); len(ws) > 0 {
 		t.Errorf("lint.Check warns about the new Gopherfile:\n%v", ws)
 	}
 
@@ -124,7 +124,7 @@ func TestInitRefusesToOverwrite(t *testing.T) {
 		t.Fatalf("--force: exit status %d: %s", code, stderr)
 	}
 	data, _ := os.ReadFile(filepath.Join(dir, "Gopherfile"))
-	if !strings.Contains(string(data), "  - name: m\n    main: .\n") {
+	if !strings.Contains(string(data), "  - name: \"m\"\n    main: \".\"\n") {
 		t.Errorf("--force did not write the root main package:\n%s", data)
 	}
 	if !strings.Contains(stdout, "m (.)") {
@@ -197,7 +197,7 @@ func TestInitProjects(t *testing.T) {
 				"etcdctl/go.mod":  "module example.com/etcdctl\n\ngo 1.24\n\nrequire example.com/api v0.0.0\n\nreplace example.com/api => ../api\n",
 				"etcdctl/main.go": "package main\n\nimport _ \"example.com/api\"\n\nfunc main() {}\n",
 			},
-			want:   []string{"\nmodule: etcdctl\n", "  - name: etcdctl\n    main: .\n"},
+			want:   []string{"\nmodule: \"etcdctl\"\n", "  - name: \"etcdctl\"\n    main: \".\"\n"},
 			stdout: []string{"module: etcdctl (of the go.work workspace)"},
 		},
 		{
@@ -256,7 +256,7 @@ func TestInitProjects(t *testing.T) {
 			files: map[string]string{
 				"go.mod": "module example.com/app\n\ngo 1.24\n\ntoolchain go1.25.3\n", "main.go": mainGo, ".go-version": "1.24.1\n",
 			},
-			want: []string{"# Default: golang:1.25.3, go.mod's toolchain line go1.25.3."},
+			want: []string{"# Default: Go 1.25.3, go.mod's toolchain line go1.25.3."},
 			not:  []string{"\ngo: "},
 		},
 		{

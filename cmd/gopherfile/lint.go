@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/gopherfile/gopherfile/internal/gomod"
 	"github.com/gopherfile/gopherfile/internal/lint"
+	"github.com/gopherfile/gopherfile/internal/safefile"
 	"github.com/gopherfile/gopherfile/internal/spec"
 )
 
@@ -51,7 +53,7 @@ func lintCmd(args []string, stdout, stderr io.Writer) error {
 		file = filepath.Join(dir, "Gopherfile")
 	}
 
-	data, err := os.ReadFile(file)
+	data, err := safefile.ReadPath(file, spec.MaxFileSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("no Gopherfile at %s: write one with `gopherfile init`, or pass -f FILE", file)
 	}
@@ -64,16 +66,15 @@ func lintCmd(args []string, stdout, stderr io.Writer) error {
 		return exitError(1)
 	}
 
-	modDir := filepath.Join(dir, filepath.FromSlash(s.Module))
-	facts, err := readFacts(modDir)
+	mod, err := loadModule(dir, s)
 	if err != nil {
 		return err
 	}
-	if facts == nil {
-		fmt.Fprintf(stderr, "note: no go.mod in %s, so the checks that need it are skipped\n", modDir)
+	if mod == nil {
+		fmt.Fprintf(stderr, "note: no go.mod in %s, so the checks that need it are skipped\n", filepath.Join(dir, filepath.FromSlash(s.Module)))
 	}
 
-	warnings := lint.Check(s, pos, facts, lint.Options{BuilderGo: builderGo, BuildArgs: buildArgs(args0), Tree: os.DirFS(dir)})
+	warnings := lint.Check(s, pos, mod, lint.Options{BuilderGo: builderGo, BuildArgs: buildArgs(args0), Tree: os.DirFS(dir)})
 	n := printFindings(stdout, stderr, file, warnings)
 	if n.errors > 0 || (strict && n.warnings > 0) {
 		return exitError(1)
@@ -112,17 +113,19 @@ func printFindings(stdout, stderr io.Writer, file string, warnings []lint.Warnin
 	return n
 }
 
-// readFacts reads dir/go.mod; nil without error when there is none.
-func readFacts(dir string) (*gomod.Facts, error) {
-	name := filepath.Join(dir, "go.mod")
-	data, err := os.ReadFile(name)
-	if errors.Is(err, fs.ErrNotExist) {
+// loadModule reads the module of the Gopherfile in the context dir with the
+// frontend's own loader (go.work, vendor/, local modules, the default main);
+// nil without error when there is no go.mod.
+func loadModule(dir string, s *spec.Spec) (*gomod.Module, error) {
+	m, err := gomod.Load(context.Background(), gomod.FSReader{FS: os.DirFS(dir)}, s.Module, gomod.LoadOptions{DefaultMain: len(s.Builds) == 0})
+	var nf *gomod.NoGoModError
+	if errors.As(err, &nf) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading go.mod: %w", err)
+		return nil, fmt.Errorf("reading the module in %s: %w", dir, err)
 	}
-	return gomod.Parse(name, data)
+	return m, nil
 }
 
 // formatWarning prints a finding like a compiler: FILE:LINE: [rule] msg, with

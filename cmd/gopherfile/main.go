@@ -3,6 +3,7 @@
 // and check Gopherfiles.
 //
 //	gopherfile build [-f FILE] [--target T] [--platform P] [--build-arg K=V] [-o OUTPUT] [--addr BUILDKIT_HOST] [DIR]
+//	gopherfile doctor [--host] [--format json] [-f FILE] [--build-arg K=V] [--secret S] [--ssh S] [--network N] [--addr BUILDKIT_HOST] [DIR]
 //	gopherfile init [--force] [DIR]
 //	gopherfile lint [-f FILE] [--strict] [--build-arg K=V] [--builder-go VERSION] [DIR]
 //	gopherfile schema
@@ -27,6 +28,7 @@ const usage = `gopherfile builds Go container images from a Gopherfile with Buil
 
 Usage:
   gopherfile build [flags] [DIR]   build DIR (default ".") with DIR/Gopherfile
+  gopherfile doctor [flags] [DIR]  predict, before a build, whether go mod download will work in the builder
   gopherfile init [--force] [DIR]  write DIR/Gopherfile for the module in DIR
   gopherfile lint [flags] [DIR]    check DIR/Gopherfile and DIR/go.mod
   gopherfile schema                print the JSON schema of the Gopherfile format
@@ -56,6 +58,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "build":
 		err = buildCmd(ctx, args[1:], stdout, stderr)
+	case "doctor":
+		err = doctorCmd(ctx, args[1:], stdout, stderr)
 	case "init":
 		err = initCmd(args[1:], stdout, stderr)
 	case "lint":

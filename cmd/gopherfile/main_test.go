@@ -93,7 +93,7 @@ func TestBadUsage(t *testing.T) {
 		{[]string{"help", "frobnicate"}, `unknown command "frobnicate"`},
 		{[]string{"build", "--nope"}, "flag provided but not defined: -nope"},
 		{[]string{"build", "a", "b"}, "one DIR at most"},
-		{[]string{"build", "--call", "nope"}, "--call nope: use build, targets, outline or check"},
+		{[]string{"build", "--call", "nope"}, "--call nope: use build, targets, outline, check or doctor"},
 		{[]string{"build", "--push"}, "--push needs an image name: add -t"},
 		{[]string{"init", "--nope"}, "Usage: gopherfile init"},
 		{[]string{"init", "a", "b"}, "one DIR at most"},

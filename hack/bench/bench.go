@@ -18,19 +18,24 @@ const koVersion = "v0.19.1"
 
 // record is one measured build.
 type record struct {
-	Subject    string             `json:"subject"`
-	Scenario   string             `json:"scenario"`
-	Competitor string             `json:"competitor"`
-	Round      int                `json:"round"`
-	Seconds    float64            `json:"seconds"`
-	OK         bool               `json:"ok"`
-	Error      string             `json:"error,omitempty"`
-	ImageBytes int64              `json:"imageBytes,omitempty"`
-	PlatBytes  map[string]int64   `json:"platformBytes,omitempty"`
-	Load1      float64            `json:"load1"`
-	Phases     map[string]float64 `json:"phases,omitempty"`
-	Log        string             `json:"log"`
-	At         time.Time          `json:"at"`
+	Subject    string  `json:"subject"`
+	Scenario   string  `json:"scenario"`
+	Competitor string  `json:"competitor"`
+	Round      int     `json:"round"`
+	Seconds    float64 `json:"seconds"`
+	OK         bool    `json:"ok"`
+	Error      string  `json:"error,omitempty"`
+	ImageBytes int64   `json:"imageBytes,omitempty"`
+	// PulledBytes is what the build downloaded: image layers (BuildKit's
+	// layer download statuses) and, for gf, the Go toolchain zip; Pulled
+	// names what.
+	PulledBytes int64              `json:"pulledBytes,omitempty"`
+	Pulled      []string           `json:"pulled,omitempty"`
+	PlatBytes   map[string]int64   `json:"platformBytes,omitempty"`
+	Load1       float64            `json:"load1"`
+	Phases      map[string]float64 `json:"phases,omitempty"`
+	Log         string             `json:"log"`
+	At          time.Time          `json:"at"`
 }
 
 type bench struct {
@@ -40,15 +45,17 @@ type bench struct {
 	ko, cli       string
 	frontendRef   string
 	fetchModCache string
-	logDir        string
-	n             int
-	subjects      []subject
-	prepared      []*prepared
-	comps         map[string]bool
-	scens         map[string]bool
-	records       []record
-	started       time.Time
-	tools         map[string]string
+	// other is the project the coldproject scenario builds first.
+	other    *prepared
+	logDir   string
+	n        int
+	subjects []subject
+	prepared []*prepared
+	comps    map[string]bool
+	scens    map[string]bool
+	records  []record
+	started  time.Time
+	tools    map[string]string
 	// coldPrep is the time spent emptying caches before cold builds (prunes),
 	// outside the measured figures.
 	coldPrep time.Duration
@@ -123,6 +130,15 @@ func (b *bench) run(ctx context.Context) error {
 			return err
 		}
 		b.prepared = append(b.prepared, p)
+	}
+	if b.scens["coldproject"] {
+		s, err := selectSubjects([]string{b.cfg.other})
+		if err != nil {
+			return fmt.Errorf("-other: %w", err)
+		}
+		if b.other, err = b.prepare(ctx, s[0]); err != nil {
+			return err
+		}
 	}
 	var err error
 	b.logf("starting the bench buildkitd")
@@ -333,6 +349,9 @@ func (b *bench) runSubject(ctx context.Context, p *prepared) error {
 				return err
 			}
 		}
+		if err := b.coldProject(ctx, p, round); err != nil {
+			return err
+		}
 		if b.extended(p, "multi") {
 			for _, k := range order(b.multiCompetitors(p), round) {
 				c := competitorByKey(k)
@@ -440,6 +459,9 @@ func (b *bench) measure(ctx context.Context, scen string, round int, r buildReq)
 	res := b.build(ctx, r)
 	rec := record{Subject: r.p.Name, Scenario: scen, Competitor: r.c.Key, Round: round, Seconds: res.seconds, OK: res.err == nil,
 		ImageBytes: res.imageBytes, PlatBytes: res.platBytes, Load1: load, Phases: res.phases, Log: res.log, At: time.Now()}
+	if r.c.buildkit {
+		rec.PulledBytes, rec.Pulled = pulledFromLog(res.log)
+	}
 	if rec.Phases != nil {
 		if v := res.seconds - rec.Phases["vertices"]; v > 0 {
 			rec.Phases["overhead"] = v

@@ -78,6 +78,7 @@ var scenarios = []scenario{
 	{Key: "multi", Label: "cold, linux/amd64 + linux/arm64"},
 	{Key: "cacheexport", Label: "warm rebuild + registry cache export"},
 	{Key: "registry", Label: "fresh builder, registry cache, .go edited"},
+	{Key: "coldproject", Label: "new project: the builder has just built another Go project (-other) with the same Go"},
 }
 
 // extraScenarios are measured apart from the subjects' tables and only when
@@ -120,6 +121,17 @@ type buildReq struct {
 	name      string   // for the log file
 	goproxy   string   // GOPROXY build arg ("": the bench's, b.env.goproxy)
 	filename  string   // the Dockerfile or Gopherfile in p.files ("": the competitor's)
+	// cachesOf, when set, is the subject whose host and ko caches the build
+	// uses (the other project of the coldproject scenario).
+	cachesOf *prepared
+}
+
+// caches is the subject whose host and ko caches r uses.
+func (r buildReq) caches() *prepared {
+	if r.cachesOf != nil {
+		return r.cachesOf
+	}
+	return r.p
 }
 
 // proxy is the request's GOPROXY, def when it sets none.
@@ -185,7 +197,7 @@ func (b *bench) build(ctx context.Context, r buildReq) buildResult {
 	var output string // the OCI tar or layout to measure
 	switch {
 	case r.c.Key == "host":
-		gocache, gomodcache := b.hostDirs(r.p, r.c.Key)
+		gocache, gomodcache := b.hostDirs(r.caches(), r.c.Key)
 		for _, pl := range r.platforms {
 			arch := strings.TrimPrefix(pl, "linux/")
 			bin := filepath.Join(r.p.out, "host-"+arch)
@@ -195,7 +207,7 @@ func (b *bench) build(ctx context.Context, r buildReq) buildResult {
 			cmds = append(cmds, cmd)
 		}
 	case r.c.Key == "ko":
-		gocache, gomodcache := b.hostDirs(r.p, r.c.Key)
+		gocache, gomodcache := b.hostDirs(r.caches(), r.c.Key)
 		output = filepath.Join(r.p.out, "ko-layout")
 		removeTree(output)
 		cmd := exec.Command(b.ko, "build", "--bare", "--push=false", "--sbom=none", "--oci-layout-path", output,

@@ -203,9 +203,53 @@ func (b *bench) subjectSection(w *strings.Builder, stats []stat, sp *prepared) {
 		}
 	}
 	p("\n")
+	b.pulledTable(w, stats, sp, cols)
 	b.phaseTables(w, stats, sp, cols)
 	b.failures(w, stats, sp)
 	p("\n")
+}
+
+// pulledTable writes what the BuildKit builds downloaded per scenario
+// (median bytes: image layers, and the Go toolchain zip for gf) and what.
+func (b *bench) pulledTable(w *strings.Builder, stats []stat, sp *prepared, cols []competitor) {
+	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
+	var bk []competitor
+	for _, c := range cols {
+		if c.buildkit {
+			bk = append(bk, c)
+		}
+	}
+	if len(bk) == 0 {
+		return
+	}
+	p("\n### Downloaded per build (image layers, and the Go toolchain zip; median)\n\n| scenario |")
+	for _, c := range bk {
+		p(" %s |", c.Key)
+	}
+	p("\n| --- |")
+	for range bk {
+		p(" --- |")
+	}
+	p("\n")
+	for _, sc := range scenarios {
+		row, any := "", false
+		for _, c := range bk {
+			st := findStat(stats, sp.Name, sc.Key, c.Key)
+			if st == nil {
+				row += " — |"
+				continue
+			}
+			any = true
+			what := "nothing"
+			if len(st.Pulled) > 0 {
+				what = strings.Join(st.Pulled, "; ")
+			}
+			row += fmt.Sprintf(" %s (%s) |", mb(st.PulledBytes), what)
+		}
+		if any {
+			p("| %s |%s\n", sc.Key, row)
+		}
+	}
 }
 
 // phaseTables writes, per scenario, the median seconds of each phase of the

@@ -4,18 +4,22 @@ import "sort"
 
 // stat is the summary of one cell: subject × scenario × competitor.
 type stat struct {
-	Subject    string             `json:"subject"`
-	Scenario   string             `json:"scenario"`
-	Competitor string             `json:"competitor"`
-	N          int                `json:"n"`
-	Failed     int                `json:"failed"`
-	Median     float64            `json:"median"`
-	Min        float64            `json:"min"`
-	Max        float64            `json:"max"`
-	ImageBytes int64              `json:"imageBytes,omitempty"`
-	PlatBytes  map[string]int64   `json:"platformBytes,omitempty"`
-	Phases     map[string]float64 `json:"phases,omitempty"`
-	Error      string             `json:"error,omitempty"`
+	Subject    string  `json:"subject"`
+	Scenario   string  `json:"scenario"`
+	Competitor string  `json:"competitor"`
+	N          int     `json:"n"`
+	Failed     int     `json:"failed"`
+	Median     float64 `json:"median"`
+	Min        float64 `json:"min"`
+	Max        float64 `json:"max"`
+	ImageBytes int64   `json:"imageBytes,omitempty"`
+	// PulledBytes is the median of what the builds downloaded; Pulled
+	// names what, for the first run that pulled anything.
+	PulledBytes int64              `json:"pulledBytes,omitempty"`
+	Pulled      []string           `json:"pulled,omitempty"`
+	PlatBytes   map[string]int64   `json:"platformBytes,omitempty"`
+	Phases      map[string]float64 `json:"phases,omitempty"`
+	Error       string             `json:"error,omitempty"`
 }
 
 // median of v (the mean of the middle two for an even count), 0 for none.
@@ -47,7 +51,7 @@ func (b *bench) stats() []stat {
 	for _, k := range keys {
 		rs := groups[k]
 		st := stat{Subject: k.s, Scenario: k.sc, Competitor: k.c}
-		var secs, imgs []float64
+		var secs, imgs, pulled []float64
 		phases := map[string][]float64{}
 		for _, r := range rs {
 			if !r.OK {
@@ -65,6 +69,10 @@ func (b *bench) stats() []stat {
 			if r.PlatBytes != nil {
 				st.PlatBytes = r.PlatBytes
 			}
+			pulled = append(pulled, float64(r.PulledBytes))
+			if len(st.Pulled) == 0 {
+				st.Pulled = r.Pulled
+			}
 			for ph, v := range r.Phases {
 				phases[ph] = append(phases[ph], v)
 			}
@@ -78,6 +86,7 @@ func (b *bench) stats() []stat {
 			}
 		}
 		st.ImageBytes = int64(median(imgs))
+		st.PulledBytes = int64(median(pulled))
 		if len(phases) > 0 {
 			st.Phases = map[string]float64{}
 			for ph, v := range phases {

@@ -45,7 +45,7 @@ func planFile(dir, file string) (*plan.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := plan.Module{Facts: facts}
+	m := gomod.Module{Facts: facts}
 	if w, err := os.ReadFile(filepath.Join(dir, "go.work")); err == nil {
 		if m.Work, err = gomod.ParseWork("go.work", w); err != nil {
 			return nil, err
@@ -146,7 +146,7 @@ RUN --mount=type=cache,id=corpus-gomod,target=/go/pkg/mod \
 FROM %[8]s
 COPY --from=build /out/app %[9]s
 ENTRYPOINT ["%[9]s"]
-`, p.Builder, download, runID, moddir, cgo, strings.Join(flags, " "), b.Main, p.Image.Base, b.Output)
+`, p.Builder, download, runID, moddir, cgo, strings.Join(flags, " "), b.Main, dockerfileBase(p), b.Output)
 }
 
 // unpack extracts the image of an OCI layout tarball (one linux/amd64
@@ -297,4 +297,14 @@ func runEntrypoint(ctx context.Context, root string, cfg *imageConfig, args []st
 	start := time.Now()
 	err := cmd.Run()
 	return cmdResult{out: buf.String(), took: time.Since(start), err: err}
+}
+
+// dockerfileBase is the base of the best-practice Dockerfile: the Gopherfile's
+// base image, or for the built-in static base the distroless image whose
+// layout it has.
+func dockerfileBase(p *plan.Plan) string {
+	if p.Image.Builtin {
+		return spec.DefaultBase
+	}
+	return p.Image.Base
 }

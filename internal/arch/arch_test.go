@@ -16,23 +16,30 @@ const module = "github.com/gopherfile/gopherfile"
 // listed here fails the test, so a new package is placed on purpose.
 var rank = map[string]int{
 	// Facts every layer needs.
-	"internal/goenv":   0,
-	"internal/version": 0,
+	"internal/goenv":      0,
+	"internal/version":    0,
+	"internal/vulndb":     0,
+	"internal/gitinfo":    0,
+	"internal/vulnreport": 0,
+	"internal/safefile":   0,
 	// Pure inputs: the YAML format, go.mod facts, Go files, the step contract.
 	"internal/spec":       1,
-	"internal/gomod":      1,
+	"internal/gomod":      2,
 	"internal/gosrc":      1,
 	"internal/stepconfig": 1,
 	"internal/spdx":       1,
+	// The doctor's report: rendered by the CLI and the gateway alike.
+	"internal/doctor":      1,
+	"internal/gotoolchain": 1,
 	// The plan: spec + go.mod + options, no I/O.
-	"internal/plan": 2,
+	"internal/plan": 3,
 	// What reads the plan: the checks and the LLB graph.
-	"internal/lint":  3,
-	"internal/graph": 3,
+	"internal/lint":  4,
+	"internal/graph": 4,
 	// gopherfile init writes a Gopherfile from a tree.
-	"internal/scaffold": 3,
+	"internal/scaffold": 4,
 	// The gateway: the only package that talks to BuildKit's gateway.
-	"frontend": 4,
+	"frontend": 5,
 	// The step helper, on the other side of the stepconfig contract.
 	"internal/step/netrc":      1,
 	"internal/step/testreport": 1,
@@ -40,7 +47,8 @@ var rank = map[string]int{
 	"internal/step/cacheprog":  1,
 	"internal/step/modview":    1,
 	"internal/step/diagnose":   2,
-	"internal/step":            3,
+	"internal/step/probe":      3,
+	"internal/step":            4,
 	// Documentation generators and the schema.
 	"internal/specdoc": 2,
 	"schema":           2,
@@ -54,6 +62,7 @@ var rank = map[string]int{
 	"cmd/gopherfile-frontend": 9,
 	"cmd/gfdocs":              9,
 	"hack/corpus":             9,
+	"hack/goreleases":         9,
 }
 
 type pkg struct {

@@ -26,7 +26,7 @@ type Setting struct {
 
 // Shown is the setting as it may be printed: NAME=VALUE with credentials
 // redacted.
-func (s Setting) Shown() string { return s.Name + "=" + Redact(s.Name, s.Value) }
+func (s Setting) Shown() string { return s.Name + "=" + RedactFrom(s.Name, s.Value, s.Origin) }
 
 // Var describes one go setting Gopherfile passes to the module steps.
 type Var struct {
@@ -119,40 +119,69 @@ func IsCodeHost(host string) bool {
 
 // Redact returns value with every credential removed, for printing: the
 // password of each URL in GOPROXY, GOSUMDB and the HTTP proxy settings is
-// replaced by "xxxxx", as url.URL.Redacted does. Every message that shows a
-// setting's value passes it through Redact.
+// replaced by "xxxxx", as url.URL.Redacted does, and every URL's query
+// string (some hosted registries put a token there) is dropped. Every
+// message that shows a setting's value passes it through Redact (or
+// RedactFrom, which knows where the value came from).
 func Redact(name, value string) string {
+	return redact(name, value, RedactURL)
+}
+
+// RedactFrom is Redact for a value whose origin is known: a value that came
+// from a secret (FromSecret) shows only the scheme and host of each URL,
+// since a hosted registry may keep a token in the path too.
+func RedactFrom(name, value, origin string) string {
+	if FromSecret(origin) {
+		return redact(name, value, HostOnly)
+	}
+	return Redact(name, value)
+}
+
+func redact(name, value string, url func(string) string) string {
 	switch strings.ToUpper(name) {
 	case "GOPROXY":
-		return redactList(value)
+		return redactList(value, url)
 	case "GOSUMDB":
 		// "name+key url" or "name url": only the URL part can hold credentials.
 		f := strings.Fields(value)
-		for i := range f {
-			f[i] = RedactURL(f[i])
-		}
 		if len(f) == 0 {
 			return value
 		}
+		for i := range f {
+			f[i] = url(f[i])
+		}
 		return strings.Join(f, " ")
 	case "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "FTP_PROXY":
-		return RedactURL(value)
+		return url(value)
 	}
 	if strings.Contains(value, "://") {
 		// Any other value that holds a URL with userinfo (a GOAUTH command, a
 		// build arg) is redacted the same way.
-		return redactWords(value)
+		f := strings.Fields(value)
+		for i := range f {
+			f[i] = url(f[i])
+		}
+		return strings.Join(f, " ")
 	}
 	return value
 }
 
+// SecretOrigin is the Origin of a setting whose value came from the BuildKit
+// secret id (e.g. "secret GOPROXY").
+func SecretOrigin(id string) string { return secretOrigin + id }
+
+const secretOrigin = "secret "
+
+// FromSecret reports whether an Origin says the value came from a secret.
+func FromSecret(origin string) bool { return strings.HasPrefix(origin, secretOrigin) }
+
 // redactList redacts each entry of a GOPROXY list, keeping the separators.
-func redactList(v string) string {
+func redactList(v string, url func(string) string) string {
 	var b strings.Builder
 	start := 0
 	for i := 0; i <= len(v); i++ {
 		if i == len(v) || v[i] == ',' || v[i] == '|' {
-			b.WriteString(RedactURL(v[start:i]))
+			b.WriteString(url(v[start:i]))
 			if i < len(v) {
 				b.WriteByte(v[i])
 			}
@@ -162,22 +191,18 @@ func redactList(v string) string {
 	return b.String()
 }
 
-func redactWords(v string) string {
-	f := strings.Fields(v)
-	for i := range f {
-		f[i] = RedactURL(f[i])
-	}
-	return strings.Join(f, " ")
-}
-
 // RedactURL returns u with its password (or a lone user name, which is often
-// a token) replaced by "xxxxx". A string that is not a URL with userinfo is
-// returned unchanged; one that does not parse but has an "@" after "://" has
-// everything before that "@" replaced.
+// a token) replaced by "xxxxx" and its query string and fragment dropped. A
+// string that is not a URL ("direct", a host name) is returned unchanged; one
+// that does not parse but has an "@" after "://" has everything before that
+// "@" replaced.
 func RedactURL(u string) string {
 	i := strings.Index(u, "://")
 	if i < 0 {
 		return u
+	}
+	if q := strings.IndexAny(u, "?#"); q > i {
+		u = u[:q]
 	}
 	rest := u[i+3:]
 	at := strings.LastIndex(strings.SplitN(rest, "/", 2)[0], "@")
@@ -196,5 +221,29 @@ func RedactURL(u string) string {
 	return p.String()
 }
 
-// HasCredentials reports whether a setting's value holds a URL with userinfo.
+// HostOnly returns the scheme and host of a URL ("https://host.example"),
+// without user, path, query or fragment: how a value that came from a
+// secret is shown. A string that is not a URL is returned unchanged.
+func HostOnly(u string) string {
+	i := strings.Index(u, "://")
+	if i < 0 {
+		return u
+	}
+	rest := u[i+3:]
+	if j := strings.IndexAny(rest, "?#"); j >= 0 {
+		rest = rest[:j]
+	}
+	// The last "@" anywhere: a password with a raw "/" in it must not show
+	// (a path with an "@" then shows less than its host, never more).
+	if at := strings.LastIndex(rest, "@"); at >= 0 {
+		rest = rest[at+1:]
+	}
+	if j := strings.IndexByte(rest, '/'); j >= 0 {
+		rest = rest[:j]
+	}
+	return u[:i+3] + rest
+}
+
+// HasCredentials reports whether a setting's value holds a URL with userinfo
+// or a query string.
 func HasCredentials(name, value string) bool { return Redact(name, value) != value }

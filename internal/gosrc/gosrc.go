@@ -14,6 +14,8 @@ import (
 	"path"
 	"sort"
 	"strings"
+
+	"github.com/gopherfile/gopherfile/internal/safefile"
 )
 
 // Tree is a Go source tree: Root is the directory of the build context (or of
@@ -100,7 +102,9 @@ func (t Tree) context(cfg Config) *build.Context {
 		}
 		return out, nil
 	}
-	ctx.OpenFile = func(p string) (io.ReadCloser, error) { return t.FS.Open(rel(p)) }
+	// A Go file of the tree is read only if it is a regular file, and only
+	// so far (go/build reads the package clause and the imports).
+	ctx.OpenFile = func(p string) (io.ReadCloser, error) { return safefile.Open(t.FS, rel(p), safefile.MaxGoFile) }
 	return &ctx
 }
 

@@ -75,7 +75,7 @@ func planAndGraph(ctx context.Context, gopherfile, gomodData []byte) (int, error
 	if err != nil {
 		return 0, err
 	}
-	p, err := plan.New(s, plan.Module{Facts: facts}, plan.Options{
+	p, err := plan.New(s, gomod.Module{Facts: facts}, plan.Options{
 		BuildArgs: map[string]string{"VERSION": "v1.2.3", "COMMIT": "0123456789abcdef"},
 	})
 	if err != nil {

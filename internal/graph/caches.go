@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"strings"
 
 	bk "github.com/moby/buildkit/client/llb"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
@@ -48,13 +49,26 @@ const (
 // The private build caches, by the kind of step that writes them: the word
 // that separates their ids from the shared compile cache's.
 const (
-	CacheShared   = "compile"  // the shared compile cache
-	CacheTest     = "test"     // go test: the tree's tests
-	CacheGenerate = "generate" // go generate: the tree's generators
-	CacheVet      = "vet"      // go vet with a vettool (or another program the tree names)
-	CacheBuild    = "build"    // a compile that runs a program the tree names, or an unknown toolchain
-	CacheTidy     = "tidy"     // the tidy check, which reads the unverified shared module cache
+	CacheShared   = "compile"   // the shared compile cache
+	CacheTest     = "test"      // go test: the tree's tests
+	CacheGenerate = "generate"  // go generate: the tree's generators
+	CacheVet      = "vet"       // go vet with a vettool (or another program the tree names)
+	CacheBuild    = "build"     // a compile that runs a program the tree names, or an unknown toolchain
+	CacheTidy     = "tidy"      // the tidy check, which reads the unverified shared module cache
+	CacheVulnTool = "vulntool"  // go install of govulncheck (GOTOOLCHAIN=auto may switch toolchains)
+	CacheVulnRun  = "vulncheck" // govulncheck over the binaries' packages
 )
+
+// ownCaches are the private caches of the kinds whose policy is
+// stepconfig.CacheOwn, with why.
+var ownCaches = map[stepconfig.Kind][2]string{
+	stepconfig.Test:      {CacheTest, "go test runs the tree's code"},
+	stepconfig.Generate:  {CacheGenerate, "go generate runs the tree's generators"},
+	stepconfig.TidyCheck: {CacheTidy, "the tidy check reads the shared module cache, which it also writes"},
+	stepconfig.TidyFix:   {CacheTidy, "go mod tidy reads the shared module cache, which it also writes"},
+	stepconfig.VulnTool:  {CacheVulnTool, "go install may switch to a toolchain the module settings choose (GOTOOLCHAIN=auto)"},
+	stepconfig.Vulncheck: {CacheVulnRun, "govulncheck is a program other than the builder's Go toolchain"},
+}
 
 // namespaced prefixes a cache id with the namespace as BuildKit's
 // Dockerfile frontend does (namespace + "/" + id, no cleaning).
@@ -78,19 +92,22 @@ func shortHash(s string) string {
 // people) and a hash of the toolchain identity (for the cache).
 func toolchainKey(p *plan.Plan) string {
 	v := p.GoVersion
+	if p.Toolchain != nil {
+		v = p.Toolchain.GoVersion
+	}
 	if v == "" {
 		v = "unknown"
 	}
-	if p.Toolchain == "" {
+	if p.ToolchainID == "" {
 		return "go" + v + "-unknown"
 	}
-	return "go" + v + "-" + shortHash(p.Toolchain)
+	return "go" + v + "-" + shortHash(p.ToolchainID)
 }
 
 // CompileCacheID is the id of the shared compile cache for the toolchain
 // and the target platform, "" when the toolchain is not known.
 func CompileCacheID(p *plan.Plan, target ocispecs.Platform) string {
-	if p.Toolchain == "" {
+	if p.ToolchainID == "" {
 		return ""
 	}
 	return namespaced(p, fmt.Sprintf("%s/%s/%s/%s", goCacheName, CacheShared, toolchainKey(p), platformID(target)))
@@ -99,7 +116,31 @@ func CompileCacheID(p *plan.Plan, target ocispecs.Platform) string {
 // PrivateCacheID is the id of the build cache of one kind of step (word)
 // of this module, toolchain and platform.
 func PrivateCacheID(p *plan.Plan, word string, target ocispecs.Platform) string {
-	return namespaced(p, fmt.Sprintf("%s/%s/%s/%s/%s", goCacheName, word, shortHash(p.ModulePath), toolchainKey(p), platformID(target)))
+	return privateCacheID(p, word, p.ModulePath, target)
+}
+
+func privateCacheID(p *plan.Plan, word, owner string, target ocispecs.Platform) string {
+	return namespaced(p, fmt.Sprintf("%s/%s/%s/%s/%s", goCacheName, word, shortHash(owner), toolchainKey(p), platformID(target)))
+}
+
+// cacheOwner is whose private cache a step of the kind writes: the
+// module's; for the install of govulncheck, which never sees the module,
+// that of the module settings and env, which decide what it compiles and
+// with which toolchain (GOTOOLCHAIN=auto), so that builds with the same
+// settings share it.
+func cacheOwner(p *plan.Plan, kind stepconfig.Kind) string {
+	if kind != stepconfig.VulnTool {
+		return p.ModulePath
+	}
+	var b strings.Builder
+	b.WriteString("settings")
+	for _, st := range p.Downloads.Settings {
+		fmt.Fprintf(&b, "\x00%s=%s", st.Name, st.Value)
+	}
+	for _, kv := range p.SecretStepEnv {
+		b.WriteString("\x00" + kv)
+	}
+	return b.String()
 }
 
 // stepCache is the build cache of one go step: the mounts and the Config.
@@ -109,10 +150,22 @@ type stepCache struct {
 	gocache string
 }
 
-// buildCache decides the build cache of a go step with a platform (its
-// target, or the build platform). programs are the settings that make the
-// step run a program the tree chose (plan.TreePrograms and the C cross
-// compiler).
+// stepCache decides the build cache of a go step with a platform (its
+// target, or the build platform) by its kind's stepconfig.CachePolicy.
+func (g *Graph) stepCache(s *goStep) stepCache {
+	switch s.kind.CachePolicy() {
+	case stepconfig.CacheOutput:
+		return g.depsCache(*s.gocache, g.stepPrograms(s))
+	case stepconfig.CacheCompile, stepconfig.CacheOwn:
+		return g.buildCache(s, g.stepPrograms(s))
+	}
+	// CacheNone: GOCACHE is a directory of the step's root.
+	return stepCache{gocache: plan.GoCache}
+}
+
+// buildCache is the build cache of a step whose policy is CacheCompile or
+// CacheOwn. programs are the settings that make the step run a program the
+// tree chose (plan.TreePrograms and the C cross compiler).
 func (g *Graph) buildCache(s *goStep, programs []string) stepCache {
 	p, pl := g.p, *s.gocache
 	shared := CompileCacheID(p, pl)
@@ -128,10 +181,11 @@ func (g *Graph) buildCache(s *goStep, programs []string) stepCache {
 		c := &stepconfig.Cache{Dir: plan.GoCache, Note: "writes the shared compile cache " + shared + ": it runs only the builder's Go toolchain"}
 		return stepCache{mounts: []bk.RunOption{mount(plan.GoCache, shared)}, cfg: c, gocache: plan.GoCache}
 	}
-	own := PrivateCacheID(p, word, pl)
+	own := privateCacheID(p, word, cacheOwner(p, s.kind), pl)
 	c := &stepconfig.Cache{Dir: plan.GoCache, Note: "writes its own cache " + own + " (" + why + ")"}
 	mounts := []bk.RunOption{mount(plan.GoCache, own)}
-	if shared != "" && s.kind != stepconfig.TidyCheck && s.kind != stepconfig.TidyFix {
+	// A step with secrets reads no cache but its own.
+	if shared != "" && !s.networked() {
 		mounts = append(mounts, mount(SharedGoCache, shared, bk.Readonly))
 		c.Read = []string{SharedGoCache}
 		c.Note += "; reads the shared compile cache " + shared + " (read-only)"
@@ -163,21 +217,20 @@ func (g *Graph) depsCache(target ocispecs.Platform, programs []string) stepCache
 // privateWord is the private cache a kind of step writes, "" for the
 // shared compile cache, with why.
 func privateWord(kind stepconfig.Kind, programs []string) (word, why string) {
-	switch kind {
-	case stepconfig.Test:
-		return CacheTest, "go test runs the tree's code"
-	case stepconfig.Generate:
-		return CacheGenerate, "go generate runs the tree's generators"
-	case stepconfig.TidyCheck, stepconfig.TidyFix:
-		return CacheTidy, "the tidy check reads the shared module cache, which it also writes"
-	case stepconfig.Vet:
-		if len(programs) > 0 {
+	switch kind.CachePolicy() {
+	case stepconfig.CacheOwn:
+		if c, ok := ownCaches[kind]; ok {
+			return c[0], c[1]
+		}
+		return string(kind), "its kind keeps a cache of its own"
+	case stepconfig.CacheCompile:
+		if len(programs) == 0 {
+			return "", ""
+		}
+		if kind == stepconfig.Vet {
 			return CacheVet, programs[0]
 		}
-	default:
-		if len(programs) > 0 {
-			return CacheBuild, programs[0]
-		}
+		return CacheBuild, programs[0]
 	}
 	return "", ""
 }

@@ -78,7 +78,7 @@ func (g *Graph) compileOne(target ocispecs.Platform, b plan.Binary, flags []stri
 		cc:      cc,
 		gocache: &target,
 		out:     plan.OutDir,
-		cfg: stepconfig.Config{Stage: stepconfig.StageBuild, Build: &stepconfig.BuildOpts{
+		cfg: stepconfig.Config{Build: &stepconfig.BuildOpts{
 			Name: b.Name, Main: b.Main, Output: out,
 		}},
 	}
@@ -168,7 +168,7 @@ func (g *Graph) compileDeps(target ocispecs.Platform, b plan.Binary, cc string) 
 		// The platform of its build cache: go list reads the module index
 		// there.
 		gocache: &target,
-		cfg:     stepconfig.Config{Stage: stepconfig.StageList, Deps: &stepconfig.DepsOpts{List: list}},
+		cfg:     stepconfig.Config{Deps: &stepconfig.DepsOpts{List: list}},
 	}).GetMount(plan.OutDir)
 
 	bargs := append([]string{"build", "-trimpath"}, flags...)
@@ -191,7 +191,7 @@ func (g *Graph) compileDeps(target ocispecs.Platform, b plan.Binary, cc string) 
 		extra:  []bk.RunOption{bk.AddMount(plan.PkgList, pkgs, bk.Readonly)},
 		// GOCACHE is its output (depsCache).
 		gocache: &target,
-		cfg: stepconfig.Config{Stage: stepconfig.StageDeps, Deps: &stepconfig.DepsOpts{
+		cfg: stepconfig.Config{Deps: &stepconfig.DepsOpts{
 			List: path.Join(plan.PkgList, "gopherfile-packages.txt"), Cache: plan.DepCache,
 		}},
 	}).GetMount(plan.DepCache)

@@ -32,8 +32,13 @@ func downloadOpts(p *plan.Plan) []bk.RunOption {
 			AllProxy:   d.Proxy["ALL_PROXY"],
 		}))
 	}
+	// Each secret is a file only its owner, stepconfig.SecretOwner, may read:
+	// the step helper reads it as root with its capabilities; the go command
+	// runs as root without them (dropExec) and cannot, whatever link the
+	// source tree has.
 	secret := func(id string) {
-		o = append(o, bk.AddSecret(SecretDir+"/"+id, bk.SecretID(id), bk.SecretOptional))
+		o = append(o, bk.AddSecret(SecretDir+"/"+id, bk.SecretID(id), bk.SecretOptional,
+			bk.SecretFileOpt(stepconfig.SecretOwner, stepconfig.SecretOwner, 0o400)))
 	}
 	if d.Netrc.Used() {
 		secret(SecretNetrc)
@@ -52,5 +57,8 @@ func downloadOpts(p *plan.Plan) []bk.RunOption {
 		o = append(o, bk.AddSSHSocket(bk.SSHID("default"), bk.SSHOptional))
 	}
 	o = append(o, bk.AddMount(HomeDir, bk.Scratch(), bk.Tmpfs()), bk.AddEnv("HOME", HomeDir))
+	// Module zips of up to 500 MiB wait here while they arrive: on disk, not
+	// in the tmpfs HOME; the mount is thrown away with the step.
+	o = append(o, bk.AddMount(TempDir, bk.Scratch(), bk.ForceNoOutput))
 	return o
 }

@@ -71,7 +71,7 @@ func (g *Graph) Generate() bk.State {
 		src:     g.in.Context,
 		srcRW:   true,
 		gocache: &g.in.BuildPlatform,
-		cfg:     stepconfig.Config{Stage: stepconfig.StageGenerate},
+		cfg:     stepconfig.Config{},
 	})
 	return es.GetMount(plan.SrcDir)
 }

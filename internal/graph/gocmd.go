@@ -30,6 +30,7 @@ const (
 const (
 	SecretDir = "/run/secrets"
 	HomeDir   = "/gopherfile/home"
+	TempDir   = "/gopherfile/tmp"
 )
 
 // goStep is one go command of the graph. run turns it into an exec: it is
@@ -49,10 +50,12 @@ type goStep struct {
 	// bin is the binary a compile step builds (its env), cc its C compiler.
 	bin *plan.Binary
 	cc  string
-	// gocache is the platform of the step's build cache (buildCache);
-	// nil for a step without one (GOCACHE is then a directory of the
-	// step's root, thrown away).
+	// gocache is the platform of the step's build cache (stepCache, by
+	// the kind's stepconfig.CachePolicy); nil for a step without one
+	// (GOCACHE is then a directory of the step's root, thrown away).
 	gocache *ocispecs.Platform
+	// dir is the working directory, "" for the module's directory.
+	dir string
 	// out is an output directory mounted from scratch ("" for none).
 	out string
 	// extra are more run options (mounts).
@@ -64,12 +67,13 @@ type goStep struct {
 }
 
 // networked reports whether the step fetches modules.
-func (s *goStep) networked() bool {
-	switch s.kind {
-	case stepconfig.Download, stepconfig.TidyCheck, stepconfig.TidyFix:
-		return true
-	}
-	return false
+func (s *goStep) networked() bool { return s.kind.Networked() }
+
+// ownModules reports whether the step fetches modules of its own (the
+// vulncheck tool and database), not the main module's: it does not wait for
+// the download step, so that it is cached by its version alone.
+func (s *goStep) ownModules() bool {
+	return s.kind == stepconfig.VulnDB || s.kind == stepconfig.VulnTool
 }
 
 // Graph builds the steps of one plan.
@@ -84,6 +88,8 @@ type Graph struct {
 	generated *bk.State
 	// view is the module view, once defined.
 	view *bk.State
+	// vulnToolState and vulnDBState are govulncheck and its database, once defined.
+	vulnToolState, vulnDBState *bk.State
 }
 
 // New returns the graph of a plan. The download step is defined at once
@@ -141,19 +147,30 @@ func (g *Graph) run(s goStep) bk.ExecState {
 	p, in := g.p, g.in
 	cfg := s.cfg
 	cfg.Kind = s.kind
+	cfg.Stage = s.kind.Stage()
 	cfg.Args = s.args
 	if cfg.OutDir == "" {
 		cfg.OutDir = s.out
 	}
 	cfg.Diag.GoVersion, cfg.Diag.GoModGo = p.GoVersion, p.RequiredGo
+	if s.ownModules() {
+		cfg.Diag.GoModGo = "" // not the main module's: the step must not follow go.mod
+	}
 	// With a nonce every step is a new one. In a recovery that matters for
 	// the offline steps too: BuildKit would merge one whose inputs have the
 	// same content with the one that just failed, and replay the failure.
-	cfg.Recovery, cfg.Nonce = in.Recovery, in.Nonce
+	cfg.Recovery = in.Recovery
+	if in.Nonce != "" {
+		cfg.Nonce = in.Nonce
+	}
 
+	dir := s.dir
+	if dir == "" {
+		dir = workDir(p)
+	}
 	o := []bk.RunOption{
 		bk.Args([]string{in.HelperPath, "step"}),
-		bk.Dir(workDir(p)),
+		bk.Dir(dir),
 		bk.AddMount(HelperDir, in.Helper, bk.Readonly),
 	}
 	srcOpts := []bk.MountOption{}
@@ -168,8 +185,13 @@ func (g *Graph) run(s goStep) bk.ExecState {
 		return bk.AddMount(plan.GoModCache, bk.Scratch(), append([]bk.MountOption{bk.AsPersistentCacheDir(ModCacheID(p), bk.CacheMountShared)}, opts...)...)
 	}
 	switch {
+	case s.ownModules():
+		o = append(o, shared())
 	case p.Vendored:
 		// No module cache: everything is in vendor/.
+	case s.kind == stepconfig.Doctor:
+		// The doctor never writes the module cache: an empty one in the tmpfs HOME.
+		gomodcache = HomeDir + "/gomodcache"
 	case s.kind == stepconfig.Download:
 		o = append(o, shared())
 		cfg.Record = g.record(true)
@@ -206,12 +228,7 @@ func (g *Graph) run(s goStep) bk.ExecState {
 	// The build cache.
 	gocache := plan.GoCache
 	if s.gocache != nil {
-		var c stepCache
-		if s.kind == stepconfig.BuildDeps {
-			c = g.depsCache(*s.gocache, g.stepPrograms(&s))
-		} else {
-			c = g.buildCache(&s, g.stepPrograms(&s))
-		}
+		c := g.stepCache(&s)
 		o = append(o, c.mounts...)
 		cfg.Cache, gocache = c.cfg, c.gocache
 	}
@@ -220,6 +237,15 @@ func (g *Graph) run(s goStep) bk.ExecState {
 	}
 	if s.kind == stepconfig.Download {
 		o = append(o, bk.AddMount(DownloadDir, bk.Scratch()))
+	}
+	if in.GoRoot != nil {
+		// The toolchain from the module proxy on the minimal root; HOME is a
+		// tmpfs (the networked steps get theirs with downloadOpts).
+		cfg.MinimalRoot = true
+		o = append(o, bk.AddMount(GoRootDir, *in.GoRoot, bk.Readonly))
+		if !s.networked() {
+			o = append(o, bk.AddMount(HomeDir, bk.Scratch(), bk.Tmpfs()), bk.AddEnv("HOME", HomeDir))
+		}
 	}
 	o = append(o, s.extra...)
 
@@ -241,7 +267,13 @@ func (g *Graph) run(s goStep) bk.ExecState {
 	// The module view runs no go command: its definition (and so its
 	// cache key) does not follow the user's env.
 	userEnv := s.kind != stepconfig.ModView
-	for _, kv := range p.Env {
+	env0 := p.Env
+	if s.networked() {
+		// For an untrusted Gopherfile, none of its env: (plan.SecretStepEnv).
+		env0 = p.SecretStepEnv
+		cfg.Untrusted = p.Untrusted
+	}
+	for _, kv := range env0 {
 		k, v, _ := strings.Cut(kv, "=")
 		if userEnv {
 			set(k, v)
@@ -251,12 +283,11 @@ func (g *Graph) run(s goStep) bk.ExecState {
 		for _, st := range p.Downloads.Settings {
 			set(st.Name, st.Value)
 		}
-		cfg.Net = g.netConfig()
+		cfg.Net = g.netConfig(s.kind)
 		o = append(o, downloadOpts(p)...)
 		o = append(o, ModuleNetwork(p)...)
 	}
-	compiles := s.kind == stepconfig.Build || s.kind == stepconfig.ListDeps || s.kind == stepconfig.BuildDeps
-	if compiles {
+	if s.kind.Compiles() {
 		if _, ok := plan.EnvValue(p.Env, "CGO_ENABLED"); !ok {
 			set("CGO_ENABLED", "0")
 		}
@@ -305,7 +336,9 @@ func (g *Graph) run(s goStep) bk.ExecState {
 func goflags(p *plan.Plan, kind stepconfig.Kind) string {
 	base := ""
 	switch kind {
-	case stepconfig.Download:
+	case stepconfig.VulnDB, stepconfig.VulnTool:
+		return "" // a module outside the main module: the user's GOFLAGS are not for it
+	case stepconfig.Download, stepconfig.Doctor:
 	case stepconfig.TidyCheck, stepconfig.TidyFix:
 		base = "-mod=mod"
 	default:
@@ -314,7 +347,11 @@ func goflags(p *plan.Plan, kind stepconfig.Kind) string {
 			base = "-mod=vendor -buildvcs=false"
 		}
 	}
-	user, _ := plan.EnvValue(p.Env, "GOFLAGS")
+	env := p.Env
+	if kind == stepconfig.Download || kind == stepconfig.TidyCheck || kind == stepconfig.TidyFix {
+		env = p.SecretStepEnv
+	}
+	user, _ := plan.EnvValue(env, "GOFLAGS")
 	return strings.TrimSpace(base + " " + user)
 }
 
@@ -345,9 +382,15 @@ func (g *Graph) record(markers bool) *stepconfig.Record {
 }
 
 // netConfig is the Config of the networked module steps.
-func (g *Graph) netConfig() *stepconfig.Net {
-	d := g.p.Downloads
+func (g *Graph) netConfig(kind stepconfig.Kind) *stepconfig.Net { return netConfig(g.p, g.in, kind) }
+
+func netConfig(p *plan.Plan, in Inputs, kind stepconfig.Kind) *stepconfig.Net {
+	d := p.Downloads
 	return &stepconfig.Net{
+		TempDir:        TempDir,
+		SrcDir:         plan.SrcDir,
+		TreeFiles:      treeFiles(p),
+		WalkGoFiles:    kind == stepconfig.TidyCheck || kind == stepconfig.TidyFix, // the steps that mount the whole tree
 		Retries:        d.Retries,
 		TimeoutSeconds: d.TimeoutSeconds,
 		SecretDir:      SecretDir,
@@ -358,7 +401,8 @@ func (g *Graph) netConfig() *stepconfig.Net {
 		GitHosts:       d.GitHosts,
 		SSHHosts:       d.SSHHosts,
 		KnownHosts:     d.KnownHosts,
-		Helper:         g.in.HelperPath,
+		AcceptNewHosts: d.AcceptNewHosts,
+		Helper:         in.HelperPath,
 	}
 }
 
@@ -372,3 +416,20 @@ func sortedKeys(m map[string]string) []string {
 }
 
 func workDir(p *plan.Plan) string { return path.Join(plan.SrcDir, p.ModuleDir) }
+
+// treeFiles are the dependency files a networked step checks before the go
+// command reads them: the plan's (go.mod and go.sum of the module, its
+// local replaces and workspace modules, go.work and go.work.sum),
+// vendor/modules.txt, and a go.work the go command would find.
+func treeFiles(p *plan.Plan) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, f := range append(append([]string{}, p.DepFiles...), path.Join(p.ModuleDir, "vendor/modules.txt"),
+		path.Join(p.ModuleDir, "go.work"), path.Join(p.ModuleDir, "go.work.sum"), "go.work", "go.work.sum") {
+		if !seen[f] {
+			seen[f] = true
+			out = append(out, f)
+		}
+	}
+	return out
+}

@@ -22,8 +22,12 @@ import (
 type Inputs struct {
 	// BuildPlatform is where the go commands run.
 	BuildPlatform ocispecs.Platform
-	// Builder is the builder image (for the build platform) with its config applied.
+	// Builder is the builder image (for the build platform) with its config
+	// applied, or the minimal root (MinimalRoot) when GoRoot is set.
 	Builder bk.State
+	// GoRoot, when set, is the toolchain from the module proxy
+	// (ToolchainTree), mounted at GoRootDir in every go step.
+	GoRoot *bk.State
 	// Context is the whole build context, .dockerignore applied.
 	Context bk.State
 	// DepFiles is the build context with only plan.DepFiles.

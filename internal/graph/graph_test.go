@@ -28,12 +28,16 @@ func testPlan(t *testing.T, gopherfile string, facts *gomod.Facts, vendored bool
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := plan.New(s, plan.Module{Facts: facts, Vendored: vendored}, plan.Options{})
+	p, err := plan.New(s, gomod.Module{Facts: facts, Vendored: vendored}, plan.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	// What the frontend sets once it has resolved the builder image.
-	p.Toolchain = testToolchain
+	// What the frontend sets once it has resolved the toolchain or the
+	// builder image (frontend's toolchainID).
+	p.ToolchainID = testToolchain
+	if p.Toolchain != nil {
+		p.ToolchainID = p.Toolchain.Identity("amd64")
+	}
 	return p
 }
 
@@ -41,16 +45,24 @@ func testPlan(t *testing.T, gopherfile string, facts *gomod.Facts, vendored bool
 // image's digest.
 const testToolchain = "image sha256:2d3a1b0c9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b"
 
+// testInputs are the frontend's inputs for p: with the toolchain from the
+// module proxy on the minimal root when the plan has one, else in the
+// builder image.
 func testInputs(p *plan.Plan) Inputs {
 	amd64 := ocispecs.Platform{OS: "linux", Architecture: "amd64"}
-	return Inputs{
+	in := Inputs{
 		BuildPlatform: amd64,
-		Builder:       bk.Image("docker.io/library/golang:1.26", bk.Platform(amd64)),
+		Builder:       bk.Image("docker.io/library/"+p.Builder, bk.Platform(amd64)),
 		Context:       bk.Local("context"),
 		DepFiles:      bk.Local("context", bk.FollowPaths(p.DepFiles), bk.SharedKeyHint("gopherfile-depfiles")),
 		Helper:        bk.Image("docker.io/gopherfile/frontend:test"),
 		HelperPath:    HelperDir + "/bin/gopherfile-frontend",
 	}
+	if p.Toolchain != nil {
+		tree := ToolchainTree(p, in, p.Toolchain.Hash("amd64"), "")
+		in.Builder, in.GoRoot = MinimalRoot(in), &tree
+	}
+	return in
 }
 
 // describe prints the exec and file ops of a definition in a stable, readable form.
@@ -229,7 +241,7 @@ func TestScratchImage(t *testing.T) {
 	p := testPlan(t, "version: 1\nimage:\n  base: scratch\n  files:\n    - {src: config, dst: /etc/app, mode: \"0640\", owner: \"65532:65532\"}\n", facts, false)
 	in := testInputs(p)
 	bins, _ := New(p, in).Compile(in.BuildPlatform)
-	golden(t, "scratch", describe(t, Image(p, in, bk.Scratch(), bins), in.BuildPlatform))
+	golden(t, "scratch", describe(t, Image(p, in, StaticBase(p, in), bins), in.BuildPlatform))
 }
 
 func TestDepFlags(t *testing.T) {
@@ -281,7 +293,7 @@ func TestCompileIndependentOfDownloadSettings(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err := plan.New(s, plan.Module{Facts: facts}, plan.Options{BuildArgs: map[string]string{"GOPROXY": "https://ci:" + pw + "@proxy.example"}})
+		p, err := plan.New(s, gomod.Module{Facts: facts}, plan.Options{BuildArgs: map[string]string{"GOPROXY": "https://ci:" + pw + "@proxy.example"}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -130,9 +130,9 @@ func FileTime(p *plan.Plan) time.Time {
 }
 
 // Image puts the binaries on the runtime base: every binary at its output
-// path (mode 0755, owned by root), the extra files, and on scratch the CA
-// certificates, time zones, passwd/group with the nonroot user, /tmp and the
-// nonroot home. What Gopherfile adds is one layer in which every file and
+// path (mode 0755, owned by root) and the extra files; base is an image,
+// scratch, or StaticBase (the built-in base, and scratch with the files
+// Gopherfile adds to it). What Gopherfile adds is one layer in which every file and
 // directory carries FileTime, merged onto the base: the layer depends on
 // nothing but its content, so two builds of the same source give the same
 // layer and, with SOURCE_DATE_EPOCH, the same image digest, on any builder and
@@ -169,20 +169,6 @@ func Image(p *plan.Plan, in Inputs, base, bins bk.State) bk.State {
 func imageFiles(p *plan.Plan, in Inputs, bins bk.State) *bk.FileAction {
 	f := &fileActions{}
 	parents := func(dst string) { f.mkdir(path.Dir(dst), 0o755, bk.WithParents(true)) }
-	if p.Image.ScratchExtras {
-		parents("/etc/ssl/certs/ca-certificates.crt")
-		f.copy(in.Builder, "/etc/ssl/certs/ca-certificates.crt", "/etc/ssl/certs/ca-certificates.crt", &bk.CopyInfo{FollowSymlinks: true})
-		if p.Image.Tzdata {
-			parents("/usr/share/zoneinfo")
-			f.copy(in.Builder, "/usr/share/zoneinfo", "/usr/share/zoneinfo", &bk.CopyInfo{CreateDestPath: true, CopyDirContentsOnly: true})
-		}
-		f.mkfile("/etc/passwd", 0o644, passwd)
-		f.mkfile("/etc/group", 0o644, group)
-		// A mkdir drops the sticky bit; a copy with a mode keeps it.
-		f.copy(emptyDir, "/d", "/tmp", &bk.CopyInfo{Mode: &bk.ChmodOpt{Mode: 0o1777}})
-		f.mkdir("/home", 0o755)
-		f.mkdir("/home/nonroot", 0o700, bk.WithUIDGID(65532, 65532))
-	}
 	for _, b := range p.Binaries {
 		parents(b.Output)
 		f.copy(bins, "/"+b.Name, b.Output, &bk.CopyInfo{CreateDestPath: true})
@@ -207,9 +193,6 @@ func imageFiles(p *plan.Plan, in Inputs, bins bk.State) *bk.FileAction {
 	}
 	return f.fa
 }
-
-// emptyDir holds the empty directory /d.
-var emptyDir = bk.Scratch().File(bk.Mkdir("/d", 0o755), bk.WithCustomName("[image] empty directory"))
 
 // collectBinaries puts binaries built in steps of their own into one state,
 // each at /<name>: a MergeOp, or file copies on a builder without MergeOp.
@@ -254,8 +237,3 @@ func (f *fileActions) mkdir(p string, mode os.FileMode, opts ...bk.MkdirOption) 
 	}
 	f.fa = f.fa.Mkdir(p, mode, opts...)
 }
-
-const (
-	passwd = "root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n"
-	group  = "root:x:0:\nnonroot:x:65532:\nnobody:x:65534:\n"
-)

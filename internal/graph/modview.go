@@ -41,7 +41,7 @@ func (g *Graph) moduleView() bk.State {
 		field: "version",
 		src:   g.in.DepFiles,
 		out:   ModViewDir,
-		cfg:   stepconfig.Config{Stage: stepconfig.StageModView, ModView: opts},
+		cfg:   stepconfig.Config{ModView: opts},
 	})
 	st := es.GetMount(ModViewDir)
 	g.view = &st

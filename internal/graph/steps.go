@@ -26,7 +26,7 @@ func (g *Graph) downloadStep() goStep {
 		field: field,
 		args:  []string{"mod", "download"},
 		src:   g.in.DepFiles,
-		cfg:   stepconfig.Config{Stage: stepconfig.StageDownload},
+		cfg:   stepconfig.Config{},
 	}
 	return s
 }
@@ -50,7 +50,7 @@ func (g *Graph) Tidy() bk.State {
 		args:    []string{"mod", "tidy", "-diff"},
 		src:     g.source(),
 		gocache: &g.in.BuildPlatform,
-		cfg:     stepconfig.Config{Stage: stepconfig.StageTidy},
+		cfg:     stepconfig.Config{},
 	})
 	return es.Root()
 }
@@ -68,7 +68,7 @@ func (g *Graph) TidyFix() bk.State {
 		srcRW:   true,
 		gocache: &g.in.BuildPlatform,
 		out:     plan.OutDir,
-		cfg:     stepconfig.Config{Stage: stepconfig.StageTidyFix, OutDir: tidyOutDir(g.p)},
+		cfg:     stepconfig.Config{OutDir: tidyOutDir(g.p)},
 	})
 	return es.GetMount(plan.OutDir)
 }
@@ -88,7 +88,7 @@ func (g *Graph) Test() bk.State {
 		src:     g.source(),
 		gocache: &g.in.BuildPlatform,
 		out:     plan.OutDir,
-		cfg:     stepconfig.Config{Stage: stepconfig.StageTest, Test: &stepconfig.TestOpts{}},
+		cfg:     stepconfig.Config{Test: &stepconfig.TestOpts{}},
 	})
 	return es.GetMount(plan.OutDir)
 }
@@ -106,7 +106,7 @@ func (g *Graph) Vet() bk.State {
 		src:     g.source(),
 		gocache: &g.in.BuildPlatform,
 		out:     plan.OutDir,
-		cfg:     stepconfig.Config{Stage: stepconfig.StageVet},
+		cfg:     stepconfig.Config{},
 	})
 	return es.GetMount(plan.OutDir)
 }

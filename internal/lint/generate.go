@@ -5,6 +5,8 @@ import (
 	"path"
 	"regexp"
 	"strings"
+
+	"github.com/gopherfile/gopherfile/internal/safefile"
 )
 
 // RuleGenerateNeedsNetwork is a //go:generate directive that fetches a
@@ -43,7 +45,7 @@ func (c *checker) generateNeedsNetwork() {
 		if n++; n > maxGenerateFiles {
 			return fs.SkipAll
 		}
-		dt, err := fs.ReadFile(c.opt.Tree, p)
+		dt, err := safefile.ReadFile(c.opt.Tree, p, safefile.MaxGoFile)
 		if err != nil {
 			return nil
 		}

@@ -69,7 +69,7 @@ func (c *checker) toolchainLocal() (local bool, field string) {
 }
 
 // goField is the Gopherfile field a finding about the Go version points at.
-func (c *checker) goField() string { return c.firstWritten("go", "builder", "version") }
+func (c *checker) goField() string { return c.pos.First(spec.GoFields...) }
 
 func (c *checker) goVersions() {
 	if c.facts == nil {
@@ -84,7 +84,7 @@ func (c *checker) goVersions() {
 			"go.mod needs go >= %s, but %s has Go %s and GOTOOLCHAIN is local, so the build fails: %s, or set modules.toolchain: auto to let the go command download Go %s.",
 			f.Go, b.desc, b.version, c.useGo(gomod.MajorMinor(f.Go)), f.Go)
 	} else if known && local && f.Toolchain != "" && b.olderThan(f.Toolchain) {
-		field := c.firstWritten("modules.toolchain", "env.GOTOOLCHAIN", "go", "builder", "version")
+		field := c.pos.First("modules.toolchain", "env.GOTOOLCHAIN", "go", "builder", "version")
 		c.add(RuleToolchainLineIgnored, LevelWarning, field,
 			"go.mod's toolchain line asks for go%s, but %s has Go %s and GOTOOLCHAIN is local, so the toolchain line is ignored and Go %s builds the module: "+
 				"%s, or set modules.toolchain: auto to let the go command download go%s.",
@@ -94,7 +94,7 @@ func (c *checker) goVersions() {
 	if c.opt.BuilderGo != "" && f.Go != "" &&
 		gomod.Compare(gomod.MajorMinor(f.Go), gomod.MajorMinor(c.opt.BuilderGo)) < 0 {
 		newer := gomod.MajorMinor(c.opt.BuilderGo)
-		c.add(RuleGoLineOlder, LevelInfo, c.firstWritten("go", "version"),
+		c.add(RuleGoLineOlder, LevelInfo, c.pos.First("go", "version"),
 			"go.mod's go line is %s and the builder has Go %s (informational): a newer Go builds the module fine, but the go line sets the language version, so features of Go %s and later stay off in this module. "+
 				"Raise it with `go get go@%s` when you want them.",
 			f.Go, c.opt.BuilderGo, nextMinor(f.Go), newer)

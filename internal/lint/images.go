@@ -7,6 +7,7 @@ import (
 
 	"github.com/distribution/reference"
 
+	"github.com/gopherfile/gopherfile/internal/gomod"
 	"github.com/gopherfile/gopherfile/internal/plan"
 	"github.com/gopherfile/gopherfile/internal/spec"
 )
@@ -27,6 +28,9 @@ func (c *checker) base() imageSetting {
 		cgo = p.CGO
 	}
 	ref, origin := plan.ChooseBase(c.s, c.opt.BuildArgs, cgo)
+	if ref == "" {
+		ref = plan.BuiltinBase
+	}
 	img := imageSetting{ref: ref, what: origin}
 	if origin == plan.OriginBase {
 		img.field = "image.base"
@@ -40,7 +44,7 @@ func (c *checker) builder() plan.BuilderChoice {
 	if c.plan != nil {
 		return plan.BuilderChoice{Image: c.plan.Builder, GoVersion: c.plan.GoVersion, Origin: c.plan.BuilderOrigin, Reason: c.plan.BuilderReason}
 	}
-	return plan.ChooseBuilder(c.s, c.opt.BuildArgs, plan.Module{Facts: c.facts})
+	return plan.ChooseBuilder(c.s, c.opt.BuildArgs, gomod.Module{Facts: c.facts})
 }
 
 // builderImage returns the builder image when the Gopherfile or a build arg
@@ -90,7 +94,7 @@ func (c *checker) unpinnedImages() {
 // "static" images of distroless and Chainguard (gcr.io/distroless/static-debian12,
 // cgr.dev/chainguard/static).
 func hasNoLibc(ref string) bool {
-	if ref == spec.Scratch {
+	if ref == spec.Scratch || ref == plan.BuiltinBase {
 		return true
 	}
 	named, err := reference.ParseNormalizedNamed(ref)
@@ -111,7 +115,7 @@ func (c *checker) cgoWithStaticBase() {
 	top, topField := c.s.Env["CGO_ENABLED"], "env.CGO_ENABLED"
 	if p := c.resolved(); p != nil {
 		if v, ok := plan.EnvValue(p.Env, "CGO_ENABLED"); ok && v != top {
-			top, topField = v, c.firstWritten("cgo", "env.CGO_ENABLED")
+			top, topField = v, c.pos.First("cgo", "env.CGO_ENABLED")
 		}
 	}
 	fields := map[string]bool{}

@@ -119,25 +119,48 @@ var Rules = []Rule{
 	{RuleGenerateNeedsNetwork, LevelError, "generate: is on and a //go:generate directive runs go run PKG@VERSION, which needs the network the generate step does not have (declare the generator with go get -tool instead); needs the source tree"},
 }
 
-// Check returns the warnings for a parsed Gopherfile, sorted by line. facts may
-// be nil when go.mod is not known; the rules that need it are then skipped.
-// pos is the Positions spec.Parse returned (nil puts every warning on line 1).
-func Check(s *spec.Spec, pos spec.Positions, facts *gomod.Facts, opt Options) []Warning {
+// Planned is what planning the build gave: the go.mod facts (nil when the
+// context has no go.mod), and the plan or the error that stopped it.
+type Planned struct {
+	Facts *gomod.Facts
+	Plan  *plan.Plan
+	Err   error
+}
+
+// Check returns the warnings for a parsed Gopherfile, sorted by line, planning
+// the build as a build with opt.BuildArgs would (for callers that have no plan
+// of their own: gopherfile lint and init). mod is what gomod.Load read; nil
+// when there is no go.mod, and the rules that need it are then skipped. pos is
+// the Positions spec.Parse returned (nil puts every warning on line 1).
+func Check(s *spec.Spec, pos spec.Positions, mod *gomod.Module, opt Options) []Warning {
 	if s == nil {
 		return nil
 	}
-	c := &checker{s: s, pos: pos, facts: facts, opt: opt}
-	if facts != nil {
-		m := plan.Module{Facts: facts}
-		if opt.Tree != nil && len(s.Builds) == 0 {
-			m.DefaultMain = gosrc.Tree{FS: opt.Tree}.DefaultMain(path.Clean("./"+s.Module), gomod.BinaryName(facts.Path))
+	var in Planned
+	if mod != nil {
+		m := *mod
+		if m.DefaultMain == "" && opt.Tree != nil && len(s.Builds) == 0 {
+			m.DefaultMain = gosrc.Tree{FS: opt.Tree}.DefaultMain(path.Clean("./"+s.Module), gomod.BinaryName(m.Facts.Path))
 		}
-		p, err := plan.New(s, m, plan.Options{BuildArgs: opt.BuildArgs})
-		if err != nil {
-			c.planError(err)
-		} else {
-			c.plan = p
-		}
+		in.Facts = m.Facts
+		in.Plan, in.Err = plan.New(s, m, plan.Options{BuildArgs: opt.BuildArgs})
+	}
+	return CheckPlan(s, pos, in, opt)
+}
+
+// CheckPlan returns the warnings for a Gopherfile and the plan the build made
+// of it (the frontend's --call check): it plans nothing itself when the build
+// planned. A planning error is reported as a plan-error finding.
+func CheckPlan(s *spec.Spec, pos spec.Positions, in Planned, opt Options) []Warning {
+	if s == nil {
+		return nil
+	}
+	c := &checker{s: s, pos: pos, facts: in.Facts, opt: opt}
+	switch {
+	case in.Plan != nil:
+		c.plan = in.Plan
+	case in.Err != nil && in.Facts != nil:
+		c.planError(in.Err)
 	}
 	for _, rule := range checks {
 		rule(c)
@@ -194,16 +217,6 @@ func (c *checker) written(field string) bool {
 	return ok
 }
 
-// firstWritten returns the first of fields that was written, else the last one.
-func (c *checker) firstWritten(fields ...string) string {
-	for _, f := range fields {
-		if c.written(f) {
-			return f
-		}
-	}
-	return fields[len(fields)-1]
-}
-
 func (c *checker) planError(err error) {
 	field, msg := "", err.Error()
 	var pe *plan.Error
@@ -226,7 +239,7 @@ func (c *checker) resolved() *plan.Plan {
 		neutral.Builds = nil
 		neutral.Module = ""
 		neutral.Builder = "lint.invalid/builder:neutral" // no Go version needed
-		p, err := plan.New(&neutral, plan.Module{Facts: &gomod.Facts{Path: "lint.invalid/module"}}, plan.Options{BuildArgs: c.opt.BuildArgs})
+		p, err := plan.New(&neutral, gomod.Module{Facts: &gomod.Facts{Path: "lint.invalid/module"}}, plan.Options{BuildArgs: c.opt.BuildArgs})
 		if err != nil {
 			p = &plan.Plan{}
 		}

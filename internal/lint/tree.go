@@ -120,7 +120,7 @@ func (c *checker) entrypoint() {
 		return // a base with programs of its own may have it
 	}
 	c.add(RuleEntrypointNotBuilt, LevelError, "image.entrypoint",
-		"image.entrypoint runs %s, which no build makes (they make %s) and image.files does not add, and the base image %s (%s) has no programs of its own, so the container fails to start. "+
+		"image.entrypoint runs %s, which no build makes (they make %s) and image.files does not add, and the base %s (%s) has no programs of its own, so the container fails to start. "+
 			"Use the output of a build, or remove entrypoint: to run the first binary.",
 		ep, strings.Join(outputs, ", "), base.ref, base.what)
 }
@@ -152,7 +152,7 @@ func (c *checker) tidyNeedsGo() {
 	if !known || !b.olderThan(plan.MinTidyGo) {
 		return
 	}
-	field := c.firstWritten("tidy", "go", "builder", "version")
+	field := c.pos.First("tidy", "go", "builder", "version")
 	c.add(RuleTidyNeedsGo123, LevelError, field,
 		"the tidy check runs `go mod tidy -diff`, which Go %s added, but %s has Go %s, so the build fails: %s, or set tidy: off.",
 		plan.MinTidyGo, b.desc, b.version, c.useGo(gomod.MajorMinor(plan.NewestGo())))

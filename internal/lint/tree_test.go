@@ -76,7 +76,7 @@ func entrypointNotBuiltCases() []lintCase {
 			name:  "not built, on distroless static",
 			file:  "version: 1\nbuilds:\n  - name: srv\n    main: ./cmd/srv\nimage:\n  entrypoint: [/usr/local/bin/server]\n",
 			facts: defaultFacts,
-			want:  []want{{RuleEntrypointNotBuilt, 6, "image.entrypoint", LevelError, "image.entrypoint runs /usr/local/bin/server, which no build makes (they make /usr/local/bin/srv) and image.files does not add, and the base image gcr.io/distroless/static-debian12:nonroot (the default base) has no programs"}},
+			want:  []want{{RuleEntrypointNotBuilt, 6, "image.entrypoint", LevelError, "image.entrypoint runs /usr/local/bin/server, which no build makes (they make /usr/local/bin/srv) and image.files does not add, and the base the built-in static base (the default base) has no programs"}},
 		},
 		{name: "a program of a base that has programs", file: "version: 1\nimage:\n  base: debian:12\n  entrypoint: [/bin/sh, -c, tool]\n", facts: defaultFacts},
 	}

@@ -3,6 +3,7 @@ package plan
 import (
 	"fmt"
 
+	"github.com/gopherfile/gopherfile/internal/gomod"
 	"github.com/gopherfile/gopherfile/internal/spec"
 )
 
@@ -48,7 +49,7 @@ func (c BuilderChoice) FromModule() bool {
 // Gopherfile's builder:, build arg GO_VERSION, the Gopherfile's go:, then
 // go.work and go.mod (defaultGo). m.Facts may be nil (go.mod not known): the
 // module's choice is then the newest Go this frontend knows.
-func ChooseBuilder(s *spec.Spec, args map[string]string, m Module) BuilderChoice {
+func ChooseBuilder(s *spec.Spec, args map[string]string, m gomod.Module) BuilderChoice {
 	var c BuilderChoice
 	switch {
 	case args[ArgBuilderImage] != "":
@@ -72,7 +73,7 @@ func ChooseBuilder(s *spec.Spec, args map[string]string, m Module) BuilderChoice
 			c.Reason = fmt.Sprintf("the Gopherfile's go: %q", s.Go)
 		}
 	default:
-		d := defaultGo(m)
+		d := defaultGo(m, tidyRuns(s, m))
 		c.GoVersion = d.version
 		if c.Origin == "" {
 			c.Origin = OriginGoMod
@@ -86,4 +87,21 @@ func ChooseBuilder(s *spec.Spec, args map[string]string, m Module) BuilderChoice
 		c.Image = "golang:" + c.GoVersion
 	}
 	return c
+}
+
+// tidyRuns reports whether the tidy check runs by default for the written
+// (not defaulted) spec: the rules of New.
+func tidyRuns(s *spec.Spec, m gomod.Module) bool {
+	switch s.Tidy {
+	case spec.TidyOff:
+		return false
+	case "":
+		if m.Work != nil || m.Vendored {
+			return false
+		}
+		if m.Facts != nil && OldTidyReason(m.Facts.Go) != "" {
+			return false
+		}
+	}
+	return true
 }

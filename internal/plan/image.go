@@ -14,9 +14,14 @@ const (
 	OriginDefaultBase = "the default base"
 )
 
+// BuiltinBase is how the built-in static base is named in messages and in
+// --call outline (Image.Base is "" for it).
+const BuiltinBase = "the built-in static base"
+
 // ChooseBase applies the base image precedence: build arg BASE_IMAGE, the
 // Gopherfile's image.base, then the default (spec.DefaultCGOBase for a cgo
-// build, else spec.DefaultBase). origin is one of the OriginBase constants.
+// build, else "": the built-in static base, which the frontend writes with
+// the layout of spec.DefaultBase). origin is one of the OriginBase constants.
 func ChooseBase(s *spec.Spec, args map[string]string, cgo bool) (ref, origin string) {
 	switch {
 	case args[ArgBaseImage] != "":
@@ -26,7 +31,7 @@ func ChooseBase(s *spec.Spec, args map[string]string, cgo bool) (ref, origin str
 	case cgo:
 		return spec.DefaultCGOBase, OriginDefaultBase
 	}
-	return spec.DefaultBase, OriginDefaultBase
+	return "", OriginDefaultBase
 }
 
 func image(s *spec.Spec, bins []Binary, args map[string]string, cgo bool) Image {
@@ -41,8 +46,12 @@ func image(s *spec.Spec, bins []Binary, args map[string]string, cgo bool) Image 
 		Files:      s.Image.Files,
 	}
 	img.Base, _ = ChooseBase(s, args, cgo)
-	if img.Base == spec.Scratch {
-		img.ScratchExtras = true
+	switch img.Base {
+	case "":
+		img.Builtin, img.BuiltinFiles = true, true
+		img.Tzdata = *s.Image.Tzdata
+	case spec.Scratch:
+		img.BuiltinFiles = true
 		img.Tzdata = *s.Image.Tzdata
 	}
 	if h := s.Image.Healthcheck; h != nil {
@@ -73,11 +82,13 @@ func ociLabels(p *Plan, bins []Binary, args map[string]string, opt Options) map[
 	if opt.VCSSource != "" {
 		l["org.opencontainers.image.source"] = opt.VCSSource
 	}
-	if opt.VCSRevision != "" {
-		l["org.opencontainers.image.revision"] = opt.VCSRevision
+	if p.stamp.Commit != "" && (opt.VCSRevision != "" || opt.Git != nil && p.stamp.Commit == opt.Git.Commit) {
+		l["org.opencontainers.image.revision"] = p.stamp.Commit
 	}
 	if v := args[ArgVersion]; v != "" {
 		l["org.opencontainers.image.version"] = v
+	} else if p.stamp.VersionFrom == "git" {
+		l["org.opencontainers.image.version"] = p.stamp.Version
 	}
 	if opt.Epoch != nil {
 		l["org.opencontainers.image.created"] = opt.Epoch.UTC().Format(time.RFC3339)
@@ -85,6 +96,18 @@ func ociLabels(p *Plan, bins []Binary, args map[string]string, opt Options) map[
 	maps.Copy(l, p.Image.Labels)
 	return l
 }
+
+// BaseName is the base for messages: the image reference, or BuiltinBase.
+func (i Image) BaseName() string {
+	if i.Builtin {
+		return BuiltinBase
+	}
+	return i.Base
+}
+
+// Pulled reports whether the base is an image to pull (not scratch, not
+// the built-in base).
+func (i Image) Pulled() bool { return !i.Builtin && i.Base != spec.Scratch }
 
 // DefaultUser is the image's user when neither image.user nor the base image
 // sets one: the nonroot user.

@@ -21,8 +21,11 @@ const (
 
 // Stamp holds the values ldflags templates can use.
 type Stamp struct {
-	// Version is the build arg VERSION, else "dev".
+	// Version is the build arg VERSION, else the release tag of the git
+	// checkout without its "v" (or the checkout's pseudo-version), else "dev".
 	Version string
+	// VersionFrom is "git" when Version comes from the checkout.
+	VersionFrom string
 	// Commit is the git revision of the context, else the build arg COMMIT.
 	Commit string
 	// ShortCommit is the first 7 characters of Commit.
@@ -41,9 +44,20 @@ type Stamp struct {
 func (s Stamp) Arg(name string) string { return s.args[name] }
 
 func stampValues(args map[string]string, opt Options) Stamp {
-	st := Stamp{Version: orDefault(args[ArgVersion], "dev"), Commit: opt.VCSRevision, args: args, commitFromVCS: opt.VCSRevision != ""}
+	st := Stamp{Version: args[ArgVersion], Commit: opt.VCSRevision, args: args, commitFromVCS: opt.VCSRevision != ""}
 	if st.Commit == "" {
 		st.Commit = args[ArgCommit]
+	}
+	if g := opt.Git; g != nil {
+		if st.Version == "" && g.Version() != "" {
+			st.Version, st.VersionFrom = g.Version(), "git"
+		}
+		if st.Commit == "" && g.Commit != "" {
+			st.Commit, st.commitFromVCS = g.Commit, true
+		}
+	}
+	if st.Version == "" {
+		st.Version = "dev"
 	}
 	st.ShortCommit = st.Commit
 	if len(st.ShortCommit) > 7 {
@@ -104,6 +118,9 @@ func (s Stamp) checkValue(r spec.TemplateRef) error {
 	switch r.Field {
 	case "Version":
 		v, origin, fix = s.Version, "the build arg "+ArgVersion, "--build-arg "+ArgVersion+"=1.2.3"
+		if s.VersionFrom == "git" {
+			origin, fix = "the git tag of the checkout", "--build-arg "+ArgVersion+"=1.2.3"
+		}
 	case "Commit":
 		v, origin, fix = s.Commit, "the build arg "+ArgCommit, "--build-arg "+ArgCommit+"=$(git rev-parse HEAD)"
 		if s.commitFromVCS {

@@ -46,7 +46,7 @@ func TestLdflagsInjection(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := New(mustSpec(t, gf), Module{Facts: facts}, Options{BuildArgs: tt.args, VCSRevision: tt.vcs})
+			p, err := New(mustSpec(t, gf), gomod.Module{Facts: facts}, Options{BuildArgs: tt.args, VCSRevision: tt.vcs})
 			if len(tt.want) == 0 {
 				if err != nil {
 					t.Fatal(err)
@@ -100,7 +100,7 @@ func TestLdflagsBounded(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := &spec.Spec{Version: 1, Builds: []spec.Build{{Ldflags: tt.template}}}
 			start := time.Now()
-			p, err := New(s, Module{Facts: facts}, Options{BuildArgs: tt.args})
+			p, err := New(s, gomod.Module{Facts: facts}, Options{BuildArgs: tt.args})
 			if d := time.Since(start); d > 2*time.Second {
 				t.Errorf("planning took %s", d)
 			}
@@ -168,7 +168,7 @@ func TestImagePaths(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := New(mustSpec(t, tt.gf), Module{Facts: facts}, Options{})
+			_, err := New(mustSpec(t, tt.gf), gomod.Module{Facts: facts}, Options{})
 			pe, ok := err.(*Error)
 			if !ok || pe.Field != tt.field || !strings.Contains(pe.Msg, tt.want) || !strings.HasPrefix(pe.Msg, tt.field+": ") {
 				t.Errorf("got %v (%T), want %s: ...%s", err, err, tt.field, tt.want)
@@ -177,7 +177,7 @@ func TestImagePaths(t *testing.T) {
 	}
 	// Neighbours that are fine: a file next to the binary, a folder merged into its directory.
 	ok := "version: 1\nbuilds:\n  - output: /app/x\nimage:\n  workdir: /app\n  volumes: [/data]\n  files:\n    - {src: a, dst: /app/x.yaml}\n    - {src: d, dst: /app}\n"
-	if _, err := New(mustSpec(t, ok), Module{Facts: facts}, Options{}); err != nil {
+	if _, err := New(mustSpec(t, ok), gomod.Module{Facts: facts}, Options{}); err != nil {
 		t.Errorf("fine neighbours: %v", err)
 	}
 }

@@ -36,6 +36,9 @@ type Downloads struct {
 	GitHosts   []string `json:"gitHosts,omitempty"`
 	SSHHosts   []string `json:"sshHosts,omitempty"`
 	KnownHosts []string `json:"knownHosts,omitempty"`
+	// AcceptNewHosts takes unknown SSH host keys on first use
+	// (modules.sshUnknownHosts: accept-new).
+	AcceptNewHosts bool `json:"acceptNewHosts,omitempty"`
 }
 
 // Warning is a setting that weakens security or is likely a mistake.
@@ -117,6 +120,7 @@ func downloads(s *spec.Spec, args map[string]string) Downloads {
 		d.SSHHosts = hostsOf(private)
 	}
 	d.KnownHosts = m.KnownHosts
+	d.AcceptNewHosts = m.SSHUnknownHosts == spec.UnknownHostsAcceptNew
 	return d
 }
 

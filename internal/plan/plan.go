@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gopherfile/gopherfile/internal/gitinfo"
 	"github.com/gopherfile/gopherfile/internal/gomod"
 	"github.com/gopherfile/gopherfile/internal/spec"
 )
@@ -53,6 +54,9 @@ type Options struct {
 	VCSSource, VCSRevision string
 	// Epoch is SOURCE_DATE_EPOCH, if given.
 	Epoch *time.Time
+	// Git is what the context's .git (or BuildKit's git context) says of
+	// the commit and its release tag, nil when nothing.
+	Git *gitinfo.Info
 	// CacheImports is true when the build imports a cache (--cache-from).
 	CacheImports bool
 	// Network is the build's network mode (--network): NetworkDefault,
@@ -67,20 +71,6 @@ const (
 	NetworkHost    = "host"
 	NetworkNone    = "none"
 )
-
-// Module is what the plan needs to know about the context's Go files.
-type Module struct {
-	// Facts from go.mod.
-	Facts *gomod.Facts
-	// Work is go.work at the context root, if any.
-	Work *gomod.Workspace
-	// Vendored is true when vendor/modules.txt exists next to go.mod.
-	Vendored bool
-	// DefaultMain is the main package built when the Gopherfile lists no
-	// builds: "." (also when empty) or "./cmd/<module name>" when the module
-	// root has no main package and that directory has one (gosrc.DefaultMain).
-	DefaultMain string
-}
 
 // Plan is one resolved build, independent of the target platform.
 type Plan struct {
@@ -98,6 +88,14 @@ type Plan struct {
 	BuilderReason string `json:"builderReason"`
 	// GoVersion is the Go version the builder was chosen for.
 	GoVersion string `json:"goVersion"`
+	// Runner is where the go steps run: RunnerToolchain (Toolchain from the
+	// module proxy on the minimal root) or RunnerImage (the Builder image);
+	// RunnerReason says why, for --call outline and the log.
+	Runner       string `json:"runner"`
+	RunnerReason string `json:"runnerReason"`
+	// Toolchain is the Go toolchain from the module proxy, nil when the go
+	// steps run in the Builder image.
+	Toolchain *Toolchain `json:"toolchain,omitempty"`
 	// RequiredGo is the go line of go.mod (or go.work): the oldest Go that can
 	// build the module.
 	RequiredGo string `json:"requiredGo,omitempty"`
@@ -116,6 +114,12 @@ type Plan struct {
 	TidyOffReason string `json:"tidyOffReason,omitempty"`
 	// Env is set for every go command, sorted KEY=VALUE.
 	Env []string `json:"env,omitempty"`
+	// SecretStepEnv is what of Env the steps that hold secrets (download,
+	// tidy) get: all of it, or for an untrusted Gopherfile (Untrusted) only
+	// GOFLAGS and GOEXPERIMENT from build args.
+	SecretStepEnv []string `json:"secretStepEnv,omitempty"`
+	// Untrusted is set by --build-arg GOPHERFILE_UNTRUSTED=1 (ArgUntrusted).
+	Untrusted bool `json:"untrusted,omitempty"`
 	// Binaries to build.
 	Binaries []Binary `json:"binaries"`
 	// Image is the runtime image.
@@ -125,12 +129,13 @@ type Plan struct {
 	// (docs/caches.md); "" for none. It never comes from the tree: CI sets
 	// one per trust level (the trusted branch, pull requests).
 	CacheNS string `json:"cacheNS,omitempty"`
-	// Toolchain identifies the Go toolchain the go steps run, for the ids
-	// of the compile caches: the builder image's reference and digest, set
-	// by the frontend once it has resolved the image, or the hash of a
-	// toolchain fetched from the module proxy. "" while unknown (a builder
-	// from a local named context): no step then shares a compile cache.
-	Toolchain string `json:"toolchain,omitempty"`
+	// ToolchainID identifies the Go toolchain the go steps run, for the
+	// ids of the compile caches, set by the frontend once it has resolved
+	// it: Toolchain.Identity of the build platform (go<version>@<h1 hash>)
+	// for the toolchain from the module proxy, or the builder image's
+	// digest. "" while unknown (a builder from a local named context): no
+	// step then shares a compile cache.
+	ToolchainID string `json:"toolchainID,omitempty"`
 	// PrivateInLayer are the private modules (GOPRIVATE or GONOPROXY
 	// matches among go.mod's requirements) that cache.modules: layer puts
 	// in the download step's layer, which --cache-to mode=max exports.
@@ -164,6 +169,8 @@ type Plan struct {
 	Generate []string `json:"generate,omitempty"`
 	// Sources are named contexts copied into the source tree.
 	Sources []Source `json:"sources,omitempty"`
+	// Vulncheck is govulncheck's setting.
+	Vulncheck Vulncheck `json:"vulncheck"`
 
 	// stamp renders the ldflags templates that use the target platform.
 	stamp Stamp
@@ -211,7 +218,8 @@ type Binary struct {
 
 // Image is the runtime image.
 type Image struct {
-	// Base is the base image reference, or "scratch".
+	// Base is the base image reference, "scratch", or "" for the built-in
+	// static base (Builtin).
 	Base       string            `json:"base"`
 	Entrypoint []string          `json:"entrypoint,omitempty"`
 	Cmd        []string          `json:"cmd,omitempty"`
@@ -226,10 +234,15 @@ type Image struct {
 	Healthcheck *Healthcheck `json:"healthcheck,omitempty"`
 	// Files are extra files from the context.
 	Files []spec.File `json:"files,omitempty"`
-	// ScratchExtras adds CA certificates, passwd/group, /tmp (and tzdata when
-	// Tzdata) from the builder, for a scratch base.
-	ScratchExtras bool `json:"scratchExtras,omitempty"`
-	Tzdata        bool `json:"tzdata,omitempty"`
+	// Builtin is the built-in static base: BuiltinFiles with the image
+	// config of a distroless static nonroot image.
+	Builtin bool `json:"builtin,omitempty"`
+	// BuiltinFiles adds what a distroless static image has (CA
+	// certificates, passwd/group with nonroot 65532, /tmp, /home/nonroot,
+	// and the time zones when Tzdata), written by the frontend (the root
+	// step): for the built-in base and for scratch.
+	BuiltinFiles bool `json:"builtinFiles,omitempty"`
+	Tzdata       bool `json:"tzdata,omitempty"`
 }
 
 // Healthcheck is a resolved health check.
@@ -248,7 +261,7 @@ type Error struct {
 func (e *Error) Error() string { return e.Msg }
 
 // New resolves the plan.
-func New(s *spec.Spec, m Module, opt Options) (*Plan, error) {
+func New(s *spec.Spec, m gomod.Module, opt Options) (*Plan, error) {
 	if m.Facts == nil {
 		return nil, &Error{Field: "module", Msg: "no go.mod facts"}
 	}
@@ -282,7 +295,7 @@ func New(s *spec.Spec, m Module, opt Options) (*Plan, error) {
 		p.Target = TargetImage
 	}
 
-	b := ChooseBuilder(s, args, m)
+	b := ChooseBuilder(written, args, m)
 	p.Builder, p.BuilderOrigin, p.BuilderReason, p.GoVersion = b.Image, b.Origin, b.Reason, b.GoVersion
 
 	p.RequiredGo = m.Facts.Go
@@ -327,6 +340,16 @@ func New(s *spec.Spec, m Module, opt Options) (*Plan, error) {
 			p.Env = setEnv(p.Env, name, v)
 		}
 	}
+	p.SecretStepEnv = p.Env
+	if p.Untrusted, err = untrustedArg(args); err != nil {
+		return nil, err
+	}
+	if p.Untrusted {
+		if err := p.checkUntrusted(args); err != nil {
+			return nil, err
+		}
+		p.untrustedEnv(args)
+	}
 
 	stamp := stampValues(args, opt)
 	bins, err := binaries(s, m.Facts.Path, m.DefaultMain, stamp, p.Platforms)
@@ -353,6 +376,10 @@ func New(s *spec.Spec, m Module, opt Options) (*Plan, error) {
 		p.Sources = append(p.Sources, Source{Context: src.Context, Dst: path.Clean(src.Dst), Field: fmt.Sprintf("sources[%d]", i)})
 	}
 	p.Test = testPlan(s)
+	if p.Vulncheck, err = vulncheckPlan(s, args); err != nil {
+		return nil, err
+	}
+	p.chooseRunner(s, b, m)
 
 	p.CacheNS = args[ArgCacheNS]
 	if p.ModulesInLayer {
@@ -370,7 +397,7 @@ func cleanDir(d string) string {
 
 // depFiles lists the files of the download step: go.mod and go.sum of the main
 // module, of every local replace and of every workspace module.
-func depFiles(moduleDir string, m Module) ([]string, error) {
+func depFiles(moduleDir string, m gomod.Module) ([]string, error) {
 	set := map[string]bool{}
 	addMod := func(dir string) {
 		set[path.Join(dir, "go.mod")] = true

@@ -3,7 +3,9 @@ package plan
 import (
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/gopherfile/gopherfile/internal/gitinfo"
 	"github.com/gopherfile/gopherfile/internal/gomod"
 	"github.com/gopherfile/gopherfile/internal/spec"
 )
@@ -18,22 +20,25 @@ func mustSpec(t *testing.T, s string) *spec.Spec {
 }
 
 func TestDefaults(t *testing.T) {
-	p, err := New(mustSpec(t, "version: 1\n"), Module{Facts: &gomod.Facts{Path: "github.com/acme/tool/v2", Go: "1.25.0"}}, Options{})
+	p, err := New(mustSpec(t, "version: 1\n"), gomod.Module{Facts: &gomod.Facts{Path: "github.com/acme/tool/v2", Go: "1.25.0"}}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Builder != "golang:"+NewestGo() || p.BuilderOrigin != "go.mod" {
+	if p.Builder != "golang:1.25.14" || p.BuilderOrigin != "go.mod" {
 		t.Errorf("builder %s from %s", p.Builder, p.BuilderOrigin)
+	}
+	if p.Runner != RunnerToolchain || p.Toolchain == nil || p.Toolchain.GoVersion != "1.25.14" || p.Toolchain.Hash("amd64") == "" {
+		t.Errorf("runner %s (%s), toolchain %+v", p.Runner, p.RunnerReason, p.Toolchain)
 	}
 	if len(p.Binaries) != 1 || p.Binaries[0].Name != "tool" || p.Binaries[0].Output != "/usr/local/bin/tool" || p.Binaries[0].Main != "." {
 		t.Errorf("binaries %+v", p.Binaries)
 	}
-	if p.Image.Base != spec.DefaultBase || strings.Join(p.Image.Entrypoint, " ") != "/usr/local/bin/tool" {
+	if p.Image.Base != "" || !p.Image.Builtin || !p.Image.BuiltinFiles || !p.Image.Tzdata || strings.Join(p.Image.Entrypoint, " ") != "/usr/local/bin/tool" {
 		t.Errorf("image %+v", p.Image)
 	}
 	// The cache namespace never comes from the tree: only from the build
 	// arg BUILDKIT_CACHE_MOUNT_NS (TestCacheNamespace).
-	if !p.Tidy || p.Target != TargetImage || p.CacheNS != "" || p.Toolchain != "" {
+	if !p.Tidy || p.Target != TargetImage || p.CacheNS != "" || p.ToolchainID != "" {
 		t.Errorf("plan %+v", p)
 	}
 	if strings.Join(p.DepFiles, ",") != "go.mod,go.sum" {
@@ -42,7 +47,7 @@ func TestDefaults(t *testing.T) {
 }
 
 func TestDefaultMain(t *testing.T) {
-	p, err := New(mustSpec(t, "version: 1\n"), Module{Facts: &gomod.Facts{Path: "github.com/acme/tool/v2", Go: "1.25"}, DefaultMain: "./cmd/tool"}, Options{})
+	p, err := New(mustSpec(t, "version: 1\n"), gomod.Module{Facts: &gomod.Facts{Path: "github.com/acme/tool/v2", Go: "1.25"}, DefaultMain: "./cmd/tool"}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +55,7 @@ func TestDefaultMain(t *testing.T) {
 		t.Errorf("binary %+v", b)
 	}
 	// Listed builds win.
-	p, err = New(mustSpec(t, "version: 1\nbuilds: [{main: .}]\n"), Module{Facts: &gomod.Facts{Path: "github.com/acme/tool", Go: "1.25"}, DefaultMain: "./cmd/tool"}, Options{})
+	p, err = New(mustSpec(t, "version: 1\nbuilds: [{main: .}]\n"), gomod.Module{Facts: &gomod.Facts{Path: "github.com/acme/tool", Go: "1.25"}, DefaultMain: "./cmd/tool"}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +80,7 @@ func TestOverrides(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := New(mustSpec(t, tt.spec), Module{Facts: facts}, Options{BuildArgs: tt.args})
+			p, err := New(mustSpec(t, tt.spec), gomod.Module{Facts: facts}, Options{BuildArgs: tt.args})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -100,7 +105,7 @@ builds:
 image:
   expose: ["8080"]
   entrypoint: [/app/w, serve]
-`), Module{Facts: &gomod.Facts{Path: "example.com/m", Go: "1.26"}}, Options{BuildArgs: map[string]string{"BASE_IMAGE": "scratch"}})
+`), gomod.Module{Facts: &gomod.Facts{Path: "example.com/m", Go: "1.26"}}, Options{BuildArgs: map[string]string{"BASE_IMAGE": "scratch"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,14 +125,14 @@ func TestErrors(t *testing.T) {
 	tests := []struct {
 		name string
 		spec string
-		mod  Module
+		mod  gomod.Module
 		opt  Options
 		want string
 	}{
-		{"unknown target", "version: 1\n", Module{Facts: &gomod.Facts{Path: "m", Go: "1.26"}}, Options{Target: "lint"}, `unknown target "lint"`},
-		{"same default name", "version: 1\nbuilds: [{main: ./a/x}, {main: ./b/x}]\n", Module{Facts: &gomod.Facts{Path: "m", Go: "1.26"}}, Options{}, `binary named "x"`},
-		{"replace outside", "version: 1\n", Module{Facts: &gomod.Facts{Path: "m", Go: "1.26", LocalReplaces: []string{"../lib"}}}, Options{}, "outside the build context"},
-		{"work use outside", "version: 1\n", Module{Facts: &gomod.Facts{Path: "m", Go: "1.26"}, Work: &gomod.Workspace{Use: []string{"../x"}}}, Options{}, "outside the build context"},
+		{"unknown target", "version: 1\n", gomod.Module{Facts: &gomod.Facts{Path: "m", Go: "1.26"}}, Options{Target: "lint"}, `unknown target "lint"`},
+		{"same default name", "version: 1\nbuilds: [{main: ./a/x}, {main: ./b/x}]\n", gomod.Module{Facts: &gomod.Facts{Path: "m", Go: "1.26"}}, Options{}, `binary named "x"`},
+		{"replace outside", "version: 1\n", gomod.Module{Facts: &gomod.Facts{Path: "m", Go: "1.26", LocalReplaces: []string{"../lib"}}}, Options{}, "outside the build context"},
+		{"work use outside", "version: 1\n", gomod.Module{Facts: &gomod.Facts{Path: "m", Go: "1.26"}, Work: &gomod.Workspace{Use: []string{"../x"}}}, Options{}, "outside the build context"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -140,7 +145,7 @@ func TestErrors(t *testing.T) {
 }
 
 func TestDepFilesWorkspaceAndReplace(t *testing.T) {
-	p, err := New(mustSpec(t, "version: 1\nmodule: svc\n"), Module{
+	p, err := New(mustSpec(t, "version: 1\nmodule: svc\n"), gomod.Module{
 		Facts: &gomod.Facts{Path: "m", Go: "1.26", LocalReplaces: []string{"../lib"}},
 		Work:  &gomod.Workspace{Go: "1.26", Use: []string{"svc", "lib"}},
 	}, Options{})
@@ -154,7 +159,7 @@ func TestDepFilesWorkspaceAndReplace(t *testing.T) {
 }
 
 func TestSettingOrigins(t *testing.T) {
-	p, err := New(mustSpec(t, "version: 1\nmodules:\n  proxy: https://corp.example\n"), Module{Facts: &gomod.Facts{Path: "m", Go: "1.26"}},
+	p, err := New(mustSpec(t, "version: 1\nmodules:\n  proxy: https://corp.example\n"), gomod.Module{Facts: &gomod.Facts{Path: "m", Go: "1.26"}},
 		Options{BuildArgs: map[string]string{"GOPRIVATE": "example.com/*"}})
 	if err != nil {
 		t.Fatal(err)
@@ -195,7 +200,7 @@ func TestCacheModes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := New(mustSpec(t, "version: 1\n"+tt.cache), Module{Facts: &gomod.Facts{Path: "example.com/m", Go: "1.26"}},
+			p, err := New(mustSpec(t, "version: 1\n"+tt.cache), gomod.Module{Facts: &gomod.Facts{Path: "example.com/m", Go: "1.26"}},
 				Options{BuildArgs: tt.args, CacheImports: tt.imports})
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
@@ -224,7 +229,7 @@ func TestNetwork(t *testing.T) {
 		{network: "bridge", err: "--network bridge: Gopherfile supports --network default, host and none"},
 	} {
 		t.Run(tt.network, func(t *testing.T) {
-			p, err := New(mustSpec(t, "version: 1\n"), Module{Facts: facts}, Options{
+			p, err := New(mustSpec(t, "version: 1\n"), gomod.Module{Facts: facts}, Options{
 				Network:   tt.network,
 				BuildArgs: map[string]string{"GOPROXY": "https://proxy.internal"},
 			})
@@ -257,5 +262,105 @@ func TestNetwork(t *testing.T) {
 				t.Errorf("GOPROXY set %d times", n)
 			}
 		})
+	}
+}
+
+func TestVulncheckPlan(t *testing.T) {
+	parse := func(gopherfile string) *spec.Spec {
+		s, _, err := spec.Parse([]byte(gopherfile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	m := gomod.Module{Facts: &gomod.Facts{Path: "example.com/app", Go: "1.26"}}
+	p, err := New(parse("version: 1\n"), m, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := p.Vulncheck
+	if v.Mode != spec.VulncheckOff || v.DB != DefaultVulnDB || v.Govulncheck != DefaultGovulncheck || v.DBTime.IsZero() || p.RunsVulncheck() {
+		t.Errorf("defaults %+v", v)
+	}
+	if got := v.DBDescription(v.DBTime.Add(31 * 24 * time.Hour)); !strings.Contains(got, "31 days old; the version this frontend names") {
+		t.Errorf("description %q", got)
+	}
+	p, err = New(parse("version: 1\nvulncheck: {mode: report}\n"), m, Options{Target: TargetVulncheck, BuildArgs: map[string]string{ArgVulncheckDB: "v0.0.0-20250101000000-abcdefabcdef"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.RunsVulncheck() || p.FailsOnVuln() || p.Vulncheck.DB != "v0.0.0-20250101000000-abcdefabcdef" || p.Vulncheck.DBOrigin != "--build-arg VULNCHECK_DB" {
+		t.Errorf("report target: %+v", p.Vulncheck)
+	}
+	p, err = New(parse("version: 1\n"), m, Options{BuildArgs: map[string]string{ArgVulncheck: "fail"}})
+	if err != nil || !p.RunsVulncheck() || !p.FailsOnVuln() {
+		t.Errorf("--build-arg VULNCHECK=fail: %+v, %v", p, err)
+	}
+	for _, bad := range []map[string]string{{ArgVulncheck: "yes"}, {ArgVulncheckDB: "latest"}} {
+		if _, err := New(parse("version: 1\n"), m, Options{BuildArgs: bad}); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
+	}
+}
+
+func TestVersionFromGit(t *testing.T) {
+	s, _, err := spec.Parse([]byte("version: 1\nbuilds:\n  - ldflags: -X main.version={{.Version}} -X main.commit={{.ShortCommit}}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := gomod.Module{Facts: &gomod.Facts{Path: "example.com/app", Go: "1.26"}}
+	commit := "0123456789abcdef0123456789abcdef01234567"
+	at := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name                      string
+		git                       *gitinfo.Info
+		args                      map[string]string
+		ldflags, label, modVesion string
+	}{
+		{"tag", &gitinfo.Info{Commit: commit, Tag: "v1.4.2", Time: at}, nil, "-X main.version=1.4.2 -X main.commit=0123456", "1.4.2", "v1.4.2"},
+		{"untagged", &gitinfo.Info{Commit: commit, Time: at}, nil, "-X main.version=0.0.0-20261120080000-0123456789ab", "0.0.0-20261120080000-0123456789ab", "v0.0.0-20261120080000-0123456789ab"},
+		{"build arg wins", &gitinfo.Info{Commit: commit, Tag: "v1.4.2"}, map[string]string{"VERSION": "2.0.0"}, "-X main.version=2.0.0", "2.0.0", "v2.0.0"},
+		{"no git", nil, nil, "-X main.version=dev", "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := New(s, m, Options{Git: tc.git, BuildArgs: tc.args})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(p.Binaries[0].Flags, " "); !strings.Contains(got, tc.ldflags) {
+				t.Errorf("flags %q, want %q", got, tc.ldflags)
+			}
+			if got := p.Image.Labels["org.opencontainers.image.version"]; got != tc.label {
+				t.Errorf("label %q, want %q", got, tc.label)
+			}
+			if got := p.ModuleVersion(); got != tc.modVesion {
+				t.Errorf("module version %q, want %q", got, tc.modVesion)
+			}
+			if tc.git != nil && p.Image.Labels["org.opencontainers.image.revision"] != commit {
+				t.Errorf("revision label %v", p.Image.Labels)
+			}
+		})
+	}
+}
+
+func TestModuleOrigin(t *testing.T) {
+	s, _, _ := spec.Parse([]byte("version: 1\nmodules:\n  private: [github.com/acme/*]\n  proxy: https://user:secret@goproxy.acme.dev,direct\n"))
+	p, err := New(s, gomod.Module{Facts: &gomod.Facts{Path: "example.com/app", Go: "1.26"}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{
+		"github.com/acme/lib": "version control (direct: GONOPROXY/GOPRIVATE)",
+		"golang.org/x/text":   "the first of: module proxy https://user:xxxxx@goproxy.acme.dev, version control (direct) (GOPROXY)",
+	} {
+		if got := p.ModuleOrigin(path, false); got != want {
+			t.Errorf("%s: %q, want %q", path, got, want)
+		}
+	}
+	if got := p.ModuleOrigin("example.com/lib", true); !strings.Contains(got, "local directory") {
+		t.Errorf("local replace: %q", got)
+	}
+	if strings.Contains(p.ModuleOrigin("golang.org/x/text", false), "secret") {
+		t.Error("the origin shows the proxy password")
 	}
 }

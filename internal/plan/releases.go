@@ -9,22 +9,32 @@ import (
 )
 
 // goReleases is the newest patch release of each Go minor line since 1.21 (the
-// first with toolchain lines), as this frontend version knows them. The
-// default builder is golang:<newest> of the last row, so the same frontend
-// version always picks the same builder. It is updated with each Go release:
-// `bash hack/go-releases.sh` prints the rows from the golang.org/toolchain
-// versions the Go module proxy lists. Last updated 2026-12-01.
-var goReleases = []struct {
+// first with toolchain lines and golang.org/toolchain modules), as this
+// frontend version knows them, with the h1 hashes of their toolchain modules
+// (golang.org/toolchain@v0.0.1-go<version>.linux-<arch>, verified against the
+// checksum database) for the build platforms the table carries. The default
+// Go is the newest patch of go.mod's go line, or the last row's, so the same
+// frontend version always picks the same Go; a toolchain fetched from the
+// module proxy is checked against these hashes, and one the table does not
+// know against the checksum database. It is updated with each Go release:
+// `bash hack/go-releases.sh` prints the rows. Last updated 2026-12-06.
+var goReleases = []goRelease{
+	{"1.21", 13, map[string]string{"amd64": "h1:THKeCuuOK6mnQhbTbvvH9CKU3D4lwUERQax+yRXCVJk="}},
+	{"1.22", 12, map[string]string{"amd64": "h1:Hdh4VJAlDWzMnhKpqDwqJJr+sE7NgsJ86dyR4wrv2oY=", "arm64": "h1:d5pIIWRmHJcXHnW+PRQ5RyowiqOcFC/80DB4FGToaPU="}},
+	{"1.23", 12, map[string]string{"amd64": "h1:CQZ55qhuGAYcgv4npnr3DsfZP3i8URMjkpv7TYHRIH4=", "arm64": "h1:FoNoCtUqJ+1gDkTifcxxvzIZ7BTuiegbA2e7KxArmks="}},
+	{"1.24", 13, map[string]string{"amd64": "h1:5sgfUhn9QCgVl4UYj32GrIYFHI3bi2UX55tNfupXwxc=", "arm64": "h1:l0oOtQpOBay3IDfyGSF3ZLivy3x5c1byllrr/QfyDeM="}},
+	{"1.25", 14, map[string]string{"amd64": "h1:XriDgll2yv4W2YeUo2X/WuUuy+iGJkXGH0CQloMBEXo=", "arm64": "h1:tccCYNAEolyjUyQVNxD/wJuly2Sx85m+OUkzGIhO1oY="}},
+	{"1.26", 11, map[string]string{"amd64": "h1:KyINmJ/FQdKRmDYGuTAAXkumyeR2DyUlSNHZj7XaLFg=", "arm64": "h1:GFS9FmglLJxMwOSuun3qb8tBjpr8ibzOkt8tBrRLrnk="}},
+	{"1.27", 4, map[string]string{"amd64": "h1:8Tl0rBb7KdISSdPkZBjlpZxsUBb+004GI/SM2XbmSqI=", "arm64": "h1:vCmfNA8b+T0RfElhx3mNdgu1UrIuyzZCgTrRiUWLnOI="}},
+}
+
+// goRelease is one row of the release table.
+type goRelease struct {
 	Minor  string
 	Newest int // patch number of the newest release, e.g. 4 for 1.27.4
-}{
-	{"1.21", 13},
-	{"1.22", 12},
-	{"1.23", 12},
-	{"1.24", 13},
-	{"1.25", 14},
-	{"1.26", 11},
-	{"1.27", 4},
+	// Hashes are the h1 hashes of the newest release's toolchain module by
+	// GOARCH ("amd64", "arm64").
+	Hashes map[string]string
 }
 
 // MinTidyGo is the oldest Go whose go command has `go mod tidy -diff`, which
@@ -90,8 +100,11 @@ type choice struct {
 
 // defaultGo chooses the builder's Go when neither go:, GO_VERSION nor a
 // builder image is given: the toolchain line of go.work or go.mod when there
-// is one, else the newest Go this frontend knows; never older than the go line.
-func defaultGo(m Module) choice {
+// is one; else the newest patch this frontend knows of the go line's minor
+// (go 1.25.0 → 1.25.14: the Go the module is written for, with its fixes);
+// else, without a go line, the newest Go this frontend knows. Never older
+// than the go line, nor than MinTidyGo when the tidy check runs (tidy).
+func defaultGo(m gomod.Module, tidy bool) choice {
 	var goLine, toolchain string
 	if m.Facts != nil {
 		goLine, toolchain = m.Facts.Go, m.Facts.Toolchain
@@ -115,15 +128,47 @@ func defaultGo(m Module) choice {
 		return choice{toolchain, fmt.Sprintf("%s's toolchain line go%s", tcFile, toolchain)}
 	}
 	newest := NewestGo()
-	if goLine != "" && gomod.Compare(goLine, newest) > 0 {
+	if goLine == "" || !version.IsValid("go"+goLine) {
+		return choice{newest, fmt.Sprintf("the newest Go release this frontend knows (%s has no toolchain line and no go line)", goFile)}
+	}
+	if gomod.Compare(goLine, newest) > 0 {
 		return choice{goLine, fmt.Sprintf("%s's go line %s, newer than Go %s, the newest release this frontend knows", goFile, goLine, newest)}
 	}
-	why := fmt.Sprintf("the newest Go release this frontend knows (%s has no toolchain line", goFile)
-	switch {
-	case goLine == "":
-		why += " and no go line)"
-	default:
-		why += fmt.Sprintf("; its go line %s is the oldest Go that may build it)", goLine)
+	floor, note := goLine, ""
+	if tidy && gomod.Compare(floor, MinTidyGo) < 0 {
+		floor = MinTidyGo
+		note = fmt.Sprintf(" (the tidy check needs Go %s or newer, for go mod tidy -diff)", MinTidyGo)
 	}
-	return choice{newest, why}
+	v := newestPatchFrom(floor)
+	lang := strings.TrimPrefix(version.Lang("go"+v), "go")
+	why := fmt.Sprintf("%s's go line %s and no toolchain line: the newest Go %s release this frontend knows, %s%s", goFile, goLine, lang, v, note)
+	if note == "" && version.Lang("go"+v) != version.Lang("go"+goLine) {
+		why = fmt.Sprintf("%s's go line %s and no toolchain line: Go %s, the newest release of the oldest line this frontend knows", goFile, goLine, v)
+	}
+	return choice{v, why}
+}
+
+// newestPatchFrom is the newest patch of the first minor line in the table
+// at or above v's (v is at most NewestGo).
+func newestPatchFrom(v string) string {
+	lang := version.Lang("go" + v)
+	for _, row := range goReleases {
+		if version.Compare("go"+row.Minor, lang) >= 0 {
+			return fmt.Sprintf("%s.%d", row.Minor, row.Newest)
+		}
+	}
+	return NewestGo()
+}
+
+// ToolchainHash is the h1 hash of the toolchain module of Go v for linux
+// on goarch that the table carries, "" when it has none (a patch that is
+// not its line's newest, another architecture, a line it does not know).
+func ToolchainHash(v, goarch string) string {
+	lang := strings.TrimPrefix(version.Lang("go"+v), "go")
+	for _, row := range goReleases {
+		if row.Minor == lang && fmt.Sprintf("%s.%d", row.Minor, row.Newest) == v {
+			return row.Hashes[goarch]
+		}
+	}
+	return ""
 }

@@ -77,23 +77,27 @@ func TestDefaultBuilder(t *testing.T) {
 		origin  string
 		why     string
 	}{
-		{"old go line gets the newest Go", gomod.Facts{Go: "1.17"}, nil, "golang:" + newest, "go.mod", "the newest Go release this frontend knows (go.mod has no toolchain line; its go line 1.17 is the oldest Go that may build it)"},
-		{"go line with a patch", gomod.Facts{Go: "1.22.3"}, nil, "golang:" + newest, "go.mod", "its go line 1.22.3"},
+		{"old go line gets the oldest line known", gomod.Facts{Go: "1.13"}, nil, "golang:1.21.13", "go.mod", "go.mod's go line 1.13 and no toolchain line: Go 1.21.13, the newest release of the oldest line this frontend knows"},
+		{"go 1.17 moves up for the tidy check", gomod.Facts{Go: "1.17"}, nil, "golang:1.23.12", "go.mod", "the tidy check needs Go 1.23 or newer"},
+		{"go line with a patch moves up for the tidy check", gomod.Facts{Go: "1.22.3"}, nil, "golang:1.23.12", "go.mod", "go line 1.22.3 and no toolchain line: the newest Go 1.23 release this frontend knows, 1.23.12"},
+		{"go line gets its minor's newest patch", gomod.Facts{Go: "1.25.0"}, nil, "golang:1.25.14", "go.mod", "go.mod's go line 1.25.0 and no toolchain line: the newest Go 1.25 release this frontend knows, 1.25.14"},
+		{"go line without a patch", gomod.Facts{Go: "1.25"}, nil, "golang:1.25.14", "go.mod", "the newest Go 1.25 release"},
+		{"newest line", gomod.Facts{Go: "1.27.0"}, nil, "golang:" + newest, "go.mod", "the newest Go 1.27 release"},
 		{"no go line", gomod.Facts{}, nil, "golang:" + newest, "go.mod", "no toolchain line and no go line"},
 		{"toolchain line wins", gomod.Facts{Go: "1.21", Toolchain: "1.25.3"}, nil, "golang:1.25.3", "go.mod", "go.mod's toolchain line go1.25.3"},
-		{"toolchain line older than the go line is ignored", gomod.Facts{Go: "1.24.0", Toolchain: "1.23.4"}, nil, "golang:" + newest, "go.mod", "newest Go release"},
+		{"toolchain line older than the go line is ignored", gomod.Facts{Go: "1.24.0", Toolchain: "1.23.4"}, nil, "golang:1.24.13", "go.mod", "go line 1.24.0"},
 		{"custom toolchain name", gomod.Facts{Go: "1.24", Toolchain: "1.24.2-custom"}, nil, "golang:1.24.2", "go.mod", "toolchain line go1.24.2"},
 		{"go line newer than the table", gomod.Facts{Go: "1.99"}, nil, "golang:1.99", "go.mod", "go.mod's go line 1.99, newer than Go " + newest},
 		{"go line newer than the table with a patch", gomod.Facts{Go: "1.99.1"}, nil, "golang:1.99.1", "go.mod", "go line 1.99.1"},
 		{"go.work toolchain wins over go.mod's", gomod.Facts{Go: "1.22", Toolchain: "1.22.5"}, &gomod.Workspace{Go: "1.23", Toolchain: "1.24.1"}, "golang:1.24.1", "go.work", "go.work's toolchain line go1.24.1"},
-		{"go.work go line without toolchain", gomod.Facts{Go: "1.22"}, &gomod.Workspace{Go: "1.23"}, "golang:" + newest, "go.work", "its go line 1.23"},
-		{"go.mod toolchain older than the go.work go line", gomod.Facts{Go: "1.22", Toolchain: "1.22.5"}, &gomod.Workspace{Go: "1.23"}, "golang:" + newest, "go.work", "newest Go release"},
+		{"go.work go line without toolchain (tidy off in a workspace)", gomod.Facts{Go: "1.22"}, &gomod.Workspace{Go: "1.21"}, "golang:1.21.13", "go.work", "go.work's go line 1.21"},
+		{"go.mod toolchain older than the go.work go line", gomod.Facts{Go: "1.22", Toolchain: "1.22.5"}, &gomod.Workspace{Go: "1.24"}, "golang:1.24.13", "go.work", "go.work's go line 1.24"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			facts := tt.facts
 			facts.Path = "example.com/m"
-			p, err := New(mustSpec(t, "version: 1\n"), Module{Facts: &facts, Work: tt.work}, Options{})
+			p, err := New(mustSpec(t, "version: 1\n"), gomod.Module{Facts: &facts, Work: tt.work}, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -120,7 +124,7 @@ func TestBuilderReasonOverrides(t *testing.T) {
 		{"version: 1\n", map[string]string{ArgBuilderImage: "c/d:2"}, "--build-arg BUILDER_IMAGE=c/d:2"},
 	}
 	for _, tt := range tests {
-		p, err := New(mustSpec(t, tt.spec), Module{Facts: facts}, Options{BuildArgs: tt.args})
+		p, err := New(mustSpec(t, tt.spec), gomod.Module{Facts: facts}, Options{BuildArgs: tt.args})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,12 +8,13 @@ import (
 
 // Targets a build can stop at.
 const (
-	TargetImage    = "image"
-	TargetBinaries = "binaries"
-	TargetDeps     = "deps"
-	TargetTidy     = "tidy"
-	TargetTest     = "test"
-	TargetVet      = "vet"
+	TargetImage     = "image"
+	TargetBinaries  = "binaries"
+	TargetDeps      = "deps"
+	TargetTidy      = "tidy"
+	TargetTest      = "test"
+	TargetVet       = "vet"
+	TargetVulncheck = "vulncheck"
 )
 
 // TargetInfo describes a target for --call targets and the README.
@@ -21,6 +22,9 @@ type TargetInfo struct {
 	Name        string
 	Description string
 	Default     bool
+	// Field is the spec field of a build's target (builds[N], or version
+	// for the default build); empty for the fixed targets.
+	Field string
 }
 
 // Targets lists the targets in the order they are documented.
@@ -31,6 +35,7 @@ var Targets = []TargetInfo{
 	{Name: TargetTidy, Description: "go.mod and go.sum after go mod tidy: docker buildx build --target tidy -o . fixes them"},
 	{Name: TargetTest, Description: "go test; -o type=local,dest=DIR exports test.json, junit.xml and test.txt"},
 	{Name: TargetVet, Description: "go vet over the test packages"},
+	{Name: TargetVulncheck, Description: "govulncheck over the binaries' packages; -o type=local,dest=DIR exports vulncheck.json, SARIF and OpenVEX"},
 }
 
 // binaryImage is the image of one build alone (--target <build name>): the
@@ -100,7 +105,7 @@ func (p *Plan) TargetList() []TargetInfo {
 		bins = p.allBinaries
 	}
 	for _, b := range bins {
-		out = append(out, TargetInfo{Name: b.Name, Description: fmt.Sprintf("the image of %s alone (%s), as its entrypoint", b.Name, b.Main)})
+		out = append(out, TargetInfo{Name: b.Name, Description: fmt.Sprintf("the image of %s alone (%s), as its entrypoint", b.Name, b.Main), Field: b.Field})
 	}
 	return out
 }

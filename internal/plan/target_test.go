@@ -23,11 +23,11 @@ func TestBuildTargets(t *testing.T) {
 		{target: "api", bins: "api", entrypoint: "/usr/local/bin/api", cmd: "--listen=:8080", wantTitle: "api"},
 		// worker's image runs worker, without api's arguments.
 		{target: "worker", bins: "worker", entrypoint: "/app/worker", cmd: "", wantTitle: "worker"},
-		{target: "nope", wantErr: []string{`unknown target "nope"`, "image, binaries, deps, tidy, test, vet", "one image per build: api, worker", "--call targets"}},
+		{target: "nope", wantErr: []string{`unknown target "nope"`, "image, binaries, deps, tidy, test, vet, vulncheck", "one image per build: api, worker", "--call targets"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.target, func(t *testing.T) {
-			p, err := New(mustSpec(t, twoBins), Module{Facts: facts}, Options{Target: tt.target})
+			p, err := New(mustSpec(t, twoBins), gomod.Module{Facts: facts}, Options{Target: tt.target})
 			if len(tt.wantErr) > 0 {
 				if err == nil {
 					t.Fatal("no error")
@@ -62,7 +62,7 @@ func TestBuildTargets(t *testing.T) {
 			for _, ti := range p.TargetList() {
 				list = append(list, ti.Name)
 			}
-			if got := strings.Join(list, ","); got != "image,binaries,deps,tidy,test,vet,api,worker" {
+			if got := strings.Join(list, ","); got != "image,binaries,deps,tidy,test,vet,vulncheck,api,worker" {
 				t.Errorf("targets %s", got)
 			}
 		})
@@ -77,7 +77,7 @@ func TestBuildNamedLikeFixedTarget(t *testing.T) {
 		{"version: 1\nbuilds:\n  - main: ./cmd/api\n  - main: ./tools/deps\n", "builds[1].main"},
 	}
 	for _, tt := range tests {
-		_, err := New(mustSpec(t, tt.gopherfile), Module{Facts: facts}, Options{})
+		_, err := New(mustSpec(t, tt.gopherfile), gomod.Module{Facts: facts}, Options{})
 		pe, ok := err.(*Error)
 		if !ok || pe.Field != tt.field || !strings.Contains(pe.Msg, "fixed target") || !strings.Contains(pe.Msg, "rename the build with name:") {
 			t.Errorf("%q: error %v (field %v)", tt.gopherfile, err, pe)
@@ -88,7 +88,7 @@ func TestBuildNamedLikeFixedTarget(t *testing.T) {
 func TestPlatformLdflags(t *testing.T) {
 	facts := &gomod.Facts{Path: "example.com/m", Go: "1.26"}
 	g := "version: 1\nbuilds:\n  - ldflags: -X main.platform={{.Os}}/{{.Arch}}{{if .Variant}}/{{.Variant}}{{end}} -X main.commit={{.ShortCommit}}\n"
-	p, err := New(mustSpec(t, g), Module{Facts: facts}, Options{VCSRevision: "0123456789abcdef"})
+	p, err := New(mustSpec(t, g), gomod.Module{Facts: facts}, Options{VCSRevision: "0123456789abcdef"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +111,7 @@ func TestPlatformLdflags(t *testing.T) {
 		}
 	}
 	// Without a platform value, the flags are rendered once.
-	p, err = New(mustSpec(t, "version: 1\nbuilds:\n  - ldflags: -X main.c={{.ShortCommit}}\n"), Module{Facts: facts}, Options{BuildArgs: map[string]string{"COMMIT": "abc"}})
+	p, err = New(mustSpec(t, "version: 1\nbuilds:\n  - ldflags: -X main.c={{.ShortCommit}}\n"), gomod.Module{Facts: facts}, Options{BuildArgs: map[string]string{"COMMIT": "abc"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +119,7 @@ func TestPlatformLdflags(t *testing.T) {
 		t.Errorf("binary %+v", b)
 	}
 	// A short commit with a space is refused like the commit.
-	_, err = New(mustSpec(t, "version: 1\nbuilds:\n  - ldflags: -X main.c={{.ShortCommit}}\n"), Module{Facts: facts}, Options{BuildArgs: map[string]string{"COMMIT": "a b"}})
+	_, err = New(mustSpec(t, "version: 1\nbuilds:\n  - ldflags: -X main.c={{.ShortCommit}}\n"), gomod.Module{Facts: facts}, Options{BuildArgs: map[string]string{"COMMIT": "a b"}})
 	if err == nil || !strings.Contains(err.Error(), "build arg COMMIT") {
 		t.Errorf("error %v", err)
 	}
@@ -127,7 +127,7 @@ func TestPlatformLdflags(t *testing.T) {
 
 func TestGenerateAndSources(t *testing.T) {
 	facts := &gomod.Facts{Path: "example.com/m", Go: "1.26"}
-	p, err := New(mustSpec(t, "version: 1\ngenerate: [./...]\nsources:\n  - {context: web, dst: ./web/dist/}\n"), Module{Facts: facts}, Options{})
+	p, err := New(mustSpec(t, "version: 1\ngenerate: [./...]\nsources:\n  - {context: web, dst: ./web/dist/}\n"), gomod.Module{Facts: facts}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,7 +23,7 @@ func TestTidyDefault(t *testing.T) {
 		{"no go line", "version: 1\n", "", false, true, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := New(mustSpec(t, tc.gopherfile), Module{Facts: &gomod.Facts{Path: "example.com/app", Go: tc.goLine}, Vendored: tc.vendored}, Options{})
+			p, err := New(mustSpec(t, tc.gopherfile), gomod.Module{Facts: &gomod.Facts{Path: "example.com/app", Go: tc.goLine}, Vendored: tc.vendored}, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}

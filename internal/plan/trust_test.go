@@ -24,7 +24,9 @@ func TestTreePrograms(t *testing.T) {
 		{name: "env CC", gopherfile: "version: 1\nenv:\n  CC: /src/evil\n", want: []string{"env.CC"}},
 		{name: "env PKG_CONFIG and CGO flags", gopherfile: "version: 1\nenv:\n  PKG_CONFIG: x\n  CGO_CFLAGS: -B/src\n  CGO_LDFLAGS_ALLOW: .*\n",
 			want: []string{"env.CGO_CFLAGS", "env.CGO_LDFLAGS_ALLOW", "env.PKG_CONFIG"}},
-		{name: "env PATH and LD_PRELOAD", gopherfile: "version: 1\nenv:\n  LD_PRELOAD: /src/x.so\n  PATH: /src/bin\n", want: []string{"env.LD_PRELOAD", "env.PATH"}},
+		// The top-level env: refuses these (they would reach the steps with
+		// secrets); a build's own env: reaches its compile step.
+		{name: "a build's PATH and LD_PRELOAD", gopherfile: "version: 1\nbuilds:\n  - env: {LD_PRELOAD: /src/x.so, PATH: /src/bin}\n", want: []string{"builds[0].env.LD_PRELOAD", "builds[0].env.PATH"}},
 		{name: "a build's env", gopherfile: "version: 1\nbuilds:\n  - env: {CXX: clang++}\n", want: []string{"builds[0].env.CXX"}},
 		{name: "GOFLAGS -toolexec", gopherfile: "version: 1\nenv:\n  GOFLAGS: -toolexec=/src/wrap\n", want: []string{"env.GOFLAGS -toolexec"}},
 		{name: "GOFLAGS build arg", args: map[string]string{"GOFLAGS": "-toolexec=x"}, gopherfile: "version: 1\n", want: []string{"env.GOFLAGS -toolexec"}},
@@ -41,7 +43,7 @@ func TestTreePrograms(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := New(mustSpec(t, tt.gopherfile), Module{Facts: &gomod.Facts{Path: "example.com/app", Go: "1.24"}}, Options{BuildArgs: tt.args})
+			p, err := New(mustSpec(t, tt.gopherfile), gomod.Module{Facts: &gomod.Facts{Path: "example.com/app", Go: "1.24"}}, Options{BuildArgs: tt.args})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -67,7 +69,7 @@ func TestVetPrograms(t *testing.T) {
 		{"version: 1\nenv:\n  GOFLAGS: -vettool=/src/vet\n", 1},
 		{"version: 1\nenv:\n  CC: gcc\n", 1},
 	} {
-		p, err := New(mustSpec(t, tt.gopherfile), Module{Facts: &gomod.Facts{Path: "example.com/app", Go: "1.24"}}, Options{})
+		p, err := New(mustSpec(t, tt.gopherfile), gomod.Module{Facts: &gomod.Facts{Path: "example.com/app", Go: "1.24"}}, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -88,7 +90,7 @@ func TestCacheNamespace(t *testing.T) {
 		{map[string]string{ArgCacheNS: "pr"}, "pr"},
 		{map[string]string{ArgCacheNS: "ci/trusted"}, "ci/trusted"},
 	} {
-		p, err := New(mustSpec(t, "version: 1\n"), Module{Facts: &gomod.Facts{Path: "example.com/app", Go: "1.24"}}, Options{BuildArgs: tt.args})
+		p, err := New(mustSpec(t, "version: 1\n"), gomod.Module{Facts: &gomod.Facts{Path: "example.com/app", Go: "1.24"}}, Options{BuildArgs: tt.args})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -114,7 +116,7 @@ func TestPrivateInLayer(t *testing.T) {
 		{"version: 1\ncache: {modules: layer}\nmodules:\n  noproxy: [\"*.corp.example\"]\n", nil, "git.corp.example/x/y"},
 		{"version: 1\ncache: {modules: layer}\n", map[string]string{"GOPRIVATE": "github.com/acme/*,git.corp.example"}, "github.com/acme/secret,git.corp.example/x/y"},
 	} {
-		p, err := New(mustSpec(t, tt.gopherfile), Module{Facts: facts}, Options{BuildArgs: tt.args})
+		p, err := New(mustSpec(t, tt.gopherfile), gomod.Module{Facts: facts}, Options{BuildArgs: tt.args})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,6 +8,8 @@ import (
 
 	"github.com/moby/patternmatcher"
 	"github.com/moby/patternmatcher/ignorefile"
+
+	"github.com/gopherfile/gopherfile/internal/safefile"
 )
 
 // GopherfileIgnore is the ignore file BuildKit reads for a build file named
@@ -19,7 +21,7 @@ const GopherfileIgnore = "Gopherfile.dockerignore"
 // leaves go.mod or the sources out of the build context. Then init writes
 // Gopherfile.dockerignore, which BuildKit reads instead for this build file.
 func (p *Project) checkDockerignore(fsys fs.FS) {
-	data, err := fs.ReadFile(fsys, ".dockerignore")
+	data, err := safefile.ReadFile(fsys, ".dockerignore", safefile.MaxConfig)
 	if err != nil {
 		return
 	}

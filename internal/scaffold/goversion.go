@@ -9,6 +9,7 @@ import (
 
 	"github.com/gopherfile/gopherfile/internal/gomod"
 	"github.com/gopherfile/gopherfile/internal/plan"
+	"github.com/gopherfile/gopherfile/internal/safefile"
 )
 
 var (
@@ -35,8 +36,8 @@ func goVersionHint(fsys fs.FS, p *Project, rc *releaseConfig) *GoVersion {
 		}
 	}
 	read := func(name string) string {
-		data, err := fs.ReadFile(fsys, name)
-		if err != nil || len(data) > 1<<20 {
+		data, err := safefile.ReadFile(fsys, name, safefile.MaxConfig)
+		if err != nil {
 			return ""
 		}
 		return string(data)

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/gopherfile/gopherfile/internal/gomod"
+	"github.com/gopherfile/gopherfile/internal/safefile"
 )
 
 // skipDirs are directory names whose main packages are examples, tests,
@@ -83,8 +84,8 @@ func scanMentions(fsys fs.FS, mods []*module) map[string]string {
 		if e.IsDir() || !mentionFiles.MatchString(e.Name()) {
 			continue
 		}
-		data, err := fs.ReadFile(fsys, e.Name())
-		if err != nil || len(data) > 1<<20 {
+		data, err := safefile.ReadFile(fsys, e.Name(), safefile.MaxConfig)
+		if err != nil {
 			continue
 		}
 		for _, line := range goCmdRE.FindAllString(string(data), -1) {

@@ -1,6 +1,7 @@
 package scaffold
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -8,6 +9,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/gopherfile/gopherfile/internal/safefile"
 )
 
 // releaseBuild is one binary a release config builds, as the config says it.
@@ -120,8 +123,11 @@ type promuFile struct {
 func readRelease(fsys fs.FS, projectName string) (*releaseConfig, []string) {
 	var skipped []string
 	for _, name := range releaseFiles {
-		data, err := fs.ReadFile(fsys, name)
+		data, err := safefile.ReadFile(fsys, name, safefile.MaxConfig)
 		if err != nil {
+			if !errors.Is(err, fs.ErrNotExist) {
+				skipped = append(skipped, fmt.Sprintf("%s not read: %v", name, err))
+			}
 			continue
 		}
 		var rc *releaseConfig

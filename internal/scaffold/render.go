@@ -66,18 +66,22 @@ func (p *Project) Names() []string {
 	return out
 }
 
-var plainYAML = regexp.MustCompile(`^[A-Za-z0-9_./][A-Za-z0-9_./-]*$`)
+// quote writes s as a YAML double-quoted scalar. Every value init writes
+// comes from the tree (a release config, go.mod, directory names), so every
+// value is quoted: a value cannot end the line or start a field of its own.
+// Go's escapes are YAML's, except that YAML reads \xNN as a code point and
+// not a byte: Verify catches a value that does not read back the same.
+func quote(s string) string { return strconv.Quote(s) }
 
-// yamlString writes s as a YAML scalar that decodes to the string s.
-func yamlString(s string) string {
-	switch strings.ToLower(s) {
-	case "null", "~", "true", "false", "yes", "no", "on", "off", "y", "n":
-		return strconv.Quote(s)
-	}
-	if plainYAML.MatchString(s) {
-		return s
-	}
-	return strconv.Quote(s)
+// oneLine is text from the tree made safe for a comment line: control
+// characters (a newline would end the comment and start YAML) become spaces.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == 0x85 || r == 0x2028 || r == 0x2029 {
+			return ' '
+		}
+		return r
+	}, s)
 }
 
 // privatePattern is an example modules.private pattern for the module: its
@@ -95,14 +99,14 @@ func (p *Project) Render() string {
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
 	comment := func(indent, text string) {
-		for _, line := range wrap(text, 76-len(indent)) {
+		for _, line := range wrap(oneLine(text), 76-len(indent)) {
 			w("%s# %s", indent, line)
 		}
 	}
 	w("%s", SyntaxLine)
 	w("# yaml-language-server: $schema=%s", SchemaURL)
 	w("#")
-	w("# Gopherfile for %s, written by `gopherfile init`.", p.ModulePath)
+	w("# Gopherfile for %s, written by `gopherfile init`.", oneLine(p.ModulePath))
 	w("# Build:  docker buildx build -f Gopherfile -t IMAGE --load .")
 	w("# Check:  gopherfile lint")
 	w("# Every field: https://github.com/gopherfile/gopherfile#spec-reference")
@@ -116,7 +120,7 @@ func (p *Project) Render() string {
 	w("")
 	if p.ModuleDir != "." {
 		w("# The directory of the go.mod to build, in this go.work workspace.")
-		w("module: %s", yamlString(p.ModuleDir))
+		w("module: %s", quote(p.ModuleDir))
 		w("")
 	}
 	p.renderGo(w, comment)
@@ -141,21 +145,22 @@ func (p *Project) Render() string {
 	w("")
 	w("# The runtime image; the first binary is the entrypoint.")
 	w("# image:")
-	w("#   base: %s   # or scratch", spec.DefaultBase)
+	w("#   base: %s   # unset: the built-in static base (CA certificates, time zones, nonroot); or scratch", spec.DefaultBase)
 	w("#   cmd: [--listen=:8080]")
 	w("#   expose: [\"8080\"]")
 	w("#   env: {TZ: UTC}")
-	w("#   labels: {org.opencontainers.image.source: https://%s}", p.ModulePath)
+	w("#   labels: {org.opencontainers.image.source: https://%s}", oneLine(p.ModulePath))
 	w("")
 	w("# How go mod download fetches modules; credentials come from --secret and --ssh.")
 	w("# modules:")
-	w("#   private: [%s]   # GOPRIVATE: fetched directly, not checked against sum.golang.org", privatePattern(p.ModulePath))
+	w("#   private: [%s]   # GOPRIVATE: fetched directly, not checked against sum.golang.org", oneLine(privatePattern(p.ModulePath)))
 	w("#   proxy: https://proxy.golang.org,direct")
 	return b.String()
 }
 
 func (p *Project) renderGo(w func(string, ...any), comment func(string, string)) {
-	w("# The Go version of the builder image (golang:<go>).")
+	w("# The Go version of the go steps: Go from the module proxy (golang.org/toolchain),")
+	w("# or the golang:<go> image when the build needs a C compiler or git.")
 	switch g := p.Go; {
 	case g != nil && g.Use:
 		comment("", fmt.Sprintf("%s says the project builds with Go %s.", g.File, g.Version))
@@ -164,9 +169,9 @@ func (p *Project) renderGo(w func(string, ...any), comment func(string, string))
 		comment("", fmt.Sprintf("%s says Go %s, not used: %s.", g.File, g.Version, g.Why))
 		fallthrough
 	default:
-		m := plan.Module{Facts: p.Facts, Work: p.Work}
+		m := gomod.Module{Facts: p.Facts, Work: p.Work}
 		if pl, err := plan.New(&spec.Spec{Version: 1}, m, plan.Options{}); err == nil {
-			comment("", fmt.Sprintf("Default: golang:%s, %s.", pl.GoVersion, pl.BuilderReason))
+			comment("", fmt.Sprintf("Default: Go %s, %s.", pl.GoVersion, pl.BuilderReason))
 		}
 		w("# go: \"%s\"", plan.NewestGo())
 	}
@@ -193,22 +198,22 @@ func (p *Project) renderBuilds(w func(string, ...any), comment func(string, stri
 			for _, n := range bd.Notes {
 				comment("  ", n)
 			}
-			w("  - name: %s", yamlString(names[i]))
-			w("    main: %s", yamlString(bd.Main))
+			w("  - name: %s", quote(names[i]))
+			w("    main: %s", quote(bd.Main))
 			if len(bd.Tags) > 0 {
 				tags := make([]string, len(bd.Tags))
 				for j, t := range bd.Tags {
-					tags[j] = yamlString(t)
+					tags[j] = quote(t)
 				}
 				w("    tags: [%s]", strings.Join(tags, ", "))
 			}
 			if bd.Ldflags != "" {
-				w("    ldflags: %s", strconv.Quote(bd.Ldflags))
+				w("    ldflags: %s", quote(bd.Ldflags))
 			}
 			if len(bd.Flags) > 0 {
 				fl := make([]string, len(bd.Flags))
 				for j, f := range bd.Flags {
-					fl[j] = strconv.Quote(f)
+					fl[j] = quote(f)
 				}
 				w("    flags: [%s]", strings.Join(fl, ", "))
 			}
@@ -220,7 +225,7 @@ func (p *Project) renderBuilds(w func(string, ...any), comment func(string, stri
 				sort.Strings(keys)
 				w("    env:")
 				for _, k := range keys {
-					w("      %s: %s", k, strconv.Quote(bd.Env[k]))
+					w("      %s: %s", quote(k), quote(bd.Env[k]))
 				}
 			}
 			if i == 0 && bd.Ldflags == "" {
@@ -232,9 +237,9 @@ func (p *Project) renderBuilds(w func(string, ...any), comment func(string, stri
 		w("  # Other main packages in this tree, not built: uncomment one to build it too.")
 		for _, o := range p.Others {
 			if strings.HasPrefix(o.Main, "./") || o.Main == "." {
-				w("  # - main: %s   # %s", yamlString(o.Main), o.Why)
+				w("  # - main: %s   # %s", quote(o.Main), oneLine(o.Why))
 			} else {
-				w("  # %s   # %s", o.Main, o.Why)
+				w("  # %s   # %s", oneLine(o.Main), oneLine(o.Why))
 			}
 		}
 	}

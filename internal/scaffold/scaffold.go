@@ -13,11 +13,13 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"unicode"
 
 	"github.com/gopherfile/gopherfile/internal/goenv"
 	"github.com/gopherfile/gopherfile/internal/gomod"
 	"github.com/gopherfile/gopherfile/internal/gosrc"
 	"github.com/gopherfile/gopherfile/internal/plan"
+	"github.com/gopherfile/gopherfile/internal/safefile"
 	"github.com/gopherfile/gopherfile/internal/spec"
 )
 
@@ -108,7 +110,10 @@ func Analyze(root string, opt Options) (*Project, error) {
 	p := &Project{ModuleDir: "."}
 
 	var mods []*module
-	if data, err := fs.ReadFile(fsys, "go.work"); err == nil {
+	if data, err := safefile.ReadFile(fsys, "go.work", safefile.MaxGoMod); err == nil || !errors.Is(err, fs.ErrNotExist) {
+		if err != nil {
+			return nil, fmt.Errorf("reading go.work: %w", err)
+		}
 		w, err := gomod.ParseWork("go.work", data)
 		if err != nil {
 			return nil, err
@@ -184,9 +189,8 @@ func Analyze(root string, opt Options) (*Project, error) {
 	p.ModuleDir = chosen.dir
 	p.ModulePath = chosen.facts.Path
 	p.Facts = chosen.facts
-	if _, err := fs.Stat(fsys, path.Join(chosen.dir, "vendor/modules.txt")); err == nil && p.Work == nil {
-		p.Vendored = true
-	}
+	_, err := fs.Stat(fsys, path.Join(chosen.dir, "vendor/modules.txt"))
+	p.Vendored = gomod.IsVendored(chosen.facts, p.Work, err == nil)
 	// Other main packages, commented out.
 	built := map[string]bool{}
 	for _, b := range p.Builds {
@@ -213,7 +217,7 @@ func Analyze(root string, opt Options) (*Project, error) {
 
 func readModule(fsys fs.FS, dir string) (*module, error) {
 	name := path.Join(dir, "go.mod")
-	data, err := fs.ReadFile(fsys, name)
+	data, err := safefile.ReadFile(fsys, name, safefile.MaxGoMod)
 	if err != nil {
 		return nil, err
 	}
@@ -270,7 +274,15 @@ func (p *Project) fromRelease(tree gosrc.Tree, rc *releaseConfig, mods []*module
 			continue
 		}
 		tags, flags, notes := translateFlags(rb.Flags)
-		tags = append(append([]string{}, rb.Tags...), tags...)
+		var ok []string
+		for _, t := range append(append([]string{}, rb.Tags...), tags...) {
+			if spec.IsBuildTag(t) {
+				ok = append(ok, t)
+			} else {
+				notes = append(notes, fmt.Sprintf("tag %q left out: it is not one build tag", t))
+			}
+		}
+		tags = ok
 		if why := tree.WhyNotMain(rb.Dir, gosrc.Config{Tags: tags, CGO: rb.CGO != "0"}); why != "" {
 			p.Notes = append(p.Notes, fmt.Sprintf("%s builds %s, but %s, so init left it out", rb.Where, rb.Dir, why))
 			continue
@@ -294,6 +306,10 @@ func (p *Project) fromRelease(tree gosrc.Tree, rc *releaseConfig, mods []*module
 			k, v, _ := strings.Cut(e, "=")
 			why, _, reserved := spec.ReservedEnvReason(k, true)
 			switch {
+			case !spec.IsEnvName(k):
+				b.Notes = append(b.Notes, fmt.Sprintf("env %q left out: it is not an environment variable name (letters, digits and _)", k))
+			case strings.ContainsFunc(v, unicode.IsControl):
+				b.Notes = append(b.Notes, fmt.Sprintf("env %s left out: its value holds a control character", k))
 			case reserved:
 				b.Notes = append(b.Notes, fmt.Sprintf("env %s=%s left out: %s", k, goenv.Redact(k, v), why))
 			case k == "GO111MODULE" || strings.Contains(e, "{{"):

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gopherfile/gopherfile/internal/gomod"
 	"github.com/gopherfile/gopherfile/internal/plan"
 	"github.com/gopherfile/gopherfile/internal/spec"
 )
@@ -40,7 +41,7 @@ func analyze(t *testing.T, files map[string]string) *Project {
 	if err != nil {
 		t.Fatalf("the Gopherfile does not parse: %v\n%s", err, p.Render())
 	}
-	if _, err := plan.New(s, plan.Module{Facts: p.Facts, Work: p.Work}, plan.Options{}); err != nil {
+	if _, err := plan.New(s, gomod.Module{Facts: p.Facts, Work: p.Work}, plan.Options{}); err != nil {
 		t.Fatalf("the Gopherfile does not plan: %v\n%s", err, p.Render())
 	}
 	return p

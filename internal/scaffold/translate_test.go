@@ -84,16 +84,16 @@ func TestNames(t *testing.T) {
 	}
 }
 
-func TestYAMLString(t *testing.T) {
-	for _, s := range []string{"a", "./cmd/a", ".", "null", "True", "~", "my tool", "a: b", "#x", "-x", "ünï", `q"uote`} {
-		text := "version: 1\nbuilds:\n  - main: " + yamlString(s) + "\n"
+func TestQuote(t *testing.T) {
+	for _, s := range []string{"a", "./cmd/a", ".", "null", "True", "~", "my tool", "a: b", "#x", "-x", "ünï", `q"uote`, "a\nbuilder: evil", "\\x41", "tab\there"} {
+		text := "version: 1\nbuilds:\n  - main: " + quote(s) + "\n"
 		sp, _, err := spec.Parse([]byte(text))
 		if err != nil && !strings.Contains(err.Error(), "builds[0].main") {
 			t.Errorf("%q: %v", s, err)
 			continue
 		}
 		if err == nil && sp.Builds[0].Main != s {
-			t.Errorf("%q written as %s reads back as %q", s, yamlString(s), sp.Builds[0].Main)
+			t.Errorf("%q written as %s reads back as %q", s, quote(s), sp.Builds[0].Main)
 		}
 	}
 }
@@ -138,5 +138,22 @@ func TestGoVersionHint(t *testing.T) {
 				t.Errorf("go version %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// Verify refuses a Gopherfile that does not read back as what init meant:
+// Go's \x escape is a byte, YAML's a code point, so a main with an invalid
+// UTF-8 byte would change; and a text with an extra field is refused.
+func TestVerify(t *testing.T) {
+	p := &Project{ModuleDir: ".", ModulePath: "example.com/m", Builds: []Build{{Name: "m", Main: ".", Ldflags: "-X main.v=\xff"}}}
+	if _, _, err := p.Verify(p.Render()); err == nil || !strings.Contains(err.Error(), "nothing was written") {
+		t.Errorf("an invalid byte: %v", err)
+	}
+	p = &Project{ModuleDir: ".", ModulePath: "example.com/m", Builds: []Build{{Name: "m", Main: "."}}}
+	if _, _, err := p.Verify(p.Render()); err != nil {
+		t.Fatalf("a plain project: %v", err)
+	}
+	if _, _, err := p.Verify(p.Render() + "builder: evil.example/pwn:latest\n"); err == nil {
+		t.Error("an extra builder: was accepted")
 	}
 }

@@ -10,6 +10,7 @@ const (
 	DefaultNetrc       SecretMode = SecretOptional
 	DefaultCACert      SecretMode = SecretOptional
 	DefaultSSH         SecretMode = SecretOff
+	DefaultUnknownHost            = UnknownHostsRefuse
 	DefaultMain                   = "."
 	DefaultTestPattern            = "./..."
 )
@@ -37,6 +38,9 @@ func (s *Spec) Defaults() *Spec {
 		if *f.v == "" {
 			*f.v = f.def
 		}
+	}
+	if m.SSHUnknownHosts == "" {
+		m.SSHUnknownHosts = DefaultUnknownHost
 	}
 	if m.Retries == nil {
 		m.Retries = ptr(DefaultRetries)
@@ -67,4 +71,4 @@ func ptr[T any](v T) *T { return &v }
 
 // FixedTargets are the targets every Gopherfile has (the plan's targets); a
 // build may not take one of these names, since every build is a target too.
-var FixedTargets = []string{"image", "binaries", "deps", "tidy", "test", "vet"}
+var FixedTargets = []string{"image", "binaries", "deps", "tidy", "test", "vet", "vulncheck"}

@@ -34,6 +34,30 @@ const (
 // Values lists the values of TidyMode.
 func (TidyMode) Values() []TidyMode { return []TidyMode{TidyCheck, TidyOff} }
 
+// VulncheckMode is whether the image build runs govulncheck.
+type VulncheckMode string
+
+// Values of vulncheck.mode.
+const (
+	// VulncheckOff does not run govulncheck in the image build (the default).
+	VulncheckOff VulncheckMode = "off"
+	// VulncheckReport runs it and reports reachable vulnerabilities as warnings.
+	VulncheckReport VulncheckMode = "report"
+	// VulncheckFail fails the build on a reachable vulnerability.
+	VulncheckFail VulncheckMode = "fail"
+)
+
+// Values lists the values of VulncheckMode.
+func (VulncheckMode) Values() []VulncheckMode {
+	return []VulncheckMode{VulncheckOff, VulncheckReport, VulncheckFail}
+}
+
+// VulnID is a vulnerability ID: a Go vulnerability ID, a CVE or a GHSA ID.
+type VulnID string
+
+// VulnIDPattern is the shape of a VulnID.
+const VulnIDPattern = `^(GO-[0-9]{4}-[0-9]{4,7}|CVE-[0-9]{4}-[0-9]{4,7}|GHSA(-[23456789cfghjmpqrvwx]{4}){3})$`
+
 // CacheMode is where a cache lives between builds.
 type CacheMode string
 
@@ -72,6 +96,26 @@ func (SecretMode) Values() []SecretMode {
 // Used reports whether the secret is used when the build is given it (any
 // value but off; "" is the default, which is set by Defaults).
 func (m SecretMode) Used() bool { return m != SecretOff }
+
+// UnknownHosts says what git over SSH does with a host key that neither the
+// built-in keys of the big code hosts nor modules.knownHosts list.
+type UnknownHosts string
+
+// Values of modules.sshUnknownHosts.
+const (
+	// UnknownHostsRefuse refuses the host (the default): ssh checks host
+	// keys strictly.
+	UnknownHostsRefuse UnknownHosts = "refuse"
+	// UnknownHostsAcceptNew takes the key on first use (ssh's accept-new):
+	// the download step's HOME is new in every build, so every build trusts
+	// whatever key the host (or a machine in between) shows.
+	UnknownHostsAcceptNew UnknownHosts = "accept-new"
+)
+
+// Values lists the values of UnknownHosts.
+func (UnknownHosts) Values() []UnknownHosts {
+	return []UnknownHosts{UnknownHostsRefuse, UnknownHostsAcceptNew}
+}
 
 // RetryCount is modules.retries.
 type RetryCount int
@@ -116,6 +160,7 @@ const PlatformPattern = `^linux/(amd64|x86_64|x86-64|arm64|aarch64|arm|armhf|arm
 
 var (
 	durationRE  = regexp.MustCompile(DurationPattern)
+	vulnIDRE    = regexp.MustCompile(VulnIDPattern)
 	goVersionRE = regexp.MustCompile(GoVersionPattern)
 	platformRE  = regexp.MustCompile(PlatformPattern)
 )

@@ -10,6 +10,10 @@ import (
 
 var envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
+// IsEnvName reports whether s is a valid environment variable name (letters,
+// digits and _, not starting with a digit): what env: accepts.
+func IsEnvName(s string) bool { return envNameRE.MatchString(s) }
+
 // ReservedEnvPrefix starts the names of Gopherfile's own variables in the build
 // steps; env: may not set any of them.
 const ReservedEnvPrefix = "GOPHERFILE_"
@@ -72,6 +76,13 @@ func reservedEnvReason(name string, build bool) (why, hint string, ok bool) {
 	}
 	if r, found := reservedEnv[name]; found {
 		return r[0], r[1], true
+	}
+	if r, found := goenv.SecretStepEnvRule(name); found && !build {
+		hint := "remove it; a build's own env: (builds[].env), which reaches its compile step only, may set it"
+		if name == "PATH" {
+			hint = "remove it; name programs by absolute path (cc: /opt/cross/bin/aarch64-linux-gnu-gcc), or use a builder image whose PATH has them; a build's own env: (builds[].env) may set PATH for its compile step"
+		}
+		return name + " would reach the steps that hold the build's secrets (go mod download, the tidy check), where " + r.Why, hint, true
 	}
 	if build && name == "GOFLAGS" {
 		return "the binary's own go build flags replace GOFLAGS in its build", "write the flags in this build's flags: (or in the top-level env.GOFLAGS for every go command)", true

@@ -38,6 +38,22 @@ func (p Positions) Of(path string) Pos {
 	return Pos{Line: 1, Column: 1}
 }
 
+// First returns the first of fields that is written in the Gopherfile, else
+// the last one: the field a message about a choice points at (the go: line,
+// else builder:, else the version: line of a Gopherfile that chose neither).
+func (p Positions) First(fields ...string) string {
+	for _, f := range fields {
+		if _, ok := p[f]; ok {
+			return f
+		}
+	}
+	return fields[len(fields)-1]
+}
+
+// GoFields are the fields that choose the builder's Go, in the order a
+// message about the builder's Go points at them.
+var GoFields = []string{"go", "builder", "version"}
+
 // Error is a problem with a Gopherfile: where it is, what is wrong and what to do.
 // Parse and Validate return every problem they find, as errors.Join of
 // *Error values in the order of their lines; Errors takes them apart.

@@ -11,15 +11,21 @@ type Spec struct {
 	// Version of the Gopherfile format. Required; the only version is 1.
 	Version int `yaml:"version" json:"version"`
 
-	// Go is the Go version of the builder image, e.g. "1.26" or "1.26.8".
-	// Default: the toolchain line of go.work or go.mod, else the newest Go
-	// release this frontend version knows (never older than the go line,
-	// which is the oldest Go that may build the module). The build arg
-	// GO_VERSION overrides it.
+	// Go is the Go version of the go steps, e.g. "1.26" (its newest release
+	// this frontend knows) or "1.26.8". A pure Go build runs it as the Go
+	// toolchain from the module proxy (golang.org/toolchain, verified); a
+	// build that needs a C compiler or git runs in golang:<go>. Default:
+	// the toolchain line of go.work or go.mod, else the newest release this
+	// frontend knows of the go line's minor (go 1.25.0: 1.25.x; never older
+	// than Go 1.23 when the tidy check runs), else the newest Go it knows.
+	// The build arg GO_VERSION overrides it.
 	Go GoVersion `yaml:"go,omitempty" json:"go,omitempty"`
 
-	// Builder is the image that runs the go commands. Default: golang:<go>.
-	// The build arg BUILDER_IMAGE overrides it.
+	// Builder is the image that runs the go commands. Default: none for a
+	// pure Go build (the Go toolchain from the module proxy, on a minimal root
+	// the frontend writes), golang:<go> for one that needs a C compiler or
+	// git (cgo, direct version-control fetches). Naming an image always runs
+	// the go steps in it. The build arg BUILDER_IMAGE overrides it.
 	Builder string `yaml:"builder,omitempty" json:"builder,omitempty"`
 
 	// Module is the directory of the main module's go.mod, relative to the build
@@ -41,19 +47,28 @@ type Spec struct {
 	// target platform (GOOS, GOARCH, GOARM, GOAMD64), which comes from
 	// platforms: or --platform; the download step's credentials (NETRC,
 	// SSL_CERT_FILE, GIT_SSL_CAINFO, GIT_SSH_COMMAND), which come from
-	// secrets and modules:; and HTTP proxies (HTTP_PROXY, HTTPS_PROXY,
-	// NO_PROXY, ALL_PROXY, FTP_PROXY, in either case), which are build args.
+	// secrets and modules:; HTTP proxies (HTTP_PROXY, HTTPS_PROXY,
+	// NO_PROXY, ALL_PROXY, FTP_PROXY, in either case), which are build args;
+	// and what would change the programs that run next to the build's
+	// secrets (docs/security.md lists them with the reasons): PATH, LD_*,
+	// GIT_*, SSH_*, CURL_*, OPENSSL_*, GNUTLS_*, MALLOC_*, SSL_CERT_DIR,
+	// SSLKEYLOGFILE, BASH_ENV, ENV, SHELLOPTS, BASHOPTS, XDG_CONFIG_HOME,
+	// XDG_CONFIG_DIRS, GOVCS and glibc's GCONV_PATH, GETCONF_DIR,
+	// HOSTALIASES, LOCALDOMAIN, RES_OPTIONS, RESOLV_HOST_CONF, LOCPATH,
+	// NLSPATH and NIS_PATH. A build's own env: (builds[].env) may set these
+	// last ones: it reaches that build's compile step only.
 	Env map[string]string `yaml:"env,omitempty" json:"env,omitempty"`
 
 	// CGO builds with cgo (CGO_ENABLED=1) when true, dynamically linked with
-	// the builder's C compiler; the default runtime base then becomes
+	// the builder's C compiler (the go steps then run in golang:<go>); the
+	// default runtime base then becomes
 	// gcr.io/distroless/base-debian12:nonroot (glibc). Cross-compiling with
 	// cgo needs a C cross compiler in cc. When false, never with cgo. When
 	// unset (and env sets no CGO_ENABLED), each binary is built without cgo
 	// unless it needs it (a package with Go files only with cgo, or a
 	// dependency known to need it such as github.com/mattn/go-sqlite3); then
-	// it is built with cgo, linked statically (tags netgo,osusergo), so that it
-	// still runs on the default static base.
+	// it is built with cgo, linked statically (tags netgo,osusergo), in
+	// golang:<go>, so that it still runs on the default static base.
 	CGO *bool `yaml:"cgo,omitempty" json:"cgo,omitempty"`
 
 	// CC names the C cross compiler per target platform for cgo builds, e.g.
@@ -76,7 +91,7 @@ type Spec struct {
 	// only that binary, as its entrypoint, with the same base, user, env,
 	// labels and files (one image per binary, like ko build ./cmd/<name>).
 	// A build may therefore not be named like a fixed target (image,
-	// binaries, deps, tidy, test, vet).
+	// binaries, deps, tidy, test, vet, vulncheck).
 	Builds []Build `yaml:"builds,omitempty" json:"builds,omitempty"`
 
 	// Sources copies named build contexts into the source tree before go
@@ -105,6 +120,11 @@ type Spec struct {
 
 	// Test configures the test target (go test) and the vet target (go vet).
 	Test Test `yaml:"test,omitempty" json:"test,omitempty"`
+
+	// Vulncheck runs govulncheck over the binaries' packages in the image
+	// build too (the vulncheck target always runs it): reachable
+	// vulnerabilities fail the build (fail) or are reported (report).
+	Vulncheck Vulncheck `yaml:"vulncheck,omitempty" json:"vulncheck,omitempty"`
 
 	// Modules configures how go mod download fetches modules: proxies, private
 	// modules, checksum database, credentials and retries. A build arg with the Go
@@ -194,8 +214,17 @@ type Modules struct {
 	SSHHosts []string `yaml:"sshHosts,omitempty" json:"sshHosts,omitempty"`
 
 	// KnownHosts are known_hosts lines (public host keys) for the SSH git hosts,
-	// one line per item. Without them, the host key is taken on first use.
+	// one line per item (ssh-keyscan HOST prints them), on top of the keys
+	// Gopherfile knows for github.com, gitlab.com and bitbucket.org.
 	KnownHosts []string `yaml:"knownHosts,omitempty" json:"knownHosts,omitempty"`
+
+	// SSHUnknownHosts is what git over SSH does with a host whose key is
+	// neither one of the keys Gopherfile knows for github.com, gitlab.com and
+	// bitbucket.org nor in knownHosts: "refuse" (default) or "accept-new"
+	// (take the key on first use; the step starts with no known keys in every
+	// build, so a machine between the builder and the host could answer in
+	// its place).
+	SSHUnknownHosts UnknownHosts `yaml:"sshUnknownHosts,omitempty" json:"sshUnknownHosts,omitempty"`
 }
 
 // Build is one binary.
@@ -204,7 +233,7 @@ type Build struct {
 	// "-". Default: the last element of main (or of the module path, for the
 	// module root), without a /vN suffix. It is also the --target that
 	// builds the image of this binary alone, so it may not be a fixed target
-	// (image, binaries, deps, tidy, test, vet): a main like ./cmd/test needs
+	// (image, binaries, deps, tidy, test, vet, vulncheck): a main like ./cmd/test needs
 	// a name.
 	Name string `yaml:"name,omitempty" json:"name,omitempty"`
 
@@ -270,8 +299,13 @@ type Source struct {
 
 // Image is the runtime image.
 type Image struct {
-	// Base is the runtime base image, or "scratch".
-	// Default: gcr.io/distroless/static-debian12:nonroot.
+	// Base is the runtime base image, or "scratch". Default: the built-in
+	// static base, which the frontend writes itself (nothing is pulled): the
+	// layout of gcr.io/distroless/static-debian12:nonroot (CA certificates,
+	// the time zones, /etc/passwd and /etc/group with nonroot 65532, /tmp,
+	// /home/nonroot; user 65532, workdir /home/nonroot), every file dated
+	// SOURCE_DATE_EPOCH or 1970; with cgo: true,
+	// gcr.io/distroless/base-debian12:nonroot (glibc).
 	Base string `yaml:"base,omitempty" json:"base,omitempty"`
 
 	// Entrypoint of the image; its first element is the program, not empty.
@@ -309,9 +343,11 @@ type Image struct {
 	// Files are extra files or folders copied from the build context into the image.
 	Files []File `yaml:"files,omitempty" json:"files,omitempty"`
 
-	// Tzdata copies the time zone database from the builder when base is
-	// scratch (default true). On scratch, Gopherfile also adds CA certificates,
-	// /etc/passwd and /etc/group with the nonroot user 65532, and /tmp.
+	// Tzdata adds the time zone database (usr/share/zoneinfo, from the Go
+	// release that builds the binaries) to the built-in static base and to
+	// scratch (default true). On scratch, Gopherfile also adds what the
+	// built-in base has: CA certificates, /etc/passwd and /etc/group with the
+	// nonroot user 65532, /tmp and /home/nonroot.
 	Tzdata *bool `yaml:"tzdata,omitempty" json:"tzdata,omitempty"`
 }
 
@@ -402,8 +438,53 @@ type Test struct {
 	Network bool `yaml:"network,omitempty" json:"network,omitempty"`
 }
 
+// Vulncheck is govulncheck in the build: source mode over the main packages
+// of the builds, for each target platform, offline, with the Go
+// vulnerability database taken from the module proxy as the module
+// golang.org/x/vulndb at a pinned version.
+type Vulncheck struct {
+	// Mode is "off" (default): the image build does not run govulncheck;
+	// "report": it runs, and reachable vulnerabilities are warnings; "fail":
+	// a reachable vulnerability not in allow fails the build, with its ID,
+	// the vulnerable symbol, the call path from main and the fix.
+	// Vulnerabilities in packages the program imports but whose vulnerable
+	// code it never calls, or in modules it only requires, never fail it.
+	// The vulncheck target fails on reachable ones unless mode is report.
+	// The build arg VULNCHECK overrides it.
+	Mode VulncheckMode `yaml:"mode,omitempty" json:"mode,omitempty"`
+
+	// DB is the version of the module golang.org/x/vulndb (the Go
+	// vulnerability database, fetched through the module proxy like any
+	// module), e.g. v0.0.0-20261105234957-e22db6528018. Default: the version
+	// this frontend version names; the build says its date and age. The
+	// build arg VULNCHECK_DB overrides it.
+	DB string `yaml:"db,omitempty" json:"db,omitempty"`
+
+	// Govulncheck is the version of golang.org/x/vuln whose govulncheck
+	// runs, built with the builder's Go. Default: the version this frontend
+	// version names.
+	Govulncheck string `yaml:"govulncheck,omitempty" json:"govulncheck,omitempty"`
+
+	// Allow lists vulnerabilities that do not fail the build even when
+	// reachable, each with the reason.
+	Allow []VulnAllow `yaml:"allow,omitempty" json:"allow,omitempty"`
+}
+
+// VulnAllow is an accepted vulnerability.
+type VulnAllow struct {
+	// ID is the Go vulnerability ID (GO-2022-1059) or one of its aliases
+	// (a CVE or GHSA ID).
+	ID VulnID `yaml:"id" json:"id"`
+
+	// Reason says why it is accepted (required): it is printed with the
+	// finding in every build.
+	Reason string `yaml:"reason" json:"reason"`
+}
+
 // Defaults used when a field is empty (see also Defaults).
 const (
+	// DefaultBase is the image the built-in static base stands in for: the
+	// same layout (a best-practice Dockerfile uses it as its base).
 	DefaultBase    = "gcr.io/distroless/static-debian12:nonroot"
 	DefaultCGOBase = "gcr.io/distroless/base-debian12:nonroot"
 	DefaultBinDir  = "/usr/local/bin"

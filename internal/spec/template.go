@@ -6,6 +6,8 @@ import (
 	"strings"
 	"text/template"
 	"text/template/parse"
+
+	"github.com/gopherfile/gopherfile/internal/goenv"
 )
 
 // MaxTemplateOutput bounds what one ldflags template expands to.
@@ -24,6 +26,30 @@ var PlatformFields = []string{"Os", "Arch", "Variant"}
 // templateFuncs are the functions an ldflags template may call: each returns
 // a value bounded by its arguments.
 var templateFuncs = []string{"printf", "print", "eq", "ne", "and", "or", "not"}
+
+// refusedArg says why {{.Arg NAME}} may not read a build arg, "" when it
+// may: the HTTP proxies, whose URLs often hold a password; the module
+// download settings (GOPROXY with its credentials, GOAUTH's command...),
+// which reach the download step only; BuildKit's own args (BUILDKIT_*) and
+// Gopherfile's (GOPHERFILE_*). Compiled into a binary, any of these would
+// travel with the image.
+func refusedArg(name string) string {
+	upper := strings.ToUpper(name)
+	for _, p := range goenv.ProxyArgs {
+		if upper == p {
+			return "it is an HTTP proxy setting, whose URL may hold the proxy's password: a binary must not carry it"
+		}
+	}
+	for _, v := range goenv.Vars {
+		if upper == v.Name && strings.HasPrefix(v.Field, "modules.") {
+			return "it is a module download setting (" + v.Field + "), which may hold credentials and reaches the download step only"
+		}
+	}
+	if strings.HasPrefix(upper, "BUILDKIT_") || strings.HasPrefix(upper, ReservedEnvPrefix) {
+		return "BuildKit's and Gopherfile's own build args configure the build, not the program"
+	}
+	return ""
+}
 
 // TemplateRef is a value an ldflags template uses: Field is one of
 // templateFields or Arg; Arg is the build arg's name for Arg.
@@ -138,6 +164,10 @@ func (w *templateWalker) command(c *parse.CommandNode) {
 			name, ok := c.Args[1].(*parse.StringNode)
 			if !ok || name.Text == "" {
 				w.fail(`.Arg takes a quoted build arg name, as in {{.Arg "NAME"}}, not %s`, c.Args[1])
+				return
+			}
+			if why := refusedArg(name.Text); why != "" {
+				w.fail(".Arg %q is refused: %s", name.Text, why)
 				return
 			}
 			w.ref(TemplateRef{Field: "Arg", Arg: name.Text})

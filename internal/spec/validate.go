@@ -70,6 +70,7 @@ func (s *Spec) validate(r *report) {
 		}
 	}
 	s.Test.validate(r, "test")
+	s.Vulncheck.validate(r, "vulncheck")
 	validatePatterns(r, "generate", s.Generate, "go generate")
 	validateSources(r, s.Sources)
 	names := map[string]int{}
@@ -188,9 +189,16 @@ func validateSources(r *report, list []Source) {
 	}
 }
 
+// IsBuildTag reports whether t may be an item of tags: (one tag, without
+// spaces, commas, quotes or control characters).
+func IsBuildTag(t string) bool {
+	_, bad := controlChar(t)
+	return t != "" && !bad && !strings.ContainsAny(t, " ,\"'")
+}
+
 func validateTags(r *report, field string, tags []string) {
 	for j, t := range tags {
-		if _, bad := controlChar(t); t == "" || bad || strings.ContainsAny(t, " ,\"'") {
+		if !IsBuildTag(t) {
 			r.add(fmt.Sprintf("%s[%d]", field, j), fmt.Sprintf("%s is not a build tag", quote(t)), "one tag per list item, without spaces, commas or quotes")
 		}
 	}
@@ -344,6 +352,7 @@ func (m *Modules) validate(r *report, field string) {
 	checkEnum(r, field+".netrc", m.Netrc, m.Netrc.Values())
 	checkEnum(r, field+".cacert", m.CACert, m.CACert.Values())
 	checkEnum(r, field+".ssh", m.SSH, m.SSH.Values())
+	checkEnum(r, field+".sshUnknownHosts", m.SSHUnknownHosts, m.SSHUnknownHosts.Values())
 	if m.Retries != nil && (*m.Retries < MinRetries || *m.Retries > MaxRetries) {
 		r.add(field+".retries", fmt.Sprintf("%d retries is out of range", *m.Retries), fmt.Sprintf("use %d to %d", MinRetries, MaxRetries))
 	}

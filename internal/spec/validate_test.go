@@ -37,6 +37,14 @@ func TestValidationRules(t *testing.T) {
 		// builds[].name: not a fixed target (every build is a --target).
 		{"name fixed target", "version: 1\nbuilds:\n  - main: ./cmd/x\n    name: test\n", 4, []string{"builds[0].name", `"test" is a fixed target`, "rename the build", "name: test-cmd"}},
 		{"name image", "version: 1\nbuilds:\n  - name: image\n", 3, []string{"fixed target"}},
+		// vulncheck: a mode, module versions, IDs with reasons.
+		{"vulncheck mode", "version: 1\nvulncheck:\n  mode: fial\n", 3, []string{"vulncheck.mode", `"fial"`, `did you mean "fail"`}},
+		{"vulncheck db", "version: 1\nvulncheck:\n  db: latest\n", 3, []string{"vulncheck.db", `"latest" is not a module version`, "v0.0.0-"}},
+		{"vulncheck allow id", "version: 1\nvulncheck:\n  allow:\n    - {id: \"GO-22; rm\", reason: x}\n", 4, []string{"vulncheck.allow[0].id", "not a vulnerability ID"}},
+		{"vulncheck allow no reason", "version: 1\nvulncheck:\n  allow:\n    - id: GO-2022-1059\n", 4, []string{"vulncheck.allow[0].reason", "the reason is missing"}},
+		{"vulncheck allow twice", "version: 1\nvulncheck:\n  allow:\n    - {id: GO-2022-1059, reason: a}\n    - {id: GO-2022-1059, reason: b}\n", 5, []string{"listed twice"}},
+		{"vulncheck ok", "version: 1\nvulncheck:\n  mode: fail\n  db: v0.0.0-20261105234957-e22db6528018\n  allow:\n    - {id: CVE-2022-32149, reason: only our own headers}\n    - {id: GHSA-69ch-w2m2-3vjp, reason: same}\n", 0, nil},
+		{"name vulncheck", "version: 1\nbuilds:\n  - name: vulncheck\n", 3, []string{"fixed target"}},
 		// generate: package patterns.
 		{"generate flag", "version: 1\ngenerate: [-x]\n", 2, []string{"generate[0]", `"-x" is not a package pattern`}},
 		{"generate parent", "version: 1\ngenerate: [../other]\n", 2, []string{"generate[0]", "not a package pattern"}},
@@ -112,6 +120,13 @@ func TestValidationRules(t *testing.T) {
 		{"ldflags dot", "version: 1\nbuilds:\n  - ldflags: \"-X main.a={{.}}\"\n", 3, []string{"{{.}}"}},
 		{"ldflags printf width", "version: 1\nbuilds:\n  - ldflags: \"{{printf \\\"%0999999d\\\" 1}}\"\n", 3, []string{"widths and precisions above 999"}},
 		{"ldflags syntax", "version: 1\nbuilds:\n  - ldflags: \"{{.Version\"\n", 3, []string{"not a valid template"}},
+		// Issue 21 item 13: .Arg refuses proxies, download settings and BuildKit's and Gopherfile's args.
+		{"ldflags .Arg proxy", "version: 1\nbuilds:\n  - ldflags: \"-X main.p={{.Arg \\\"HTTPS_PROXY\\\"}}\"\n", 3, []string{`.Arg "HTTPS_PROXY" is refused`, "password"}},
+		{"ldflags .Arg lower-case proxy", "version: 1\nbuilds:\n  - ldflags: \"-X main.p={{.Arg \\\"http_proxy\\\"}}\"\n", 3, []string{`.Arg "http_proxy" is refused`}},
+		{"ldflags .Arg GOPROXY", "version: 1\nbuilds:\n  - ldflags: \"-X main.p={{if true}}{{.Arg \\\"GOPROXY\\\"}}{{end}}\"\n", 3, []string{`.Arg "GOPROXY" is refused`, "modules.proxy"}},
+		{"ldflags .Arg GOAUTH", "version: 1\nbuilds:\n  - ldflags: \"-X main.p={{printf \\\"%s\\\" (.Arg \\\"GOAUTH\\\")}}\"\n", 3, []string{`.Arg "GOAUTH" is refused`}},
+		{"ldflags .Arg BUILDKIT_", "version: 1\nbuilds:\n  - ldflags: \"-X main.p={{.Arg \\\"BUILDKIT_SYNTAX\\\"}}\"\n", 3, []string{`.Arg "BUILDKIT_SYNTAX" is refused`}},
+		{"ldflags .Arg GOPHERFILE_", "version: 1\nbuilds:\n  - ldflags: \"-X main.p={{.Arg \\\"GOPHERFILE_UNTRUSTED\\\"}}\"\n", 3, []string{`.Arg "GOPHERFILE_UNTRUSTED" is refused`}},
 		{"ldflags ok", "version: 1\nbuilds:\n  - ldflags: \"-X main.v={{.Version}} {{if .Commit}}-X main.c={{printf \\\"%.7s\\\" .Commit}}{{end}} -X main.f={{.Arg \\\"FLAVOR\\\"}}\"\n", 0, nil},
 	}
 	for _, tt := range tests {
@@ -182,6 +197,23 @@ func TestReservedEnv(t *testing.T) {
 		{"HTTPS_PROXY", "--build-arg HTTPS_PROXY", "--build-arg HTTPS_PROXY"},
 		{"https_proxy", "--build-arg HTTPS_PROXY", "--build-arg HTTPS_PROXY"},
 		{"NO_PROXY", "--build-arg NO_PROXY", "--build-arg NO_PROXY"},
+		// Issue 21 item 4: what would change the programs next to the secrets.
+		{"LD_PRELOAD", "load code of the Gopherfile's choosing", ""},
+		{"LD_LIBRARY_PATH", "dynamic loader", ""},
+		{"PATH", "absolute path", ""},
+		{"GIT_CONFIG_COUNT", "git's settings", ""},
+		{"GIT_CONFIG_KEY_0", "git's settings", ""},
+		{"GIT_SSH", "git's settings", ""},
+		{"GIT_ASKPASS", "git's settings", ""},
+		{"GIT_EXEC_PATH", "git's settings", ""},
+		{"GIT_TRACE_CURL", "git's settings", ""},
+		{"SSH_ASKPASS", "SSH_ASKPASS", ""},
+		{"BASH_ENV", "credential helper", ""},
+		{"XDG_CONFIG_HOME", "git/config", ""},
+		{"OPENSSL_CONF", "load code", ""},
+		{"SSLKEYLOGFILE", "session keys", ""},
+		{"GOVCS", "version control programs", ""},
+		{"GCONV_PATH", "converters", ""},
 		{"GOFLAGS", "", "flags:"},
 		{"CGO_ENABLED", "", ""},
 		{"GOEXPERIMENT", "", ""},

@@ -9,14 +9,9 @@ import (
 	"github.com/gopherfile/gopherfile/internal/stepconfig"
 )
 
-// The test binary is also the step helper, as the frontend's binary is: a
-// go command started by a test finds the cache program in it.
-func TestMain(m *testing.M) {
-	if len(os.Args) > 1 && os.Args[1] == Arg {
-		os.Exit(Main(os.Args[2:]))
-	}
-	os.Exit(m.Run())
-}
+// The test binary is also the step helper (TestMain in step_test.go), as
+// the frontend's binary is: a go command started by a test finds the cache
+// program in it.
 
 func (f *fixture) view(dst string) (int, string) {
 	f.t.Helper()

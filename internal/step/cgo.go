@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/gopherfile/gopherfile/internal/gosrc"
+	"github.com/gopherfile/gopherfile/internal/safefile"
 )
 
 // With cgo unset in the Gopherfile, the build step builds without cgo and
@@ -51,7 +52,7 @@ func (h *helper) cgoByDeps(ctx context.Context, main string) string {
 		files = append(files, filepath.Join(r.SrcDir, "go.work"))
 	}
 	for _, f := range files {
-		if dt, err := os.ReadFile(f); err == nil {
+		if dt, err := safefile.ReadPath(f, safefile.MaxGoMod); err == nil {
 			text.Write(dt)
 		}
 	}
@@ -135,6 +136,9 @@ func (h *helper) buildWithCgo(ctx context.Context, why string) goResult {
 		compiler = "gcc"
 	}
 	if f := strings.Fields(compiler); len(f) == 0 || !onPath(f[0]) {
+		if h.cfg.MinimalRoot {
+			return goResult{code: h.needsImage("a C compiler", b.Name+" needs cgo: "+why)}
+		}
 		h.printf("gopherfile: %s needs cgo: %s. The builder image has no C compiler %s: use a builder with one (the golang:<version> images have gcc; on alpine, apk add build-base), or set cgo: false to build it without cgo.", b.Name, why, compiler)
 		return goResult{code: 1}
 	}

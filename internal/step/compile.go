@@ -46,11 +46,20 @@ func (h *helper) build(ctx context.Context) int {
 	} else {
 		res = h.runGo(ctx, goRun{args: h.cfg.Args})
 	}
+	if code, ok := h.orImage(res); ok {
+		return code
+	}
 	if !res.ok() {
 		if res.output != "" || res.err != nil {
 			h.explainKnown(ctx, res)
 		}
 		return exitCode(res)
+	}
+	// The binary is exported (--target binaries -o DIR) and copied into the
+	// image: it must be the regular file go build wrote, never a link.
+	if fi, err := os.Lstat(b.Output); err == nil && !fi.Mode().IsRegular() {
+		h.printf("gopherfile: %s is not a regular file (%s): go build writes one; nothing else may be exported as the binary.", b.Output, fi.Mode().Type())
+		return 1
 	}
 	if !isELF(b.Output) {
 		name := h.packageName(ctx, b.Main)
@@ -152,6 +161,9 @@ func (h *helper) listDeps(ctx context.Context) int {
 	}
 	var out bytes.Buffer
 	res := h.runGo(ctx, goRun{args: h.cfg.Args, stdout: &out})
+	if code, ok := h.orImage(res); ok {
+		return code
+	}
 	if !res.ok() {
 		h.explainKnown(ctx, res)
 		return exitCode(res)
@@ -202,6 +214,9 @@ func (h *helper) buildDeps(ctx context.Context) int {
 	}
 	if len(pkgs) > 0 {
 		res := h.runGo(ctx, goRun{args: append(append([]string(nil), h.cfg.Args...), pkgs...)})
+		if code, ok := h.orImage(res); ok {
+			return code
+		}
 		if !res.ok() {
 			h.explainKnown(ctx, res)
 			return exitCode(res)

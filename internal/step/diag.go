@@ -3,7 +3,6 @@ package step
 import (
 	"context"
 	"encoding/json"
-	"os/exec"
 
 	"github.com/gopherfile/gopherfile/internal/goenv"
 	"github.com/gopherfile/gopherfile/internal/step/diagnose"
@@ -12,9 +11,7 @@ import (
 // goEnv returns the go command's effective values of names (go env -json),
 // or nil when go env fails.
 func (h *helper) goEnv(ctx context.Context, names ...string) map[string]string {
-	cmd := exec.CommandContext(ctx, "go", append([]string{"env", "-json"}, names...)...)
-	cmd.Env = h.env
-	out, err := cmd.Output()
+	out, err := h.goCommand(ctx, append([]string{"env", "-json"}, names...)...).Output()
 	if err != nil {
 		return nil
 	}
@@ -41,20 +38,7 @@ func (h *helper) diagContext(ctx context.Context, eff map[string]string) diagnos
 	if v := eff["GOVERSION"]; v != "" {
 		c.GoVersion = trimGo(v)
 	}
-	set := func(dst *diagnose.Setting, name string) {
-		s := goenv.Setting{Name: name, Value: eff[name]}
-		if o, ok := h.cfg.Diag.Setting(name); ok {
-			s.Origin, s.Field = o.Origin, o.Field
-		} else if _, ok := h.getenv(name); ok {
-			s.Origin = "builder image env"
-		} else if s.Value != "" && s.Value != goenv.Default(name) {
-			s.Origin = "the builder's go env ($GOROOT/go.env)"
-		}
-		if name == "GOPROXY" && h.proxySource != "" {
-			s.Value, s.Origin = h.proxyValue, h.proxySource
-		}
-		*dst = s
-	}
+	set := func(dst *diagnose.Setting, name string) { *dst = h.setting(eff, name) }
 	set(&c.GOPROXY, "GOPROXY")
 	set(&c.GOPRIVATE, "GOPRIVATE")
 	set(&c.GONOPROXY, "GONOPROXY")
@@ -68,6 +52,23 @@ func (h *helper) diagContext(ctx context.Context, eff map[string]string) diagnos
 		c.GOPROXY = goenv.Setting{Name: "GOPROXY", Value: "off", Origin: "Gopherfile: the " + h.cfg.Stage + " step is offline"}
 	}
 	return c
+}
+
+// setting is a go setting's effective value (from the go command) and
+// where it came from (from the Config).
+func (h *helper) setting(eff map[string]string, name string) goenv.Setting {
+	s := goenv.Setting{Name: name, Value: eff[name]}
+	if o, ok := h.cfg.Diag.Setting(name); ok {
+		s.Origin, s.Field = o.Origin, o.Field
+	} else if _, ok := h.getenv(name); ok {
+		s.Origin = "builder image env"
+	} else if s.Value != "" && s.Value != goenv.Default(name) {
+		s.Origin = "the builder's go env ($GOROOT/go.env)"
+	}
+	if name == "GOPROXY" && h.proxySource != "" {
+		s.Value, s.Origin = h.proxyValue, h.proxySource
+	}
+	return s
 }
 
 // explain prints the diagnosis of a failed go command's output.

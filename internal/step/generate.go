@@ -17,6 +17,9 @@ func (h *helper) generate(ctx context.Context) int {
 	if res.ok() {
 		return 0
 	}
+	if code, ok := h.orImage(res); ok {
+		return code
+	}
 	if res.err == nil && diagnose.GeneratorNeedsNetwork(res.output) {
 		h.printf("\n%s", diagnose.ExplainGenerate(res.output, h.cfg.Args[1:]))
 		return exitCode(res)

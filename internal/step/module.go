@@ -2,12 +2,14 @@ package step
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"math/rand/v2"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -15,6 +17,7 @@ import (
 	"time"
 
 	"github.com/gopherfile/gopherfile/internal/goenv"
+	"github.com/gopherfile/gopherfile/internal/safefile"
 	"github.com/gopherfile/gopherfile/internal/step/diagnose"
 	"github.com/gopherfile/gopherfile/internal/step/retryproxy"
 	"github.com/gopherfile/gopherfile/internal/stepconfig"
@@ -31,63 +34,49 @@ func (h *helper) moduleStep(ctx context.Context) int {
 		h.printf("gopherfile: the %s step has no network configuration", h.cfg.Stage)
 		return 2
 	}
+	if h.cfg.Untrusted {
+		h.env = allowedEnv(h.env, goenv.UntrustedStepEnv)
+	}
 	timeout := time.Duration(n.TimeoutSeconds) * time.Second
 	deadline := time.Now().Add(timeout)
+	parent := ctx
 	ctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 	if err := h.netSetup(); err != nil {
 		h.printf("gopherfile: %v", err)
 		return 1
 	}
-	eff := h.goEnv(ctx, append(goenv.Names(), "GOVERSION")...)
+	if h.agent != nil {
+		defer h.agent.close()
+	}
+	eff, code := h.guardGo(ctx)
 	if eff == nil {
-		return h.noGo(ctx)
+		return code
 	}
 	goproxy := eff["GOPROXY"]
-	origin := h.proxySource
-	if origin == "" {
-		if s, ok := h.cfg.Diag.Setting("GOPROXY"); ok {
-			origin = s.Origin
-		} else {
-			origin = "the builder's go env"
-		}
+	set, rewrite, err := h.startProxies(eff, deadline)
+	if err != nil {
+		h.printf("gopherfile: %v", err)
+		return 1
 	}
-	h.noteURLCredentials(goproxy, origin)
-
-	prefix := ""
-	for _, d := range h.cfg.LocalProxies {
-		if err := os.MkdirAll(d, 0o755); err == nil {
-			prefix += "file://" + d + ","
-		}
-	}
-	var set *retryproxy.Set
-	rewrite := func(s string) string { return s }
-	if loopbackOK(eff["GOAUTH"]) && goproxy != "off" {
-		var err error
-		set, err = retryproxy.Start(goproxy, retryproxy.Options{
-			Retries:     n.Retries,
-			Deadline:    deadline,
-			RootCAs:     h.rootCAs,
-			Credentials: h.proxyCredentials,
-			TempDir:     n.Home,
-			Logf:        h.printf,
-		})
-		if err != nil {
-			h.printf("gopherfile: %v", err)
-			return 1
-		}
+	if set != nil {
 		defer set.Close()
-		rewrite = set.Unrewrite
-		h.setenv("GOPROXY", prefix+set.GOPROXY())
-	} else if prefix != "" {
-		h.setenv("GOPROXY", prefix+goproxy)
 	}
 
 	start := time.Now()
 	stopProgress := h.progress(ctx, set, start)
 	var res goResult
+	var jsonOut bytes.Buffer
 	for attempt := 0; ; attempt++ {
-		res = h.runGo(ctx, goRun{args: h.cfg.Args, rewrite: rewrite})
+		run := goRun{args: h.cfg.Args, rewrite: rewrite}
+		switch h.cfg.Kind {
+		case stepconfig.VulnDB:
+			jsonOut.Reset()
+			run.stdout = &jsonOut // go mod download -json
+		case stepconfig.VulnTool:
+			run.quiet = true // go install -n: the build script, hundreds of lines
+		}
+		res = h.runGo(ctx, run)
 		if res.ok() {
 			break
 		}
@@ -116,7 +105,13 @@ func (h *helper) moduleStep(ctx context.Context) int {
 			h.printf("%s", s)
 		}
 	}
+	if code, ok := h.orImage(res); ok {
+		return code
+	}
 	if !res.ok() {
+		if run := h.cfg.Kind == stepconfig.VulnTool; run {
+			fmt.Fprint(h.stdout, lastLines(res.output, 30))
+		}
 		eff["GOPROXY"] = goproxy
 		h.explain(ctx, retryproxy.Unwrap(res.output), eff)
 		return exitCode(res)
@@ -142,6 +137,15 @@ func (h *helper) moduleStep(ctx context.Context) int {
 				return 1
 			}
 		}
+	case stepconfig.VulnTool:
+		// go install -n fetched what the build needs (within the deadline);
+		// the build runs from the module cache, as long as it takes.
+		return h.installTool(parent, goproxy)
+	case stepconfig.VulnDB:
+		if err := h.convertVulnDB(jsonOut.Bytes()); err != nil {
+			h.printf("gopherfile: the vulnerability database: %v", err)
+			return 1
+		}
 	case stepconfig.TidyFix:
 		if err := copyTidied(h.cfg.OutDir); err != nil {
 			h.printf("gopherfile: %v", err)
@@ -149,6 +153,101 @@ func (h *helper) moduleStep(ctx context.Context) int {
 		}
 	}
 	return 0
+}
+
+// guardGo makes the go command of a step that holds secrets unable to read
+// them (from here on it runs without privileges, and the helper is not
+// dumpable), checks the tree it will read, and returns go's effective
+// settings; nil and the exit code when the step cannot go on.
+func (h *helper) guardGo(ctx context.Context) (map[string]string, int) {
+	if err := protectSelf(); err != nil {
+		h.printf("gopherfile: %v", err)
+		return nil, 1
+	}
+	h.unprivileged = true
+	if err := h.checkTree(); err != nil {
+		h.printf("gopherfile: %v", err)
+		return nil, 1
+	}
+	eff := h.goEnv(ctx, append(goenv.Names(), "GOVERSION")...)
+	if eff == nil {
+		return nil, h.noGo(ctx)
+	}
+	h.goAuthSetup(eff["GOAUTH"], eff["GOVERSION"])
+	origin := h.proxySource
+	if origin == "" {
+		if s, ok := h.cfg.Diag.Setting("GOPROXY"); ok {
+			origin = s.Origin
+		} else {
+			origin = "the builder's go env"
+		}
+	}
+	h.noteURLCredentials(eff["GOPROXY"], origin)
+	return eff, 0
+}
+
+// startProxies points the go command's GOPROXY at the local module caches
+// (LocalProxies) and the loopback proxies, and returns those proxies (nil
+// when GOPROXY stays as it is) and the rewrite of go's output.
+func (h *helper) startProxies(eff map[string]string, deadline time.Time) (*retryproxy.Set, func(string) string, error) {
+	n := h.cfg.Net
+	goproxy := eff["GOPROXY"]
+	prefix := ""
+	for _, d := range h.cfg.LocalProxies {
+		if err := os.MkdirAll(d, 0o755); err == nil {
+			prefix += "file://" + d + ","
+		}
+	}
+	if loopbackOK(eff["GOAUTH"]) && goproxy != "off" {
+		set, err := retryproxy.Start(goproxy, retryproxy.Options{
+			Retries:     n.Retries,
+			Deadline:    deadline,
+			RootCAs:     h.rootCAs,
+			Credentials: h.proxyCredentials,
+			TempDir:     n.TempDir,
+			HostOnly:    goenv.FromSecret(h.proxySource),
+			Logf:        h.printf,
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		h.setenv("GOPROXY", prefix+set.GOPROXY())
+		return set, set.Unrewrite, nil
+	}
+	if prefix != "" {
+		h.setenv("GOPROXY", prefix+goproxy)
+	}
+	if goenv.FromSecret(h.proxySource) {
+		// go talks to the secret's URLs itself (a GOAUTH command): what it
+		// prints shows their hosts only.
+		return nil, hideURLs(h.proxyValue), nil
+	}
+	return nil, func(s string) string { return s }, nil
+}
+
+// hideURLs returns a rewrite that shows each URL of a GOPROXY list as its
+// scheme and host only, and hides its path and query wherever they appear.
+func hideURLs(goproxy string) func(string) string {
+	var pairs []string
+	for _, e := range strings.FieldsFunc(goproxy, func(r rune) bool { return r == ',' || r == '|' }) {
+		u, err := url.Parse(e)
+		if err != nil || u.Host == "" {
+			continue
+		}
+		shown := goenv.HostOnly(e)
+		bare := *u
+		bare.User = nil
+		noQuery := bare
+		noQuery.RawQuery, noQuery.Fragment = "", ""
+		pairs = append(pairs, bare.String(), shown, u.Redacted(), shown, noQuery.String(), shown)
+		for _, s := range []string{strings.Trim(u.EscapedPath(), "/"), strings.Trim(u.Path, "/"), u.RawQuery} {
+			if len(s) >= 4 {
+				pairs = append(pairs, s, "xxxxx")
+			}
+		}
+	}
+	r := strings.NewReplacer(pairs...)
+	return r.Replace
 }
 
 // loopbackOK reports whether the loopback proxies can stand in for GOPROXY:
@@ -315,16 +414,18 @@ func copyFile(src, dst string, mode os.FileMode) error {
 	return os.Rename(tmp.Name(), dst)
 }
 
-// copyTidied copies the tidied go.mod and go.sum to out.
+// copyTidied copies the tidied go.mod and go.sum to out, as regular files
+// only: the tidy target is exported with -o . into the user's checkout, and
+// a link there (or its target's content) must never be.
 func copyTidied(out string) error {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return fmt.Errorf("writing the tidied go.mod: %w", err)
 	}
 	for _, f := range []string{"go.mod", "go.sum"} {
-		if _, err := os.Stat(f); os.IsNotExist(err) {
+		if _, err := os.Lstat(f); os.IsNotExist(err) {
 			continue
 		}
-		if err := copyFile(f, filepath.Join(out, f), 0o644); err != nil {
+		if err := safefile.CopyRegular(f, filepath.Join(out, f), 0o644); err != nil {
 			return fmt.Errorf("writing the tidied %s: %w", f, err)
 		}
 	}

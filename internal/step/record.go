@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/gopherfile/gopherfile/internal/safefile"
 	"github.com/gopherfile/gopherfile/internal/stepconfig"
 )
 
@@ -31,7 +32,7 @@ func recordHash(r *stepconfig.Record) string {
 	sum := sha256.New()
 	for _, f := range files {
 		fmt.Fprintf(sum, "%s\x00", f)
-		if dt, err := os.ReadFile(filepath.Join(r.SrcDir, f)); err == nil {
+		if dt, err := safefile.ReadPath(filepath.Join(r.SrcDir, f), safefile.MaxGoMod); err == nil {
 			sum.Write(dt)
 		} else {
 			sum.Write([]byte("\x01absent"))

@@ -44,8 +44,7 @@ func (r goResult) ok() bool { return r.code == 0 && r.err == nil }
 // ends, the whole process group (go and the git or compiler processes it
 // started) is killed.
 func (h *helper) runGo(ctx context.Context, g goRun) goResult {
-	cmd := exec.CommandContext(ctx, "go", g.args...)
-	cmd.Env = h.env
+	cmd := h.goCommand(ctx, g.args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error {
 		if cmd.Process == nil {
@@ -78,6 +77,20 @@ func (h *helper) runGo(ctx context.Context, g goRun) goResult {
 		res.code, res.err = -1, err
 	}
 	return res
+}
+
+// goCommand is the go command with args and the go command's environment;
+// in the steps that hold secrets it runs without privileges (dropExec), the
+// helper binary exec'ing go after dropping them.
+func (h *helper) goCommand(ctx context.Context, args ...string) *exec.Cmd {
+	var cmd *exec.Cmd
+	if h.unprivileged {
+		cmd = exec.CommandContext(ctx, h.cfg.Net.Helper, append([]string{Arg, "drop-exec", "go"}, args...)...)
+	} else {
+		cmd = exec.CommandContext(ctx, "go", args...)
+	}
+	cmd.Env = h.env
+	return cmd
 }
 
 // lineWriter passes whole lines, rewritten, to dst and keeps the first

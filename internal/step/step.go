@@ -16,6 +16,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 
 	"github.com/gopherfile/gopherfile/internal/step/netrc"
@@ -44,13 +45,32 @@ type helper struct {
 	// with the cacert secret (nil: the system's).
 	netrc   []netrc.Entry
 	rootCAs *x509.CertPool
+	// lenient (the doctor) keeps going when a required secret or the SSH
+	// agent is missing; setupProblems are those.
+	lenient       bool
+	setupProblems []setupProblem
+	hasAgent      bool
+	// agent serves netrc logins and git tokens to git and the go command.
+	agent *agent
+	// unprivileged runs the go command without capabilities (dropExec):
+	// set in the steps that hold secrets.
+	unprivileged bool
 }
 
 // Main runs the helper with the arguments after Arg and returns the exit
-// code. "git-credential" makes it git's credential helper.
+// code. "git-credential" makes it git's credential helper, "goauth" the go
+// command's GOAUTH command (both ask the credential agent), "drop-exec" runs
+// a program without privileges (dropExec).
 func Main(args []string) int {
-	if len(args) > 0 && args[0] == "git-credential" {
-		return gitCredential(args[1:], os.Stdin, os.Stdout)
+	if len(args) > 0 {
+		switch args[0] {
+		case "git-credential":
+			return gitCredential(args[1:], os.Stdin, os.Stdout)
+		case "goauth":
+			return goAuth(args[1:], os.Stdout)
+		case "drop-exec":
+			return dropExec(args[1:])
+		}
 	}
 	if len(args) > 0 && args[0] == stepconfig.CacheProgArg {
 		return cacheProgMain(args[1:])
@@ -73,7 +93,9 @@ func (h *helper) run(ctx context.Context) int {
 	}
 	defer h.setupCache(ctx)()
 	switch h.cfg.Kind {
-	case stepconfig.Download, stepconfig.TidyCheck, stepconfig.TidyFix:
+	case stepconfig.Doctor:
+		return h.doctor(ctx)
+	case stepconfig.Download, stepconfig.TidyCheck, stepconfig.TidyFix, stepconfig.VulnDB, stepconfig.VulnTool:
 		return h.moduleStep(ctx)
 	case stepconfig.Build:
 		return h.build(ctx)
@@ -87,6 +109,14 @@ func (h *helper) run(ctx context.Context) int {
 		return h.vet(ctx)
 	case stepconfig.Generate:
 		return h.generate(ctx)
+	case stepconfig.Vulncheck:
+		return h.vulncheck(ctx)
+	case stepconfig.FetchToolchain:
+		return h.fetchToolchain(ctx)
+	case stepconfig.Toolchain:
+		return h.unpackToolchain()
+	case stepconfig.Root:
+		return h.root(ctx)
 	}
 	h.printf("gopherfile: unknown step kind %q: the frontend and the step helper are different versions", h.cfg.Kind)
 	return 2
@@ -116,6 +146,17 @@ func (h *helper) setenv(key, value string) {
 		}
 	}
 	h.env = append(out, key+"="+value)
+}
+
+// allowedEnv is env with only the names of allowed.
+func allowedEnv(env, allowed []string) []string {
+	var out []string
+	for _, kv := range env {
+		if k, _, _ := cut(kv); slices.Contains(allowed, k) {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 func cut(kv string) (string, string, bool) {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gopherfile/gopherfile/internal/step/netrc"
 	"github.com/gopherfile/gopherfile/internal/stepconfig"
 	"github.com/gopherfile/gopherfile/internal/testproxy"
 )
@@ -95,7 +96,25 @@ func (f *fixture) run(cfg stepconfig.Config, env ...string) (int, string) {
 }
 
 func (f *fixture) net() *stepconfig.Net {
-	return &stepconfig.Net{Retries: 6, TimeoutSeconds: 60, SecretDir: f.secrets, Home: f.home, Netrc: "optional", CACert: "optional", SSH: "off", Helper: "/bin/false"}
+	return &stepconfig.Net{Retries: 6, TimeoutSeconds: 60, SecretDir: f.secrets, Home: f.home, Netrc: "optional", CACert: "optional", SSH: "off",
+		Helper: testHelper(f.t), SrcDir: f.dir, TreeFiles: []string{"go.mod", "go.sum"}}
+}
+
+// testHelper is this test binary, which is the step helper when its first
+// argument is "step" (TestMain), as the frontend's binary is in a step.
+func testHelper(t *testing.T) string {
+	p, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == Arg {
+		os.Exit(Main(os.Args[2:]))
+	}
+	os.Exit(m.Run())
 }
 
 func TestDownloadRetriesEachRequest(t *testing.T) {
@@ -216,17 +235,34 @@ func TestTestReportFiles(t *testing.T) {
 	}
 }
 
+// Git's credential helper asks the agent: the token of GIT_AUTH_TOKEN.<host>,
+// else the netrc machine entry of the host (with a path prefix), never the
+// netrc "default" entry (issue 21 item 10), and never over plain http.
 func TestGitCredential(t *testing.T) {
-	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "GIT_AUTH_TOKEN.git.example.com"), []byte("tok123\n"), 0o600)
-	var out bytes.Buffer
-	gitCredential([]string{dir, "get"}, strings.NewReader("protocol=https\nhost=git.example.com\n"), &out)
-	if out.String() != "username=x-access-token\npassword=tok123\n" {
-		t.Errorf("got %q", out.String())
+	entries := netrc.Parse("machine git.corp login alice password pw-corp\nmachine example.com/org login bob password pw-org\ndefault login any password pw-default\n")
+	a, err := startAgent(t.TempDir(), map[string]string{"git.example.com": "tok123"}, entries)
+	if err != nil {
+		t.Fatal(err)
 	}
-	out.Reset()
-	gitCredential([]string{dir, "get"}, strings.NewReader("protocol=https\nhost=../etc\n"), &out)
-	if out.Len() != 0 {
-		t.Errorf("a path as host: got %q", out.String())
+	defer a.close()
+	for _, tt := range []struct{ in, want string }{
+		{"protocol=https\nhost=git.example.com\n", "username=x-access-token\npassword=tok123\n"},
+		{"protocol=https\nhost=git.corp\npath=team/repo.git\n", "username=alice\npassword=pw-corp\n"},
+		{"protocol=https\nhost=example.com\npath=org/repo.git\n", "username=bob\npassword=pw-org\n"},
+		{"protocol=https\nhost=example.com\npath=other/repo.git\n", ""},
+		{"protocol=https\nhost=evil.example\n", ""}, // the default entry is not used
+		{"protocol=http\nhost=git.corp\n", ""},
+		{"protocol=https\nhost=../etc\n", ""},
+	} {
+		var out bytes.Buffer
+		gitCredential([]string{a.path, "get"}, strings.NewReader(tt.in), &out)
+		if out.String() != tt.want {
+			t.Errorf("%q: got %q, want %q", tt.in, out.String(), tt.want)
+		}
+	}
+	var out bytes.Buffer
+	goAuth([]string{a.path}, &out)
+	if got := out.String(); !strings.Contains(got, "https://git.corp\n\nAuthorization: Basic YWxpY2U6cHctY29ycA==\n\n") || strings.Contains(got, "pw-default") || strings.Contains(got, "cHctZGVmYXVsdA") {
+		t.Errorf("GOAUTH answer %q", got)
 	}
 }

@@ -1,4 +1,4 @@
-// Package stepconfig is the contract between the graph (package llb), which
+// Package stepconfig is the contract between the graph (internal/graph), which
 // writes a Config into every go step it defines, and the step helper
 // (package step), which runs inside that step and reads it back. A Config is
 // plain data: it holds no secret (secrets reach the helper as BuildKit
@@ -31,7 +31,17 @@ const (
 	ListDeps  Kind = "list-deps"  // go list -deps: the packages outside the module (cache.build: layer)
 	BuildDeps Kind = "build-deps" // go build of those packages into DepCache (cache.build: layer)
 	Generate  Kind = "generate"   // go generate on a writable source tree, offline
-	ModView   Kind = "modview"    // copies the build's modules from the shared module cache, verified against go.sum
+	Doctor    Kind = "doctor"     // the doctor's probe: the download step's network and secrets, writes DoctorFile to OutDir, always succeeds
+	VulnDB    Kind = "vulndb"     // go mod download of the vulnerability database module: networked, converts it into OutDir
+	VulnTool  Kind = "vulntool"   // go install of govulncheck: networked, GOBIN is OutDir
+	Vulncheck Kind = "vulncheck"  // govulncheck over the binaries' packages: writes the reports to OutDir, always succeeds
+	// The steps of the toolchain from the module proxy and of the files the
+	// frontend writes (no go command of the build runs in them).
+	FetchToolchain Kind = "fetch-toolchain" // networked: the toolchain zip into the toolchain cache mount, verified
+	Toolchain      Kind = "toolchain"       // offline: the verified zip from the cache mount unpacked into OutDir (a GOROOT)
+	Root           Kind = "root"            // offline: the minimal root or the static base into OutDir
+	// The module view of the offline steps (no go command runs in it).
+	ModView Kind = "modview" // copies the build's modules from the shared module cache, verified against go.sum
 )
 
 // The stages of a build: the go command a step runs, as Config.Stage, the
@@ -46,8 +56,92 @@ const (
 	StageTest     = "go test"
 	StageVet      = "go vet"
 	StageGenerate = "go generate"
-	StageModView  = "module view"
+	// The toolchain and root steps run no go command of the build.
+	StageFetchToolchain = "fetch the Go toolchain"
+	StageToolchain      = "Go toolchain"
+	StageRoot           = "minimal root"
+	StageStaticBase     = "static base"
+	StageDoctor         = "gopherfile doctor"
+	StageVulnDB         = "go mod download (vulnerability database)"
+	StageVulnTool       = "go install govulncheck"
+	StageVuln           = "govulncheck"
+	StageModView        = "module view"
 )
+
+// KindInfo is what a kind of step is, for the graph that defines it and the
+// helper that runs it.
+type KindInfo struct {
+	// Stage names the go command the step runs (one of the Stage constants).
+	Stage string
+	// Networked steps fetch modules: they get the download settings, the
+	// secrets, SSH and the network, and never run the tree's own code.
+	Networked bool
+	// Compiles is true for the steps that compile for a target platform:
+	// they get GOOS/GOARCH, CGO_ENABLED and the build's env.
+	Compiles bool
+	// RunsTreeCode is true for the steps that run the tree's own code (its
+	// tests, its generators): they never write a cache another step reads.
+	RunsTreeCode bool
+	// Cache is the build cache policy of the kind (docs/caches.md).
+	Cache CachePolicy
+}
+
+// kinds is the one table of the facts of each kind.
+var kinds = map[Kind]KindInfo{
+	Download: {Stage: StageDownload, Networked: true, Cache: CacheNone},
+	// The tidy steps read the shared module cache before any check (they
+	// also write it): their build cache is theirs, and reads no other.
+	TidyCheck: {Stage: StageTidy, Networked: true, Cache: CacheOwn},
+	TidyFix:   {Stage: StageTidyFix, Networked: true, Cache: CacheOwn},
+	Test:      {Stage: StageTest, RunsTreeCode: true, Cache: CacheOwn},
+	// Vet runs the toolchain's analyzers; with a vettool it is CacheOwn.
+	Vet:       {Stage: StageVet, Cache: CacheCompile},
+	Build:     {Stage: StageBuild, Compiles: true, Cache: CacheCompile},
+	ListDeps:  {Stage: StageList, Compiles: true, Cache: CacheCompile},
+	BuildDeps: {Stage: StageDeps, Compiles: true, Cache: CacheOutput},
+	Generate:  {Stage: StageGenerate, RunsTreeCode: true, Cache: CacheOwn},
+	// The doctor probes where the download would go, with its network,
+	// secrets and settings; it runs no go command and writes no cache.
+	Doctor: {Stage: StageDoctor, Networked: true, Cache: CacheNone},
+	// The vulnerability database and govulncheck are modules of their own,
+	// fetched (and the tool compiled for the build platform) with the
+	// download step's machinery; the analysis compiles for the target.
+	// Both compiles run code other than the builder's toolchain (a
+	// toolchain GOTOOLCHAIN=auto switches to, govulncheck itself): each
+	// keeps a cache of its own.
+	VulnDB:    {Stage: StageVulnDB, Networked: true, Cache: CacheNone},
+	VulnTool:  {Stage: StageVulnTool, Networked: true, Cache: CacheOwn},
+	Vulncheck: {Stage: StageVuln, Compiles: true, Cache: CacheOwn},
+	// The toolchain from the module proxy: fetched with the download
+	// step's machinery, unpacked offline; the root step writes the minimal
+	// root or the static base (Stage StageStaticBase) offline.
+	FetchToolchain: {Stage: StageFetchToolchain, Networked: true, Cache: CacheNone},
+	Toolchain:      {Stage: StageToolchain, Cache: CacheNone},
+	Root:           {Stage: StageRoot, Cache: CacheNone},
+	ModView:        {Stage: StageModView, Cache: CacheNone},
+}
+
+// Info returns the facts of the kind; ok is false for an unknown kind (a
+// frontend and a step helper of different versions).
+func (k Kind) Info() (info KindInfo, ok bool) {
+	info, ok = kinds[k]
+	return info, ok
+}
+
+// Networked reports whether steps of this kind fetch modules.
+func (k Kind) Networked() bool { return kinds[k].Networked }
+
+// Compiles reports whether steps of this kind compile for a target platform.
+func (k Kind) Compiles() bool { return kinds[k].Compiles }
+
+// Stage is the go command steps of this kind run.
+func (k Kind) Stage() string { return kinds[k].Stage }
+
+// CachePolicy is the build cache policy of steps of this kind.
+func (k Kind) CachePolicy() CachePolicy { return kinds[k].Cache }
+
+// DoctorFile is the doctor step's report (internal/doctor's JSON) in OutDir.
+const DoctorFile = "doctor.json"
 
 // ExitCacheLost is the exit code of an offline step that finds the module
 // cache mount without the modules the download step recorded (BuildKit
@@ -55,6 +149,19 @@ const (
 // result was cached). The frontend then runs the download step again and
 // retries. It is EX_TEMPFAIL, which the go command never uses.
 const ExitCacheLost = 75
+
+// ExitNeedsImage is the exit code of a go step on the minimal root (the
+// toolchain from the module proxy, Config.MinimalRoot) that finds the build
+// needs what only a builder image has: a C compiler (cgo) or git (a direct
+// version-control fetch). The frontend then plans again with the builder
+// image and says why. It is EX_PROTOCOL, which the go command never uses.
+const ExitNeedsImage = 76
+
+// ExitToolchainMissing is the exit code of the toolchain step when the
+// toolchain cache mount does not hold the verified zip (a new builder, or
+// BuildKit garbage-collected the mount): the frontend runs the fetch step
+// and then the toolchain step again. It is EX_NOPERM.
+const ExitToolchainMissing = 77
 
 // Config is one step's configuration.
 type Config struct {
@@ -68,6 +175,10 @@ type Config struct {
 
 	// Net is set for the networked module steps (download, tidy).
 	Net *Net `json:"net,omitempty"`
+	// Untrusted is set in those steps when the Gopherfile is untrusted
+	// (GOPHERFILE_UNTRUSTED): the go command then gets only the environment
+	// goenv.UntrustedStepEnv allows.
+	Untrusted bool `json:"untrusted,omitempty"`
 	// Diag is what the diagnosis of a failure knows.
 	Diag Diag `json:"diag"`
 	// Record is the download record: written by the download step, checked
@@ -91,9 +202,17 @@ type Config struct {
 	// cache mount, for every build on the builder that shares it.)
 	Nonce string `json:"nonce,omitempty"`
 
-	Build *BuildOpts `json:"build,omitempty"`
-	Test  *TestOpts  `json:"test,omitempty"`
-	Deps  *DepsOpts  `json:"deps,omitempty"`
+	// MinimalRoot is set when the step runs with the toolchain from the
+	// module proxy on the minimal root (no C compiler, no git): a step that
+	// needs either exits with ExitNeedsImage.
+	MinimalRoot bool `json:"minimalRoot,omitempty"`
+
+	Build     *BuildOpts     `json:"build,omitempty"`
+	Test      *TestOpts      `json:"test,omitempty"`
+	Deps      *DepsOpts      `json:"deps,omitempty"`
+	Vuln      *VulnOpts      `json:"vuln,omitempty"`
+	Toolchain *ToolchainOpts `json:"toolchain,omitempty"`
+	Root      *RootOpts      `json:"root,omitempty"`
 
 	// Cache says which build caches the step writes and reads; nil for a
 	// step without one.
@@ -102,41 +221,27 @@ type Config struct {
 	ModView *ModViewOpts `json:"modView,omitempty"`
 }
 
-// Cache is how a go step uses the build cache (docs/caches.md). GOCACHE is
-// Dir. When Read or Also is set, the step helper is also GOCACHEPROG
-// (`<helper> step cacheprog`, Go 1.24 and newer): gets look in Dir, then in
-// each of Read; puts go to Dir (and Also). Go before 1.24 ignores
-// GOCACHEPROG and uses Dir alone.
-type Cache struct {
-	// Dir is the cache the step writes.
-	Dir string `json:"dir"`
-	// Read are caches the step only reads, mounted read-only.
-	Read []string `json:"read,omitempty"`
-	// Copy copies what the step finds in Read into Dir (the dependency
-	// compile step, whose output must hold everything it used).
-	Copy bool `json:"copy,omitempty"`
-	// Also is a cache every put goes to besides Dir ("" for none).
-	Also string `json:"also,omitempty"`
-	// Note says for the step's log which caches these are and why.
-	Note string `json:"note,omitempty"`
+// ToolchainOpts are the toolchain steps'.
+type ToolchainOpts struct {
+	// Version is the module version of golang.org/toolchain, e.g.
+	// v0.0.1-go1.25.14.linux-amd64.
+	Version string `json:"version"`
+	// Hash is its h1 hash from the frontend's release table; "" has the
+	// fetch step verify it against the checksum database (GOSUMDB).
+	Hash string `json:"hash,omitempty"`
+	// Cache is the toolchain cache mount, which holds verified zips.
+	Cache string `json:"cache"`
 }
 
-// CacheProgArg is the helper's argument (after Arg) that makes it the go
-// command's GOCACHEPROG.
-const CacheProgArg = "cacheprog"
+// ToolchainSum is the file in the fetch step's OutDir that holds the
+// verified h1 hash of the zip it fetched.
+const ToolchainSum = "toolchain.sum"
 
-// ModViewOpts are the module view step's.
-type ModViewOpts struct {
-	// Src is the shared module cache (mounted read-only), Dst the view.
-	Src string `json:"src"`
-	Dst string `json:"dst"`
-	// SumFiles are the go.sum and go.work.sum files, relative to the
-	// record's SrcDir.
-	SumFiles []string `json:"sumFiles"`
-	// Toolchains are golang.org/toolchain versions to copy too, checked
-	// against their own .ziphash (GOTOOLCHAIN is not local: the go
-	// command may switch to one of them).
-	Toolchains []string `json:"toolchains,omitempty"`
+// RootOpts are the root step's.
+type RootOpts struct {
+	// Zoneinfo adds the time zone database (usr/share/zoneinfo) from the
+	// GOROOT of the go command on PATH (its lib/time/zoneinfo.zip).
+	Zoneinfo bool `json:"zoneinfo,omitempty"`
 }
 
 // Net configures the networked module steps.
@@ -159,9 +264,29 @@ type Net struct {
 	GitHosts   []string `json:"gitHosts,omitempty"`
 	SSHHosts   []string `json:"sshHosts,omitempty"`
 	KnownHosts []string `json:"knownHosts,omitempty"`
+	// AcceptNewHosts takes SSH host keys that neither goenv.KnownHosts nor
+	// KnownHosts list on first use; otherwise ssh refuses them.
+	AcceptNewHosts bool `json:"acceptNewHosts,omitempty"`
 	// Helper is the path of the helper binary, for git's credential helper.
 	Helper string `json:"helper"`
+	// TempDir is a directory on disk (not the tmpfs HOME) for the bodies the
+	// loopback proxies hold while they arrive; "" for the system's.
+	TempDir string `json:"tempDir,omitempty"`
+
+	// SrcDir is the build context root in the step. TreeFiles are the
+	// dependency files (relative to SrcDir) the step reads, which must be
+	// regular files of the build context; with WalkGoFiles (the tidy steps)
+	// no Go file or go.mod of the tree may be a link out of it.
+	SrcDir      string   `json:"srcDir,omitempty"`
+	TreeFiles   []string `json:"treeFiles,omitempty"`
+	WalkGoFiles bool     `json:"walkGoFiles,omitempty"`
 }
+
+// SecretOwner is the user and group that own the secret mounts of the
+// networked steps (mode 0400). No process of a step runs as this user: the
+// step helper reads the secrets as root with its capabilities, and the go
+// command, run as root without them, cannot.
+const SecretOwner = 65533
 
 // Secret names the networked steps read.
 const (

@@ -2,7 +2,9 @@ package testproxy
 
 import (
 	"fmt"
+	"io"
 	"net/http"
+	"os"
 	"strings"
 
 	"golang.org/x/mod/module"
@@ -20,6 +22,10 @@ type response struct {
 
 // ServeHTTP implements the GOPROXY protocol with fault injection.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, toolchainPath) {
+		forwardToolchain(w, r)
+		return
+	}
 	p.mu.Lock()
 	res := p.decideLocked(r)
 	outcome := fmt.Sprint(res.code)
@@ -227,4 +233,38 @@ func parsePath(urlPath string) (modPath, file string, ok bool) {
 		return "", "", false
 	}
 	return modPath, file, true
+}
+
+// toolchainPath is where the Go toolchains are: the builds' go steps fetch
+// one through the same proxy as the modules.
+const toolchainPath = "/golang.org/toolchain/@v/"
+
+// forwardToolchain passes a toolchain request on to the machine's module
+// proxy (the first proxy of the test process's GOPROXY), with no fault, no
+// authentication and no entry in the log or the counts: the tests' proxies
+// serve their own modules, the Go release comes from the real proxy.
+func forwardToolchain(w http.ResponseWriter, r *http.Request) {
+	upstream := "https://proxy.golang.org"
+	for _, e := range strings.FieldsFunc(os.Getenv("GOPROXY"), func(c rune) bool { return c == ',' || c == '|' }) {
+		if strings.HasPrefix(e, "http://") || strings.HasPrefix(e, "https://") {
+			upstream = strings.TrimSuffix(e, "/")
+			break
+		}
+	}
+	req, err := http.NewRequestWithContext(r.Context(), r.Method, upstream+r.URL.Path, nil)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	defer resp.Body.Close()
+	if n := resp.Header.Get("Content-Length"); n != "" {
+		w.Header().Set("Content-Length", n)
+	}
+	w.WriteHeader(resp.StatusCode)
+	_, _ = io.Copy(w, resp.Body)
 }

@@ -99,10 +99,10 @@ func defaultOrigin(o string) string {
 
 // describe renders a setting for a sentence: "GOPROXY=X (from build arg
 // GOPROXY)", "GOPROXY=X (the default)" or "GOPRIVATE is not set". The value
-// is redacted (goenv.Redact).
+// is redacted (goenv.RedactFrom: a value from a secret shows its hosts only).
 func (c Context) describe(name string) string {
 	s, shown := c.setting(name)
-	s.Value = goenv.Redact(shown, s.Value)
+	s.Value = goenv.RedactFrom(shown, s.Value, s.Origin)
 	if s.Value == "" {
 		if s.Origin != "" && s.Origin != "default" {
 			return shown + " is empty (from " + s.Origin + ")"
@@ -116,10 +116,18 @@ func (c Context) describe(name string) string {
 	return shown + "=" + s.Value + " (from " + s.Origin + ")"
 }
 
-// value returns the effective value of a setting.
+// value returns the effective value of a setting. It may hold credentials:
+// what the advice prints goes through shownValue.
 func (c Context) value(name string) string {
 	s, _ := c.setting(name)
 	return s.Value
+}
+
+// shownValue is the value of a setting as the advice may print it
+// (goenv.RedactFrom).
+func (c Context) shownValue(name string) string {
+	s, shown := c.setting(name)
+	return goenv.RedactFrom(shown, s.Value, s.Origin)
 }
 
 // noProxy reports whether mod is fetched directly, bypassing GOPROXY

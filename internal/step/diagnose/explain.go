@@ -188,3 +188,8 @@ func or(s, fallback string) string {
 	}
 	return s
 }
+
+// Unrecognised is the paragraph for a failure the catalogue does not
+// recognise (the one Report writes when nothing in go's output matched),
+// for the doctor's predictions.
+func Unrecognised(c Context) string { return generic(c) }

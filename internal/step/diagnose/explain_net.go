@@ -19,9 +19,10 @@ func (e explainer) direct() bool {
 }
 
 // fallbackProxy suggests a GOPROXY value whose entries fall through on any
-// error, or "" when there is nothing sensible to suggest.
+// error, or "" when there is nothing sensible to suggest. It is printed, so
+// it is built from the redacted value.
 func (e explainer) fallbackProxy() string {
-	v := e.c.value("GOPROXY")
+	v := e.c.shownValue("GOPROXY")
 	if strings.Contains(v, ",") {
 		return strings.ReplaceAll(v, ",", "|")
 	}
@@ -168,7 +169,7 @@ func (e explainer) sshAuth() string {
 	s := e.lead(fmt.Sprintf("SSH to %s failed %s%s.", host, e.row(), e.evidence()))
 	l := strings.ToLower(e.f.Line)
 	if strings.Contains(l, "host key") || strings.Contains(l, "host identification") {
-		return s + fmt.Sprintf(" The build does not know %s's host key, or it changed: put the right key in modules.knownHosts in the Gopherfile (a line from ssh-keyscan %s, checked against the published fingerprints), and forward your agent with --ssh default.", host, host)
+		return s + fmt.Sprintf(" The build does not know %s's host key, or it changed: put the right key in modules.knownHosts in the Gopherfile (a line from ssh-keyscan %s, checked against the published fingerprints; Gopherfile knows the keys of github.com, gitlab.com and bitbucket.org), or set modules.sshUnknownHosts: accept-new to take it on first use, and forward your agent with --ssh default.", host, host)
 	}
 	return s + fmt.Sprintf(" No usable key reached %s: forward an SSH agent that holds a key with read access with --ssh default (ssh-add -l on the host must list it), and make %s's host key known in the build (known_hosts).", host, host)
 }

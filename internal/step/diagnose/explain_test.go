@@ -300,6 +300,30 @@ func TestExplainAdvice(t *testing.T) {
 			want: []string{"GOPROXY=https://goproxy.corp|https://proxy.golang.org|direct", "from build arg GOPROXY"},
 		},
 		{
+			// Issue 21 item 12: the | fallback the advice suggests was built
+			// from the raw GOPROXY, password and all.
+			name: "row 1 fallback from a build arg with a password and a query token",
+			f:    Finding{Class: ProxyUnreachable, Module: "example.com/m", Version: "v1.0.0", Host: "goproxy.corp"},
+			ctx: func() Context {
+				c := baseContext()
+				c.GOPROXY = Setting{Value: "https://ci:PASSW0RD@goproxy.corp/go?token=T0K3N", Origin: "build arg GOPROXY"}
+				return c
+			}(),
+			want:    []string{"GOPROXY=https://ci:xxxxx@goproxy.corp/go|https://proxy.golang.org|direct"},
+			notWant: []string{"PASSW0RD", "T0K3N"},
+		},
+		{
+			name: "row 3 fallback from the GOPROXY secret shows the host only",
+			f:    Finding{Class: ServerError, Module: "example.com/m", Version: "v1.0.0", Host: "art.corp", Detail: "503 Service Unavailable"},
+			ctx: func() Context {
+				c := baseContext()
+				c.GOPROXY = Setting{Value: "https://ci:PASSW0RD@art.corp/api/go/T0K3N", Origin: "secret GOPROXY"}
+				return c
+			}(),
+			want:    []string{"GOPROXY=https://art.corp (from secret GOPROXY)", "GOPROXY=https://art.corp|https://proxy.golang.org|direct"},
+			notWant: []string{"PASSW0RD", "T0K3N", "ci:"},
+		},
+		{
 			name: "row 12 names the builder and go.mod",
 			f:    Finding{Class: GoTooOld, Detail: "1.27", Line: "go: go.mod requires go >= 1.27 (running go 1.26.8; GOTOOLCHAIN=local)"},
 			ctx:  func() Context { c := baseContext(); c.GoModGo = "1.27"; return c }(),

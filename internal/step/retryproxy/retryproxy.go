@@ -12,6 +12,16 @@
 // When the retries or the deadline are used up, the last response is passed
 // on, or, after a connection error, a 502 whose text/plain body carries the
 // error, which the go command prints as "server response:".
+//
+// A loopback proxy serves the go command of its own step only: each listens
+// under a random path prefix (GOPROXY carries it) and answers 403 to any
+// other path, so that another process on a shared network (--network host,
+// test.network) cannot fetch with the step's credentials. A path with "." or
+// ".." segments is refused, so a request cannot leave the GOPROXY path
+// prefix or a netrc entry's path. Redirects from https to http are refused,
+// as the go command refuses them, and a response body larger than the go
+// command accepts (500 MiB for a module zip, 16 MiB for anything else) is
+// refused too; large bodies wait in TempDir, on disk, not in memory.
 package retryproxy
 
 import (
@@ -30,6 +40,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/mod/zip"
 
 	"github.com/gopherfile/gopherfile/internal/goenv"
 )
@@ -67,8 +79,12 @@ type Options struct {
 	// netrc, as the go command would); nil for none.
 	Credentials func(hostPath string) (user, pass string, ok bool)
 	// TempDir holds large response bodies while they arrive ("" for the
-	// system's).
+	// system's): a directory on disk, since a module zip may be 500 MiB.
 	TempDir string
+	// HostOnly shows each upstream as its scheme and host only, in retry
+	// lines and in the go command's output (Unrewrite): for a GOPROXY that
+	// came from a secret, whose path may hold a token.
+	HostOnly bool
 	// Logf reports retries; nil for silence.
 	Logf func(format string, args ...any)
 }
@@ -87,6 +103,11 @@ const (
 	memBody = 1 << 20
 	// maxLoggedRetries is how many retries are reported one by one.
 	maxLoggedRetries = 12
+	// MaxZipBody and MaxBody are the largest response bodies passed on: the
+	// go command's own limits for a module zip and for everything else
+	// (go.mod files, .info, lists, checksum database tiles).
+	MaxZipBody = zip.MaxZipFile
+	MaxBody    = zip.MaxGoMod
 )
 
 func (o *Options) defaults() {
@@ -153,10 +174,20 @@ func Start(goproxy string, opt Options) (*Set, error) {
 func (s *Set) GOPROXY() string { return s.goproxy }
 
 // Unrewrite replaces the loopback URLs in text (the go command's output) by
-// the upstream URLs they stand for, credentials redacted.
+// the upstream URLs they stand for, credentials redacted. For a HostOnly
+// proxy, the upstream's path and query are hidden wherever they appear,
+// since a registry may echo them in an error body that the go command
+// prints ("server response: not found: /api/TOKEN/...").
 func (s *Set) Unrewrite(text string) string {
 	for _, p := range s.proxies {
 		text = strings.ReplaceAll(text, p.local, p.shown)
+		if p.opt.HostOnly {
+			for _, secret := range []string{strings.Trim(p.upstream.EscapedPath(), "/"), strings.Trim(p.upstream.Path, "/"), p.upstream.RawQuery} {
+				if len(secret) >= 4 {
+					text = strings.ReplaceAll(text, secret, "xxxxx")
+				}
+			}
+		}
 	}
 	return text
 }
@@ -216,12 +247,15 @@ type proxy struct {
 	upstream *url.URL
 	user     *url.Userinfo
 	host     string
-	local    string // http://127.0.0.1:PORT
-	shown    string // the upstream URL, redacted, without a trailing slash
-	opt      Options
-	client   *http.Client
-	srv      *http.Server
-	stats    *Stats
+	// prefix is the random first path segment the go command's requests
+	// carry ("/" + 32 hex digits); local is http://127.0.0.1:PORT + prefix.
+	prefix string
+	local  string
+	shown  string // the upstream URL, redacted, without a trailing slash
+	opt    Options
+	client *http.Client
+	srv    *http.Server
+	stats  *Stats
 }
 
 func startProxy(u *url.URL, raw string, opt Options, tr *http.Transport, st *Stats) (*proxy, error) {
@@ -231,16 +265,27 @@ func startProxy(u *url.URL, raw string, opt Options, tr *http.Transport, st *Sta
 	}
 	up := *u
 	up.User = nil
+	prefix, err := randomPrefix()
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	shown := strings.TrimSuffix(goenv.RedactURL(raw), "/")
+	if opt.HostOnly {
+		shown = goenv.HostOnly(raw)
+	}
 	p := &proxy{
 		upstream: &up,
 		user:     u.User,
 		host:     u.Host,
-		local:    "http://" + ln.Addr().String(),
-		shown:    strings.TrimSuffix(goenv.RedactURL(raw), "/"),
+		prefix:   prefix,
+		local:    "http://" + ln.Addr().String() + prefix,
+		shown:    shown,
 		opt:      opt,
 		// Redirects are followed by the client, with the credentials only
-		// for the proxy's own host (Go drops Authorization across hosts).
-		client: &http.Client{Transport: tr},
+		// for the proxy's own host (Go drops Authorization across hosts),
+		// and never from https to http (checkRedirect).
+		client: &http.Client{Transport: tr, CheckRedirect: checkRedirect},
 		stats:  st,
 	}
 	p.srv = &http.Server{Handler: p, ReadHeaderTimeout: 30 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
@@ -256,17 +301,24 @@ func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, fmt.Sprintf("gopherfile: internal error in the loopback proxy: %v", v), http.StatusBadGateway)
 		}
 	}()
+	raw, path, ok := p.localPath(r)
+	if !ok {
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return
+	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
 	target := *p.upstream
-	target.Path = strings.TrimSuffix(p.upstream.Path, "/") + r.URL.Path
+	target.Path = strings.TrimSuffix(p.upstream.Path, "/") + path
 	target.RawPath = ""
 	if p.upstream.RawPath != "" || r.URL.RawPath != "" {
-		target.RawPath = strings.TrimSuffix(p.upstream.EscapedPath(), "/") + r.URL.EscapedPath()
+		target.RawPath = strings.TrimSuffix(p.upstream.EscapedPath(), "/") + raw
 	}
-	target.RawQuery = r.URL.RawQuery
+	// The upstream's own query (a token some hosted registries want) and
+	// the go command's.
+	target.RawQuery = joinQuery(p.upstream.RawQuery, r.URL.RawQuery)
 	resp := p.fetch(r.Context(), r, &target)
 	defer resp.close()
 	for _, h := range []string{"Content-Type", "Last-Modified", "ETag", "Cache-Control", "Retry-After"} {
@@ -278,7 +330,7 @@ func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(resp.status)
 	if r.Method == http.MethodGet && resp.body != nil {
 		n, _ := io.Copy(w, resp.body)
-		p.stats.served(r.URL.Path, resp.status, n)
+		p.stats.served(path, resp.status, n)
 	}
 }
 
@@ -400,9 +452,13 @@ func (p *proxy) attempt(ctx context.Context, in *http.Request, target *url.URL) 
 	}
 	// The whole body is read before anything is passed on, so that a body
 	// that stalls or breaks off can be fetched again.
+	limit := maxBody(target.Path)
+	if res.ContentLength > limit {
+		return tooLarge(target, limit), "", nil
+	}
 	idle := time.AfterFunc(p.opt.IdleTimeout, func() { cancel(errStall) })
 	defer idle.Stop()
-	src := &idleReader{r: res.Body, t: idle, d: p.opt.IdleTimeout}
+	src := io.LimitReader(&idleReader{r: res.Body, t: idle, d: p.opt.IdleTimeout}, limit+1)
 	out := &response{status: res.StatusCode, header: res.Header}
 	if res.ContentLength >= 0 && res.ContentLength <= memBody {
 		dt, err := io.ReadAll(src)
@@ -421,6 +477,10 @@ func (p *proxy) attempt(ctx context.Context, in *http.Request, target *url.URL) 
 	if err != nil {
 		out.close()
 		return nil, bodyReason(actx, err), bodyErr(actx, err)
+	}
+	if n > limit {
+		out.close()
+		return tooLarge(target, limit), "", nil
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		out.close()

@@ -3,12 +3,16 @@ package retryproxy
 import (
 	"crypto/x509"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -340,5 +344,156 @@ func TestRetrySchedule(t *testing.T) {
 				t.Errorf("the third retry did not back off: %q", logged[2])
 			}
 		})
+	}
+}
+
+// get makes one request to a loopback proxy as another process would.
+func get(t *testing.T, u string) (int, string) {
+	t.Helper()
+	res, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+// Issue 21 item 5: a loopback proxy answers only under its random prefix,
+// and never lets a path leave the GOPROXY path or a netrc path prefix.
+func TestOnlyItsOwnStep(t *testing.T) {
+	var mu sync.Mutex
+	var seen []string
+	var authed []string
+	up := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.URL.Path)
+		if _, _, ok := r.BasicAuth(); ok {
+			authed = append(authed, r.URL.Path)
+		}
+		mu.Unlock()
+		fmt.Fprintln(w, "v1.0.0")
+	}))
+	t.Cleanup(up.Close)
+	pool := x509.NewCertPool()
+	pool.AddCert(up.Certificate())
+	host := strings.TrimPrefix(up.URL, "https://")
+	s := start(t, up.URL+"/go/private", fast(Options{RootCAs: pool, Credentials: func(hostPath string) (string, string, bool) {
+		// A netrc entry "machine HOST/go/private/acme".
+		return "ci", "s3cret", strings.HasPrefix(hostPath, host+"/go/private/acme/")
+	}}))
+	local := s.proxies[0].local
+	addr := strings.TrimSuffix(local, s.proxies[0].prefix)
+	if len(s.proxies[0].prefix) != 33 || !strings.HasPrefix(s.GOPROXY(), addr+"/") {
+		t.Fatalf("prefix %q, GOPROXY %q", s.proxies[0].prefix, s.GOPROXY())
+	}
+	for _, u := range []string{
+		addr + "/acme/lib/@v/list",                                  // no prefix
+		addr + "/0123456789abcdef0123456789abcdef/acme/lib/@v/list", // a guessed one
+		addr + s.proxies[0].prefix + "x/acme/lib/@v/list",           // the prefix as the start of a segment
+		addr + "/",
+	} {
+		if code, _ := get(t, u); code != http.StatusForbidden {
+			t.Errorf("GET %s: %d, want 403", u, code)
+		}
+	}
+	for _, p := range []string{
+		"/acme/../other/@v/list",        // leaves the netrc path prefix with acme's credentials
+		"/acme/%2e%2e/other/@v/list",    // the same, escaped
+		"/acme/%2E%2E/%2E%2E/x/@v/list", // leaves the GOPROXY path prefix
+		"/acme/./lib/@v/list",
+		"/acme/..%5c..%5cx/@v/list",
+	} {
+		if code, _ := get(t, local+p); code != http.StatusForbidden {
+			t.Errorf("GET prefix%s: %d, want 403", p, code)
+		}
+	}
+	if code, body := get(t, local+"/acme/lib/@v/list"); code != 200 || body != "v1.0.0\n" {
+		t.Errorf("the step's own request: %d %q", code, body)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != 1 || seen[0] != "/go/private/acme/lib/@v/list" {
+		t.Errorf("the upstream saw %q, want only the step's own request", seen)
+	}
+	if len(authed) != 1 {
+		t.Errorf("requests with credentials: %q", authed)
+	}
+}
+
+// Issue 21 item 6: an https upstream that redirects to http on the same
+// host never gets the credentials sent there; the go command sees the
+// refusal, as it would have refused the redirect itself.
+func TestNoRedirectToHTTP(t *testing.T) {
+	var leaked atomic.Int32
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "" {
+			leaked.Add(1)
+		}
+		fmt.Fprintln(w, "v1.0.0")
+	}))
+	t.Cleanup(plain.Close)
+	secure := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, plain.URL+r.URL.Path, http.StatusFound)
+	}))
+	t.Cleanup(secure.Close)
+	pool := x509.NewCertPool()
+	pool.AddCert(secure.Certificate())
+	withUser := strings.Replace(secure.URL, "https://", "https://ci:s3cret@", 1)
+	s := start(t, withUser, fast(Options{RootCAs: pool}))
+	code, body := get(t, s.proxies[0].local+"/example.com/a/@v/list")
+	if code != http.StatusBadGateway || !strings.Contains(body, "redirected from secure URL") || strings.Contains(body, "s3cret") {
+		t.Errorf("got %d %q, want a 502 naming the refused redirect", code, body)
+	}
+	if n := leaked.Load(); n != 0 {
+		t.Errorf("the credentials reached the http server %d times", n)
+	}
+	if st := s.Stats(); st.Retries != 0 {
+		t.Errorf("a refused redirect was retried: %+v", st)
+	}
+}
+
+// Issue 21 item 14: a body larger than the go command accepts is refused,
+// not buffered; a module zip may be larger than a go.mod.
+func TestBodyLimit(t *testing.T) {
+	big := strings.Repeat("x", MaxBody+1)
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, ".info") {
+			// No Content-Length: the limit is found while reading.
+			w.(http.Flusher).Flush()
+		}
+		io.WriteString(w, big)
+	}))
+	t.Cleanup(up.Close)
+	tmp := t.TempDir()
+	s := start(t, up.URL, fast(Options{TempDir: tmp}))
+	for _, p := range []string{"/example.com/a/@v/v1.0.0.mod", "/example.com/a/@v/v1.0.0.info"} {
+		code, body := get(t, s.proxies[0].local+p)
+		if code != http.StatusBadGateway || !strings.Contains(body, "larger than the go command accepts (16 MiB)") {
+			t.Errorf("%s: %d %.200q", p, code, body)
+		}
+	}
+	if code, body := get(t, s.proxies[0].local+"/example.com/a/@v/v1.0.0.zip"); code != 200 || len(body) != len(big) {
+		t.Errorf("a zip of %d bytes: %d, %d bytes", len(big), code, len(body))
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("buffered bodies left behind: %v", left)
+	}
+}
+
+// Issue 21 item 12: a GOPROXY from a secret shows its host only.
+func TestHostOnly(t *testing.T) {
+	up := startTP(t, mods[0])
+	u := strings.Replace(up.URL(), "http://", "http://ci:PASSW0RD@", 1) + "/api/T0K3N"
+	s := start(t, u, fast(Options{HostOnly: true}))
+	got := s.Unrewrite("reading " + s.proxies[0].local + "/example.com/a/@v/list: 404 Not Found")
+	want := "reading http://" + strings.TrimPrefix(up.URL(), "http://") + "/example.com/a/@v/list: 404 Not Found"
+	if got != want {
+		t.Errorf("Unrewrite:\n%s\nwant\n%s", got, want)
+	}
+	// A registry that echoes the path in its error body.
+	got = s.Unrewrite("\tserver response: not found: /api/T0K3N/example.com/a/@v/list")
+	if strings.Contains(got, "T0K3N") {
+		t.Errorf("the echoed path keeps the token: %s", got)
 	}
 }
