@@ -288,5 +288,12 @@ func CacheMounts(p *plan.Plan, targets []ocispecs.Platform, buildPlatform ocispe
 	for _, t := range targets {
 		add(PrivateCacheID(p, CacheBuild, t), "the build cache of this module's compile, when its settings name a program")
 	}
+	add(privateCacheID(p, CacheVulnTool, cacheOwner(p, stepconfig.VulnTool), buildPlatform), "the build cache of the govulncheck install, for these module settings")
+	for _, t := range targets {
+		add(PrivateCacheID(p, CacheVulnRun, t), "the build cache of this module's govulncheck run")
+	}
+	if p.Toolchain != nil {
+		add(ToolchainCacheID(p), "the verified zips of the Go toolchain from the module proxy")
+	}
 	return out
 }

@@ -236,7 +236,7 @@ func TestCacheMountsOutline(t *testing.T) {
 		}
 	}
 	joined := strings.Join(ids, "\n")
-	for _, want := range []string{"pr/gopherfile/gomodcache", "/compile/go1.26.11-", "linux-arm64", "/test/", "/generate/", "/vet/", "/tidy/", "/build/"} {
+	for _, want := range []string{"pr/gopherfile/gomodcache", "/compile/go1.26.11-", "linux-arm64", "/test/", "/generate/", "/vet/", "/tidy/", "/build/", "/vulntool/", "/vulncheck/", "pr/gopherfile/toolchain"} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("outline lacks %s:\n%s", want, joined)
 		}
