@@ -208,6 +208,7 @@ func (b *build) prepare(ctx context.Context) error {
 		if p.TidyOffReason != "" {
 			b.src.Warn(ctx, "the tidy check is off: "+p.TidyOffReason, gwclient.WarnOpts{Range: lineRange(b.pos.Of("tidy").Line), Level: 1})
 		}
+		b.warnPrivateInLayer(ctx)
 	}
 	helper, helperPath, err := b.stepHelper()
 	if err != nil {
@@ -219,6 +220,7 @@ func (b *build) prepare(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	p.ToolchainID = toolchainID(p, buildPlatform.Architecture, builderImg)
 	if err := b.checkGoVersion(builderImg); err != nil && !b.doctorMode {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/moby/buildkit/client/llb/sourceresolver"
 	"github.com/moby/buildkit/frontend/dockerui"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+	digest "github.com/opencontainers/go-digest"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/gopherfile/gopherfile/internal/goenv"
@@ -23,6 +24,9 @@ import (
 type imageConfig struct {
 	ref string
 	img *dockerspec.DockerOCIImage
+	// digest is the image's digest as resolved ("" for a named context
+	// that is no image: a local directory, another build's output).
+	digest digest.Digest
 	// pinned is ref@digest when the registry said the digest.
 	pinned string
 }
@@ -120,7 +124,8 @@ func (b *build) loadImage(ctx context.Context, ref string, pl ocispecs.Platform,
 
 // resolveImage is loadImage without the memory.
 func (b *build) resolveImage(ctx context.Context, ref string, pl ocispecs.Platform, field string) (*llb.State, *imageConfig, error) {
-	nc, err := b.bc.NamedContext(ref, dockerui.ContextOpt{Platform: &pl, ResolveMode: b.bc.ImageResolveMode.String()})
+	var captured digest.Digest
+	nc, err := b.bc.NamedContext(ref, dockerui.ContextOpt{Platform: &pl, ResolveMode: b.bc.ImageResolveMode.String(), CaptureDigest: &captured})
 	if err != nil {
 		return nil, nil, b.fieldError(field, fmt.Errorf("loading the named context for %s: %w", ref, err))
 	}
@@ -140,7 +145,7 @@ func (b *build) resolveImage(ctx context.Context, ref string, pl ocispecs.Platfo
 					return nil, nil, err
 				}
 			}
-			return &s, &imageConfig{ref: ref, img: img}, nil
+			return &s, &imageConfig{ref: ref, img: img, digest: captured}, nil
 		}
 	}
 	named, err := reference.ParseNormalizedNamed(ref)
@@ -176,7 +181,7 @@ func (b *build) resolveImage(ctx context.Context, ref string, pl ocispecs.Platfo
 	if err != nil {
 		return nil, nil, err
 	}
-	return &st, &imageConfig{ref: ref, img: &img, pinned: pinned}, nil
+	return &st, &imageConfig{ref: ref, img: &img, digest: dgst, pinned: pinned}, nil
 }
 
 // builderGoVersion is the Go version the builder image says it has.

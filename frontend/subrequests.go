@@ -60,7 +60,7 @@ func (b *build) outline(ctx context.Context) (*outline.Outline, error) {
 		arg(name, "HTTP proxy for the download and tidy steps only (not in the image or cache key)", goenv.Redact(name, p.Downloads.Proxy[name]), "")
 	}
 	arg(plan.ArgEpoch, "image creation time and file times, for reproducible images", b.bc.BuildArgs[plan.ArgEpoch], "")
-	arg(plan.ArgCacheNS, "namespace of the build cache mounts", p.CacheNS, "")
+	arg(plan.ArgCacheNS, "namespace of every cache mount id: one per trust level in CI, e.g. trusted and pr (docs/caches.md)", p.CacheNS, "")
 	arg(plan.ArgUntrusted, "1 when the Gopherfile is untrusted (a pull request): the steps that hold secrets get an allow-listed environment, and builder:, modules.auth and modules.toolchain are checked (docs/security.md)", b.bc.BuildArgs[plan.ArgUntrusted], "")
 	arg(plan.ArgBuilders, "builder images an untrusted Gopherfile may name besides golang:<version>", b.bc.BuildArgs[plan.ArgBuilders], "")
 
@@ -78,7 +78,7 @@ func (b *build) outline(ctx context.Context) (*outline.Outline, error) {
 	if d.SSH != spec.SecretOff {
 		o.SSH = append(o.SSH, outline.SSH{Name: "default", Required: d.SSH == spec.SecretRequired, Location: b.loc("modules.ssh")})
 	}
-	o.Cache = append(o.Cache, outline.CacheMount{ID: graph.ModCacheID})
+	b.outlineCaches(ctx, p, o)
 	o.Sources = [][]byte{b.src.Data}
 	return o, nil
 }

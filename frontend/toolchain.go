@@ -77,6 +77,13 @@ func (b *build) resolveToolchain(ctx context.Context) (llb.State, error) {
 				return llb.State{}, fmt.Errorf("gopherfile: reading the toolchain hash: %w", err)
 			}
 			hash = strings.TrimSpace(string(dt))
+			// The hash the fetch step verified names the toolchain in the
+			// compile cache ids (toolchainID): one id per content, even for
+			// a release the table does not know.
+			if p.Toolchain.Hashes == nil {
+				p.Toolchain.Hashes = map[string]string{}
+			}
+			p.Toolchain.Hashes[in.BuildPlatform.Architecture] = hash
 		}
 		tree := graph.ToolchainTree(p, in, hash, nonce)
 		_, err = b.solveRef(ctx, tree, in.BuildPlatform, true)

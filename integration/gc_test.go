@@ -14,11 +14,14 @@ import (
 // TestSurvivesCacheMountGC: BuildKit's garbage collection deletes cache
 // mounts first (and `docker builder prune --filter type=exec.cachemount`
 // does it by hand) while the download step's cached result stays. After
-// such a prune, an edit and a rebuild with no flags succeed: the compile
-// step notices the lost modules, the download step runs again, the compile
-// stays offline, and the image runs. The same for the test target, the
-// module cache in layers, a vendored module and a workspace. With
-// GOPROXY=off the build cannot recover and says so (row 18).
+// such a prune, an edit and a rebuild with no flags succeed: the offline
+// steps read the module view, a layer of its own that holds this build's
+// modules, so nothing is lost. When the view went too (BuildKit's GC
+// removes it later, after the cache mounts), the view step notices the lost
+// modules, the download step runs again, the compile stays offline, and the
+// image runs. The same for the test target, the module cache in layers, a
+// vendored module and a workspace. With GOPROXY=off the build cannot
+// recover and says so (row 18).
 func TestSurvivesCacheMountGC(t *testing.T) {
 	addr := startSecondBuildkitd(t)
 	// prune empties the module cache mount, as BuildKit's GC does after days
@@ -26,6 +29,8 @@ func TestSurvivesCacheMountGC(t *testing.T) {
 	// the later ones keep them, so that each rebuild does not compile the
 	// standard library again (what is tested is the lost module cache).
 	pruneFilter := "type==exec.cachemount,description~=gopherfile/gomodcache"
+	// The module view's layers ("mount /gopherfile/modview from exec ...").
+	viewFilter := "description~=gopherfile/modview"
 	pruneAll := func() {
 		t.Helper()
 		out, err := exec.Command("buildctl", "--addr", addr, "prune", "--filter", "type==exec.cachemount").CombinedOutput()
@@ -35,9 +40,11 @@ func TestSurvivesCacheMountGC(t *testing.T) {
 	}
 	prune := func() {
 		t.Helper()
-		out, err := exec.Command("buildctl", "--addr", addr, "prune", "--filter", pruneFilter).CombinedOutput()
-		if err != nil {
-			t.Fatalf("buildctl prune: %v\n%s", err, out)
+		for _, f := range []string{pruneFilter, viewFilter} {
+			out, err := exec.Command("buildctl", "--addr", addr, "prune", "--filter", f).CombinedOutput()
+			if err != nil {
+				t.Fatalf("buildctl prune: %v\n%s", err, out)
+			}
 		}
 	}
 	build := func(dir string, args ...string) result {
@@ -67,10 +74,21 @@ func TestSurvivesCacheMountGC(t *testing.T) {
 			out := t.TempDir()
 			mustOK(t, build(dir, "--target", "binaries", "-o", "type=local,dest="+out, "."))
 			if tc.name == "mount" {
+				// Only the cache mounts: the module view still holds the
+				// modules, and the offline steps read nothing else.
 				pruneAll()
-			} else {
-				prune()
+				edit(dir, "main.go", "fmt.Println(greeting.Hello())", `fmt.Println("view:", greeting.Hello())`)
+				r := build(dir, "--target", "binaries", "-o", "type=local,dest="+out, ".")
+				mustOK(t, r)
+				if logs := relLogs(r.out); strings.Contains(logs, "row 18") {
+					t.Errorf("with the module view cached, the lost module cache mount does not matter, yet:\n%s", tail(logs, 20))
+				}
+				if v := step(t, vertices(t, r.out), "module view"); !v.Cached {
+					t.Errorf("the module view ran again")
+				}
+				edit(dir, "main.go", `fmt.Println("view:", greeting.Hello())`, "fmt.Println(greeting.Hello())")
 			}
+			prune()
 			edit(dir, "main.go", "fmt.Println(greeting.Hello())", `fmt.Println("after gc:", greeting.Hello())`)
 			r := build(dir, "--target", "binaries", "-o", "type=local,dest="+out, ".")
 			mustOK(t, r)

@@ -44,6 +44,8 @@ var rank = map[string]int{
 	"internal/step/netrc":      1,
 	"internal/step/testreport": 1,
 	"internal/step/retryproxy": 1,
+	"internal/step/cacheprog":  1,
+	"internal/step/modview":    1,
 	"internal/step/diagnose":   2,
 	"internal/step/probe":      3,
 	"internal/step":            4,

@@ -32,7 +32,7 @@ type Facts struct {
 	LocalReplaces []string
 	// Requires is the number of require lines.
 	Requires int
-	// RequirePaths are the module paths of the require lines.
+	// RequirePaths are the module paths of the require lines, in order.
 	RequirePaths []string
 }
 

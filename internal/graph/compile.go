@@ -166,7 +166,10 @@ func (g *Graph) compileDeps(target ocispecs.Platform, b plan.Binary, cc string) 
 		bin:    &b,
 		cc:     cc,
 		out:    plan.OutDir,
-		cfg:    stepconfig.Config{Deps: &stepconfig.DepsOpts{List: list}},
+		// The platform of its build cache: go list reads the module index
+		// there.
+		gocache: &target,
+		cfg:     stepconfig.Config{Deps: &stepconfig.DepsOpts{List: list}},
 	}).GetMount(plan.OutDir)
 
 	bargs := append([]string{"build", "-trimpath"}, flags...)
@@ -187,7 +190,8 @@ func (g *Graph) compileDeps(target ocispecs.Platform, b plan.Binary, cc string) 
 		cc:     cc,
 		out:    plan.DepCache,
 		extra:  []bk.RunOption{bk.AddMount(plan.PkgList, pkgs, bk.Readonly)},
-		env:    map[string]string{goenv.GOCACHE: plan.DepCache},
+		// GOCACHE is its output (depsCache).
+		gocache: &target,
 		cfg: stepconfig.Config{Deps: &stepconfig.DepsOpts{
 			List: path.Join(plan.PkgList, "gopherfile-packages.txt"), Cache: plan.DepCache,
 		}},

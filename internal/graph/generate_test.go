@@ -37,8 +37,9 @@ func TestGenerateGolden(t *testing.T) {
 	}
 }
 
-// TestGenerateIsOffline: go generate gets no network and GOPROXY=off, and a
-// read-only module cache.
+// TestGenerateIsOffline: go generate gets no network and GOPROXY=off, and
+// the module view read-only (never the shared module cache), and a build
+// cache of its own that only reads the shared compile cache.
 func TestGenerateIsOffline(t *testing.T) {
 	p := testPlan(t, "version: 1\ngenerate: [./...]\n", facts, false)
 	got := describe(t, New(p, testInputs(p)).Generate(), ocispecs.Platform{OS: "linux", Architecture: "amd64"})
@@ -50,9 +51,14 @@ func TestGenerateIsOffline(t *testing.T) {
 	if j := strings.Index(step[1:], "\n["); j >= 0 {
 		step = step[:j+1]
 	}
-	for _, want := range []string{"GOPROXY=off", "network=NONE", "mount /gopherfile/gomodcache type=CACHE readonly=true", "mount /src type=BIND readonly=false"} {
+	for _, want := range []string{"GOPROXY=off", "network=NONE", "mount /gopherfile/gomodcache type=BIND readonly=true", "mount /src type=BIND readonly=false",
+		"mount /gopherfile/gocache type=CACHE readonly=false cache=gopherfile/gocache/generate/",
+		"mount /gopherfile/gocache-shared type=CACHE readonly=true cache=gopherfile/gocache/compile/"} {
 		if !strings.Contains(step, want) {
 			t.Errorf("generate step lacks %q:\n%s", want, step)
 		}
+	}
+	if strings.Contains(step, "cache=gopherfile/gomodcache") {
+		t.Errorf("generate step mounts the shared module cache:\n%s", step)
 	}
 }

@@ -50,10 +50,10 @@ type goStep struct {
 	// bin is the binary a compile step builds (its env), cc its C compiler.
 	bin *plan.Binary
 	cc  string
-	// gocache is the GOCACHE mount's platform; nil for a step without one.
-	// gocacheID, when set, is its cache id instead of the project's.
-	gocache   *ocispecs.Platform
-	gocacheID string
+	// gocache is the platform of the step's build cache (stepCache, by
+	// the kind's stepconfig.CachePolicy); nil for a step without one
+	// (GOCACHE is then a directory of the step's root, thrown away).
+	gocache *ocispecs.Platform
 	// dir is the working directory, "" for the module's directory.
 	dir string
 	// out is an output directory mounted from scratch ("" for none).
@@ -86,6 +86,8 @@ type Graph struct {
 	recordState *bk.State
 	// generated is the source tree after go generate, once defined.
 	generated *bk.State
+	// view is the module view, once defined.
+	view *bk.State
 	// vulnToolState and vulnDBState are govulncheck and its database, once defined.
 	vulnToolState, vulnDBState *bk.State
 }
@@ -180,7 +182,7 @@ func (g *Graph) run(s goStep) bk.ExecState {
 	// The module cache.
 	gomodcache := plan.GoModCache
 	shared := func(opts ...bk.MountOption) bk.RunOption {
-		return bk.AddMount(plan.GoModCache, bk.Scratch(), append([]bk.MountOption{bk.AsPersistentCacheDir(ModCacheID, bk.CacheMountShared)}, opts...)...)
+		return bk.AddMount(plan.GoModCache, bk.Scratch(), append([]bk.MountOption{bk.AsPersistentCacheDir(ModCacheID(p), bk.CacheMountShared)}, opts...)...)
 	}
 	switch {
 	case s.ownModules():
@@ -192,7 +194,7 @@ func (g *Graph) run(s goStep) bk.ExecState {
 		gomodcache = HomeDir + "/gomodcache"
 	case s.kind == stepconfig.Download:
 		o = append(o, shared())
-		cfg.Record = g.record()
+		cfg.Record = g.record(true)
 		if p.ModulesInLayer {
 			gomodcache = DownloadDir + "/gomodcache"
 			cfg.LocalProxies = []string{plan.GoModCache + "/cache/download"}
@@ -206,23 +208,29 @@ func (g *Graph) run(s goStep) bk.ExecState {
 		if p.ModulesInLayer {
 			cfg.LocalProxies = []string{DownloadDir + "/gomodcache/cache/download"}
 		}
+	case s.kind == stepconfig.ModView:
+		// The one offline step that reads the shared module cache: it
+		// copies the build's modules out of it, verified against go.sum.
+		o = append(o, shared(bk.Readonly), bk.AddMount(DownloadDir, g.afterDownload(), bk.Readonly))
+		cfg.Record = g.record(true)
 	default:
-		// Offline steps (go generate among them) read the module cache and never write it: one
-		// build's compile cannot plant files that another build reads.
+		// Offline steps (go generate among them) read the modules of this
+		// build only, verified (the module view), or the download step's
+		// layer; they never write a module cache.
 		o = append(o, bk.AddMount(DownloadDir, g.afterDownload(), bk.Readonly))
-		cfg.Record = g.record()
+		cfg.Record = g.record(false)
 		if p.ModulesInLayer {
 			gomodcache = DownloadDir + "/gomodcache"
 		} else {
-			o = append(o, shared(bk.Readonly))
+			o = append(o, bk.AddMount(plan.GoModCache, g.moduleView(), bk.Readonly))
 		}
 	}
+	// The build cache.
+	gocache := plan.GoCache
 	if s.gocache != nil {
-		id := s.gocacheID
-		if id == "" {
-			id = BuildCacheID(p, *s.gocache)
-		}
-		o = append(o, bk.AddMount(plan.GoCache, bk.Scratch(), bk.AsPersistentCacheDir(id, bk.CacheMountShared)))
+		c := g.stepCache(&s)
+		o = append(o, c.mounts...)
+		cfg.Cache, gocache = c.cfg, c.gocache
 	}
 	if s.out != "" {
 		o = append(o, bk.AddMount(s.out, bk.Scratch()))
@@ -252,10 +260,13 @@ func (g *Graph) run(s goStep) bk.ExecState {
 		env[k] = v
 	}
 	set(goenv.GOMODCACHE, gomodcache)
-	set(goenv.GOCACHE, plan.GoCache)
+	set(goenv.GOCACHE, gocache)
 	if t, ok := p.Downloads.Setting(goenv.GOTOOLCHAIN); ok {
 		set(goenv.GOTOOLCHAIN, t.Value)
 	}
+	// The module view runs no go command: its definition (and so its
+	// cache key) does not follow the user's env.
+	userEnv := s.kind != stepconfig.ModView
 	env0 := p.Env
 	if s.networked() {
 		// For an untrusted Gopherfile, none of its env: (plan.SecretStepEnv).
@@ -264,7 +275,9 @@ func (g *Graph) run(s goStep) bk.ExecState {
 	}
 	for _, kv := range env0 {
 		k, v, _ := strings.Cut(kv, "=")
-		set(k, v)
+		if userEnv {
+			set(k, v)
+		}
 	}
 	if s.networked() {
 		for _, st := range p.Downloads.Settings {
@@ -294,7 +307,7 @@ func (g *Graph) run(s goStep) bk.ExecState {
 			}
 		}
 	}
-	if gf := goflags(p, s.kind); gf != "" {
+	if gf := goflags(p, s.kind); gf != "" && userEnv {
 		set(goenv.GOFLAGS, gf)
 	}
 	testNet := s.kind == stepconfig.Test && p.Test.Network
@@ -357,10 +370,12 @@ func diagSettings(p *plan.Plan, networked bool) []goenv.Setting {
 	return out
 }
 
-// record is the download record's Config.
-func (g *Graph) record() *stepconfig.Record {
+// record is the download record's Config; markers is true for a step
+// that reads the shared module cache mount, which BuildKit may have
+// garbage-collected (the marker check).
+func (g *Graph) record(markers bool) *stepconfig.Record {
 	r := &stepconfig.Record{Files: g.p.DepFiles, SrcDir: plan.SrcDir, Dir: DownloadDir}
-	if !g.p.ModulesInLayer {
+	if markers && !g.p.ModulesInLayer {
 		r.Markers = markerDir
 	}
 	return r

@@ -11,9 +11,6 @@
 package graph
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"fmt"
 	"strings"
 
 	"github.com/containerd/platforms"
@@ -21,7 +18,6 @@ import (
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/gopherfile/gopherfile/internal/goenv"
-	"github.com/gopherfile/gopherfile/internal/plan"
 )
 
 // Inputs are the states a graph is built from.
@@ -57,17 +53,6 @@ type Inputs struct {
 	// NoMergeOp is true on a builder without MergeOp (BuildKit before v0.10,
 	// Docker Engine 20.10): file copies stand in for it.
 	NoMergeOp bool
-}
-
-// ModCacheID is the cache mount id of the module cache. It is shared by every
-// project on a builder: the module cache is content-addressed and verified.
-const ModCacheID = "gopherfile/gomodcache"
-
-// BuildCacheID is the cache mount id of GOCACHE for one project, Go version and
-// target platform.
-func BuildCacheID(p *plan.Plan, target ocispecs.Platform) string {
-	sum := sha256.Sum256([]byte(p.CacheNS))
-	return fmt.Sprintf("gopherfile/gocache/%s/go%s/%s", hex.EncodeToString(sum[:6]), p.GoVersion, platformID(target))
 }
 
 func platformID(p ocispecs.Platform) string {

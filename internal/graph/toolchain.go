@@ -17,11 +17,12 @@ const (
 	// GoRootDir is where the toolchain is mounted, read-only, in every go
 	// step on the minimal root.
 	GoRootDir = "/usr/local/go"
-	// ToolchainCacheID is the cache mount of verified toolchain zips, one
-	// per builder: the fetch step writes it, the toolchain step reads it and
-	// checks each zip's hash again (any build may write a cache mount).
-	ToolchainCacheID = "gopherfile/toolchain"
-	toolchainCache   = "/gopherfile/toolchain-cache"
+	// toolchainCacheName is the cache mount of verified toolchain zips, one
+	// per builder and cache namespace (ToolchainCacheID): the fetch step
+	// writes it, the toolchain step reads it and checks each zip's hash
+	// again (any build may write a cache mount).
+	toolchainCacheName = "gopherfile/toolchain"
+	toolchainCache     = "/gopherfile/toolchain-cache"
 	// stepOut is the output directory of the toolchain and root steps.
 	stepOut = "/gopherfile/out"
 	// MinimalRootPath is the PATH of the go steps on the minimal root.
@@ -52,6 +53,10 @@ func MinimalRoot(in Inputs) bk.State {
 	return es.GetMount(stepOut).AddEnv("PATH", MinimalRootPath)
 }
 
+// ToolchainCacheID is the id of the toolchain cache mount, in the cache
+// namespace like every other (docs/caches.md).
+func ToolchainCacheID(p *plan.Plan) string { return namespaced(p, toolchainCacheName) }
+
 // ToolchainVersion is the golang.org/toolchain module version of the plan's
 // toolchain for the build platform.
 func ToolchainVersion(p *plan.Plan, in Inputs) string {
@@ -76,7 +81,7 @@ func FetchToolchain(p *plan.Plan, in Inputs, hash, nonce string) bk.State {
 	cfg.Diag.Settings = diagSettings(p, true)
 	o := []bk.RunOption{
 		bk.AddMount(stepOut, bk.Scratch()),
-		bk.AddMount(toolchainCache, bk.Scratch(), bk.AsPersistentCacheDir(ToolchainCacheID, bk.CacheMountShared)),
+		bk.AddMount(toolchainCache, bk.Scratch(), bk.AsPersistentCacheDir(ToolchainCacheID(p), bk.CacheMountShared)),
 	}
 	for _, st := range p.Downloads.Settings {
 		o = append(o, bk.AddEnv(st.Name, st.Value))
@@ -100,7 +105,7 @@ func ToolchainTree(p *plan.Plan, in Inputs, hash, nonce string) bk.State {
 	es := helperExec(in, bk.Scratch(), cfg, "[toolchain] go"+p.Toolchain.GoVersion+" "+in.BuildPlatform.OS+"/"+in.BuildPlatform.Architecture+" ("+hash+")",
 		bk.Network(bk.NetModeNone),
 		bk.AddMount(stepOut, bk.Scratch()),
-		bk.AddMount(toolchainCache, bk.Scratch(), bk.AsPersistentCacheDir(ToolchainCacheID, bk.CacheMountShared), bk.Readonly))
+		bk.AddMount(toolchainCache, bk.Scratch(), bk.AsPersistentCacheDir(ToolchainCacheID(p), bk.CacheMountShared), bk.Readonly))
 	return es.GetMount(stepOut)
 }
 

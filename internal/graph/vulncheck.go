@@ -52,12 +52,12 @@ func (g *Graph) vulnTool() bk.State {
 		src:   bk.Scratch(),
 		dir:   HomeDir,
 		out:   plan.OutDir,
-		// Its build cache is shared by every project on the builder: it
-		// compiles only golang.org/x/vuln and its checksummed modules.
-		gocache:   &g.in.BuildPlatform,
-		gocacheID: fmt.Sprintf("gopherfile/gocache-tools/go%s/%s", g.p.GoVersion, platformID(g.in.BuildPlatform)),
-		env:       map[string]string{goenv.GOBIN: plan.OutDir, goenv.GOFLAGS: "", goenv.GOTOOLCHAIN: "auto", goenv.CGO_ENABLED: "0", goenv.GOWORK: "off"},
-		cfg:       stepconfig.Config{Stage: stepconfig.StageVulnTool},
+		// Its build cache is this module's (stepconfig.CacheOwn): the
+		// module settings decide which code it compiles, and with
+		// GOTOOLCHAIN=auto which toolchain compiles it.
+		gocache: &g.in.BuildPlatform,
+		env:     map[string]string{goenv.GOBIN: plan.OutDir, goenv.GOFLAGS: "", goenv.GOTOOLCHAIN: "auto", goenv.CGO_ENABLED: "0", goenv.GOWORK: "off"},
+		cfg:     stepconfig.Config{Stage: stepconfig.StageVulnTool},
 	})
 	return es.GetMount(plan.OutDir)
 }

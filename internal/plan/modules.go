@@ -3,8 +3,11 @@ package plan
 import (
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strings"
+
+	"golang.org/x/mod/module"
 
 	"github.com/gopherfile/gopherfile/internal/goenv"
 	"github.com/gopherfile/gopherfile/internal/spec"
@@ -257,4 +260,26 @@ func (d *Downloads) AddImageEnv(env []string) {
 			d.Settings = append(d.Settings, Setting{Name: name, Value: v, Origin: "builder image env"})
 		}
 	}
+}
+
+// PrivateModules returns the module paths that GOPRIVATE or GONOPROXY
+// match (the modules fetched with the build's credentials, not through a
+// public proxy), as the go command matches them.
+func (d *Downloads) PrivateModules(paths []string) []string {
+	var patterns []string
+	for _, name := range []string{goenv.GOPRIVATE, goenv.GONOPROXY} {
+		if s, ok := d.Setting(name); ok && s.Value != "" {
+			patterns = append(patterns, s.Value)
+		}
+	}
+	if len(patterns) == 0 {
+		return nil
+	}
+	var out []string
+	for _, p := range paths {
+		if module.MatchPrefixPatterns(strings.Join(patterns, ","), p) && !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out
 }

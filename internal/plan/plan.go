@@ -128,8 +128,22 @@ type Plan struct {
 	Binaries []Binary `json:"binaries"`
 	// Image is the runtime image.
 	Image Image `json:"image"`
-	// CacheNS namespaces the build cache mount ids.
-	CacheNS string `json:"cacheNS"`
+	// CacheNS is the build arg BUILDKIT_CACHE_MOUNT_NS: every cache mount
+	// id starts with it, path-joined as BuildKit's Dockerfile frontend does
+	// (docs/caches.md); "" for none. It never comes from the tree: CI sets
+	// one per trust level (the trusted branch, pull requests).
+	CacheNS string `json:"cacheNS,omitempty"`
+	// ToolchainID identifies the Go toolchain the go steps run, for the
+	// ids of the compile caches, set by the frontend once it has resolved
+	// it: Toolchain.Identity of the build platform (go<version>@<h1 hash>)
+	// for the toolchain from the module proxy, or the builder image's
+	// digest. "" while unknown (a builder from a local named context): no
+	// step then shares a compile cache.
+	ToolchainID string `json:"toolchainID,omitempty"`
+	// PrivateInLayer are the private modules (GOPRIVATE or GONOPROXY
+	// matches among go.mod's requirements) that cache.modules: layer puts
+	// in the download step's layer, which --cache-to mode=max exports.
+	PrivateInLayer []string `json:"privateInLayer,omitempty"`
 	// Platforms from the spec, used when --platform is not given.
 	Platforms []string `json:"platforms,omitempty"`
 	// Downloads is how modules are fetched.
@@ -303,8 +317,8 @@ func New(s *spec.Spec, m gomod.Module, opt Options) (*Plan, error) {
 	p.chooseRunner(s, b, m)
 
 	p.CacheNS = args[ArgCacheNS]
-	if p.CacheNS == "" {
-		p.CacheNS = m.Facts.Path
+	if p.ModulesInLayer {
+		p.PrivateInLayer = p.Downloads.PrivateModules(m.Facts.RequirePaths)
 	}
 	return p, nil
 }

@@ -40,6 +40,8 @@ var reservedEnv = map[string][2]string{
 	goenv.GORISCV64:  {"GORISCV64 changes the code for the target platform behind the image's back", "remove it; list the target platforms in platforms: or pass --platform"},
 	goenv.GOWASM:     {"GOWASM changes the code for the target platform behind the image's back", "remove it; list the target platforms in platforms: or pass --platform"},
 
+	goenv.GOCACHEPROG: {"the build steps set GOCACHEPROG (Gopherfile's own program: steps that run the tree's code read the shared compile cache through it and never write it)", "remove it; docs/caches.md says which step writes which cache"},
+
 	"NETRC":               {"the download step points NETRC at the netrc secret", "pass --secret id=netrc,src=$HOME/.netrc; modules.netrc says whether it is required"},
 	"SSL_CERT_FILE":       {"the download step points SSL_CERT_FILE at the cacert secret", "pass --secret id=cacert,src=ca.pem; modules.cacert says whether it is required"},
 	"GIT_SSL_CAINFO":      {"the download step points GIT_SSL_CAINFO at the cacert secret", "pass --secret id=cacert,src=ca.pem; modules.cacert says whether it is required"},

@@ -40,7 +40,8 @@ type Spec struct {
 	// CGO_ENABLED: "1", GOFLAGS: "-tags=netgo" or GOEXPERIMENT: "...". It never
 	// reaches the runtime image. Reserved, and refused here: names starting
 	// with GOPHERFILE_; what the build steps set (HOME, GOMODCACHE, GOCACHE,
-	// GOROOT, GOENV, GIT_TERMINAL_PROMPT, GIT_CONFIG_GLOBAL, SSH_AUTH_SOCK);
+	// GOCACHEPROG, GOROOT, GOENV, GIT_TERMINAL_PROMPT, GIT_CONFIG_GLOBAL,
+	// SSH_AUTH_SOCK);
 	// the module download settings (GOPROXY, GOPRIVATE, GONOPROXY, GONOSUMDB,
 	// GOSUMDB, GOINSECURE, GOAUTH, GOTOOLCHAIN), which go in modules:; the
 	// target platform (GOOS, GOARCH, GOARM, GOAMD64), which comes from
@@ -390,17 +391,23 @@ type File struct {
 // Cache is where caches live.
 type Cache struct {
 	// Modules is "mount": the module cache is a BuildKit cache mount, shared
-	// by every build on the builder and fastest on a long-lived builder; or
-	// "layer": the downloaded modules are part of the download step's layer,
-	// so --cache-to type=registry,mode=max / --cache-from carry them to a fresh
-	// builder (ephemeral CI runners), which then runs no go mod download at all;
-	// or "auto" (default): "layer" when the build imports a cache
+	// by every build on the builder (in its BUILDKIT_CACHE_MOUNT_NS) and
+	// fastest on a long-lived builder; the go test, go generate and compile
+	// steps read a copy of only this build's modules, verified against
+	// go.sum. Or "layer": the downloaded modules are part of the download
+	// step's layer, so --cache-to type=registry,mode=max / --cache-from carry
+	// them to a fresh builder (ephemeral CI runners), which then runs no go
+	// mod download at all; version control clones are left out, and private
+	// modules in it are warned about (whoever can pull the cache can read
+	// them). Or "auto" (default): "layer" when the build imports a cache
 	// (--cache-from), else "mount". The build arg GOPHERFILE_MODULE_CACHE
 	// overrides it.
 	Modules CacheMode `yaml:"modules,omitempty" json:"modules,omitempty"`
 
 	// Build is "mount": GOCACHE, the compiled packages, is a BuildKit cache
-	// mount per project, Go version and platform; or "layer":
+	// mount shared by the compile steps of every project with the same Go
+	// toolchain and platform (go test and go generate have one of their own
+	// per project, and only read the shared one); or "layer":
 	// the standard library and every dependency package the binaries import
 	// are also compiled in a step of their own whose layer keeps them (keyed
 	// by the list of imported packages, so a .go edit that changes no import

@@ -172,6 +172,7 @@ func TestReservedEnv(t *testing.T) {
 		{"HOME", "set HOME", "set HOME"},
 		{"GOMODCACHE", "cache.modules", "cache.modules"},
 		{"GOCACHE", "cache.build", "cache.build"},
+		{"GOCACHEPROG", "shared compile cache", "shared compile cache"},
 		{"GOROOT", "builder image", "builder image"},
 		{"GOENV", "go env file", "go env file"},
 		{"GOPROXY", "modules.proxy", "modules.proxy"},

@@ -41,9 +41,6 @@ func (h *helper) build(ctx context.Context) int {
 		h.printf("gopherfile: fix main: in the Gopherfile; it is a path relative to the directory of go.mod.")
 		return 1
 	}
-	if b.Seed != "" {
-		h.seed(b.Seed)
-	}
 	var res goResult
 	explained := false
 	if b.Cgo != nil {
@@ -169,7 +166,9 @@ func isELF(p string) bool {
 }
 
 // seed fills an empty build cache mount from the dependency build cache,
-// once per package list (its marker file travels with it).
+// once per package list (its marker file travels with it), for a go
+// command without GOCACHEPROG (setupCache; a newer one reads the
+// dependency build cache through the helper instead).
 func (h *helper) seed(dir string) {
 	gocache, ok := h.getenv(goenv.GOCACHE)
 	if !ok {

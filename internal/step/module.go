@@ -121,6 +121,14 @@ func (h *helper) moduleStep(ctx context.Context) int {
 		if h.cfg.ShareDownloads != "" {
 			if gmc, ok := h.getenv(goenv.GOMODCACHE); ok {
 				shareDownloads(filepath.Join(gmc, "cache", "download"), h.cfg.ShareDownloads)
+				// The module cache is this step's layer, which --cache-to
+				// mode=max exports: version control clones (whole private
+				// repositories, with history) stay out of it; the extracted
+				// modules and zips are all the later steps need.
+				if err := os.RemoveAll(filepath.Join(gmc, "cache", "vcs")); err != nil {
+					h.printf("gopherfile: removing the version control clones from the module cache layer: %v", err)
+					return 1
+				}
 			}
 		}
 		if h.cfg.Record != nil {

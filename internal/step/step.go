@@ -72,6 +72,9 @@ func Main(args []string) int {
 			return dropExec(args[1:])
 		}
 	}
+	if len(args) > 0 && args[0] == stepconfig.CacheProgArg {
+		return cacheProgMain(args[1:])
+	}
 	cfg, err := stepconfig.FromEnv()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "gopherfile:", err)
@@ -85,6 +88,10 @@ func Main(args []string) int {
 }
 
 func (h *helper) run(ctx context.Context) int {
+	if h.cfg.Kind == stepconfig.ModView {
+		return h.moduleView(ctx)
+	}
+	defer h.setupCache(ctx)()
 	switch h.cfg.Kind {
 	case stepconfig.Doctor:
 		return h.doctor(ctx)

@@ -40,6 +40,8 @@ const (
 	FetchToolchain Kind = "fetch-toolchain" // networked: the toolchain zip into the toolchain cache mount, verified
 	Toolchain      Kind = "toolchain"       // offline: the verified zip from the cache mount unpacked into OutDir (a GOROOT)
 	Root           Kind = "root"            // offline: the minimal root or the static base into OutDir
+	// The module view of the offline steps (no go command runs in it).
+	ModView Kind = "modview" // copies the build's modules from the shared module cache, verified against go.sum
 )
 
 // The stages of a build: the go command a step runs, as Config.Stage, the
@@ -63,6 +65,7 @@ const (
 	StageVulnDB         = "go mod download (vulnerability database)"
 	StageVulnTool       = "go install govulncheck"
 	StageVuln           = "govulncheck"
+	StageModView        = "module view"
 )
 
 // KindInfo is what a kind of step is, for the graph that defines it and the
@@ -76,34 +79,46 @@ type KindInfo struct {
 	// Compiles is true for the steps that compile for a target platform:
 	// they get GOOS/GOARCH, CGO_ENABLED and the build's env.
 	Compiles bool
+	// RunsTreeCode is true for the steps that run the tree's own code (its
+	// tests, its generators): they never write a cache another step reads.
+	RunsTreeCode bool
+	// Cache is the build cache policy of the kind (docs/caches.md).
+	Cache CachePolicy
 }
 
 // kinds is the one table of the facts of each kind.
 var kinds = map[Kind]KindInfo{
-	Download:  {Stage: StageDownload, Networked: true},
-	TidyCheck: {Stage: StageTidy, Networked: true},
-	TidyFix:   {Stage: StageTidyFix, Networked: true},
-	Test:      {Stage: StageTest},
-	Vet:       {Stage: StageVet},
-	Build:     {Stage: StageBuild, Compiles: true},
-	ListDeps:  {Stage: StageList, Compiles: true},
-	BuildDeps: {Stage: StageDeps, Compiles: true},
-	Generate:  {Stage: StageGenerate},
+	Download: {Stage: StageDownload, Networked: true, Cache: CacheNone},
+	// The tidy steps read the shared module cache before any check (they
+	// also write it): their build cache is theirs, and reads no other.
+	TidyCheck: {Stage: StageTidy, Networked: true, Cache: CacheOwn},
+	TidyFix:   {Stage: StageTidyFix, Networked: true, Cache: CacheOwn},
+	Test:      {Stage: StageTest, RunsTreeCode: true, Cache: CacheOwn},
+	// Vet runs the toolchain's analyzers; with a vettool it is CacheOwn.
+	Vet:       {Stage: StageVet, Cache: CacheCompile},
+	Build:     {Stage: StageBuild, Compiles: true, Cache: CacheCompile},
+	ListDeps:  {Stage: StageList, Compiles: true, Cache: CacheCompile},
+	BuildDeps: {Stage: StageDeps, Compiles: true, Cache: CacheOutput},
+	Generate:  {Stage: StageGenerate, RunsTreeCode: true, Cache: CacheOwn},
 	// The doctor probes where the download would go, with its network,
 	// secrets and settings; it runs no go command and writes no cache.
-	Doctor: {Stage: StageDoctor, Networked: true},
+	Doctor: {Stage: StageDoctor, Networked: true, Cache: CacheNone},
 	// The vulnerability database and govulncheck are modules of their own,
 	// fetched (and the tool compiled for the build platform) with the
 	// download step's machinery; the analysis compiles for the target.
-	VulnDB:    {Stage: StageVulnDB, Networked: true},
-	VulnTool:  {Stage: StageVulnTool, Networked: true},
-	Vulncheck: {Stage: StageVuln, Compiles: true},
+	// Both compiles run code other than the builder's toolchain (a
+	// toolchain GOTOOLCHAIN=auto switches to, govulncheck itself): each
+	// keeps a cache of its own.
+	VulnDB:    {Stage: StageVulnDB, Networked: true, Cache: CacheNone},
+	VulnTool:  {Stage: StageVulnTool, Networked: true, Cache: CacheOwn},
+	Vulncheck: {Stage: StageVuln, Compiles: true, Cache: CacheOwn},
 	// The toolchain from the module proxy: fetched with the download
 	// step's machinery, unpacked offline; the root step writes the minimal
 	// root or the static base (Stage StageStaticBase) offline.
-	FetchToolchain: {Stage: StageFetchToolchain, Networked: true},
-	Toolchain:      {Stage: StageToolchain},
-	Root:           {Stage: StageRoot},
+	FetchToolchain: {Stage: StageFetchToolchain, Networked: true, Cache: CacheNone},
+	Toolchain:      {Stage: StageToolchain, Cache: CacheNone},
+	Root:           {Stage: StageRoot, Cache: CacheNone},
+	ModView:        {Stage: StageModView, Cache: CacheNone},
 }
 
 // Info returns the facts of the kind; ok is false for an unknown kind (a
@@ -121,6 +136,9 @@ func (k Kind) Compiles() bool { return kinds[k].Compiles }
 
 // Stage is the go command steps of this kind run.
 func (k Kind) Stage() string { return kinds[k].Stage }
+
+// CachePolicy is the build cache policy of steps of this kind.
+func (k Kind) CachePolicy() CachePolicy { return kinds[k].Cache }
 
 // DoctorFile is the doctor step's report (internal/doctor's JSON) in OutDir.
 const DoctorFile = "doctor.json"
@@ -195,6 +213,12 @@ type Config struct {
 	Vuln      *VulnOpts      `json:"vuln,omitempty"`
 	Toolchain *ToolchainOpts `json:"toolchain,omitempty"`
 	Root      *RootOpts      `json:"root,omitempty"`
+
+	// Cache says which build caches the step writes and reads; nil for a
+	// step without one.
+	Cache *Cache `json:"cache,omitempty"`
+	// ModView is the module view step's.
+	ModView *ModViewOpts `json:"modView,omitempty"`
 }
 
 // ToolchainOpts are the toolchain steps'.

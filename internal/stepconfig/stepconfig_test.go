@@ -36,10 +36,34 @@ func TestEveryKindHasItsFacts(t *testing.T) {
 				if info.Networked && info.Compiles {
 					t.Errorf("kind %q both fetches modules and compiles: a step with secrets runs no compiler", k)
 				}
+				checkCachePolicy(t, Kind(k), info)
 			}
 		}
 	}
 	if n < 9 {
 		t.Fatalf("found %d Kind constants; the scan is broken", n)
+	}
+}
+
+// checkCachePolicy: every kind has a decided build cache policy, and the
+// trust rules of docs/caches.md hold in the table: a step that holds
+// secrets or runs the tree's code never writes the shared compile cache.
+func checkCachePolicy(t *testing.T, k Kind, info KindInfo) {
+	t.Helper()
+	if info.Cache == CacheUndecided {
+		t.Errorf("kind %q has no build cache policy (KindInfo.Cache): decide which cache it writes (docs/caches.md)", k)
+	}
+	shared := info.Cache == CacheCompile || info.Cache == CacheOutput
+	if info.Networked && shared {
+		t.Errorf("kind %q holds secrets and writes the shared compile cache (%s)", k, info.Cache)
+	}
+	if info.RunsTreeCode && info.Cache != CacheOwn {
+		t.Errorf("kind %q runs the tree's code with cache policy %s, want %s", k, info.Cache, CacheOwn)
+	}
+	if info.RunsTreeCode && info.Networked {
+		t.Errorf("kind %q runs the tree's code with the secrets", k)
+	}
+	if k.CachePolicy() != info.Cache {
+		t.Errorf("kind %q: CachePolicy() = %s, table %s", k, k.CachePolicy(), info.Cache)
 	}
 }

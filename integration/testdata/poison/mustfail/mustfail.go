@@ -1,0 +1,3 @@
+// Package mustfail has a test that fails: a cached PASS for it can only be
+// planted.
+package mustfail

@@ -1,0 +1,442 @@
+// Package modview builds a module view: a module cache (GOMODCACHE layout)
+// that holds only the modules the build's go.sum files name, copied from the
+// builder's shared module cache and verified on the way.
+//
+// The go command trusts an extracted module directory once it exists: it
+// checks go.sum against the .ziphash file next to the zip, never the files
+// themselves. A shared module cache that another build on the builder can
+// write (a plain Dockerfile with the same cache id, a build with its own
+// proxy and no checksum database) can therefore hand a build changed
+// sources. A view is verified instead: every extracted directory is copied
+// (regular files only) and hashed with the go.sum algorithm
+// (golang.org/x/mod/sumdb/dirhash, h1) against the go.sum line, every
+// go.mod file against its /go.mod line. A mismatch stops the step.
+//
+// Steps that run the tree's own code (go test, go generate) see only the
+// view, so they can neither list nor read the other projects' modules on
+// the builder; no version control clone (cache/vcs) and no zip is copied.
+package modview
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/mod/module"
+	"golang.org/x/mod/sumdb/dirhash"
+)
+
+// Config says what to copy from where.
+type Config struct {
+	// Src is the shared module cache (read-only).
+	Src string
+	// Dst is the view: an empty or missing directory.
+	Dst string
+	// SumFiles are the go.sum (and go.work.sum) files of the build; a
+	// missing one is skipped.
+	SumFiles []string
+	// Toolchains are Go versions ("go1.25.3") whose golang.org/toolchain
+	// modules are copied too when the shared cache has them (GOTOOLCHAIN is
+	// not local, so the go command may switch to one). go.sum does not name
+	// them: each is checked against its own .ziphash, which the go command
+	// wrote after checking the zip with the checksum database.
+	Toolchains []string
+	// Workers is how many modules are copied at once (default 4).
+	Workers int
+}
+
+// Stats say what a view holds.
+type Stats struct {
+	// Modules are the extracted module directories copied and verified;
+	// ModFiles the go.mod files.
+	Modules, ModFiles int
+	// Files and Bytes count the files of the extracted directories.
+	Files int
+	Bytes int64
+	// Missing are module versions go.sum names whose directory the shared
+	// cache does not hold (never downloaded, e.g. test dependencies of
+	// another platform): the go command reports them if it needs them.
+	Missing []string
+}
+
+// MismatchError is a module in the shared cache whose files do not match
+// go.sum: something other than the go command wrote it.
+type MismatchError struct {
+	// Module is path@version, or path@version/go.mod for a go.mod file.
+	Module string
+	// Want is go.sum's hash, Got the hash of the files in the cache, or
+	// the problem found (a symbolic link, a special file).
+	Want, Got string
+}
+
+func (e *MismatchError) Error() string {
+	return fmt.Sprintf("%s in the shared module cache does not match go.sum: go.sum has %s, the cache holds %s", e.Module, e.Want, e.Got)
+}
+
+// sum is what go.sum says about one module version.
+type sum struct {
+	path, version string
+	zip, mod      string // h1 hashes; "" when go.sum has no such line
+}
+
+// readSums reads go.sum files: one entry per module version, sorted. A
+// line that is not "path version h1:..." is skipped (go itself refuses
+// such a go.sum before any step reads the view).
+func readSums(files []string) ([]sum, error) {
+	byKey := map[string]*sum{}
+	for _, f := range files {
+		dt, err := os.ReadFile(f)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", f, err)
+		}
+		sc := bufio.NewScanner(bytes.NewReader(dt))
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			fields := strings.Fields(sc.Text())
+			if len(fields) != 3 || !strings.HasPrefix(fields[2], "h1:") {
+				continue
+			}
+			path, version, hash := fields[0], fields[1], fields[2]
+			isMod := strings.HasSuffix(version, "/go.mod")
+			version = strings.TrimSuffix(version, "/go.mod")
+			if module.Check(path, version) != nil {
+				continue
+			}
+			key := path + "@" + version
+			s := byKey[key]
+			if s == nil {
+				s = &sum{path: path, version: version}
+				byKey[key] = s
+			}
+			if isMod {
+				s.mod = hash
+			} else {
+				s.zip = hash
+			}
+		}
+		if err := sc.Err(); err != nil {
+			return nil, fmt.Errorf("reading %s: %w", f, err)
+		}
+	}
+	out := make([]sum, 0, len(byKey))
+	for _, s := range byKey {
+		out = append(out, *s)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].path != out[j].path {
+			return out[i].path < out[j].path
+		}
+		return out[i].version < out[j].version
+	})
+	return out, nil
+}
+
+// Build copies and verifies the modules the go.sum files name from Src to
+// Dst. It stops at the first module that does not match go.sum.
+func Build(ctx context.Context, cfg Config) (Stats, error) {
+	sums, err := readSums(cfg.SumFiles)
+	if err != nil {
+		return Stats{}, err
+	}
+	sums = append(sums, toolchainSums(cfg)...)
+	if err := os.MkdirAll(cfg.Dst, 0o755); err != nil {
+		return Stats{}, fmt.Errorf("creating the module view: %w", err)
+	}
+	workers := cfg.Workers
+	if workers <= 0 {
+		workers = 4
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var (
+		st      Stats
+		mu      sync.Mutex
+		files   atomic.Int64
+		size    atomic.Int64
+		wg      sync.WaitGroup
+		jobs    = make(chan sum)
+		missing []string
+	)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for s := range jobs {
+				res, err := copyModule(cfg, s)
+				if err != nil {
+					cancel(err)
+					continue
+				}
+				files.Add(int64(res.files))
+				size.Add(res.bytes)
+				mu.Lock()
+				if res.dir {
+					st.Modules++
+				}
+				if res.mod {
+					st.ModFiles++
+				}
+				if res.missing {
+					missing = append(missing, s.path+"@"+s.version)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+feed:
+	for _, s := range sums {
+		select {
+		case jobs <- s:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
+		return Stats{}, err
+	}
+	if len(cfg.Toolchains) > 0 {
+		copyTree(filepath.Join(cfg.Src, "cache", "download", "sumdb"), filepath.Join(cfg.Dst, "cache", "download", "sumdb"))
+	}
+	sort.Strings(missing)
+	st.Files, st.Bytes, st.Missing = int(files.Load()), size.Load(), missing
+	return st, nil
+}
+
+// toolchainModule is the module path of the Go toolchains the go command
+// downloads for GOTOOLCHAIN switches.
+const toolchainModule = "golang.org/toolchain"
+
+// toolchainSums are the toolchain modules of cfg.Toolchains in the shared
+// cache, with the hash of their own .ziphash as the one to check.
+func toolchainSums(cfg Config) []sum {
+	var out []sum
+	dl := filepath.Join(cfg.Src, "cache", "download", filepath.FromSlash(toolchainModule), "@v")
+	for _, goVersion := range cfg.Toolchains {
+		matches, _ := filepath.Glob(filepath.Join(dl, "v0.0.1-"+goVersion+".*.ziphash"))
+		for _, m := range matches {
+			v := strings.TrimSuffix(filepath.Base(m), ".ziphash")
+			zh, err := readRegular(m)
+			if err != nil || module.Check(toolchainModule, v) != nil {
+				continue
+			}
+			out = append(out, sum{path: toolchainModule, version: v, zip: strings.TrimSpace(string(zh))})
+		}
+	}
+	return out
+}
+
+// copied is what copyModule did for one module version.
+type copied struct {
+	dir, mod, missing bool
+	files             int
+	bytes             int64
+}
+
+// copyModule copies one module version: its go.mod file (cache/download)
+// and, when go.sum has its zip hash, its extracted directory.
+func copyModule(cfg Config, s sum) (copied, error) {
+	var res copied
+	escPath, err := module.EscapePath(s.path)
+	if err != nil {
+		return res, nil
+	}
+	escVersion, err := module.EscapeVersion(s.version)
+	if err != nil {
+		return res, nil
+	}
+	dl := filepath.Join("cache", "download", filepath.FromSlash(escPath), "@v")
+	if s.mod != "" {
+		ok, err := copyGoMod(cfg, s, filepath.Join(dl, escVersion+".mod"))
+		if err != nil {
+			return res, err
+		}
+		res.mod = ok
+	}
+	if s.path == toolchainModule {
+		// Checked by the go command against the checksum database (its
+		// cached tiles are copied with it), not against go.sum.
+		copyPlain(filepath.Join(cfg.Src, dl, escVersion+".mod"), filepath.Join(cfg.Dst, dl, escVersion+".mod"))
+	}
+	// .info files say when a version was published (go list -m); they
+	// hold no code and cannot be checked against go.sum.
+	copyPlain(filepath.Join(cfg.Src, dl, escVersion+".info"), filepath.Join(cfg.Dst, dl, escVersion+".info"))
+	if s.zip == "" {
+		return res, nil
+	}
+	rel := filepath.FromSlash(escPath) + "@" + escVersion
+	src := filepath.Join(cfg.Src, rel)
+	zh, err := os.ReadFile(filepath.Join(cfg.Src, dl, escVersion+".ziphash"))
+	if fi, derr := os.Lstat(src); derr != nil || !fi.IsDir() || err != nil {
+		// Not downloaded (or only partly: go writes .ziphash before it
+		// extracts, and reads it back as the proof of a whole module).
+		res.missing = true
+		return res, nil
+	}
+	if got := strings.TrimSpace(string(zh)); got != s.zip {
+		return res, &MismatchError{Module: s.path + "@" + s.version, Want: s.zip, Got: got + " (its .ziphash file)"}
+	}
+	n, size, err := copyVerified(src, filepath.Join(cfg.Dst, rel), s.path+"@"+s.version, s.zip)
+	if err != nil {
+		return res, err
+	}
+	if err := writeFile(filepath.Join(cfg.Dst, dl, escVersion+".ziphash"), []byte(s.zip+"\n")); err != nil {
+		return res, err
+	}
+	res.dir, res.files, res.bytes = true, n, size
+	return res, nil
+}
+
+// copyGoMod copies a go.mod file of cache/download after checking it
+// against go.sum; false when the cache has none.
+func copyGoMod(cfg Config, s sum, rel string) (bool, error) {
+	dt, err := readRegular(filepath.Join(cfg.Src, rel))
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, &MismatchError{Module: s.path + "@" + s.version + "/go.mod", Want: s.mod, Got: err.Error()}
+	}
+	got, err := dirhash.Hash1([]string{"go.mod"}, func(string) (io.ReadCloser, error) {
+		return io.NopCloser(bytes.NewReader(dt)), nil
+	})
+	if err != nil {
+		return false, err
+	}
+	if got != s.mod {
+		return false, &MismatchError{Module: s.path + "@" + s.version + "/go.mod", Want: s.mod, Got: got}
+	}
+	return true, writeFile(filepath.Join(cfg.Dst, rel), dt)
+}
+
+// copyVerified copies the extracted module directory src to dst (through
+// a temporary directory beside it) and checks the copy's h1 hash: what is
+// verified is what the later steps read.
+func copyVerified(src, dst, prefix, want string) (int, int64, error) {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return 0, 0, err
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(dst), ".modview-")
+	if err != nil {
+		return 0, 0, err
+	}
+	defer os.RemoveAll(tmp)
+	var (
+		names []string
+		size  int64
+	)
+	err = filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		out := filepath.Join(tmp, rel)
+		switch {
+		case d.IsDir():
+			return os.MkdirAll(out, 0o755)
+		case !d.Type().IsRegular():
+			return &MismatchError{Module: prefix, Want: want, Got: fmt.Sprintf("%s, which is not a regular file (%s)", filepath.ToSlash(rel), d.Type())}
+		}
+		n, err := copyRegular(p, out)
+		size += n
+		names = append(names, prefix+"/"+filepath.ToSlash(rel))
+		return err
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	got, err := dirhash.Hash1(names, func(name string) (io.ReadCloser, error) {
+		return os.Open(filepath.Join(tmp, filepath.FromSlash(strings.TrimPrefix(name, prefix+"/"))))
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	if got != want {
+		return 0, 0, &MismatchError{Module: prefix, Want: want, Got: got}
+	}
+	if err := os.Rename(tmp, dst); err != nil {
+		return 0, 0, err
+	}
+	return len(names), size, nil
+}
+
+// copyRegular copies one regular file, read-only as in the module cache.
+func copyRegular(src, dst string) (int64, error) {
+	in, err := os.Open(src)
+	if err != nil {
+		return 0, err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o444)
+	if err != nil {
+		return 0, err
+	}
+	n, err := io.Copy(out, in)
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	return n, err
+}
+
+// readRegular reads a regular file (not through a link), at most 16 MiB
+// (go.mod files are far smaller).
+func readRegular(p string) ([]byte, error) {
+	fi, err := os.Lstat(p)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", filepath.Base(p))
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, 16<<20))
+}
+
+// copyPlain copies a small regular file if it is there.
+func copyPlain(src, dst string) {
+	if dt, err := readRegular(src); err == nil {
+		writeFile(dst, dt)
+	}
+}
+
+func writeFile(p string, dt []byte) error {
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(p, dt, 0o444)
+}
+
+// copyTree copies the regular files of a directory tree, if it is there.
+func copyTree(src, dst string) {
+	filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		rel, _ := filepath.Rel(src, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		if d.Type().IsRegular() {
+			copyPlain(p, filepath.Join(dst, rel))
+		}
+		return nil
+	})
+}
