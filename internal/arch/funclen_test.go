@@ -14,10 +14,7 @@ const maxFuncLines = 80
 // longFuncs are the functions allowed over maxFuncLines for now, by
 // "file function" (a method is Type.Name). The list only shrinks: the test
 // fails when one of them is short, so that its entry goes.
-var longFuncs = map[string]string{
-	"internal/graph/gocmd.go Graph.run":         "split after the sec-cache/compilediag merges",
-	"internal/step/module.go helper.moduleStep": "split after the sec-cache/compilediag merges",
-}
+var longFuncs = map[string]string{}
 
 // TestFuncLength fails for every product function over maxFuncLines that
 // longFuncs does not list, and for every entry of longFuncs that is no

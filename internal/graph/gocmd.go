@@ -145,6 +145,60 @@ func (g *Graph) afterDownload() bk.State {
 // run defines the exec of a go step.
 func (g *Graph) run(s goStep) bk.ExecState {
 	p, in := g.p, g.in
+	cfg := g.stepConfig(s)
+	dir := s.dir
+	if dir == "" {
+		dir = workDir(p)
+	}
+	o := []bk.RunOption{
+		bk.Args([]string{in.HelperPath, "step"}),
+		bk.Dir(dir),
+		bk.AddMount(HelperDir, in.Helper, bk.Readonly),
+	}
+	srcOpts := []bk.MountOption{}
+	if !s.srcRW {
+		srcOpts = append(srcOpts, bk.Readonly)
+	}
+	o = append(o, bk.AddMount(plan.SrcDir, s.src, srcOpts...))
+	mods, gomodcache := g.moduleMounts(s, &cfg)
+	o = append(o, mods...)
+	// The build cache.
+	gocache := plan.GoCache
+	if s.gocache != nil {
+		c := g.stepCache(&s)
+		o = append(o, c.mounts...)
+		cfg.Cache, gocache = c.cfg, c.gocache
+	}
+	if s.out != "" {
+		o = append(o, bk.AddMount(s.out, bk.Scratch()))
+	}
+	if s.kind == stepconfig.Download {
+		o = append(o, bk.AddMount(DownloadDir, bk.Scratch()))
+	}
+	if in.GoRoot != nil {
+		// The toolchain from the module proxy on the minimal root; HOME is a
+		// tmpfs (the networked steps get theirs with downloadOpts).
+		cfg.MinimalRoot = true
+		o = append(o, bk.AddMount(GoRootDir, *in.GoRoot, bk.Readonly))
+		if !s.networked() {
+			o = append(o, bk.AddMount(HomeDir, bk.Scratch(), bk.Tmpfs()), bk.AddEnv("HOME", HomeDir))
+		}
+	}
+	o = append(o, s.extra...)
+	env, netOpts := g.stepEnv(s, &cfg, gomodcache, gocache)
+	o = append(o, netOpts...)
+	for _, kv := range env {
+		o = append(o, bk.AddEnv(kv[0], kv[1]))
+	}
+	o = append(o, bk.AddEnv(stepconfig.Env, cfg.Encode()))
+	o = append(o, in.opts(s.name, s.field)...)
+	return in.Builder.Run(o...)
+}
+
+// stepConfig is the step helper's configuration of s, before its mounts
+// and env add theirs.
+func (g *Graph) stepConfig(s goStep) stepconfig.Config {
+	p, in := g.p, g.in
 	cfg := s.cfg
 	cfg.Kind = s.kind
 	cfg.Stage = s.kind.Stage()
@@ -163,23 +217,13 @@ func (g *Graph) run(s goStep) bk.ExecState {
 	if in.Nonce != "" {
 		cfg.Nonce = in.Nonce
 	}
+	return cfg
+}
 
-	dir := s.dir
-	if dir == "" {
-		dir = workDir(p)
-	}
-	o := []bk.RunOption{
-		bk.Args([]string{in.HelperPath, "step"}),
-		bk.Dir(dir),
-		bk.AddMount(HelperDir, in.Helper, bk.Readonly),
-	}
-	srcOpts := []bk.MountOption{}
-	if !s.srcRW {
-		srcOpts = append(srcOpts, bk.Readonly)
-	}
-	o = append(o, bk.AddMount(plan.SrcDir, s.src, srcOpts...))
-
-	// The module cache.
+// moduleMounts are the module cache mounts of s, and its GOMODCACHE.
+func (g *Graph) moduleMounts(s goStep, cfg *stepconfig.Config) ([]bk.RunOption, string) {
+	p := g.p
+	var o []bk.RunOption
 	gomodcache := plan.GoModCache
 	shared := func(opts ...bk.MountOption) bk.RunOption {
 		return bk.AddMount(plan.GoModCache, bk.Scratch(), append([]bk.MountOption{bk.AsPersistentCacheDir(ModCacheID(p), bk.CacheMountShared)}, opts...)...)
@@ -225,32 +269,15 @@ func (g *Graph) run(s goStep) bk.ExecState {
 			o = append(o, bk.AddMount(plan.GoModCache, g.moduleView(), bk.Readonly))
 		}
 	}
-	// The build cache.
-	gocache := plan.GoCache
-	if s.gocache != nil {
-		c := g.stepCache(&s)
-		o = append(o, c.mounts...)
-		cfg.Cache, gocache = c.cfg, c.gocache
-	}
-	if s.out != "" {
-		o = append(o, bk.AddMount(s.out, bk.Scratch()))
-	}
-	if s.kind == stepconfig.Download {
-		o = append(o, bk.AddMount(DownloadDir, bk.Scratch()))
-	}
-	if in.GoRoot != nil {
-		// The toolchain from the module proxy on the minimal root; HOME is a
-		// tmpfs (the networked steps get theirs with downloadOpts).
-		cfg.MinimalRoot = true
-		o = append(o, bk.AddMount(GoRootDir, *in.GoRoot, bk.Readonly))
-		if !s.networked() {
-			o = append(o, bk.AddMount(HomeDir, bk.Scratch(), bk.Tmpfs()), bk.AddEnv("HOME", HomeDir))
-		}
-	}
-	o = append(o, s.extra...)
+	return o, gomodcache
+}
 
-	// The env, in a fixed precedence: the go settings of the plan, the
-	// user's env, then what the step itself needs.
+// stepEnv is the env of s, in order and in a fixed precedence: the go
+// settings of the plan, the user's env, then what the step itself needs;
+// and the network options that go with it.
+func (g *Graph) stepEnv(s goStep, cfg *stepconfig.Config, gomodcache, gocache string) ([][2]string, []bk.RunOption) {
+	p := g.p
+	var o []bk.RunOption
 	env := map[string]string{}
 	var order []string
 	set := func(k, v string) {
@@ -322,12 +349,11 @@ func (g *Graph) run(s goStep) bk.ExecState {
 		set(k, s.env[k])
 	}
 	cfg.Diag.Settings = diagSettings(p, s.networked())
-	for _, k := range order {
-		o = append(o, bk.AddEnv(k, env[k]))
+	out := make([][2]string, len(order))
+	for i, k := range order {
+		out[i] = [2]string{k, env[k]}
 	}
-	o = append(o, bk.AddEnv(stepconfig.Env, cfg.Encode()))
-	o = append(o, in.opts(s.name, s.field)...)
-	return in.Builder.Run(o...)
+	return out, o
 }
 
 // goflags is GOFLAGS of a step: the module mode the step needs, then the

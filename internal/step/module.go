@@ -65,14 +65,41 @@ func (h *helper) moduleStep(ctx context.Context) int {
 
 	start := time.Now()
 	stopProgress := h.progress(ctx, set, start)
+	res, jsonOut := h.runWithRetries(ctx, set, rewrite, timeout, deadline)
+	stopProgress()
+	if set != nil {
+		if s := summary(h.cfg.Stage, set.Stats(), time.Since(start)); s != "" {
+			h.printf("%s", s)
+		}
+	}
+	if code, ok := h.orImage(parent, res); ok {
+		return code
+	}
+	if !res.ok() {
+		if run := h.cfg.Kind == stepconfig.VulnTool; run {
+			fmt.Fprint(h.stdout, lastLines(res.output, 30))
+		}
+		eff[goenv.GOPROXY] = goproxy
+		h.explain(ctx, retryproxy.Unwrap(res.output), eff)
+		return exitCode(res)
+	}
+	return h.finishModuleStep(parent, goproxy, jsonOut.Bytes())
+}
+
+// runWithRetries runs the step's go command, and again (the whole command)
+// after a transient failure outside the module proxies, within the
+// step's deadline; it returns the last result and, for the vulnerability
+// database, go's JSON output.
+func (h *helper) runWithRetries(ctx context.Context, set *retryproxy.Set, rewrite func(string) string, timeout time.Duration, deadline time.Time) (goResult, *bytes.Buffer) {
+	n := h.cfg.Net
 	var res goResult
-	var jsonOut bytes.Buffer
+	jsonOut := &bytes.Buffer{}
 	for attempt := 0; ; attempt++ {
 		run := goRun{args: h.cfg.Args, rewrite: rewrite}
 		switch h.cfg.Kind {
 		case stepconfig.VulnDB:
 			jsonOut.Reset()
-			run.stdout = &jsonOut // go mod download -json
+			run.stdout = jsonOut // go mod download -json
 		case stepconfig.VulnTool:
 			run.quiet = true // go install -n: the build script, hundreds of lines
 		}
@@ -99,23 +126,13 @@ func (h *helper) moduleStep(ctx context.Context) int {
 		case <-ctx.Done():
 		}
 	}
-	stopProgress()
-	if set != nil {
-		if s := summary(h.cfg.Stage, set.Stats(), time.Since(start)); s != "" {
-			h.printf("%s", s)
-		}
-	}
-	if code, ok := h.orImage(parent, res); ok {
-		return code
-	}
-	if !res.ok() {
-		if run := h.cfg.Kind == stepconfig.VulnTool; run {
-			fmt.Fprint(h.stdout, lastLines(res.output, 30))
-		}
-		eff[goenv.GOPROXY] = goproxy
-		h.explain(ctx, retryproxy.Unwrap(res.output), eff)
-		return exitCode(res)
-	}
+	return res, jsonOut
+}
+
+// finishModuleStep does what a step kind does after its go command
+// succeeded: the download record and layer, govulncheck's build, the
+// vulnerability database, the tidied files.
+func (h *helper) finishModuleStep(parent context.Context, goproxy string, jsonOut []byte) int {
 	switch h.cfg.Kind {
 	case stepconfig.Download:
 		if h.cfg.ShareDownloads != "" {
@@ -142,7 +159,7 @@ func (h *helper) moduleStep(ctx context.Context) int {
 		// the build runs from the module cache, as long as it takes.
 		return h.installTool(parent, goproxy)
 	case stepconfig.VulnDB:
-		if err := h.convertVulnDB(jsonOut.Bytes()); err != nil {
+		if err := h.convertVulnDB(jsonOut); err != nil {
 			h.printf("gopherfile: the vulnerability database: %v", err)
 			return 1
 		}
