@@ -79,7 +79,7 @@ func rewrite(p string, write bool) (int, error) {
 		return 0, fmt.Errorf("%s: package goenv spells the names itself", p)
 	}
 	var edits []edit
-	for _, lit := range valueLiterals(f) {
+	for _, lit := range goenv.ValueLiterals(f) {
 		s, err := strconv.Unquote(lit.Value)
 		if err != nil {
 			continue
@@ -114,29 +114,6 @@ func rewrite(p string, write bool) (int, error) {
 		return 0, fmt.Errorf("%s: the rewritten file does not parse: %w", p, err)
 	}
 	return n, os.WriteFile(p, formatted, 0o644)
-}
-
-// valueLiterals are the string literals of f that are values: not import
-// paths, not struct tags.
-func valueLiterals(f *ast.File) []*ast.BasicLit {
-	skip := map[*ast.BasicLit]bool{}
-	var out []*ast.BasicLit
-	ast.Inspect(f, func(n ast.Node) bool {
-		switch n := n.(type) {
-		case *ast.ImportSpec:
-			skip[n.Path] = true
-		case *ast.Field:
-			if n.Tag != nil {
-				skip[n.Tag] = true
-			}
-		case *ast.BasicLit:
-			if n.Kind == token.STRING && !skip[n] {
-				out = append(out, n)
-			}
-		}
-		return true
-	})
-	return out
 }
 
 func imports(f *ast.File, path string) bool {

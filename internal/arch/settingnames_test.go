@@ -41,7 +41,7 @@ func TestSettingNames(t *testing.T) {
 		if strings.HasPrefix(f.rel, settingOwner+"/") {
 			continue
 		}
-		for _, lit := range stringLits(f.file) {
+		for _, lit := range goenv.ValueLiterals(f.file) {
 			checked++
 			s, err := strconv.Unquote(lit.Value)
 			if err != nil {
@@ -59,29 +59,6 @@ func TestSettingNames(t *testing.T) {
 	if checked < 1000 {
 		t.Errorf("scanned %d string literals; the scan finds too few, so it is broken", checked)
 	}
-}
-
-// stringLits are the string literals of a file that are values: not import
-// paths, not struct tags.
-func stringLits(file *ast.File) []*ast.BasicLit {
-	skip := map[*ast.BasicLit]bool{}
-	var out []*ast.BasicLit
-	ast.Inspect(file, func(n ast.Node) bool {
-		switch n := n.(type) {
-		case *ast.ImportSpec:
-			skip[n.Path] = true
-		case *ast.Field:
-			if n.Tag != nil {
-				skip[n.Tag] = true
-			}
-		case *ast.BasicLit:
-			if n.Kind == token.STRING && !skip[n] {
-				out = append(out, n)
-			}
-		}
-		return true
-	})
-	return out
 }
 
 type productFile struct {

@@ -1,6 +1,8 @@
 package goenv
 
 import (
+	"go/ast"
+	"go/token"
 	"regexp"
 	"strings"
 )
@@ -99,4 +101,28 @@ func SpellsSetting(s string) (name string, ok bool) {
 	}
 	name, _, _ = strings.Cut(s, "=")
 	return name, true
+}
+
+// ValueLiterals are the string literals of a Go file that are values (not
+// import paths, not struct tags): what SpellsSetting is asked about by
+// internal/arch's TestSettingNames and hack/settingnames.
+func ValueLiterals(f *ast.File) []*ast.BasicLit {
+	skip := map[*ast.BasicLit]bool{}
+	var out []*ast.BasicLit
+	ast.Inspect(f, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.ImportSpec:
+			skip[n.Path] = true
+		case *ast.Field:
+			if n.Tag != nil {
+				skip[n.Tag] = true
+			}
+		case *ast.BasicLit:
+			if n.Kind == token.STRING && !skip[n] {
+				out = append(out, n)
+			}
+		}
+		return true
+	})
+	return out
 }
