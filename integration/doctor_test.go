@@ -286,20 +286,8 @@ func TestDoctorGit(t *testing.T) {
 // the download step fails with; a pinned host key that is not the server's
 // is row 7 with ssh's "Host key verification failed".
 func TestDoctorSSH(t *testing.T) {
-	mod := gitModule()
-	s := startGit(t, mod)
-	s.DisableHTTPGit()
-	agent, err := testgit.StartAgent()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(agent.Close)
-	d, err := s.StartSSHD(agent.PublicKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca := filepath.Join(t.TempDir(), "ca.pem")
-	writeFile(t, ca, string(s.CACertPEM()))
+	g := startGitOverSSH(t)
+	mod, s, agent, d, ca := g.mod, g.s, g.agent, g.d, g.ca
 	gf := func(knownHost string) string {
 		return fmt.Sprintf("  private: [%s]\n  ssh: required\n  knownHosts:\n    - %q\n", mod.Path, knownHost)
 	}

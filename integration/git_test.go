@@ -42,6 +42,36 @@ func startGit(t *testing.T, mods ...testgit.Module) *testgit.Server {
 	return s
 }
 
+// gitOverSSH is a git server for one module that serves it over SSH only
+// (an sshd whose authorized key is the agent's), and the CA bundle of its
+// HTTPS side, for the tests of git over SSH.
+type gitOverSSH struct {
+	mod   testgit.Module
+	s     *testgit.Server
+	agent *testgit.Agent
+	d     *testgit.SSHD
+	ca    string
+}
+
+func startGitOverSSH(t *testing.T) gitOverSSH {
+	t.Helper()
+	g := gitOverSSH{mod: gitModule()}
+	g.s = startGit(t, g.mod)
+	g.s.DisableHTTPGit()
+	agent, err := testgit.StartAgent()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(agent.Close)
+	g.agent = agent
+	if g.d, err = g.s.StartSSHD(agent.PublicKey); err != nil {
+		t.Fatal(err)
+	}
+	g.ca = filepath.Join(t.TempDir(), "ca.pem")
+	writeFile(t, g.ca, string(g.s.CACertPEM()))
+	return g
+}
+
 // gitApp writes a main module that requires mod, with go.sum, and a Gopherfile
 // with the given modules: section.
 func gitApp(t *testing.T, s *testgit.Server, mod testgit.Module, modules string) string {
@@ -142,20 +172,8 @@ func TestPrivateGitOverHTTPSWithToken(t *testing.T) {
 // the agent forwarded (--ssh default=SOCK) the download step's insteadOf rule
 // sends git to ssh://git@127.0.0.1/, the agent signs, and the image runs.
 func TestPrivateGitOverSSHWithAgent(t *testing.T) {
-	mod := gitModule()
-	s := startGit(t, mod)
-	s.DisableHTTPGit()
-	agent, err := testgit.StartAgent()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(agent.Close)
-	d, err := s.StartSSHD(agent.PublicKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca := filepath.Join(t.TempDir(), "ca.pem")
-	writeFile(t, ca, string(s.CACertPEM()))
+	g := startGitOverSSH(t)
+	mod, s, agent, d, ca := g.mod, g.s, g.agent, g.d, g.ca
 	gopherfile := func(knownHost string) string {
 		return fmt.Sprintf("  private: [%s]\n  ssh: required\n  knownHosts:\n    - %q\n", mod.Path, knownHost)
 	}

@@ -64,20 +64,8 @@ func TestGitNetrcMachineOnly(t *testing.T) {
 // step starts with a fresh HOME every build, so accept-new would trust
 // anyone every time); modules.sshUnknownHosts: accept-new takes it.
 func TestSSHUnknownHostRefused(t *testing.T) {
-	mod := gitModule()
-	s := startGit(t, mod)
-	s.DisableHTTPGit()
-	agent, err := testgit.StartAgent()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(agent.Close)
-	d, err := s.StartSSHD(agent.PublicKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca := filepath.Join(t.TempDir(), "ca.pem")
-	writeFile(t, ca, string(s.CACertPEM()))
+	g := startGitOverSSH(t)
+	mod, s, agent, d, ca := g.mod, g.s, g.agent, g.d, g.ca
 	dir := gitApp(t, s, mod, fmt.Sprintf("  private: [%s]\n  ssh: required\n", mod.Path))
 	build := func() result {
 		return cli(t, dir, "--progress", "plain", "--build-arg", "GOPROXY=off", "--secret", "id=cacert,src="+ca, "--ssh", "default="+agent.Sock,
