@@ -39,10 +39,13 @@ type record struct {
 }
 
 type bench struct {
-	cfg           *config
-	env           *env
-	bk            *daemon
-	ko, cli       string
+	cfg     *config
+	env     *env
+	bk      *daemon
+	ko, cli string
+	// hostGo is the go command of the host and ko builds: the machine's, or
+	// the toolchain of -go fetched once from the module proxy (hostgo.go).
+	hostGo        string
 	frontendRef   string
 	fetchModCache string
 	// other is the project the coldproject scenario builds first.
@@ -213,13 +216,16 @@ func (b *bench) preflight(ctx context.Context) error {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("building the gopherfile CLI: %w\n%s", err, out)
 	}
+	if err := b.ensureHostGo(ctx); err != nil {
+		return err
+	}
 	// ko builds only in the build scenarios, not in the extra ones.
 	if b.comps["ko"] && b.anyBuildScenario() {
 		if err := b.ensureKo(ctx); err != nil {
 			return err
 		}
 	}
-	for name, args := range map[string][]string{"buildkitd": {"buildkitd", "--version"}, "go": {"go", "version"}} {
+	for name, args := range map[string][]string{"buildkitd": {"buildkitd", "--version"}, "go": {b.hostGo, "version"}} {
 		if out, err := exec.Command(args[0], args[1:]...).Output(); err == nil {
 			b.tools[name] = strings.TrimSpace(string(out))
 		}

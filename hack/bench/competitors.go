@@ -202,7 +202,7 @@ func (b *bench) build(ctx context.Context, r buildReq) buildResult {
 			arch := strings.TrimPrefix(pl, "linux/")
 			bin := filepath.Join(r.p.out, "host-"+arch)
 			os.Remove(bin)
-			cmd := exec.Command("go", "build", "-trimpath", "-o", bin, r.p.Main)
+			cmd := exec.Command(b.hostGo, "build", "-trimpath", "-o", bin, r.p.Main)
 			cmd.Env = b.goEnv("GOCACHE="+gocache, "GOMODCACHE="+gomodcache, "GOOS=linux", "GOARCH="+arch)
 			cmds = append(cmds, cmd)
 		}
@@ -213,7 +213,7 @@ func (b *bench) build(ctx context.Context, r buildReq) buildResult {
 		cmd := exec.Command(b.ko, "build", "--bare", "--push=false", "--sbom=none", "--oci-layout-path", output,
 			"--platform", strings.Join(r.platforms, ","), "--insecure-registry", r.p.Main)
 		cmd.Env = b.goEnv("GOCACHE="+gocache, "GOMODCACHE="+gomodcache,
-			"KO_DOCKER_REPO="+b.env.registry+"/bench/"+r.p.Name,
+			"KO_GO_PATH="+b.hostGo, "KO_DOCKER_REPO="+b.env.registry+"/bench/"+r.p.Name,
 			"KO_DEFAULTBASEIMAGE="+b.env.registry+"/distroless/static-debian12:nonroot")
 		cmds = append(cmds, cmd)
 	case r.c.Key == "gfcli":
