@@ -32,6 +32,7 @@ type feature struct {
 var llbFeatures = map[apicaps.CapID]feature{
 	pb.CapMergeOp:                        {"MergeOp (assembling multi-binary images)", "v0.10"},
 	pb.CapExecMountBindReadWriteNoOutput: {"writable mounts without output (cache.build: layer)", "v0.12"},
+	pb.CapExecMountContentCache:          {"mounts without a content hash (the toolchain, the module view)", "v0.13"},
 	pb.CapFileBase:                       {"file operations (the image layer)", "v0.5"},
 	pb.CapExecMountCacheSharing:          {"shared cache mounts", "v0.3"},
 	pb.CapExecMountSecret:                {"secret mounts", "v0.3"},

@@ -179,7 +179,7 @@ func (g *Graph) run(s goStep) bk.ExecState {
 		// The toolchain from the module proxy on the minimal root; HOME is a
 		// tmpfs (the networked steps get theirs with downloadOpts).
 		cfg.MinimalRoot = true
-		o = append(o, bk.AddMount(GoRootDir, *in.GoRoot, bk.Readonly))
+		o = append(o, snapshotMount(GoRootDir, *in.GoRoot))
 		if !s.networked() {
 			o = append(o, bk.AddMount(HomeDir, bk.Scratch(), bk.Tmpfs()), bk.AddEnv("HOME", HomeDir))
 		}
@@ -193,6 +193,18 @@ func (g *Graph) run(s goStep) bk.ExecState {
 	o = append(o, bk.AddEnv(stepconfig.Env, cfg.Encode()))
 	o = append(o, in.opts(s.name, s.field)...)
 	return in.Builder.Run(o...)
+}
+
+// snapshotMount mounts st, the output of one of the frontend's own steps
+// (the toolchain, the module view, govulncheck and its database), read-only
+// and without BuildKit's content-based cache key. BuildKit would otherwise
+// hash every file of the mount before the step starts, once per new
+// snapshot: the 250 MB toolchain on a new builder, the module view (tens
+// of MB) whenever go.sum changes, all on the critical path. The steps'
+// cache keys stay sound without it: each of these states is keyed by its
+// own definition (a toolchain version and hash, the go.sum content).
+func snapshotMount(dst string, st bk.State) bk.RunOption {
+	return bk.AddMount(dst, st, bk.Readonly, bk.ContentCache(bk.MountContentCacheOff))
 }
 
 // stepConfig is the step helper's configuration of s, before its mounts
@@ -266,7 +278,7 @@ func (g *Graph) moduleMounts(s goStep, cfg *stepconfig.Config) ([]bk.RunOption, 
 		if p.ModulesInLayer {
 			gomodcache = DownloadDir + "/gomodcache"
 		} else {
-			o = append(o, bk.AddMount(plan.GoModCache, g.moduleView(), bk.Readonly))
+			o = append(o, snapshotMount(plan.GoModCache, g.moduleView()))
 		}
 	}
 	return o, gomodcache

@@ -100,6 +100,9 @@ func describe(t *testing.T, st bk.State, pl ocispecs.Platform) string {
 				if m.CacheOpt != nil {
 					fmt.Fprintf(&b, " cache=%s sharing=%s", m.CacheOpt.ID, m.CacheOpt.Sharing)
 				}
+				if m.ContentCache != pb.MountContentCache_DEFAULT {
+					fmt.Fprintf(&b, " contentcache=%s", m.ContentCache)
+				}
 				b.WriteString("\n")
 			}
 			fmt.Fprintf(&b, "  args %q\n", e.Meta.Args[:2])
