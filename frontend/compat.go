@@ -32,7 +32,7 @@ type feature struct {
 var llbFeatures = map[apicaps.CapID]feature{
 	pb.CapMergeOp:                        {"MergeOp (assembling multi-binary images)", "v0.10"},
 	pb.CapExecMountBindReadWriteNoOutput: {"writable mounts without output (cache.build: layer)", "v0.12"},
-	pb.CapExecMountContentCache:          {"mounts without a content hash (the toolchain, the module view)", "v0.13"},
+	pb.CapExecMountContentCache:          {"mounts without a content hash (the toolchain, the module view; optional)", "v0.13"},
 	pb.CapFileBase:                       {"file operations (the image layer)", "v0.5"},
 	pb.CapExecMountCacheSharing:          {"shared cache mounts", "v0.3"},
 	pb.CapExecMountSecret:                {"secret mounts", "v0.3"},
@@ -61,6 +61,12 @@ var dockerEngines = map[string]string{
 // hasMergeOp reports whether the builder runs MergeOp; without it the graph
 // uses file copies instead.
 func hasMergeOp(caps apicaps.CapSet) bool { return caps.Supports(pb.CapMergeOp) == nil }
+
+// hasContentCacheOpt reports whether the builder takes the per-mount content
+// cache option; without it the toolchain and module view mounts are hashed.
+func hasContentCacheOpt(caps apicaps.CapSet) bool {
+	return caps.Supports(pb.CapExecMountContentCache) == nil
+}
 
 // checkGateway fails, before anything is solved, when the builder lacks a
 // gateway capability every Gopherfile build needs.

@@ -215,7 +215,7 @@ func (b *build) prepare(ctx context.Context) error {
 		return err
 	}
 	b.in = graph.Inputs{BuildPlatform: buildPlatform, Helper: helper, HelperPath: helperPath, Location: b.location,
-		NoMergeOp: !hasMergeOp(b.c.BuildOpts().LLBCaps)}
+		NoMergeOp: !hasMergeOp(b.c.BuildOpts().LLBCaps), NoContentCacheOpt: !hasContentCacheOpt(b.c.BuildOpts().LLBCaps)}
 	builderImg, err := b.runner(ctx)
 	if err != nil {
 		return err

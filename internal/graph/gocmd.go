@@ -179,7 +179,7 @@ func (g *Graph) run(s goStep) bk.ExecState {
 		// The toolchain from the module proxy on the minimal root; HOME is a
 		// tmpfs (the networked steps get theirs with downloadOpts).
 		cfg.MinimalRoot = true
-		o = append(o, snapshotMount(GoRootDir, *in.GoRoot))
+		o = append(o, in.snapshotMount(GoRootDir, *in.GoRoot))
 		if !s.networked() {
 			o = append(o, bk.AddMount(HomeDir, bk.Scratch(), bk.Tmpfs()), bk.AddEnv("HOME", HomeDir))
 		}
@@ -202,8 +202,12 @@ func (g *Graph) run(s goStep) bk.ExecState {
 // snapshot: the 250 MB toolchain on a new builder, the module view (tens
 // of MB) whenever go.sum changes, all on the critical path. The steps'
 // cache keys stay sound without it: each of these states is keyed by its
-// own definition (a toolchain version and hash, the go.sum content).
-func snapshotMount(dst string, st bk.State) bk.RunOption {
+// own definition (a toolchain version and hash, the go.sum content). A
+// builder without the option (in.NoContentCacheOpt) hashes them as before.
+func (in Inputs) snapshotMount(dst string, st bk.State) bk.RunOption {
+	if in.NoContentCacheOpt {
+		return bk.AddMount(dst, st, bk.Readonly)
+	}
 	return bk.AddMount(dst, st, bk.Readonly, bk.ContentCache(bk.MountContentCacheOff))
 }
 
@@ -278,7 +282,7 @@ func (g *Graph) moduleMounts(s goStep, cfg *stepconfig.Config) ([]bk.RunOption, 
 		if p.ModulesInLayer {
 			gomodcache = DownloadDir + "/gomodcache"
 		} else {
-			o = append(o, snapshotMount(plan.GoModCache, g.moduleView()))
+			o = append(o, g.in.snapshotMount(plan.GoModCache, g.moduleView()))
 		}
 	}
 	return o, gomodcache

@@ -53,6 +53,10 @@ type Inputs struct {
 	// NoMergeOp is true on a builder without MergeOp (BuildKit before v0.10,
 	// Docker Engine 20.10): file copies stand in for it.
 	NoMergeOp bool
+	// NoContentCacheOpt is true on a builder without the per-mount content
+	// cache option (BuildKit before v0.13, Docker Engine before 26.0): the
+	// toolchain and module view mounts keep BuildKit's content hash.
+	NoContentCacheOpt bool
 }
 
 func platformID(p ocispecs.Platform) string {

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -96,6 +97,35 @@ func TestNoMergeOp(t *testing.T) {
 	for _, want := range []string{"FILE \"[build] collect binaries\"\n  copy /a -> /a\n  copy /b -> /b\n", "FILE \"[image] add a, b\"\n  copy /a -> /usr/local/bin/a\n  copy /b -> /usr/local/bin/b\n"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("graph lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestSnapshotMountsNotHashed: the toolchain and the module view are mounted
+// without BuildKit's content hash, and with it on a builder that lacks the
+// option (BuildKit before v0.13); no other mount changes.
+func TestSnapshotMountsNotHashed(t *testing.T) {
+	for _, old := range []bool{false, true} {
+		p := testPlan(t, "version: 1\n", facts, false)
+		in := testInputs(p)
+		in.NoContentCacheOpt = old
+		bins, err := New(p, in).Compile(in.BuildPlatform)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := describe(t, bins, in.BuildPlatform)
+		off := map[string]bool{}
+		for _, line := range strings.Split(out, "\n") {
+			if strings.HasSuffix(line, " contentcache=OFF") {
+				off[strings.Fields(line)[1]] = true
+			}
+		}
+		want := map[string]bool{GoRootDir: true, plan.GoModCache: true}
+		if old {
+			want = map[string]bool{}
+		}
+		if !maps.Equal(off, want) {
+			t.Errorf("NoContentCacheOpt %v: mounts without the content hash %v, want %v", old, off, want)
 		}
 	}
 }

@@ -116,7 +116,7 @@ func StaticBase(p *plan.Plan, in Inputs) bk.State {
 	cfg := stepconfig.Config{Kind: stepconfig.Root, Stage: stepconfig.StageStaticBase, OutDir: stepOut, Root: &stepconfig.RootOpts{Zoneinfo: p.Image.Tzdata}}
 	o := []bk.RunOption{bk.Network(bk.NetModeNone), bk.AddMount(stepOut, bk.Scratch())}
 	if in.GoRoot != nil {
-		o = append(o, snapshotMount(GoRootDir, *in.GoRoot))
+		o = append(o, in.snapshotMount(GoRootDir, *in.GoRoot))
 	}
 	files := helperExec(in, in.Builder, cfg, "[image] write the static base (CA certificates, time zones, passwd, /tmp)", o...).GetMount(stepOut)
 	t := FileTime(p)

@@ -126,8 +126,8 @@ func (g *Graph) Vulncheck(target ocispecs.Platform) []VulnRun {
 			gocache: &target,
 			out:     plan.OutDir,
 			extra: []bk.RunOption{
-				snapshotMount(VulnToolDir, *g.vulnToolState),
-				snapshotMount(VulnDBDir, *g.vulnDBState),
+				g.in.snapshotMount(VulnToolDir, *g.vulnToolState),
+				g.in.snapshotMount(VulnDBDir, *g.vulnDBState),
 			},
 			cfg: stepconfig.Config{Stage: stepconfig.StageVuln, Vuln: &stepconfig.VulnOpts{
 				Module: plan.VulnDBModule, Version: g.p.Vulncheck.DB, DB: VulnDBDir,
