@@ -71,7 +71,7 @@ func parseFlags() *config {
 	flag.StringVar(&c.work, "work", "/var/tmp/gfbench", "work directory (sources, caches, logs, buildkitd roots)")
 	flag.BoolVar(&c.full, "full", false, "also run the cells left out by default: the gopherfile CLI, every competitor and scenario on the mid and large subjects, the naive Dockerfile on the fresh builder and after a dependency change, host, ko and the CLI on two platforms")
 	flag.BoolVar(&c.keep, "keep", false, "keep the bench buildkitd root and the work files afterwards")
-	flag.StringVar(&c.goVersion, "go", "1.26", "Go version for the builder images (GO_VERSION, golang:<go>)")
+	flag.StringVar(&c.goVersion, "go", "1.26", "Go version for the builder images (GO_VERSION, golang:<go>); an exact release (1.27.4) is also the host and ko builds' Go")
 	flag.StringVar(&c.other, "other", "statsd_exporter", "the project the coldproject scenario builds first, on the emptied builder")
 	flag.DurationVar(&c.timeout, "timeout", 20*time.Minute, "limit for one build")
 	flag.StringVar(&c.render, "render", "", "only rewrite results.md and chart.svg in -out from this results.json (no builds)")
