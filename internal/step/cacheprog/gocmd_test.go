@@ -92,9 +92,6 @@ func hostCache(t *testing.T) string {
 // test result written to a private cache is reported (cached) only where
 // that cache is read.
 func TestWithGoCommand(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the go command")
-	}
 	mod := t.TempDir()
 	for name, src := range map[string]string{
 		"go.mod":    "module example.com/p\n\ngo 1.24\n",
