@@ -93,6 +93,17 @@ func helperListeners(t *testing.T, mark string) []int {
 	return ports
 }
 
+// requested reports whether the proxy has received a request for a path of
+// module path.
+func requested(p *testproxy.Proxy, path string) bool {
+	for _, u := range p.Paths() {
+		if strings.HasPrefix(u, "/"+path+"/@v/") {
+			return true
+		}
+	}
+	return false
+}
+
 // TestLoopbackProxyServesItsStepOnly: issue 21 item 5. While a download
 // step waits on a stalled proxy, another process on the host finds the
 // step's loopback proxy and asks it for the module, without and with a
@@ -106,8 +117,18 @@ func TestLoopbackProxyServesItsStepOnly(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	b := relStartCLI(ctx, t, dir, "--no-cache", "--target", "binaries", "-o", "type=local,dest="+t.TempDir(), ".")
+	// The toolchain fetch step runs with the same GOPROXY and may open (and
+	// close at once) its own loopback proxies first: wait until the
+	// download step's first request for the module is held by the stall,
+	// so the helpers found are the download step's, alive for 20 s.
 	var ports []int
-	if !b.waitUntil(5*time.Minute, func() bool { ports = helperListeners(t, "GOPROXY="+p.URL()); return len(ports) > 0 }) {
+	if !b.waitUntil(5*time.Minute, func() bool {
+		if !requested(p, mod.Path) {
+			return false
+		}
+		ports = helperListeners(t, "GOPROXY="+p.URL())
+		return len(ports) > 0
+	}) {
 		t.Fatalf("no step helper listened on the loopback:\n%s", tail(relNonJSON(b.out.String()), 20))
 	}
 	before := p.Requests()
