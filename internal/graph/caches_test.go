@@ -242,3 +242,25 @@ func TestCacheMountsOutline(t *testing.T) {
 		}
 	}
 }
+
+// TestViewPart: the module view leaves the dependencies' tests out unless
+// a step may read them.
+func TestViewPart(t *testing.T) {
+	for _, tt := range []struct {
+		test, generate []string
+		want           string
+	}{
+		{[]string{"./..."}, nil, ViewBuild},
+		{[]string{".", "./cmd/...", "../other/..."}, nil, ViewBuild},
+		{[]string{"./...", "all"}, nil, ViewAll},
+		{[]string{"example.com/dep/..."}, nil, ViewAll},
+		{[]string{"std"}, nil, ViewAll},
+		{[]string{"./..."}, []string{"./..."}, ViewAll},
+	} {
+		p := &plan.Plan{Generate: tt.generate}
+		p.Test.Packages = tt.test
+		if got := ViewPart(p); got != tt.want {
+			t.Errorf("test %q, generate %q: %s, want %s", tt.test, tt.generate, got, tt.want)
+		}
+	}
+}

@@ -331,27 +331,17 @@ func (g *Graph) stepEnv(s goStep, cfg *stepconfig.Config, gomodcache, gocache st
 		o = append(o, ModuleNetwork(p)...)
 	}
 	if s.kind.Compiles() {
-		if _, ok := plan.EnvValue(p.Env, goenv.CGO_ENABLED); !ok {
-			set(goenv.CGO_ENABLED, goenv.DefaultCGO)
-		}
-		if s.target != nil {
-			for _, kv := range GoPlatformEnv(*s.target) {
-				k, v, _ := strings.Cut(kv, "=")
-				set(k, v)
-			}
-		}
-		if s.cc != "" {
-			set(goenv.CC, s.cc)
-		}
-		if s.bin != nil {
-			for _, kv := range s.bin.Env {
-				k, v, _ := strings.Cut(kv, "=")
-				set(k, v)
-			}
-		}
+		compileEnv(p, s, set)
 	}
 	if gf := goflags(p, s.kind); gf != "" && userEnv {
 		set(goenv.GOFLAGS, gf)
+	}
+	if g.moduleIndexOff(s.kind) {
+		godebug := "goindex=0"
+		if v := env[goenv.GODEBUG]; v != "" {
+			godebug = v + "," + godebug
+		}
+		set(goenv.GODEBUG, godebug)
 	}
 	testNet := s.kind == stepconfig.Test && p.Test.Network
 	if testNet {
@@ -370,6 +360,29 @@ func (g *Graph) stepEnv(s goStep, cfg *stepconfig.Config, gomodcache, gocache st
 		out[i] = [2]string{k, env[k]}
 	}
 	return out, o
+}
+
+// compileEnv sets the env of a step that compiles: cgo, the target
+// platform, the C compiler and the build's own env.
+func compileEnv(p *plan.Plan, s goStep, set func(k, v string)) {
+	if _, ok := plan.EnvValue(p.Env, goenv.CGO_ENABLED); !ok {
+		set(goenv.CGO_ENABLED, goenv.DefaultCGO)
+	}
+	if s.target != nil {
+		for _, kv := range GoPlatformEnv(*s.target) {
+			k, v, _ := strings.Cut(kv, "=")
+			set(k, v)
+		}
+	}
+	if s.cc != "" {
+		set(goenv.CC, s.cc)
+	}
+	if s.bin != nil {
+		for _, kv := range s.bin.Env {
+			k, v, _ := strings.Cut(kv, "=")
+			set(k, v)
+		}
+	}
 }
 
 // goflags is GOFLAGS of a step: the module mode the step needs, then the

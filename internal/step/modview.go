@@ -27,8 +27,13 @@ func (h *helper) moduleView(ctx context.Context) int {
 	for _, f := range o.SumFiles {
 		sums = append(sums, filepath.Join(h.cfg.Record.SrcDir, f))
 	}
+	part, err := modview.ParsePart(o.Part)
+	if err != nil {
+		h.printf("gopherfile: module view: %v", err)
+		return 2
+	}
 	start := time.Now()
-	st, err := modview.Build(ctx, modview.Config{Src: o.Src, Dst: o.Dst, SumFiles: sums, Toolchains: o.Toolchains})
+	st, err := modview.Build(ctx, modview.Config{Src: o.Src, Dst: o.Dst, SumFiles: sums, Toolchains: o.Toolchains, Part: part})
 	var me *modview.MismatchError
 	switch {
 	case errors.As(err, &me):
@@ -42,8 +47,12 @@ func (h *helper) moduleView(ctx context.Context) int {
 		h.printf("gopherfile: module view: %v", err)
 		return 1
 	}
-	msg := fmt.Sprintf("gopherfile: module view: %d modules (%d files, %.1f MB) and %d go.mod files verified against go.sum in %s",
-		st.Modules, st.Files, float64(st.Bytes)/1e6, st.ModFiles, time.Since(start).Round(10*time.Millisecond))
+	what := ""
+	if part == modview.PartBuild {
+		what = " without their tests"
+	}
+	msg := fmt.Sprintf("gopherfile: module view: %d modules%s (%d files, %.1f MB) and %d go.mod files verified against go.sum in %s",
+		st.Modules, what, st.Files, float64(st.Bytes)/1e6, st.ModFiles, time.Since(start).Round(10*time.Millisecond))
 	if len(st.Missing) > 0 {
 		msg += fmt.Sprintf("; %d named by go.sum but not downloaded (the go command fetches only what the build needs)", len(st.Missing))
 	}

@@ -79,4 +79,7 @@ type ModViewOpts struct {
 	// against their own .ziphash (GOTOOLCHAIN is not local: the go
 	// command may switch to one of them).
 	Toolchains []string `json:"toolchains,omitempty"`
+	// Part is which files of each module the view holds: "build" (no
+	// _test.go files, no testdata directories) or "all".
+	Part string `json:"part,omitempty"`
 }

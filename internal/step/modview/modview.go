@@ -15,6 +15,8 @@
 // Steps that run the tree's own code (go test, go generate) see only the
 // view, so they can neither list nor read the other projects' modules on
 // the builder; no version control clone (cache/vcs) and no zip is copied.
+// A build whose steps read no dependency's tests takes the build part
+// (Part): every file but the _test.go files and testdata directories.
 package modview
 
 import (
@@ -53,6 +55,8 @@ type Config struct {
 	Toolchains []string
 	// Workers is how many modules are copied at once (default 4).
 	Workers int
+	// Part is which files of each module the view holds (default PartAll).
+	Part Part
 }
 
 // Stats say what a view holds.
@@ -275,6 +279,18 @@ func copyModule(cfg Config, s sum) (copied, error) {
 	// .info files say when a version was published (go list -m); they
 	// hold no code and cannot be checked against go.sum.
 	copyPlain(filepath.Join(cfg.Src, dl, escVersion+".info"), filepath.Join(cfg.Dst, dl, escVersion+".info"))
+	dir, err := copyDir(cfg, s, dl, escPath, escVersion)
+	dir.mod = res.mod
+	if err != nil || !dir.dir {
+		return dir, err
+	}
+	return dir, writeFile(filepath.Join(cfg.Dst, dl, escVersion+".ziphash"), []byte(s.zip+"\n"))
+}
+
+// copyDir copies the extracted directory of one module version (the files
+// of cfg.Part), when go.sum has its zip hash and the shared cache holds it.
+func copyDir(cfg Config, s sum, dl, escPath, escVersion string) (copied, error) {
+	var res copied
 	if s.zip == "" {
 		return res, nil
 	}
@@ -290,11 +306,8 @@ func copyModule(cfg Config, s sum) (copied, error) {
 	if got := strings.TrimSpace(string(zh)); got != s.zip {
 		return res, &MismatchError{Module: s.path + "@" + s.version, Want: s.zip, Got: got + " (its .ziphash file)"}
 	}
-	n, size, err := copyVerified(src, filepath.Join(cfg.Dst, rel), s.path+"@"+s.version, s.zip)
+	n, size, err := copyVerified(src, filepath.Join(cfg.Dst, rel), s.path+"@"+s.version, s.zip, cfg.Part)
 	if err != nil {
-		return res, err
-	}
-	if err := writeFile(filepath.Join(cfg.Dst, dl, escVersion+".ziphash"), []byte(s.zip+"\n")); err != nil {
 		return res, err
 	}
 	res.dir, res.files, res.bytes = true, n, size
@@ -321,75 +334,6 @@ func copyGoMod(cfg Config, s sum, rel string) (bool, error) {
 		return false, &MismatchError{Module: s.path + "@" + s.version + "/go.mod", Want: s.mod, Got: got}
 	}
 	return true, writeFile(filepath.Join(cfg.Dst, rel), dt)
-}
-
-// copyVerified copies the extracted module directory src to dst (through
-// a temporary directory beside it) and checks the copy's h1 hash: what is
-// verified is what the later steps read.
-func copyVerified(src, dst, prefix, want string) (int, int64, error) {
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return 0, 0, err
-	}
-	tmp, err := os.MkdirTemp(filepath.Dir(dst), ".modview-")
-	if err != nil {
-		return 0, 0, err
-	}
-	defer os.RemoveAll(tmp)
-	var (
-		names []string
-		size  int64
-	)
-	err = filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		out := filepath.Join(tmp, rel)
-		switch {
-		case d.IsDir():
-			return os.MkdirAll(out, 0o755)
-		case !d.Type().IsRegular():
-			return &MismatchError{Module: prefix, Want: want, Got: fmt.Sprintf("%s, which is not a regular file (%s)", filepath.ToSlash(rel), d.Type())}
-		}
-		n, err := copyRegular(p, out)
-		size += n
-		names = append(names, prefix+"/"+filepath.ToSlash(rel))
-		return err
-	})
-	if err != nil {
-		return 0, 0, err
-	}
-	got, err := dirhash.Hash1(names, func(name string) (io.ReadCloser, error) {
-		return os.Open(filepath.Join(tmp, filepath.FromSlash(strings.TrimPrefix(name, prefix+"/"))))
-	})
-	if err != nil {
-		return 0, 0, err
-	}
-	if got != want {
-		return 0, 0, &MismatchError{Module: prefix, Want: want, Got: got}
-	}
-	if err := os.Rename(tmp, dst); err != nil {
-		return 0, 0, err
-	}
-	return len(names), size, nil
-}
-
-// copyRegular copies one regular file, read-only as in the module cache.
-func copyRegular(src, dst string) (int64, error) {
-	in, err := os.Open(src)
-	if err != nil {
-		return 0, err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o444)
-	if err != nil {
-		return 0, err
-	}
-	n, err := io.Copy(out, in)
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
-	return n, err
 }
 
 // readRegular reads a regular file (not through a link), at most 16 MiB
