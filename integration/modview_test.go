@@ -18,7 +18,9 @@ import (
 // shared compile cache. Project B, on the same builder, tests that
 // dependency (a pattern outside its tree): its view holds the tests, and
 // the dependency's test runs instead of "no test files". A's dependency
-// embeds a testdata file, which the build part keeps.
+// embeds a testdata file, which the build part keeps; A's own test reads
+// another of the dependency's testdata files at run time, which its test
+// step's view holds.
 func TestDependencyTestsAfterBuildPart(t *testing.T) {
 	ns := cacheNS("viewpart")
 	path := fmt.Sprintf("example.com/gf%08x/tested", rand.Uint32())
@@ -28,11 +30,20 @@ func TestDependencyTestsAfterBuildPart(t *testing.T) {
 		"testdata/banner.txt": "banner from testdata\n",
 		"testdata/golden.txt": "golden\n",
 	}}
-	p := startProxy(t, dep)
+	// A module without an embed directive: the build part leaves its
+	// testdata out, the test step's view holds it.
+	fix := testproxy.Module{Path: path + "fixtures", Version: "v1.0.0", Files: map[string]string{
+		"golden.go":           "package fixtures\n\nimport (\n\t\"os\"\n\t\"path/filepath\"\n\t\"runtime\"\n)\n\n// Golden reads testdata/golden.txt beside this file, as test helpers do.\nfunc Golden() (string, error) {\n\t_, file, _, _ := runtime.Caller(0)\n\tb, err := os.ReadFile(filepath.Join(filepath.Dir(file), \"testdata\", \"golden.txt\"))\n\treturn string(b), err\n}\n",
+		"testdata/golden.txt": "golden\n",
+	}}
+	p := startProxy(t, dep, fix)
 	modules := fmt.Sprintf("  proxy: %s\n  nosumdb: [example.com/*]\n", p.URL())
 	main := fmt.Sprintf("package main\n\nimport (\n\t\"fmt\"\n\n\t%q\n)\n\nfunc main() { fmt.Print(tested.Hello(), \" \", tested.Banner) }\n", path)
 	aDir := moduleUsing(t, p, dep, modules)
 	writeFile(t, filepath.Join(aDir, "main.go"), main)
+	writeFile(t, filepath.Join(aDir, "go.mod"), fmt.Sprintf("module example.com/app\n\ngo 1.26\n\nrequire (\n\t%s v1.0.0\n\t%s v1.0.0\n)\n", dep.Path, fix.Path))
+	writeFile(t, filepath.Join(aDir, "go.sum"), strings.Join(append(p.GoSum(dep.Path, dep.Version), p.GoSum(fix.Path, fix.Version)...), "\n")+"\n")
+	writeFile(t, filepath.Join(aDir, "main_test.go"), fmt.Sprintf("package main\n\nimport (\n\t\"testing\"\n\n\tfixtures %q\n)\n\nfunc TestGolden(t *testing.T) {\n\tif g, err := fixtures.Golden(); g != \"golden\\n\" {\n\t\tt.Fatalf(\"%%q, %%v\", g, err)\n\t}\n}\n", fix.Path))
 	bDir := moduleUsing(t, p, dep, modules+fmt.Sprintf("test:\n  packages: [./..., %s]\n", path))
 	writeFile(t, filepath.Join(bDir, "main.go"), main)
 	gm := readFile(t, filepath.Join(bDir, "go.mod"))
@@ -50,6 +61,11 @@ func TestDependencyTestsAfterBuildPart(t *testing.T) {
 	}
 	if notes := vertexLogs(t, ra.out, "module view"); !strings.Contains(notes, "without their tests") {
 		t.Errorf("A's module view is not the build part:\n%s", notes)
+	}
+	aOut := t.TempDir()
+	build(aDir, "--target", "test", "-o", "type=local,dest="+aOut, ".")
+	if report := readFile(t, filepath.Join(aOut, "test.json")); !strings.Contains(report, `"TestGolden"`) {
+		t.Errorf("A's test did not run:\n%s", tail(report, 10))
 	}
 	out := t.TempDir()
 	rb := build(bDir, "--target", "test", "-o", "type=local,dest="+out, ".")

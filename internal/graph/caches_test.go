@@ -10,6 +10,7 @@ import (
 
 	"github.com/gopherfile/gopherfile/internal/gomod"
 	"github.com/gopherfile/gopherfile/internal/plan"
+	"github.com/gopherfile/gopherfile/internal/stepconfig"
 )
 
 var (
@@ -243,24 +244,38 @@ func TestCacheMountsOutline(t *testing.T) {
 	}
 }
 
-// TestViewPart: the module view leaves the dependencies' tests out unless
-// a step may read them.
-func TestViewPart(t *testing.T) {
+// TestViewFor: the compile steps' module view leaves the dependencies'
+// tests out; go test and go generate see them, and load them without the
+// module index when they may load a dependency's tests.
+func TestViewFor(t *testing.T) {
 	for _, tt := range []struct {
 		test, generate []string
+		kind           stepconfig.Kind
 		want           string
+		indexOff       bool
 	}{
-		{[]string{"./..."}, nil, ViewBuild},
-		{[]string{".", "./cmd/...", "../other/..."}, nil, ViewBuild},
-		{[]string{"./...", "all"}, nil, ViewAll},
-		{[]string{"example.com/dep/..."}, nil, ViewAll},
-		{[]string{"std"}, nil, ViewAll},
-		{[]string{"./..."}, []string{"./..."}, ViewAll},
+		{[]string{"./..."}, nil, stepconfig.Build, ViewBuild, false},
+		{[]string{"./..."}, nil, stepconfig.Vet, ViewAll, false},
+		{[]string{"all"}, nil, stepconfig.Vet, ViewAll, true},
+		{[]string{"./..."}, nil, stepconfig.Vulncheck, ViewBuild, false},
+		{[]string{"./..."}, nil, stepconfig.BuildDeps, ViewBuild, false},
+		{[]string{"./..."}, nil, stepconfig.Test, ViewAll, false},
+		{[]string{".", "./cmd/...", "../other/..."}, nil, stepconfig.Test, ViewAll, false},
+		{[]string{"./...", "all"}, nil, stepconfig.Test, ViewAll, true},
+		{[]string{"./...", "all"}, nil, stepconfig.Build, ViewBuild, false},
+		{[]string{"example.com/dep/..."}, nil, stepconfig.Test, ViewAll, true},
+		{[]string{"std"}, nil, stepconfig.Test, ViewAll, true},
+		{[]string{"./..."}, []string{"./..."}, stepconfig.Generate, ViewAll, true},
+		{[]string{"./..."}, []string{"./..."}, stepconfig.Build, ViewAll, false},
+		{[]string{"./..."}, []string{"./..."}, stepconfig.Test, ViewAll, false},
 	} {
 		p := &plan.Plan{Generate: tt.generate}
 		p.Test.Packages = tt.test
-		if got := ViewPart(p); got != tt.want {
-			t.Errorf("test %q, generate %q: %s, want %s", tt.test, tt.generate, got, tt.want)
+		if got := ViewFor(p, tt.kind); got != tt.want {
+			t.Errorf("%s with test %q, generate %q: %s, want %s", tt.kind, tt.test, tt.generate, got, tt.want)
+		}
+		if got := (&Graph{p: p}).moduleIndexOff(tt.kind); got != tt.indexOff {
+			t.Errorf("%s with test %q, generate %q: module index off %v, want %v", tt.kind, tt.test, tt.generate, got, tt.indexOff)
 		}
 	}
 }

@@ -86,8 +86,8 @@ type Graph struct {
 	recordState *bk.State
 	// generated is the source tree after go generate, once defined.
 	generated *bk.State
-	// view is the module view, once defined.
-	view *bk.State
+	// views are the module views (by part), once defined.
+	views map[string]bk.State
 	// vulnToolState and vulnDBState are govulncheck and its database, once defined.
 	vulnToolState, vulnDBState *bk.State
 }
@@ -282,7 +282,7 @@ func (g *Graph) moduleMounts(s goStep, cfg *stepconfig.Config) ([]bk.RunOption, 
 		if p.ModulesInLayer {
 			gomodcache = DownloadDir + "/gomodcache"
 		} else {
-			o = append(o, g.in.snapshotMount(plan.GoModCache, g.moduleView()))
+			o = append(o, g.in.snapshotMount(plan.GoModCache, g.moduleView(ViewFor(g.p, s.kind))))
 		}
 	}
 	return o, gomodcache

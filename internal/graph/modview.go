@@ -18,10 +18,10 @@ import (
 // runs it once per go.mod/go.sum content; it is defined when an offline
 // step needs it. A test or generate step then sees no other project's
 // modules, and no step reads a module file that changed in the shared
-// cache after go verified it.
-func (g *Graph) moduleView() bk.State {
-	if g.view != nil {
-		return *g.view
+// cache after go verified it. part is ViewAll or ViewBuild (ViewFor).
+func (g *Graph) moduleView(part string) bk.State {
+	if st, ok := g.views[part]; ok {
+		return st
 	}
 	var sums []string
 	for _, f := range g.p.DepFiles {
@@ -29,7 +29,6 @@ func (g *Graph) moduleView() bk.State {
 			sums = append(sums, f)
 		}
 	}
-	part := ViewPart(g.p)
 	opts := &stepconfig.ModViewOpts{Src: plan.GoModCache, Dst: ModViewDir, SumFiles: sums, Part: part}
 	if t, ok := g.p.Downloads.Setting(goenv.GOTOOLCHAIN); ok && t.Value != "local" {
 		for _, v := range []string{g.p.RequiredGo, g.p.GoVersion} {
@@ -47,7 +46,10 @@ func (g *Graph) moduleView() bk.State {
 		cfg:   stepconfig.Config{ModView: opts},
 	})
 	st := es.GetMount(ModViewDir)
-	g.view = &st
+	if g.views == nil {
+		g.views = map[string]bk.State{}
+	}
+	g.views[part] = st
 	return st
 }
 
@@ -64,20 +66,30 @@ var viewNames = map[string]string{
 	ViewBuild: "[deps] module view: the build's modules without their tests, verified against go.sum",
 }
 
-// ViewPart is the part of the modules the view holds: the build part
-// unless a step may read the dependencies' tests: go test of a pattern
-// that is not a relative path (all, a dependency's packages), or go
-// generate (its tools may read anything).
-func ViewPart(p *plan.Plan) string {
-	if len(p.Generate) > 0 {
+// ViewFor is the part of the modules the view of an offline step holds:
+// the whole modules for go test (a test may read a dependency's testdata
+// at run time, or test a dependency), go vet (it runs beside go test, over
+// the same packages) and go generate (its tools may read anything), and
+// for every step of a build with go generate (one view, made before the
+// generate step anyway); the build part for the compile steps and
+// govulncheck, which read no dependency's tests.
+func ViewFor(p *plan.Plan, kind stepconfig.Kind) string {
+	switch {
+	case kind == stepconfig.Test, kind == stepconfig.Vet, kind == stepconfig.Generate, len(p.Generate) > 0:
 		return ViewAll
 	}
+	return ViewBuild
+}
+
+// testsDependencies reports whether go test names packages outside the
+// tree: a pattern that is not a relative path (all, a dependency's).
+func testsDependencies(p *plan.Plan) bool {
 	for _, pat := range p.Test.Packages {
 		if !localPattern(pat) {
-			return ViewAll
+			return true
 		}
 	}
-	return ViewBuild
+	return false
 }
 
 // localPattern reports whether a package pattern is a directory of the
@@ -90,8 +102,12 @@ func localPattern(pat string) bool {
 // module index: an index entry is keyed by the module's directory only,
 // so one written from a build part (by the compile steps of any project,
 // into the shared compile cache these steps read) lists no test files. A
-// step that reads the dependencies' tests from the whole view reads the
-// directories themselves (GODEBUG=goindex=0).
+// step that loads the dependencies' tests (go test of a dependency, go
+// generate) reads the directories themselves (GODEBUG=goindex=0); go test
+// of the tree's packages loads no dependency's tests.
 func (g *Graph) moduleIndexOff(kind stepconfig.Kind) bool {
-	return (kind == stepconfig.Test || kind == stepconfig.Generate) && !g.p.ModulesInLayer && ViewPart(g.p) == ViewAll
+	if g.p.ModulesInLayer {
+		return false
+	}
+	return kind == stepconfig.Generate || (kind == stepconfig.Test || kind == stepconfig.Vet) && testsDependencies(g.p)
 }
