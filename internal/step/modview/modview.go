@@ -297,9 +297,12 @@ func copyDir(cfg Config, s sum, dl, escPath, escVersion string) (copied, error) 
 	rel := filepath.FromSlash(escPath) + "@" + escVersion
 	src := filepath.Join(cfg.Src, rel)
 	zh, err := os.ReadFile(filepath.Join(cfg.Src, dl, escVersion+".ziphash"))
-	if fi, derr := os.Lstat(src); derr != nil || !fi.IsDir() || err != nil {
-		// Not downloaded (or only partly: go writes .ziphash before it
-		// extracts, and reads it back as the proof of a whole module).
+	if fi, derr := os.Lstat(src); derr != nil || !fi.IsDir() || err != nil || extracting(cfg, dl, escVersion) {
+		// Not downloaded, or not yet whole: go writes .ziphash before it
+		// extracts, and extracts in place, the .partial file beside the
+		// zip saying so until the last file is written (the tidy check,
+		// beside this step, may be extracting a module the download step
+		// did not need).
 		res.missing = true
 		return res, nil
 	}
@@ -312,6 +315,15 @@ func copyDir(cfg Config, s sum, dl, escPath, escVersion string) (copied, error) 
 	}
 	res.dir, res.files, res.bytes = true, n, size
 	return res, nil
+}
+
+// extracting reports whether the go command is extracting a module version
+// into the shared cache (or stopped while it did): its .partial file is
+// there. Checked after the directory: go writes .partial before it creates
+// the directory and removes it after the last file.
+func extracting(cfg Config, dl, escVersion string) bool {
+	_, err := os.Lstat(filepath.Join(cfg.Src, dl, escVersion+".partial"))
+	return !errors.Is(err, fs.ErrNotExist)
 }
 
 // copyGoMod copies a go.mod file of cache/download after checking it

@@ -214,6 +214,26 @@ func TestMissing(t *testing.T) {
 	}
 }
 
+// TestExtracting: a module the go command is extracting beside the view
+// (the tidy check fetches what the download step did not need) is not
+// whole yet: it is listed as missing, not as a changed module.
+func TestExtracting(t *testing.T) {
+	f := newFixture(t)
+	dl := filepath.Join(f.shared, "cache", "download", "example.com", "lib", "@v")
+	os.Chmod(filepath.Join(f.shared, "example.com", "lib@v1.0.0"), 0o755)
+	os.Remove(filepath.Join(f.shared, "example.com", "lib@v1.0.0", "lib.go"))
+	if err := os.WriteFile(filepath.Join(dl, "v1.0.0.partial"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, err := f.build(t, filepath.Join(t.TempDir(), "view"))
+	if err != nil {
+		t.Fatalf("a module being extracted stopped the view: %v", err)
+	}
+	if strings.Join(st.Missing, ",") != "example.com/lib@v1.0.0" || st.Modules != 0 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
 // TestToolchains: with GOTOOLCHAIN not local, the toolchain module the go
 // command may switch to is copied, checked against its own .ziphash.
 func TestToolchains(t *testing.T) {
