@@ -3,15 +3,15 @@ package gotoolchain
 import (
 	"archive/zip"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
 	"path"
 	"path/filepath"
-	"sort"
 	"strings"
+
+	"github.com/gopherfile/gopherfile/internal/dirsum"
 
 	"golang.org/x/mod/sumdb/dirhash"
 )
@@ -72,25 +72,14 @@ func Extract(file, vers, dst, want, source string) (files int, err error) {
 		sums[f.Name] = sum
 		files++
 	}
-	if got := hash1(sums); got != want {
+	got, err := dirsum.Hash1(sums)
+	if err != nil {
+		return files, err
+	}
+	if got != want {
 		return files, &SecurityError{Version: vers, Got: got, Want: want, Source: source}
 	}
 	return files, nil
-}
-
-// hash1 is dirhash.Hash1 over the files' SHA-256 sums: what dirhash.HashZip
-// computes, from the sums taken while the files were written.
-func hash1(sums map[string]string) string {
-	names := make([]string, 0, len(sums))
-	for n := range sums {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	h := sha256.New()
-	for _, n := range names {
-		fmt.Fprintf(h, "%s  %s\n", sums[n], n)
-	}
-	return "h1:" + base64.StdEncoding.EncodeToString(h.Sum(nil))
 }
 
 func writeFile(f *zip.File, target string, mode os.FileMode) (string, error) {

@@ -3,15 +3,15 @@ package modview
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/base64"
-	"errors"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
+
+	"github.com/gopherfile/gopherfile/internal/dirsum"
 )
 
 // Part is which files of each module a view holds. A compile reads no
@@ -124,7 +124,11 @@ func copyVerified(src, dst, prefix, want string, part Part) (int, int64, error) 
 			}
 		}
 	}
-	got, err := hash1(prefix, c.sums)
+	hexSums := make(map[string]string, len(c.sums))
+	for name, sum := range c.sums {
+		hexSums[prefix+"/"+name] = hex.EncodeToString(sum[:])
+	}
+	got, err := dirsum.Hash1(hexSums)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -186,26 +190,3 @@ func (c *modCopy) file(rel string, write, scan bool) error {
 	}
 	return nil
 }
-
-// hash1 is golang.org/x/mod/sumdb/dirhash.Hash1 of the files under prefix
-// from their SHA-256 sums (taken as the files were copied, so each file is
-// read once): the SHA-256 of the sorted "sum  prefix/name" lines.
-func hash1(prefix string, sums map[string][sha256.Size]byte) (string, error) {
-	names := make([]string, 0, len(sums))
-	for name := range sums {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	h := sha256.New()
-	for _, name := range names {
-		if strings.Contains(name, "\n") {
-			return "", fmt.Errorf("%s/%s: %w", prefix, name, errNewline)
-		}
-		fmt.Fprintf(h, "%x  %s/%s\n", sums[name], prefix, name)
-	}
-	return "h1:" + base64.StdEncoding.EncodeToString(h.Sum(nil)), nil
-}
-
-// errNewline is dirhash's refusal of a file name with a newline (which
-// would forge a line of the summary).
-var errNewline = errors.New("file names with newlines are not supported")

@@ -2,7 +2,6 @@ package modview
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -11,8 +10,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"golang.org/x/mod/sumdb/dirhash"
 
 	"github.com/gopherfile/gopherfile/internal/testproxy"
 )
@@ -141,30 +138,6 @@ func TestPartsVerifyTheWholeModule(t *testing.T) {
 				t.Error("the changed module is in the view")
 			}
 		})
-	}
-}
-
-// TestHash1: hash1 from the files' sums is dirhash.Hash1 of the files.
-func TestHash1(t *testing.T) {
-	dir := t.TempDir()
-	files := map[string]string{"a.go": "package a\n", "b/c.txt": "", "b/d/e": strings.Repeat("x", 100000), "Z": "upper"}
-	sums := map[string][sha256.Size]byte{}
-	for name, content := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		os.MkdirAll(filepath.Dir(p), 0o755)
-		os.WriteFile(p, []byte(content), 0o644)
-		sums[name] = sha256.Sum256([]byte(content))
-	}
-	want, err := dirhash.HashDir(dir, "example.com/m@v1.0.0", dirhash.Hash1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, err := hash1("example.com/m@v1.0.0", sums); err != nil || got != want {
-		t.Errorf("hash1 = %s, %v; dirhash says %s", got, err, want)
-	}
-	sums["x\ny"] = sums["a.go"]
-	if _, err := hash1("example.com/m@v1.0.0", sums); !errors.Is(err, errNewline) {
-		t.Errorf("a name with a newline: %v", err)
 	}
 }
 
