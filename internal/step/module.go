@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -36,6 +37,10 @@ func (h *helper) moduleStep(ctx context.Context) int {
 	}
 	if h.cfg.Untrusted {
 		h.env = allowedEnv(h.env, goenv.UntrustedStepEnv)
+	}
+	if _, set := h.getenv(goenv.GOMAXPROCS); h.cfg.Kind.FetchesModules() && !set {
+		// go fetches GOMAXPROCS modules at a time: stepconfig.FetchProcs.
+		h.setenv(goenv.GOMAXPROCS, strconv.Itoa(stepconfig.FetchProcs))
 	}
 	timeout := time.Duration(n.TimeoutSeconds) * time.Second
 	deadline := time.Now().Add(timeout)

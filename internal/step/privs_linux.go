@@ -92,3 +92,29 @@ func killOthers() {
 		syscall.Kill(-1, syscall.SIGKILL)
 	}
 }
+
+// backgroundNice is the nice value of a background step (KindInfo.Background).
+const backgroundNice = 10
+
+// startBackground starts cmd at a lower CPU priority: from a thread of its
+// own that lowers its nice value first (Linux keeps it per thread), so the
+// process and everything it starts inherit it from their first
+// instruction. The thread ends with its goroutine (it stays locked).
+func startBackground(cmd *exec.Cmd) (warning string, err error) {
+	type result struct {
+		warning string
+		err     error
+	}
+	done := make(chan result, 1)
+	go func() {
+		runtime.LockOSThread()
+		var r result
+		if err := unix.Setpriority(unix.PRIO_PROCESS, unix.Gettid(), backgroundNice); err != nil {
+			r.warning = fmt.Sprintf("lowering the go command's CPU priority (nice %d): %v; it runs at the normal priority", backgroundNice, err)
+		}
+		r.err = cmd.Start()
+		done <- r
+	}()
+	r := <-done
+	return r.warning, r.err
+}

@@ -5,6 +5,7 @@ package step
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"runtime"
 )
 
@@ -19,3 +20,5 @@ func dropExec(argv []string) int {
 func protectSelf() error { return nil }
 
 func killOthers() {}
+
+func startBackground(cmd *exec.Cmd) (warning string, err error) { return "", cmd.Start() }

@@ -42,7 +42,9 @@ func (r goResult) ok() bool { return r.code == 0 && r.err == nil }
 
 // runGo runs the go command in the step's directory with h.env. When ctx
 // ends, the whole process group (go and the git or compiler processes it
-// started) is killed.
+// started) is killed. A background check's go command runs at a lower CPU
+// priority (KindInfo.Background): it yields the cores to the compile beside
+// it.
 func (h *helper) runGo(ctx context.Context, g goRun) goResult {
 	cmd := h.goCommand(ctx, g.args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -63,7 +65,18 @@ func (h *helper) runGo(ctx context.Context, g goRun) goResult {
 	if g.stdout != nil {
 		cmd.Stdout = g.stdout
 	}
-	err := cmd.Run()
+	var err error
+	if h.cfg.Kind.Background() {
+		var warning string
+		if warning, err = startBackground(cmd); warning != "" {
+			h.printf("gopherfile: %s", warning)
+		}
+	} else {
+		err = cmd.Start()
+	}
+	if err == nil {
+		err = cmd.Wait()
+	}
 	lw.flush()
 	res := goResult{output: lw.captured(), code: 0}
 	var ee *exec.ExitError

@@ -84,15 +84,31 @@ type KindInfo struct {
 	RunsTreeCode bool
 	// Cache is the build cache policy of the kind (docs/caches.md).
 	Cache CachePolicy
+	// FetchesModules is true for the steps whose go command fetches a
+	// module graph: they run it with FetchProcs (the go command fetches
+	// GOMAXPROCS modules at a time, and a fetch mostly waits on the
+	// network).
+	FetchesModules bool
+	// Background is true for a check that runs beside the compile and
+	// that no step of the image waits for: it runs at a lower CPU
+	// priority, so that on a small builder the compile keeps the cores.
+	Background bool
 }
+
+// FetchProcs is the GOMAXPROCS of the go command in the steps that fetch
+// modules, unless the build's env sets GOMAXPROCS: go mod download and go
+// mod tidy fetch (and then extract) at most GOMAXPROCS modules at a time,
+// two on a 2-core builder, where a fetch is a round trip to the proxy.
+const FetchProcs = 16
 
 // kinds is the one table of the facts of each kind.
 var kinds = map[Kind]KindInfo{
-	Download: {Stage: StageDownload, Networked: true, Cache: CacheNone},
+	Download: {Stage: StageDownload, Networked: true, Cache: CacheNone, FetchesModules: true},
 	// The tidy steps read the shared module cache before any check (they
-	// also write it): their build cache is theirs, and reads no other.
-	TidyCheck: {Stage: StageTidy, Networked: true, Cache: CacheOwn},
-	TidyFix:   {Stage: StageTidyFix, Networked: true, Cache: CacheOwn},
+	// also write it): their build cache is theirs, and reads no other. The
+	// tidy check runs beside the compile, which does not wait for it.
+	TidyCheck: {Stage: StageTidy, Networked: true, Cache: CacheOwn, FetchesModules: true, Background: true},
+	TidyFix:   {Stage: StageTidyFix, Networked: true, Cache: CacheOwn, FetchesModules: true},
 	Test:      {Stage: StageTest, RunsTreeCode: true, Cache: CacheOwn},
 	// Vet runs the toolchain's analyzers; with a vettool it is CacheOwn.
 	Vet:       {Stage: StageVet, Cache: CacheCompile},
@@ -133,6 +149,12 @@ func (k Kind) Networked() bool { return kinds[k].Networked }
 
 // Compiles reports whether steps of this kind compile for a target platform.
 func (k Kind) Compiles() bool { return kinds[k].Compiles }
+
+// FetchesModules reports whether steps of this kind fetch a module graph.
+func (k Kind) FetchesModules() bool { return kinds[k].FetchesModules }
+
+// Background reports whether steps of this kind are checks nothing waits for.
+func (k Kind) Background() bool { return kinds[k].Background }
 
 // Stage is the go command steps of this kind run.
 func (k Kind) Stage() string { return kinds[k].Stage }

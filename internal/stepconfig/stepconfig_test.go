@@ -36,6 +36,12 @@ func TestEveryKindHasItsFacts(t *testing.T) {
 				if info.Networked && info.Compiles {
 					t.Errorf("kind %q both fetches modules and compiles: a step with secrets runs no compiler", k)
 				}
+				if info.FetchesModules && !info.Networked {
+					t.Errorf("kind %q fetches modules offline", k)
+				}
+				if onTheWay := info.Compiles || Kind(k) == Download || Kind(k) == ModView || Kind(k) == Toolchain; info.Background && onTheWay {
+					t.Errorf("kind %q is on the way to the image and cannot run in the background", k)
+				}
 				checkCachePolicy(t, Kind(k), info)
 			}
 		}

@@ -124,6 +124,21 @@ func (p *Proxy) Tamper(path, version string) {
 	p.tampered[module.Version{Path: path, Version: version}] = true
 }
 
+// SetLatency makes every module request wait d before it is answered, as
+// a round trip to a distant proxy does.
+func (p *Proxy) SetLatency(d time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.latency = d
+}
+
+// MaxInFlight is the most module requests the proxy was answering at once.
+func (p *Proxy) MaxInFlight() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.maxInFlight
+}
+
 // SetMaxStall sets how long a Stall fault holds a request at most.
 func (p *Proxy) SetMaxStall(d time.Duration) {
 	p.mu.Lock()

@@ -38,6 +38,7 @@ type Proxy struct {
 	stop     chan struct{} // closed when the current server goes down
 	closed   bool
 	maxStall time.Duration
+	latency  time.Duration // every module request waits this long (SetLatency)
 
 	// Fault injection.
 	failNext     int
@@ -55,10 +56,12 @@ type Proxy struct {
 	tampered     map[module.Version]bool
 
 	// Observations.
-	requests int
-	failures int
-	counts   map[string]int
-	log      []string
+	inFlight    int
+	maxInFlight int
+	requests    int
+	failures    int
+	counts      map[string]int
+	log         []string
 }
 
 type statusOverride struct {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"time"
 
 	"golang.org/x/mod/module"
 	"golang.org/x/mod/semver"
@@ -32,6 +33,17 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		forwardToolchain(w, r)
 		return
 	}
+	p.mu.Lock()
+	p.inFlight++
+	p.maxInFlight = max(p.maxInFlight, p.inFlight)
+	latency := p.latency
+	p.mu.Unlock()
+	defer func() {
+		p.mu.Lock()
+		p.inFlight--
+		p.mu.Unlock()
+	}()
+	time.Sleep(latency)
 	p.mu.Lock()
 	res := p.decideLocked(r)
 	outcome := fmt.Sprint(res.code)

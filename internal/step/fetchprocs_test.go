@@ -1,0 +1,55 @@
+package step
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gopherfile/gopherfile/internal/stepconfig"
+	"github.com/gopherfile/gopherfile/internal/testproxy"
+)
+
+// TestDownloadFetchesInParallel: the download step's go command fetches
+// stepconfig.FetchProcs modules at a time (go's default is GOMAXPROCS, two
+// on a 2-core builder), and GOMAXPROCS from the build's env wins.
+func TestDownloadFetchesInParallel(t *testing.T) {
+	const n = 12
+	var mods []testproxy.Module
+	for i := range n {
+		mods = append(mods, testproxy.Module{Path: fmt.Sprintf("example.com/m%d", i), Version: "v1.0.0",
+			Files: map[string]string{"m.go": fmt.Sprintf("package m%d\n", i)}})
+	}
+	for _, tc := range []struct {
+		name    string
+		env     []string
+		atLeast int
+		atMost  int
+	}{
+		{name: "default", atLeast: min(n, stepconfig.FetchProcs), atMost: stepconfig.FetchProcs},
+		{name: "GOMAXPROCS from env", env: []string{"GOMAXPROCS=1"}, atLeast: 1, atMost: 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixtureWith(t, append([]testproxy.Module{lib}, mods...)...)
+			gomod := "module example.com/app\n\ngo 1.22\n\nrequire (\n"
+			var sum []string
+			for _, m := range mods {
+				gomod += "\t" + m.Path + " " + m.Version + "\n"
+				sum = append(sum, f.proxy.GoSum(m.Path, m.Version)...)
+			}
+			f.write("go.mod", gomod+")\n")
+			f.write("go.sum", strings.Join(sum, "\n")+"\n")
+			os.Remove(f.dir + "/main.go")
+			f.proxy.SetLatency(200 * time.Millisecond)
+			code, out := f.run(stepconfig.Config{Kind: stepconfig.Download, Stage: stepconfig.StageDownload, Args: []string{"mod", "download"},
+				Net: f.net(), Record: f.record()}, append([]string{"GOPROXY=" + f.proxy.URL()}, tc.env...)...)
+			if code != 0 {
+				t.Fatalf("download failed (%d):\n%s", code, out)
+			}
+			if got := f.proxy.MaxInFlight(); got < tc.atLeast || got > tc.atMost {
+				t.Errorf("the proxy answered at most %d requests at once, want %d to %d", got, tc.atLeast, tc.atMost)
+			}
+		})
+	}
+}
