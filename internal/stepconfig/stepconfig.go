@@ -96,9 +96,10 @@ type KindInfo struct {
 }
 
 // FetchProcs is the GOMAXPROCS of the go command in the steps that fetch
-// modules, unless the build's env sets GOMAXPROCS: go mod download and go
-// mod tidy fetch (and then extract) at most GOMAXPROCS modules at a time,
-// two on a 2-core builder, where a fetch is a round trip to the proxy.
+// modules on the way to the compile, unless the build's env sets
+// GOMAXPROCS: go mod download and go mod tidy fetch (and then extract) at
+// most GOMAXPROCS modules at a time, two on a 2-core builder, where a fetch
+// is a round trip to the proxy.
 const FetchProcs = 16
 
 // kinds is the one table of the facts of each kind.
@@ -106,8 +107,10 @@ var kinds = map[Kind]KindInfo{
 	Download: {Stage: StageDownload, Networked: true, Cache: CacheNone, FetchesModules: true},
 	// The tidy steps read the shared module cache before any check (they
 	// also write it): their build cache is theirs, and reads no other. The
-	// tidy check runs beside the compile, which does not wait for it.
-	TidyCheck: {Stage: StageTidy, Networked: true, Cache: CacheOwn, FetchesModules: true, Background: true},
+	// tidy check runs beside the compile, which does not wait for it: at a
+	// lower priority, and with go's own GOMAXPROCS (the kernel weighs every
+	// thread, so FetchProcs threads would take back what the priority gave).
+	TidyCheck: {Stage: StageTidy, Networked: true, Cache: CacheOwn, Background: true},
 	TidyFix:   {Stage: StageTidyFix, Networked: true, Cache: CacheOwn, FetchesModules: true},
 	Test:      {Stage: StageTest, RunsTreeCode: true, Cache: CacheOwn},
 	// Vet runs the toolchain's analyzers; with a vettool it is CacheOwn.
