@@ -15,7 +15,7 @@ import (
 // stepconfig.FetchProcs modules at a time (go's default is GOMAXPROCS, two
 // on a 2-core builder), and GOMAXPROCS from the build's env wins.
 func TestDownloadFetchesInParallel(t *testing.T) {
-	const n = 12
+	const n = 8
 	var mods []testproxy.Module
 	for i := range n {
 		mods = append(mods, testproxy.Module{Path: fmt.Sprintf("example.com/m%d", i), Version: "v1.0.0",
@@ -41,7 +41,7 @@ func TestDownloadFetchesInParallel(t *testing.T) {
 			f.write("go.mod", gomod+")\n")
 			f.write("go.sum", strings.Join(sum, "\n")+"\n")
 			os.Remove(f.dir + "/main.go")
-			f.proxy.SetLatency(200 * time.Millisecond)
+			f.proxy.SetLatency(100 * time.Millisecond)
 			code, out := f.run(stepconfig.Config{Kind: stepconfig.Download, Stage: stepconfig.StageDownload, Args: []string{"mod", "download"},
 				Net: f.net(), Record: f.record()}, append([]string{"GOPROXY=" + f.proxy.URL()}, tc.env...)...)
 			if code != 0 {
