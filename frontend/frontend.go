@@ -257,24 +257,26 @@ func (b *build) solveGraph(ctx context.Context) (*gwclient.Result, error) {
 	bc, p := b.bc, b.plan
 	b.graph = graph.New(p, b.in)
 	buildPlatform := b.in.BuildPlatform
+	eg, ctx := errgroup.WithContext(ctx)
 	if p.Target != plan.TargetDeps {
+		b.solveEarlyView(ctx, eg)
+		tidy := b.startTidy(ctx)
 		if err := b.solveDownload(ctx); err != nil {
+			tidy.cancel()
+			if werr := eg.Wait(); werr != nil && ctx.Err() != nil {
+				return nil, werr // the early view failed first and canceled the download
+			}
 			return nil, err
 		}
+		eg.Go(tidy.wait)
 	}
 	switch p.Target {
 	case plan.TargetTest:
-		return b.runTests(ctx, buildPlatform)
+		return waitFor(eg, func() (*gwclient.Result, error) { return b.runTests(ctx, buildPlatform) })
 	case plan.TargetVet:
-		return b.single(ctx, b.graph.Vet(), buildPlatform)
+		return waitFor(eg, func() (*gwclient.Result, error) { return b.single(ctx, b.graph.Vet(), buildPlatform) })
 	}
 
-	eg, ctx := errgroup.WithContext(ctx)
-	if p.Tidy && (p.Target == plan.TargetImage || p.Target == plan.TargetBinaries) {
-		eg.Go(func() error {
-			return b.solveState(ctx, b.graph.Tidy(), buildPlatform)
-		})
-	}
 	var res *gwclient.Result
 	eg.Go(func() error {
 		rb, err := bc.Build(ctx, func(ctx context.Context, tp *ocispecs.Platform, _ int) (*dockerui.BuildResult, error) {
@@ -322,6 +324,69 @@ func (b *build) solveDownload(ctx context.Context) error {
 	}
 	b.graph.UseRecord(dt)
 	return nil
+}
+
+// solveEarlyView starts solving the early module view of the target's
+// steps (Graph.EarlyView) in eg: it needs no download record, so BuildKit
+// runs it beside the download step, and the view after the download then
+// copies only what the download added.
+func (b *build) solveEarlyView(ctx context.Context, eg *errgroup.Group) {
+	kind := stepconfig.Build
+	switch b.plan.Target {
+	case plan.TargetTest:
+		kind = stepconfig.Test
+	case plan.TargetVet:
+		kind = stepconfig.Vet
+	}
+	st, ok := b.graph.EarlyView(kind)
+	if !ok {
+		return
+	}
+	eg.Go(func() error { return b.solveState(ctx, st, b.in.BuildPlatform) })
+}
+
+// pending is a check solving in the background.
+type pending struct {
+	done   chan error
+	cancel context.CancelFunc
+}
+
+// wait is the check's result (nil for none).
+func (t pending) wait() error {
+	if t.done == nil {
+		return nil
+	}
+	defer t.cancel()
+	return <-t.done
+}
+
+// startTidy starts the tidy check of an image or binaries target; it
+// needs no download record (Graph.Tidy), so it runs beside the download
+// step, while that waits on the network, rather than beside the compile.
+// Its result is taken only once the download succeeded: a download that
+// fails says why itself, and the check is canceled.
+func (b *build) startTidy(ctx context.Context) pending {
+	p := b.plan
+	if !p.Tidy || p.Target != plan.TargetImage && p.Target != plan.TargetBinaries {
+		return pending{cancel: func() {}}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	t := pending{done: make(chan error, 1), cancel: cancel}
+	st := b.graph.Tidy()
+	go func() { t.done <- b.solveState(ctx, st, b.in.BuildPlatform) }()
+	return t
+}
+
+// waitFor runs f, then waits for eg; f's error comes first.
+func waitFor(eg *errgroup.Group, f func() (*gwclient.Result, error)) (*gwclient.Result, error) {
+	res, err := f()
+	if werr := eg.Wait(); err == nil {
+		err = werr
+	}
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
 }
 
 // buildPlatform builds the target for one platform.

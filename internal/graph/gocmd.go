@@ -56,8 +56,11 @@ type goStep struct {
 	gocache *ocispecs.Platform
 	// dir is the working directory, "" for the module's directory.
 	dir string
-	// out is an output directory mounted from scratch ("" for none).
-	out string
+	// out is an output directory ("" for none), mounted from scratch or
+	// from outBase, the output of an earlier step of the frontend's own
+	// (keyed by its definition, not its files: snapshotMount).
+	out     string
+	outBase *bk.State
 	// extra are more run options (mounts).
 	extra []bk.RunOption
 	// env is set last, over everything else.
@@ -169,7 +172,12 @@ func (g *Graph) run(s goStep) bk.ExecState {
 		o = append(o, c.mounts...)
 		cfg.Cache, gocache = c.cfg, c.gocache
 	}
-	if s.out != "" {
+	switch {
+	case s.outBase != nil && !in.NoContentCacheOpt:
+		o = append(o, bk.AddMount(s.out, *s.outBase, bk.ContentCache(bk.MountContentCacheOff)))
+	case s.outBase != nil:
+		o = append(o, bk.AddMount(s.out, *s.outBase))
+	case s.out != "":
 		o = append(o, bk.AddMount(s.out, bk.Scratch()))
 	}
 	if s.kind == stepconfig.Download {
@@ -260,17 +268,29 @@ func (g *Graph) moduleMounts(s goStep, cfg *stepconfig.Config) ([]bk.RunOption, 
 			cfg.LocalProxies = []string{plan.GoModCache + "/cache/download"}
 			cfg.ShareDownloads = plan.GoModCache + "/cache/download"
 		}
+	case s.kind == stepconfig.TidyCheck && !p.ModulesInLayer:
+		// The tidy check fetches what it needs into the shared cache
+		// itself (the go command locks each module it fetches): it does
+		// not wait for the download step, so it runs while the download
+		// waits on the network instead of beside the compile.
+		o = append(o, shared())
 	case s.networked():
-		// The tidy steps fetch what the download step did not (test-only
-		// dependencies of other platforms, say) into the shared cache,
-		// after the download step (the mounted record orders them).
+		// The other tidy steps fetch what the download step did not
+		// (test-only dependencies of other platforms, say) into the
+		// shared cache, after the download step (the mounted record
+		// orders them), or read its layer.
 		o = append(o, shared(), bk.AddMount(DownloadDir, g.afterDownload(), bk.Readonly))
 		if p.ModulesInLayer {
 			cfg.LocalProxies = []string{DownloadDir + "/gomodcache/cache/download"}
 		}
+	case s.kind == stepconfig.ModView && s.cfg.ModView.Early:
+		// The early view reads the shared module cache as other builds
+		// left it: no record, so it does not wait for the download step.
+		o = append(o, shared(bk.Readonly))
+		cfg.Record = &stepconfig.Record{Files: p.DepFiles, SrcDir: plan.SrcDir}
 	case s.kind == stepconfig.ModView:
-		// The one offline step that reads the shared module cache: it
-		// copies the build's modules out of it, verified against go.sum.
+		// The offline steps that read the shared module cache: they
+		// copy the build's modules out of it, verified against go.sum.
 		o = append(o, shared(bk.Readonly), bk.AddMount(DownloadDir, g.afterDownload(), bk.Readonly))
 		cfg.Record = g.record(true)
 	default:

@@ -101,9 +101,10 @@ func TestNoMergeOp(t *testing.T) {
 	}
 }
 
-// TestSnapshotMountsNotHashed: the toolchain and the module view are mounted
-// without BuildKit's content hash, and with it on a builder that lacks the
-// option (BuildKit before v0.13); no other mount changes.
+// TestSnapshotMountsNotHashed: the toolchain, the module view and the early
+// view under the view after the download are mounted without BuildKit's
+// content hash, and with it on a builder that lacks the option (BuildKit
+// before v0.13); no other mount changes.
 func TestSnapshotMountsNotHashed(t *testing.T) {
 	for _, old := range []bool{false, true} {
 		p := testPlan(t, "version: 1\n", facts, false)
@@ -120,7 +121,7 @@ func TestSnapshotMountsNotHashed(t *testing.T) {
 				off[strings.Fields(line)[1]] = true
 			}
 		}
-		want := map[string]bool{GoRootDir: true, plan.GoModCache: true}
+		want := map[string]bool{GoRootDir: true, plan.GoModCache: true, ModViewDir: true}
 		if old {
 			want = map[string]bool{}
 		}
@@ -147,7 +148,7 @@ func TestModuleNetwork(t *testing.T) {
 			for name, st := range steps {
 				out := describe(t, st, in.BuildPlatform)
 				for _, step := range strings.Split(out, "EXEC ")[1:] {
-					if strings.Contains(step, "[build") || strings.Contains(step, "[deps] module view") ||
+					if strings.Contains(step, "[build") || strings.Contains(step, "module view:") ||
 						strings.HasPrefix(step, `"[root]`) || strings.HasPrefix(step, `"[toolchain] go`) {
 						continue // offline by design
 					}

@@ -14,22 +14,24 @@ import (
 // moduleView is the module cache of the offline steps (cache.modules:
 // mount): the modules the build's go.sum files name, copied from the
 // shared module cache by the step helper (package modview), each checked
-// against go.sum. Its one step sees only the dependency files, so BuildKit
-// runs it once per go.mod/go.sum content; it is defined when an offline
-// step needs it. A test or generate step then sees no other project's
-// modules, and no step reads a module file that changed in the shared
-// cache after go verified it. part is ViewAll or ViewBuild (ViewFor).
+// against go.sum. Its steps see only the dependency files, so BuildKit
+// runs them once per go.mod/go.sum content; they are defined when an
+// offline step needs them. A test or generate step then sees no other
+// project's modules, and no step reads a module file that changed in the
+// shared cache after go verified it. part is ViewAll or ViewBuild
+// (ViewFor).
+//
+// The view is made in two steps. The early view (earlyView) reads no
+// download record, so it runs beside the download step: it copies the
+// modules other builds left in the shared cache. The view after the
+// download starts from the early view's files and copies only what the
+// download added, and only it checks the download's marker.
 func (g *Graph) moduleView(part string) bk.State {
 	if st, ok := g.views[part]; ok {
 		return st
 	}
-	var sums []string
-	for _, f := range g.p.DepFiles {
-		if b := path.Base(f); b == "go.sum" || b == "go.work.sum" {
-			sums = append(sums, f)
-		}
-	}
-	opts := &stepconfig.ModViewOpts{Src: plan.GoModCache, Dst: ModViewDir, SumFiles: sums, Part: part}
+	early := g.earlyView(part)
+	opts := g.viewOpts(part)
 	if t, ok := g.p.Downloads.Setting(goenv.GOTOOLCHAIN); ok && t.Value != "local" {
 		for _, v := range []string{g.p.RequiredGo, g.p.GoVersion} {
 			if v != "" {
@@ -38,19 +40,63 @@ func (g *Graph) moduleView(part string) bk.State {
 		}
 	}
 	es := g.run(goStep{
+		kind:    stepconfig.ModView,
+		name:    viewNames[part],
+		field:   "version",
+		src:     g.in.DepFiles,
+		out:     ModViewDir,
+		outBase: &early,
+		cfg:     stepconfig.Config{ModView: opts},
+	})
+	st := es.GetMount(ModViewDir)
+	g.views[part] = st
+	return st
+}
+
+// earlyView is the first step of the module view of part: the modules
+// of go.sum the shared module cache holds before this build's download.
+func (g *Graph) earlyView(part string) bk.State {
+	if g.views == nil {
+		g.views = map[string]bk.State{}
+	}
+	key := "early-" + part
+	if st, ok := g.views[key]; ok {
+		return st
+	}
+	opts := g.viewOpts(part)
+	opts.Early = true
+	es := g.run(goStep{
 		kind:  stepconfig.ModView,
-		name:  viewNames[part],
+		name:  earlyNames[part],
 		field: "version",
 		src:   g.in.DepFiles,
 		out:   ModViewDir,
 		cfg:   stepconfig.Config{ModView: opts},
 	})
 	st := es.GetMount(ModViewDir)
-	if g.views == nil {
-		g.views = map[string]bk.State{}
-	}
-	g.views[part] = st
+	g.views[key] = st
 	return st
+}
+
+// EarlyView is the early module view (moduleView) a step of kind reads,
+// for a frontend that solves it beside the download step; false when the
+// build has no module view (a vendored module, modules in the layer).
+func (g *Graph) EarlyView(kind stepconfig.Kind) (bk.State, bool) {
+	if g.p.Vendored || g.p.ModulesInLayer {
+		return bk.State{}, false
+	}
+	return g.earlyView(ViewFor(g.p, kind)), true
+}
+
+// viewOpts are the options both view steps of part share.
+func (g *Graph) viewOpts(part string) *stepconfig.ModViewOpts {
+	var sums []string
+	for _, f := range g.p.DepFiles {
+		if b := path.Base(f); b == "go.sum" || b == "go.work.sum" {
+			sums = append(sums, f)
+		}
+	}
+	return &stepconfig.ModViewOpts{Src: plan.GoModCache, Dst: ModViewDir, SumFiles: sums, Part: part}
 }
 
 // The module view parts (package modview): the build part leaves out the
@@ -61,10 +107,16 @@ const (
 	ViewBuild = "build"
 )
 
-var viewNames = map[string]string{
-	ViewAll:   "[deps] module view: the build's modules, verified against go.sum",
-	ViewBuild: "[deps] module view: the build's modules without their tests, verified against go.sum",
-}
+var (
+	viewNames = map[string]string{
+		ViewAll:   "[deps] module view: the build's modules, verified against go.sum",
+		ViewBuild: "[deps] module view: the build's modules without their tests, verified against go.sum",
+	}
+	earlyNames = map[string]string{
+		ViewAll:   "[deps] early module view: the build's modules already on the builder, verified against go.sum",
+		ViewBuild: "[deps] early module view: the build's modules already on the builder, without their tests, verified against go.sum",
+	}
+)
 
 // ViewFor is the part of the modules the view of an offline step holds:
 // the whole modules for go test (a test may read a dependency's testdata

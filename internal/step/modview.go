@@ -20,7 +20,7 @@ func (h *helper) moduleView(ctx context.Context) int {
 		h.printf("gopherfile: the module view step has no configuration")
 		return 2
 	}
-	if !h.checkCache() {
+	if !o.Early && !h.checkCache() {
 		return stepconfig.ExitCacheLost
 	}
 	var sums []string
@@ -47,15 +47,30 @@ func (h *helper) moduleView(ctx context.Context) int {
 		h.printf("gopherfile: module view: %v", err)
 		return 1
 	}
+	h.printf("%s", viewSummary(o.Early, part, st, time.Since(start)))
+	return 0
+}
+
+// viewSummary is the line a module view step prints.
+func viewSummary(early bool, part modview.Part, st modview.Stats, took time.Duration) string {
 	what := ""
 	if part == modview.PartBuild {
 		what = " without their tests"
 	}
-	msg := fmt.Sprintf("gopherfile: module view: %d modules%s (%d files, %.1f MB) and %d go.mod files verified against go.sum in %s",
-		st.Modules, what, st.Files, float64(st.Bytes)/1e6, st.ModFiles, time.Since(start).Round(10*time.Millisecond))
-	if len(st.Missing) > 0 {
+	name := "module view"
+	if early {
+		name = "early module view (beside go mod download)"
+	}
+	msg := fmt.Sprintf("gopherfile: %s: %d modules%s (%d files, %.1f MB) and %d go.mod files verified against go.sum in %s",
+		name, st.Modules, what, st.Files, float64(st.Bytes)/1e6, st.ModFiles, took.Round(10*time.Millisecond))
+	if st.Kept > 0 {
+		msg += fmt.Sprintf(", %d more modules from the early view", st.Kept)
+	}
+	switch {
+	case early && len(st.Missing) > 0:
+		msg += fmt.Sprintf("; %d not in the builder's module cache yet (the view after go mod download copies them)", len(st.Missing))
+	case len(st.Missing) > 0:
 		msg += fmt.Sprintf("; %d named by go.sum but not downloaded (the go command fetches only what the build needs)", len(st.Missing))
 	}
-	h.printf("%s", msg)
-	return 0
+	return msg
 }

@@ -82,4 +82,9 @@ type ModViewOpts struct {
 	// Part is which files of each module the view holds: "build" (no
 	// _test.go files, no testdata directories) or "all".
 	Part string `json:"part,omitempty"`
+	// Early is the view made while the download step runs: it copies the
+	// modules the shared cache already holds (from other builds), reads
+	// no download record and reports nothing missing. The view after the
+	// download starts from it and copies the rest.
+	Early bool `json:"early,omitempty"`
 }

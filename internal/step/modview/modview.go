@@ -42,7 +42,9 @@ import (
 type Config struct {
 	// Src is the shared module cache (read-only).
 	Src string
-	// Dst is the view: an empty or missing directory.
+	// Dst is the view: a missing directory, or one that holds an earlier
+	// view of the same go.sum files (the early view, made while the
+	// download ran), whose module versions are kept as they are.
 	Dst string
 	// SumFiles are the go.sum (and go.work.sum) files of the build; a
 	// missing one is skipped.
@@ -64,6 +66,8 @@ type Stats struct {
 	// Modules are the extracted module directories copied and verified;
 	// ModFiles the go.mod files.
 	Modules, ModFiles int
+	// Kept are the module directories Dst already held (the early view).
+	Kept int
 	// Files and Bytes count the files of the extracted directories.
 	Files int
 	Bytes int64
@@ -190,6 +194,9 @@ func Build(ctx context.Context, cfg Config) (Stats, error) {
 				if res.dir {
 					st.Modules++
 				}
+				if res.kept {
+					st.Kept++
+				}
 				if res.mod {
 					st.ModFiles++
 				}
@@ -246,9 +253,9 @@ func toolchainSums(cfg Config) []sum {
 
 // copied is what copyModule did for one module version.
 type copied struct {
-	dir, mod, missing bool
-	files             int
-	bytes             int64
+	dir, mod, missing, kept bool
+	files                   int
+	bytes                   int64
 }
 
 // copyModule copies one module version: its go.mod file (cache/download)
@@ -264,7 +271,7 @@ func copyModule(cfg Config, s sum) (copied, error) {
 		return res, nil
 	}
 	dl := filepath.Join("cache", "download", filepath.FromSlash(escPath), "@v")
-	if s.mod != "" {
+	if s.mod != "" && !present(filepath.Join(cfg.Dst, dl, escVersion+".mod")) {
 		ok, err := copyGoMod(cfg, s, filepath.Join(dl, escVersion+".mod"))
 		if err != nil {
 			return res, err
@@ -295,6 +302,12 @@ func copyDir(cfg Config, s sum, dl, escPath, escVersion string) (copied, error) 
 		return res, nil
 	}
 	rel := filepath.FromSlash(escPath) + "@" + escVersion
+	if present(filepath.Join(cfg.Dst, rel)) {
+		// An earlier view verified it (copyVerified renames a module
+		// directory into place only when the whole of it matched).
+		res.kept = true
+		return res, nil
+	}
 	src := filepath.Join(cfg.Src, rel)
 	zh, err := os.ReadFile(filepath.Join(cfg.Src, dl, escVersion+".ziphash"))
 	if fi, derr := os.Lstat(src); derr != nil || !fi.IsDir() || err != nil || extracting(cfg, dl, escVersion) {
@@ -366,8 +379,17 @@ func readRegular(p string) ([]byte, error) {
 	return io.ReadAll(io.LimitReader(f, 16<<20))
 }
 
-// copyPlain copies a small regular file if it is there.
+// present reports whether the view already has p (from the early view).
+func present(p string) bool {
+	_, err := os.Lstat(p)
+	return err == nil
+}
+
+// copyPlain copies a small regular file if it is there and dst is not.
 func copyPlain(src, dst string) {
+	if present(dst) {
+		return
+	}
 	if dt, err := readRegular(src); err == nil {
 		writeFile(dst, dt)
 	}
