@@ -58,6 +58,9 @@ func (h *helper) moduleStep(ctx context.Context) int {
 	if eff == nil {
 		return code
 	}
+	if _, set := h.getenv(goenv.GOMAXPROCS); !set && h.tidyFetches() {
+		h.setenv(goenv.GOMAXPROCS, strconv.Itoa(stepconfig.FetchProcs))
+	}
 	goproxy := eff[goenv.GOPROXY]
 	set, rewrite, err := h.startProxies(eff, deadline)
 	if err != nil {

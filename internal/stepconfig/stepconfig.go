@@ -107,9 +107,11 @@ var kinds = map[Kind]KindInfo{
 	Download: {Stage: StageDownload, Networked: true, Cache: CacheNone, FetchesModules: true},
 	// The tidy steps read the shared module cache before any check (they
 	// also write it): their build cache is theirs, and reads no other. The
-	// tidy check runs beside the compile, which does not wait for it: at a
-	// lower priority, and with go's own GOMAXPROCS (the kernel weighs every
-	// thread, so FetchProcs threads would take back what the priority gave).
+	// tidy check runs beside the download and the compile, which do not
+	// wait for it: at a lower priority, and with go's own GOMAXPROCS (the
+	// kernel weighs every thread, so FetchProcs threads would take back
+	// what the priority gave) unless it has modules to fetch: then beside
+	// the download, with FetchProcs (the helper's tidyFetches).
 	TidyCheck: {Stage: StageTidy, Networked: true, Cache: CacheOwn, Background: true},
 	TidyFix:   {Stage: StageTidyFix, Networked: true, Cache: CacheOwn, FetchesModules: true},
 	Test:      {Stage: StageTest, RunsTreeCode: true, Cache: CacheOwn},
