@@ -39,7 +39,8 @@ type Spec struct {
 	// Env is set for every go command (download, tidy, test and build), e.g.
 	// CGO_ENABLED: "1", GOFLAGS: "-tags=netgo" or GOEXPERIMENT: "...". It never
 	// reaches the runtime image. GOMAXPROCS here also sets how many modules
-	// go mod download fetches at once (16 when it is not set). Reserved, and refused here: names starting
+	// go mod download and the tidy check fetch at once (16 when it is not
+	// set). Reserved, and refused here: names starting
 	// with GOPHERFILE_; what the build steps set (HOME, GOMODCACHE, GOCACHE,
 	// GOCACHEPROG, GOROOT, GOENV, GIT_TERMINAL_PROMPT, GIT_CONFIG_GLOBAL,
 	// SSH_AUTH_SOCK);
