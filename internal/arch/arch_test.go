@@ -23,6 +23,7 @@ var rank = map[string]int{
 	"internal/vulnreport": 0,
 	"internal/safefile":   0,
 	"internal/dirsum":     0,
+	"internal/gosum":      0,
 	// Pure inputs: the YAML format, go.mod facts, Go files, the step contract.
 	"internal/spec":       1,
 	"internal/gomod":      2,

@@ -1,7 +1,6 @@
 package step
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -18,6 +17,7 @@ import (
 	"time"
 
 	"github.com/gopherfile/gopherfile/internal/goenv"
+	"github.com/gopherfile/gopherfile/internal/gosum"
 	"github.com/gopherfile/gopherfile/internal/safefile"
 	"github.com/gopherfile/gopherfile/internal/step/diagnose"
 	"github.com/gopherfile/gopherfile/internal/step/retryproxy"
@@ -374,20 +374,14 @@ func plural(n int, noun string) string {
 // goSumModules counts the module zips go.sum lists (an estimate of what go
 // mod download fetches).
 func goSumModules() int {
-	f, err := os.Open("go.sum")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	seen := map[string]bool{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fs := strings.Fields(sc.Text())
-		if len(fs) == 3 && !strings.HasSuffix(fs[1], "/go.mod") {
-			seen[fs[0]+" "+fs[1]] = true
+	entries, _ := gosum.ReadFiles("go.sum")
+	n := 0
+	for _, e := range entries {
+		if e.Zip != "" {
+			n++
 		}
 	}
-	return len(seen)
+	return n
 }
 
 // shareDownloads copies the files of src (a module cache's cache/download)

@@ -1,22 +1,15 @@
 package step
 
 import (
-	"bufio"
-	"errors"
-	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"golang.org/x/mod/module"
 
 	"github.com/gopherfile/gopherfile/internal/goenv"
+	"github.com/gopherfile/gopherfile/internal/gosum"
 	"github.com/gopherfile/gopherfile/internal/stepconfig"
 )
-
-// maxSumFile bounds how much of a go.sum file lacksModules reads.
-const maxSumFile = 16 << 20
 
 // tidyFetches reports whether the tidy check's go command will fetch
 // modules: the shared module cache lacks the zip of a module version that
@@ -47,35 +40,19 @@ func (h *helper) tidyFetches() bool {
 // lacksModules reports whether modcache lacks the zip (its .ziphash, which
 // the go command writes once the zip is checked) of a module version that a
 // go.sum file has a zip hash for. The files were checked to be regular
-// files of the tree (checkTree) before this reads them.
+// files of the tree (checkTree) before this reads them; one that cannot be
+// read counts as lacking (the go command will say what is wrong with it).
 func lacksModules(modcache string, sumFiles []string) bool {
-	for _, name := range sumFiles {
-		f, err := os.Open(name)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return true
-		}
-		lacks := lacksFrom(modcache, io.LimitReader(f, maxSumFile))
-		f.Close()
-		if lacks {
-			return true
-		}
+	entries, err := gosum.ReadFiles(sumFiles...)
+	if err != nil {
+		return true
 	}
-	return false
-}
-
-func lacksFrom(modcache string, r io.Reader) bool {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) != 3 || strings.HasSuffix(fields[1], "/go.mod") {
+	for _, e := range entries {
+		if e.Zip == "" {
 			continue
 		}
-		escPath, err1 := module.EscapePath(fields[0])
-		escVersion, err2 := module.EscapeVersion(fields[1])
+		escPath, err1 := module.EscapePath(e.Path)
+		escVersion, err2 := module.EscapeVersion(e.Version)
 		if err1 != nil || err2 != nil {
 			continue
 		}

@@ -20,7 +20,6 @@
 package modview
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -36,6 +35,8 @@ import (
 
 	"golang.org/x/mod/module"
 	"golang.org/x/mod/sumdb/dirhash"
+
+	"github.com/gopherfile/gopherfile/internal/gosum"
 )
 
 // Config says what to copy from where.
@@ -91,71 +92,10 @@ func (e *MismatchError) Error() string {
 	return fmt.Sprintf("%s in the shared module cache does not match go.sum: go.sum has %s, the cache holds %s", e.Module, e.Want, e.Got)
 }
 
-// sum is what go.sum says about one module version.
-type sum struct {
-	path, version string
-	zip, mod      string // h1 hashes; "" when go.sum has no such line
-}
-
-// readSums reads go.sum files: one entry per module version, sorted. A
-// line that is not "path version h1:..." is skipped (go itself refuses
-// such a go.sum before any step reads the view).
-func readSums(files []string) ([]sum, error) {
-	byKey := map[string]*sum{}
-	for _, f := range files {
-		dt, err := os.ReadFile(f)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("reading %s: %w", f, err)
-		}
-		sc := bufio.NewScanner(bytes.NewReader(dt))
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for sc.Scan() {
-			fields := strings.Fields(sc.Text())
-			if len(fields) != 3 || !strings.HasPrefix(fields[2], "h1:") {
-				continue
-			}
-			path, version, hash := fields[0], fields[1], fields[2]
-			isMod := strings.HasSuffix(version, "/go.mod")
-			version = strings.TrimSuffix(version, "/go.mod")
-			if module.Check(path, version) != nil {
-				continue
-			}
-			key := path + "@" + version
-			s := byKey[key]
-			if s == nil {
-				s = &sum{path: path, version: version}
-				byKey[key] = s
-			}
-			if isMod {
-				s.mod = hash
-			} else {
-				s.zip = hash
-			}
-		}
-		if err := sc.Err(); err != nil {
-			return nil, fmt.Errorf("reading %s: %w", f, err)
-		}
-	}
-	out := make([]sum, 0, len(byKey))
-	for _, s := range byKey {
-		out = append(out, *s)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].path != out[j].path {
-			return out[i].path < out[j].path
-		}
-		return out[i].version < out[j].version
-	})
-	return out, nil
-}
-
 // Build copies and verifies the modules the go.sum files name from Src to
 // Dst. It stops at the first module that does not match go.sum.
 func Build(ctx context.Context, cfg Config) (Stats, error) {
-	sums, err := readSums(cfg.SumFiles)
+	sums, err := gosum.ReadFiles(cfg.SumFiles...)
 	if err != nil {
 		return Stats{}, err
 	}
@@ -175,7 +115,7 @@ func Build(ctx context.Context, cfg Config) (Stats, error) {
 		files   atomic.Int64
 		size    atomic.Int64
 		wg      sync.WaitGroup
-		jobs    = make(chan sum)
+		jobs    = make(chan gosum.Entry)
 		missing []string
 	)
 	for range workers {
@@ -201,7 +141,7 @@ func Build(ctx context.Context, cfg Config) (Stats, error) {
 					st.ModFiles++
 				}
 				if res.missing {
-					missing = append(missing, s.path+"@"+s.version)
+					missing = append(missing, s.String())
 				}
 				mu.Unlock()
 			}
@@ -234,8 +174,8 @@ const toolchainModule = "golang.org/toolchain"
 
 // toolchainSums are the toolchain modules of cfg.Toolchains in the shared
 // cache, with the hash of their own .ziphash as the one to check.
-func toolchainSums(cfg Config) []sum {
-	var out []sum
+func toolchainSums(cfg Config) []gosum.Entry {
+	var out []gosum.Entry
 	dl := filepath.Join(cfg.Src, "cache", "download", filepath.FromSlash(toolchainModule), "@v")
 	for _, goVersion := range cfg.Toolchains {
 		matches, _ := filepath.Glob(filepath.Join(dl, "v0.0.1-"+goVersion+".*.ziphash"))
@@ -245,7 +185,7 @@ func toolchainSums(cfg Config) []sum {
 			if err != nil || module.Check(toolchainModule, v) != nil {
 				continue
 			}
-			out = append(out, sum{path: toolchainModule, version: v, zip: strings.TrimSpace(string(zh))})
+			out = append(out, gosum.Entry{Path: toolchainModule, Version: v, Zip: strings.TrimSpace(string(zh))})
 		}
 	}
 	return out
@@ -260,25 +200,25 @@ type copied struct {
 
 // copyModule copies one module version: its go.mod file (cache/download)
 // and, when go.sum has its zip hash, its extracted directory.
-func copyModule(cfg Config, s sum) (copied, error) {
+func copyModule(cfg Config, s gosum.Entry) (copied, error) {
 	var res copied
-	escPath, err := module.EscapePath(s.path)
+	escPath, err := module.EscapePath(s.Path)
 	if err != nil {
 		return res, nil
 	}
-	escVersion, err := module.EscapeVersion(s.version)
+	escVersion, err := module.EscapeVersion(s.Version)
 	if err != nil {
 		return res, nil
 	}
 	dl := filepath.Join("cache", "download", filepath.FromSlash(escPath), "@v")
-	if s.mod != "" && !present(filepath.Join(cfg.Dst, dl, escVersion+".mod")) {
+	if s.Mod != "" && !present(filepath.Join(cfg.Dst, dl, escVersion+".mod")) {
 		ok, err := copyGoMod(cfg, s, filepath.Join(dl, escVersion+".mod"))
 		if err != nil {
 			return res, err
 		}
 		res.mod = ok
 	}
-	if s.path == toolchainModule {
+	if s.Path == toolchainModule {
 		// Checked by the go command against the checksum database (its
 		// cached tiles are copied with it), not against go.sum.
 		copyPlain(filepath.Join(cfg.Src, dl, escVersion+".mod"), filepath.Join(cfg.Dst, dl, escVersion+".mod"))
@@ -291,14 +231,14 @@ func copyModule(cfg Config, s sum) (copied, error) {
 	if err != nil || !dir.dir {
 		return dir, err
 	}
-	return dir, writeFile(filepath.Join(cfg.Dst, dl, escVersion+".ziphash"), []byte(s.zip+"\n"))
+	return dir, writeFile(filepath.Join(cfg.Dst, dl, escVersion+".ziphash"), []byte(s.Zip+"\n"))
 }
 
 // copyDir copies the extracted directory of one module version (the files
 // of cfg.Part), when go.sum has its zip hash and the shared cache holds it.
-func copyDir(cfg Config, s sum, dl, escPath, escVersion string) (copied, error) {
+func copyDir(cfg Config, s gosum.Entry, dl, escPath, escVersion string) (copied, error) {
 	var res copied
-	if s.zip == "" {
+	if s.Zip == "" {
 		return res, nil
 	}
 	rel := filepath.FromSlash(escPath) + "@" + escVersion
@@ -319,10 +259,10 @@ func copyDir(cfg Config, s sum, dl, escPath, escVersion string) (copied, error) 
 		res.missing = true
 		return res, nil
 	}
-	if got := strings.TrimSpace(string(zh)); got != s.zip {
-		return res, &MismatchError{Module: s.path + "@" + s.version, Want: s.zip, Got: got + " (its .ziphash file)"}
+	if got := strings.TrimSpace(string(zh)); got != s.Zip {
+		return res, &MismatchError{Module: s.String(), Want: s.Zip, Got: got + " (its .ziphash file)"}
 	}
-	n, size, err := copyVerified(src, filepath.Join(cfg.Dst, rel), s.path+"@"+s.version, s.zip, cfg.Part)
+	n, size, err := copyVerified(src, filepath.Join(cfg.Dst, rel), s.String(), s.Zip, cfg.Part)
 	if err != nil {
 		return res, err
 	}
@@ -341,13 +281,13 @@ func extracting(cfg Config, dl, escVersion string) bool {
 
 // copyGoMod copies a go.mod file of cache/download after checking it
 // against go.sum; false when the cache has none.
-func copyGoMod(cfg Config, s sum, rel string) (bool, error) {
+func copyGoMod(cfg Config, s gosum.Entry, rel string) (bool, error) {
 	dt, err := readRegular(filepath.Join(cfg.Src, rel))
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil
 	}
 	if err != nil {
-		return false, &MismatchError{Module: s.path + "@" + s.version + "/go.mod", Want: s.mod, Got: err.Error()}
+		return false, &MismatchError{Module: s.String() + "/go.mod", Want: s.Mod, Got: err.Error()}
 	}
 	got, err := dirhash.Hash1([]string{"go.mod"}, func(string) (io.ReadCloser, error) {
 		return io.NopCloser(bytes.NewReader(dt)), nil
@@ -355,8 +295,8 @@ func copyGoMod(cfg Config, s sum, rel string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	if got != s.mod {
-		return false, &MismatchError{Module: s.path + "@" + s.version + "/go.mod", Want: s.mod, Got: got}
+	if got != s.Mod {
+		return false, &MismatchError{Module: s.String() + "/go.mod", Want: s.Mod, Got: got}
 	}
 	return true, writeFile(filepath.Join(cfg.Dst, rel), dt)
 }

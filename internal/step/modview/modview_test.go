@@ -257,24 +257,3 @@ func TestToolchains(t *testing.T) {
 		t.Error("a changed toolchain was copied")
 	}
 }
-
-func TestReadSums(t *testing.T) {
-	dir := t.TempDir()
-	p := filepath.Join(dir, "go.sum")
-	os.WriteFile(p, []byte(strings.Join([]string{
-		"example.com/a v1.0.0 h1:zip=",
-		"example.com/a v1.0.0/go.mod h1:mod=",
-		"example.com/b v0.1.0/go.mod h1:bmod=",
-		"not a line",
-		"example.com/c v1.0.0 sha256:other",
-		"../escape v1.0.0 h1:x=",
-		"example.com/d notaversion h1:x=",
-	}, "\n")), 0o644)
-	sums, err := readSums([]string{p, filepath.Join(dir, "absent.sum")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(sums) != 2 || sums[0] != (sum{"example.com/a", "v1.0.0", "h1:zip=", "h1:mod="}) || sums[1] != (sum{"example.com/b", "v0.1.0", "", "h1:bmod="}) {
-		t.Errorf("got %+v", sums)
-	}
-}

@@ -21,7 +21,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -30,6 +29,7 @@ import (
 
 	"github.com/gopherfile/gopherfile/internal/doctor"
 	"github.com/gopherfile/gopherfile/internal/goenv"
+	"github.com/gopherfile/gopherfile/internal/gosum"
 	"github.com/gopherfile/gopherfile/internal/step/diagnose"
 	"github.com/gopherfile/gopherfile/internal/step/netrc"
 )
@@ -118,8 +118,8 @@ type prober struct {
 	mu sync.Mutex
 	// directMods are the modules go would fetch from version control.
 	directMods []module.Version
-	// gosum holds "path version" and "path version/go.mod" lines of go.sum.
-	gosum map[string]bool
+	// sums are go.sum's hashes by module version.
+	sums map[module.Version]gosum.Entry
 }
 
 // readGoMod reads go.mod's requirements and go.sum's lines.
@@ -158,13 +158,13 @@ func (p *prober) readGoMod() ([]req, error) {
 		reqs = append(reqs, req{Version: r.Mod, Indirect: r.Indirect})
 	}
 	sort.Slice(reqs, func(i, j int) bool { return reqs[i].Path < reqs[j].Path })
-	p.gosum = map[string]bool{}
-	if sum, err := os.ReadFile(filepath.Join(p.in.Dir, "go.sum")); err == nil {
-		for _, line := range strings.Split(string(sum), "\n") {
-			if fs := strings.Fields(line); len(fs) == 3 {
-				p.gosum[fs[0]+" "+fs[1]] = true
-			}
-		}
+	p.sums = map[module.Version]gosum.Entry{}
+	entries, err := gosum.ReadFiles(filepath.Join(p.in.Dir, "go.sum"))
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		p.sums[module.Version{Path: e.Path, Version: e.Version}] = e
 	}
 	return reqs, nil
 }

@@ -85,7 +85,7 @@ func (p *prober) modules(ctx context.Context, reqs []req) {
 // version control; a GONOPROXY module goes there at once.
 func (p *prober) walk(ctx context.Context, list []entry, rq req) doctor.Module {
 	m := doctor.Module{Path: rq.Path, Version: rq.Version.Version, Indirect: rq.Indirect}
-	if !p.gosum[rq.Path+" "+rq.Version.Version+"/go.mod"] {
+	if p.sums[rq.Version].Mod == "" {
 		m.Row = p.classify(fmt.Sprintf("go: %s@%s: missing go.sum entry for go.mod file; to add it:\n\tgo mod download %s", rq.Path, rq.Version.Version, rq.Path))
 	}
 	if module.MatchPrefixPatterns(p.in.GoEnv[goenv.GONOPROXY], rq.Path) {

@@ -30,7 +30,7 @@ func (p *prober) sumdb(ctx context.Context, reqs []req) {
 		if module.MatchPrefixPatterns(s.NoSumDB, rq.Path) {
 			continue
 		}
-		if !p.gosum[rq.Path+" "+rq.Version.Version+"/go.mod"] {
+		if p.sums[rq.Version].Mod == "" {
 			s.Needed = append(s.Needed, rq.Path+"@"+rq.Version.Version)
 		}
 	}

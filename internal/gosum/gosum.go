@@ -1,0 +1,110 @@
+// Package gosum reads go.sum and go.work.sum files: the h1 hashes of the
+// module versions a build may use. Every step that reads go.sum (the module
+// view, the download's progress line, the tidy check's fetch estimate, the
+// doctor's probe) reads it here, bounded, since the file comes from the
+// build context.
+package gosum
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"sort"
+	"strings"
+
+	"golang.org/x/mod/module"
+)
+
+// MaxFile is the largest go.sum file read, in bytes. The go.sum of a large
+// monorepo (Kubernetes) is well under 1 MiB.
+const MaxFile = 16 << 20
+
+// Entry is what go.sum says about one module version.
+type Entry struct {
+	Path, Version string
+	// Zip is the h1 hash of the module's files, Mod the h1 hash of its
+	// go.mod file; "" when go.sum has no such line.
+	Zip, Mod string
+}
+
+// String is path@version.
+func (e Entry) String() string { return e.Path + "@" + e.Version }
+
+// Parse reads the lines of go.sum files (data, one after the other) into
+// one entry per module version, sorted by path and version. A line that is
+// not "path version h1:..." with a valid module path and version is
+// skipped: the go command refuses such a go.sum itself.
+func Parse(data ...[]byte) []Entry {
+	byKey := map[module.Version]*Entry{}
+	for _, dt := range data {
+		for line := range strings.Lines(string(dt)) {
+			fields := strings.Fields(line)
+			if len(fields) != 3 || !strings.HasPrefix(fields[2], "h1:") {
+				continue
+			}
+			path, version, hash := fields[0], fields[1], fields[2]
+			isMod := strings.HasSuffix(version, "/go.mod")
+			version = strings.TrimSuffix(version, "/go.mod")
+			if module.Check(path, version) != nil {
+				continue
+			}
+			key := module.Version{Path: path, Version: version}
+			e := byKey[key]
+			if e == nil {
+				e = &Entry{Path: path, Version: version}
+				byKey[key] = e
+			}
+			if isMod {
+				e.Mod = hash
+			} else {
+				e.Zip = hash
+			}
+		}
+	}
+	out := make([]Entry, 0, len(byKey))
+	for _, e := range byKey {
+		out = append(out, *e)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Path != out[j].Path {
+			return out[i].Path < out[j].Path
+		}
+		return out[i].Version < out[j].Version
+	})
+	return out
+}
+
+// ReadFiles reads go.sum files (a missing one is skipped) and parses them
+// together. A file larger than MaxFile is an error.
+func ReadFiles(files ...string) ([]Entry, error) {
+	var data [][]byte
+	for _, name := range files {
+		dt, err := readBounded(name)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		data = append(data, dt)
+	}
+	return Parse(data...), nil
+}
+
+func readBounded(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	dt, err := io.ReadAll(io.LimitReader(f, MaxFile+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", name, err)
+	}
+	if len(dt) > MaxFile {
+		return nil, fmt.Errorf("%s is larger than %d MiB: a go.sum file lists hashes only, so this one is not a go.sum the go command wrote; regenerate it with go mod tidy", name, MaxFile>>20)
+	}
+	return dt, nil
+}
