@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -56,11 +57,25 @@ func TestExtract(t *testing.T) {
 	p, h := writeZip(t, toolchainZip(t, map[string]string{
 		prefix + "bin/go": "#!go", prefix + "pkg/tool/linux_amd64/compile": "c", prefix + "src/fmt/print.go": "package fmt",
 		prefix + "lib/wasm/go_js_wasm_exec": "x", prefix + "lib/time/zoneinfo.zip": "z",
+		prefix + "src/fmt/fmt_test.go": "package fmt_test", prefix + "src/fmt/testdata/x": "t", prefix + "src/testdata/y": "t",
 	}))
 	dst := t.TempDir()
 	n, err := Extract(p, vers, dst, h, "test")
 	if err != nil || n != 5 {
 		t.Fatalf("Extract: %d files, %v", n, err)
+	}
+	for _, left := range []string{"src/fmt/fmt_test.go", "src/fmt/testdata", "src/testdata"} {
+		if _, err := os.Lstat(filepath.Join(dst, left)); err == nil {
+			t.Errorf("%s was written: the standard library's tests are left out", left)
+		}
+	}
+	// The hash still covers the files left out.
+	p2, h2 := writeZip(t, toolchainZip(t, map[string]string{prefix + "bin/go": "#!go", prefix + "src/fmt/fmt_test.go": "changed"}))
+	if _, err := Extract(p2, vers, t.TempDir(), h, "test"); err == nil {
+		t.Error("a zip with another test file passed as the toolchain")
+	}
+	if _, err := Extract(p2, vers, t.TempDir(), h2, "test"); err != nil {
+		t.Error(err)
 	}
 	for name, mode := range map[string]os.FileMode{"bin/go": 0o755, "pkg/tool/linux_amd64/compile": 0o755, "lib/wasm/go_js_wasm_exec": 0o755, "src/fmt/print.go": 0o644, "lib/time/zoneinfo.zip": 0o644} {
 		fi, err := os.Stat(filepath.Join(dst, name))
@@ -77,6 +92,71 @@ func TestExtract(t *testing.T) {
 		if _, err := Extract(p, vers, t.TempDir(), h, "test"); err == nil {
 			t.Errorf("%s: extracted", bad)
 		}
+	}
+}
+
+// TestHashZip: the parallel hash is x/mod's dirhash.HashZip, for many
+// files of many sizes; a zip with a name twice is refused.
+func TestHashZip(t *testing.T) {
+	prefix := Module + "@" + vers + "/"
+	files := map[string]string{}
+	for i := range 200 {
+		files[fmt.Sprintf("%ssrc/p%d/f%d.go", prefix, i%7, i)] = strings.Repeat(fmt.Sprint(i), i*50)
+	}
+	p, want := writeZip(t, toolchainZip(t, files))
+	got, err := HashZip(p)
+	if err != nil || got != want {
+		t.Errorf("HashZip: %s, %v; dirhash.HashZip: %s", got, err, want)
+	}
+	if err := Verify(p, vers, want, "test"); err != nil {
+		t.Errorf("Verify: %v", err)
+	}
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	for range 2 {
+		w, _ := zw.Create(prefix + "bin/go")
+		w.Write([]byte("x"))
+	}
+	zw.Close()
+	dup, _ := writeZip(t, b.Bytes())
+	if _, err := HashZip(dup); err == nil || !strings.Contains(err.Error(), "twice") {
+		t.Errorf("a name twice: %v", err)
+	}
+	if _, err := Extract(dup, vers, t.TempDir(), want, "test"); err == nil || !strings.Contains(err.Error(), "twice") {
+		t.Errorf("Extract of a name twice: %v", err)
+	}
+}
+
+func TestStdTest(t *testing.T) {
+	for name, want := range map[string]bool{
+		"src/fmt/print_test.go":            true,
+		"src/cmd/go/testdata/script/a.txt": true,
+		"src/testdata/x":                   true,
+		"src/fmt/print.go":                 false,
+		"src/runtime/race/race_linux.syso": false,
+		"src/cmd/go/main.go":               false,
+		"test/fixedbugs/bug.go":            false,
+		"lib/time/zoneinfo.zip":            false,
+		"pkg/tool/linux_amd64/compile":     false,
+		"src/mytestdata/x.go":              false,
+	} {
+		if got := stdTest(name); got != want {
+			t.Errorf("stdTest(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
+
+// TestExtractRefusesBeforeWriting: an unsafe entry anywhere in the zip
+// stops the extraction before any file is written.
+func TestExtractRefusesBeforeWriting(t *testing.T) {
+	prefix := Module + "@" + vers + "/"
+	p, h := writeZip(t, toolchainZip(t, map[string]string{prefix + "bin/go": "x", prefix + "src/a.go": "a", prefix + "../../escape": "x"}))
+	dst := t.TempDir()
+	if _, err := Extract(p, vers, dst, h, "test"); err == nil || !strings.Contains(err.Error(), "unsafe entry") {
+		t.Fatalf("got %v", err)
+	}
+	if ents, _ := os.ReadDir(dst); len(ents) != 0 {
+		t.Errorf("wrote %d entries before refusing", len(ents))
 	}
 }
 

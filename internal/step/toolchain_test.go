@@ -67,7 +67,7 @@ func TestToolchainSteps(t *testing.T) {
 	if code, out := run(stepconfig.FetchToolchain, hash, proxy.URL); code != 0 || requests != 1 || !strings.Contains(out, "nothing to fetch") {
 		t.Errorf("second fetch: exit %d, %d requests\n%s", code, requests, out)
 	}
-	if code, out := run(stepconfig.Toolchain, hash, ""); code != 0 || !strings.Contains(out, "unpacked: 1 files") {
+	if code, out := run(stepconfig.Toolchain, hash, ""); code != 0 || !strings.Contains(out, "unpacked: 1 files (the standard library") {
 		t.Errorf("toolchain step: exit %d\n%s", code, out)
 	}
 	if code, out := run(stepconfig.Toolchain, "h1:AAAA", ""); code != stepconfig.ExitToolchainMissing || !strings.Contains(out, "not the toolchain") {
