@@ -8,18 +8,14 @@ package gosum
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
 	"sort"
 	"strings"
 
 	"golang.org/x/mod/module"
-)
 
-// MaxFile is the largest go.sum file read, in bytes. The go.sum of a large
-// monorepo (Kubernetes) is well under 1 MiB.
-const MaxFile = 16 << 20
+	"github.com/gopherfile/gopherfile/internal/safefile"
+)
 
 // Entry is what go.sum says about one module version.
 type Entry struct {
@@ -77,34 +73,18 @@ func Parse(data ...[]byte) []Entry {
 }
 
 // ReadFiles reads go.sum files (a missing one is skipped) and parses them
-// together. A file larger than MaxFile is an error.
+// together. Each must be a regular file of at most safefile.MaxGoMod bytes.
 func ReadFiles(files ...string) ([]Entry, error) {
 	var data [][]byte
 	for _, name := range files {
-		dt, err := readBounded(name)
+		dt, err := safefile.ReadPath(name, safefile.MaxGoMod)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("reading %s: %w", name, err)
 		}
 		data = append(data, dt)
 	}
 	return Parse(data...), nil
-}
-
-func readBounded(name string) ([]byte, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	dt, err := io.ReadAll(io.LimitReader(f, MaxFile+1))
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", name, err)
-	}
-	if len(dt) > MaxFile {
-		return nil, fmt.Errorf("%s is larger than %d MiB: a go.sum file lists hashes only, so this one is not a go.sum the go command wrote; regenerate it with go mod tidy", name, MaxFile>>20)
-	}
-	return dt, nil
 }

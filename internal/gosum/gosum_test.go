@@ -4,7 +4,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+
+	"github.com/gopherfile/gopherfile/internal/safefile"
 )
 
 func TestParse(t *testing.T) {
@@ -76,15 +79,23 @@ func TestReadFiles(t *testing.T) {
 
 	big := filepath.Join(dir, "big.sum")
 	f, _ := os.Create(big)
-	f.Truncate(MaxFile + 1)
+	f.Truncate(safefile.MaxGoMod + 1)
 	f.Close()
 	if _, err := ReadFiles(big); err == nil || !strings.Contains(err.Error(), "big.sum is larger than 16 MiB") {
 		t.Errorf("a go.sum over the bound: got %v", err)
 	}
-	if err := os.Truncate(big, MaxFile); err != nil {
+	if err := os.Truncate(big, safefile.MaxGoMod); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := ReadFiles(big); err != nil {
 		t.Errorf("a go.sum of exactly the bound: %v", err)
+	}
+
+	fifo := filepath.Join(dir, "fifo.sum")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadFiles(fifo); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("a named pipe as go.sum: got %v", err)
 	}
 }
